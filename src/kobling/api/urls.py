@@ -1,0 +1,24 @@
+"""The versioned API. Each app registers its viewsets in its own ``api.py``'s ``register``."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from kobling.api import auth
+from kobling.courses import api as courses_api
+from kobling.helpers import api as helpers_api
+from kobling.tenancy import api as tenancy_api
+
+router = DefaultRouter(trailing_slash=True)
+tenancy_api.register(router)
+helpers_api.register(router)
+courses_api.register(router)
+
+urlpatterns = [
+    path("auth/token", auth.ObtainTokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    *tenancy_api.extra_urls,
+    *helpers_api.extra_urls,
+    *courses_api.extra_urls,
+    path("", include(router.urls)),
+]

@@ -1,0 +1,2 @@
+class ConflictError(Exception):
+    """Someone else changed the record since it was read; the edit is refused, nothing is saved."""

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kobling.api.base import ScopedReadOnlyViewSet
+from kobling.tenancy.models import AuditEntry, Membership, Municipality, Programme
+
+
+class MunicipalitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Municipality
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "parent",
+            "checkin_interval_weeks",
+            "checkin_reminder_days",
+            "checkin_lapse_days",
+        ]
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Programme
+        fields = [
+            "id",
+            "municipality",
+            "kind",
+            "name",
+            "is_active",
+            "requires_police_certificate",
+            "requires_qualification",
+            "started_on",
+        ]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "username", "municipality", "role", "created_at"]
+
+
+class MunicipalityViewSet(ScopedReadOnlyViewSet):
+    queryset = Municipality.objects.all()
+    serializer_class = MunicipalitySerializer
+
+
+class ProgrammeViewSet(ScopedReadOnlyViewSet):
+    queryset = Programme.objects.all()
+    serializer_class = ProgrammeSerializer
+    filterset_fields = ["municipality", "kind", "is_active"]
+
+
+class MembershipViewSet(ScopedReadOnlyViewSet):
+    queryset = Membership.objects.all()
+    serializer_class = MembershipSerializer
+    filterset_fields = ["municipality", "role", "user"]
+
+    def optimize(self, queryset):  # noqa: ANN001, ANN201
+        return queryset.select_related("user")
+
+
+class AuditFilterSet(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    username = django_filters.CharFilter(lookup_expr="icontains")
+    object_type = django_filters.CharFilter()
+    object_id = django_filters.CharFilter()
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "municipality",
+            "action",
+            "user",
+            "username",
+            "object_type",
+            "object_id",
+            "since",
+            "until",
+        ]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id",
+            "at",
+            "user",
+            "username",
+            "municipality",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "via",
+            "ip_address",
+            "changes",
+        ]
+
+
+class AuditEntryViewSet(ScopedReadOnlyViewSet):
+    """The audit log, for municipal admins of the municipality. Read-only: history cannot be edited."""
+
+    queryset = AuditEntry.objects.all()
+    serializer_class = AuditEntrySerializer
+    filterset_class = AuditFilterSet
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    national_role = serializers.CharField()
+    memberships = serializers.ListField(child=serializers.DictField())
+    providers = serializers.ListField(child=serializers.IntegerField())
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer, summary="Who am I: roles per municipality")
+    def get(self, request: Request) -> Response:
+        user = request.user
+        memberships = [
+            {
+                "municipality": m.municipality_id,
+                "municipality_name": m.municipality.name,
+                "role": m.role,
+            }
+            for m in Membership.objects.filter(user=user).select_related("municipality")
+        ]
+        return Response(
+            MeSerializer(
+                {
+                    "id": user.pk,
+                    "username": user.get_username(),
+                    "name": user.get_full_name(),
+                    "national_role": user.national_role,
+                    "memberships": memberships,
+                    "providers": sorted(user.provider_ids),
+                }
+            ).data
+        )
+
+
+def register(router) -> None:  # noqa: ANN001
+    router.register("municipalities", MunicipalityViewSet, basename="municipality")
+    router.register("programmes", ProgrammeViewSet, basename="programme")
+    router.register("memberships", MembershipViewSet, basename="membership")
+    router.register("audit", AuditEntryViewSet, basename="audit")
+
+
+from django.urls import path  # noqa: E402
+
+extra_urls = [path("me/", MeView.as_view(), name="api-me")]

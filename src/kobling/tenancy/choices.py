@@ -1,0 +1,46 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitKind(models.TextChoices):
+    MUNICIPALITY = "municipality", _("Municipality")
+    DISTRICT = "district", _("City district")
+
+
+class Role(models.TextChoices):
+    """Roles a user holds *in one municipality*. Course-provider staff and the national analyst
+    are not tied to one municipality (see ProviderStaff and User.national_role)."""
+
+    MUNICIPAL_ADMIN = "municipal_admin", _("Municipal administrator")
+    COORDINATOR = "coordinator", _("Coordinator")
+    REFERRER = "referrer", _("Referrer")
+    TRAINING_CONTACT = "training_contact", _("Training contact")
+
+
+class NationalRole(models.TextChoices):
+    NONE = "", _("None")
+    ANALYST = "analyst", _("National analyst")
+
+
+class ProgrammeKind(models.TextChoices):
+    TRENINGSKONTAKT = "treningskontakt", _("Training contact (treningskontakt)")
+    FRISKLIVSRESEPT = "frisklivsresept", _("Healthy-life prescription (frisklivsresept)")
+    AKTIV_PA_DAGTID = "aktiv_pa_dagtid", _("Active in daytime (Aktiv på dagtid)")
+    ACTIVITY_ON_PRESCRIPTION = "activity_on_prescription", _("Activity on prescription")
+    WORKPLACE_COACHING = "workplace_coaching", _("Workplace coaching")
+    REHABILITATION = "rehabilitation", _("Rehabilitation (Trening som medisin)")
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Updated")
+    DELETE = "delete", _("Deleted")
+    VIEW = "view", _("Viewed")
+    EXPORT = "export", _("Exported")
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logged out")
+
+
+# Roles that manage a municipality's records (registers, courses, settings).
+MANAGER_ROLES = (Role.MUNICIPAL_ADMIN, Role.COORDINATOR)

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+from kobling.tenancy.choices import MANAGER_ROLES, Role
+
+
+def tenancy(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"kobling_env": settings.KOBLING_ENV}
+    return {
+        "kobling_env": settings.KOBLING_ENV,
+        "is_manager": bool(user.municipality_ids(*MANAGER_ROLES)),
+        "is_municipal_admin": bool(user.municipality_ids(Role.MUNICIPAL_ADMIN)),
+        "is_training_contact": bool(user.municipality_ids(Role.TRAINING_CONTACT)),
+        "is_provider_staff": bool(user.provider_ids),
+        "is_analyst": user.is_analyst,
+    }

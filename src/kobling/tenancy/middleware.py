@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import resolve
+
+from kobling.tenancy.audit import audit_context
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditContextMiddleware:
+    """Records, for the audit log, which screen or endpoint a request came through."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            match = resolve(request.path_info)
+            via = f"{request.method} {match.view_name or request.path_info}"
+        except Exception:  # noqa: BLE001 - unknown paths still get a readable label
+            via = f"{request.method} {request.path_info}"
+        with audit_context(via=via, ip_address=client_ip(request)):
+            return self.get_response(request)
+
+
+# Paths an admin without a verified second factor may still reach.
+_TWO_FACTOR_EXEMPT_PREFIXES = ("/static/", "/healthz", "/konto/", "/i18n/", "/api/")
+
+
+class TwoFactorRequiredMiddleware:
+    """Municipal admins must pass TOTP before using the web app (the API token endpoint asks for
+    the code itself). Others may turn two-factor on voluntarily."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            settings.KOBLING_REQUIRE_2FA_FOR_ADMINS
+            and user is not None
+            and user.is_authenticated
+            and user.requires_two_factor
+            and not user.is_verified()
+            and not request.path_info.startswith(_TWO_FACTOR_EXEMPT_PREFIXES)
+        ):
+            return redirect("web:two_factor")
+        return self.get_response(request)

@@ -1,0 +1,106 @@
+"""The product shell: sign-in, two-factor, home, health check."""
+
+from __future__ import annotations
+
+import base64
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from kobling.tenancy.audit import audit_log
+from kobling.tenancy.choices import AuditAction
+from kobling.web.forms import LoginForm, TOTPForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):  # noqa: ANN001, ANN201
+        response = super().form_valid(form)
+        audit_log(
+            user=self.request.user,
+            action=AuditAction.LOGIN,
+            object_type="auth.session",
+            object_repr=self.request.user.get_username(),
+        )
+        return response
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the app and the database answer."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any database failure is "unhealthy"
+        return JsonResponse(
+            {"status": "error", "database": str(exc.__class__.__name__)}, status=503
+        )
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html")
+
+
+def _qr_svg(uri: str) -> str:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage)
+    buffer = BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Set up (first time) or verify (each sign-in) a TOTP authenticator."""
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    setting_up = device is None
+    if setting_up:
+        device = TOTPDevice.objects.filter(
+            user=user, confirmed=False
+        ).first() or TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+    form = TOTPForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            if setting_up:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                audit_log(
+                    user=user,
+                    action=AuditAction.UPDATE,
+                    object_type="otp.totpdevice",
+                    object_id=str(device.pk),
+                    object_repr=_("Two-factor enabled"),
+                )
+            otp_login(request, device)
+            messages.success(request, _("Two-factor sign-in confirmed."))
+            return redirect("web:home")
+        form.add_error("code", _("The code is wrong or has expired. Try the newest code."))
+    context = {"form": form, "setting_up": setting_up, "required": user.requires_two_factor}
+    if setting_up:
+        context["qr"] = _qr_svg(device.config_url)
+        context["secret"] = base64.b32encode(device.bin_key).decode()
+    return render(request, "web/two_factor.html", context)
+
+
+def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:  # noqa: ANN001, ANN002, ANN003
+    return render(request, "web/locked_out.html", status=429)
