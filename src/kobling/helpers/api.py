@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from kobling.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin, require
 from kobling.helpers import services
 from kobling.helpers.filtersets import HelperFilterSet
 from kobling.helpers.io import EXPORT_FORMATS, helpers_export, helpers_import
@@ -28,7 +28,7 @@ from kobling.helpers.serializers import (
     TargetGroupSerializer,
 )
 from kobling.tenancy.audit import audit_log
-from kobling.tenancy.choices import AuditAction
+from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
 
 
 class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
@@ -62,8 +62,19 @@ class HelperViewSet(
     ordering_fields = ["last_name", "status", "status_since", "created_at"]
     audit_reads = True
 
+    # Register-wide actions are for the people who manage the register.
+    manager_actions = frozenset({"overview", "export", "import_file"})
+
     def optimize(self, queryset):  # noqa: ANN001, ANN201
         return helper_list_queryset(queryset)
+
+    def check_permissions(self, request: Request) -> None:
+        super().check_permissions(request)
+        if self.action in self.manager_actions:
+            require(
+                bool(request.user.municipality_ids(*MANAGER_ROLES)),
+                "Only coordinators and municipal administrators can do this.",
+            )
 
     def perform_create(self, serializer: HelperSerializer) -> None:
         attrs = dict(serializer.validated_data)

@@ -218,6 +218,7 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
+        ordering = ["municipality__name", "role", "user__username"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "municipality", "role"],

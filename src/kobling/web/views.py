@@ -103,4 +103,14 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 
 def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:  # noqa: ANN001, ANN002, ANN003
+    """Lock-out answer from django-axes: JSON for the API, a page for people."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "detail": _(
+                    "Too many failed sign-in attempts. The account is locked for 30 minutes."
+                )
+            },
+            status=429,
+        )
     return render(request, "web/locked_out.html", status=429)

@@ -1,0 +1,459 @@
+"""Deterministic demo data: two fictional municipalities, Fjordvik and Nordby, with contacts in
+every lifecycle state, course providers, courses and runs, and a user for every role.
+
+Never available in production: the command refuses when settings.DEMO_ALLOWED is false."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kobling.courses.models import (
+    CourseModule,
+    CourseProvider,
+    CourseRun,
+    CourseTemplate,
+    Enrolment,
+    ModuleAttendance,
+    ProviderStaff,
+    Qualification,
+)
+from kobling.helpers import services as helper_services
+from kobling.helpers.choices import HelperStatus, LeftReason
+from kobling.helpers.models import Activity, Helper, TargetGroup
+from kobling.helpers.reference import seed_reference_lists
+from kobling.helpers.services import Window
+from kobling.tenancy.choices import NationalRole, ProgrammeKind, Role
+from kobling.tenancy.models import Membership, Municipality, Programme, User
+
+DEMO_PASSWORD = "kobling-demo"  # noqa: S105 - demo only; refused in production
+SEED = 20261121
+
+FIRST_NAMES = [
+    "Astrid",
+    "Bjørn",
+    "Camilla",
+    "Dag",
+    "Eirin",
+    "Frode",
+    "Guro",
+    "Håkon",
+    "Ingrid",
+    "Jonas",
+    "Kari",
+    "Lars",
+    "Marte",
+    "Nils",
+    "Oda",
+    "Per",
+    "Ragnhild",
+    "Sindre",
+    "Tone",
+    "Ulrik",
+    "Vilde",
+    "Øystein",
+    "Åse",
+    "Amir",
+    "Fatima",
+    "Olena",
+    "Piotr",
+    "Sara",
+    "Thea",
+    "Magnus",
+    "Emma",
+    "Henrik",
+    "Nora",
+    "Sander",
+    "Ida",
+    "Aksel",
+    "Hedda",
+    "Mathias",
+    "Selma",
+    "Tobias",
+]
+LAST_NAMES = [
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Johnsen",
+    "Pettersen",
+    "Eriksen",
+    "Berg",
+    "Haugen",
+    "Hagen",
+    "Johannessen",
+    "Andreassen",
+    "Jacobsen",
+    "Dahl",
+    "Jørgensen",
+    "Halvorsen",
+    "Henriksen",
+    "Lund",
+    "Sørensen",
+    "Moen",
+    "Solberg",
+    "Strand",
+    "Bakken",
+    "Lie",
+]
+
+
+@dataclass(frozen=True)
+class Town:
+    code: str
+    name: str
+    slug: str
+    lat: float
+    lon: float
+    postcodes: tuple[str, ...]
+    areas: tuple[str, ...]
+    contacts: int
+
+
+TOWNS = (
+    Town(
+        "4650",
+        "Fjordvik",
+        "fjordvik",
+        61.452,
+        5.857,
+        ("6800", "6803", "6806", "6810", "6812", "6818"),
+        ("Sentrum", "Vie", "Hafstad", "Slåtten", "Bruland", "Erdal"),
+        34,
+    ),
+    Town(
+        "5560",
+        "Nordby",
+        "nordby",
+        69.649,
+        18.956,
+        ("9006", "9008", "9011", "9012", "9015", "9020"),
+        ("Sentrum", "Kroken", "Tomasjord", "Kvaløysletta", "Hamna", "Workinn"),
+        24,
+    ),
+)
+
+# How many of a municipality's contacts end up in each state (rest are active).
+STATE_PLAN = [
+    (HelperStatus.APPLICANT, 3),
+    (HelperStatus.SCREENING, 3),
+    (HelperStatus.IN_TRAINING, 3),
+    (HelperStatus.QUALIFIED, 2),
+    (HelperStatus.PAUSED, 3),
+    (HelperStatus.LEFT, 3),
+]
+
+
+def demo_users_summary() -> list[tuple[str, str]]:
+    return [
+        (u.username, u.first_name + " " + u.last_name)
+        for u in User.objects.filter(username__endswith=".demo").order_by("username")
+    ]
+
+
+class DemoRefused(Exception):
+    pass
+
+
+def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
+    """Load the demo. Deterministic: the same call on the same day gives the same data."""
+    if not settings.DEMO_ALLOWED:
+        raise DemoRefused("Demo data cannot be loaded in a production configuration.")
+    rng = random.Random(SEED)
+    today = timezone.localdate()
+    with transaction.atomic():
+        seed_reference_lists(Activity, TargetGroup)
+        analyst = _user(
+            "analytiker@kobling.demo", "Ane", "Analytiker", national_role=NationalRole.ANALYST
+        )
+        del analyst
+        sports_council = CourseProvider.objects.create(
+            name="Vestland idrettskrets (demo)",
+            kind="sports_council",
+            email="kurs@vestland-ik.demo",
+        )
+        dps = CourseProvider.objects.create(
+            name="Fjordvik DPS (demo)", kind="specialist_health", email="post@fjordvik-dps.demo"
+        )
+        ProviderStaff.objects.create(
+            user=_user("kurs@fjordvik.demo", "Kåre", "Kursholder"), provider=sports_council
+        )
+        ProviderStaff.objects.create(user=_user("kurs@dps.demo", "Dina", "Dps"), provider=dps)
+        basic = _template(sports_council)
+        counts = {"municipalities": 0, "helpers": 0}
+        for town in TOWNS:
+            _load_town(town, rng, today, basic, sports_council if town.slug == "fjordvik" else dps)
+            counts["municipalities"] += 1
+        counts["helpers"] = Helper.objects.count()
+    return counts
+
+
+def _user(username: str, first: str, last: str, **extra) -> User:  # noqa: ANN003
+    user = User(username=username, email=username, first_name=first, last_name=last, **extra)
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def _template(provider: CourseProvider) -> CourseTemplate:
+    """The provider's own copy of the 40 h basic course (the seeded shared one, if present)."""
+    template = CourseTemplate.objects.create(
+        provider=provider,
+        code="grunnkurs-40t",
+        name="Grunnkurs for treningskontakter (40 t)",
+        level="basic",
+    )
+    modules = [
+        ("Rus", 8),
+        ("Psykiatri", 8),
+        ("Praktisk treningslære", 10),
+        ("Teoretisk treningslære", 6),
+        ("Anatomi og fysiologi", 6),
+        ("Kommunikasjon", 2),
+        ("Hjemmeoppgave og eksamen", 2),
+    ]
+    for position, (title, hours) in enumerate(modules, start=1):
+        CourseModule.objects.create(
+            template=template, position=position, title=title, hours=Decimal(hours)
+        )
+    return template
+
+
+def _load_town(
+    town: Town,
+    rng: random.Random,
+    today: dt.date,
+    template: CourseTemplate,
+    provider: CourseProvider,
+) -> None:
+    municipality = Municipality.objects.create(
+        code=town.code, name=town.name, contact_email=f"post@{town.slug}.demo"
+    )
+    programme = Programme.objects.create(
+        municipality=municipality,
+        kind=ProgrammeKind.TRENINGSKONTAKT,
+        name="Treningskontakt",
+        started_on=dt.date(2012, 1, 1),
+    )
+    Programme.objects.create(
+        municipality=municipality,
+        kind=ProgrammeKind.FRISKLIVSRESEPT,
+        name="Frisklivsresept",
+        started_on=dt.date(2016, 8, 1),
+    )
+    admin = _user(f"admin@{town.slug}.demo", "Anne", f"Admin {town.name}")
+    coordinator = _user(f"koordinator@{town.slug}.demo", "Kristin", f"Koordinator {town.name}")
+    referrer = _user(f"henviser@{town.slug}.demo", "Hege", f"Henviser {town.name}")
+    for user, role in (
+        (admin, Role.MUNICIPAL_ADMIN),
+        (coordinator, Role.COORDINATOR),
+        (referrer, Role.REFERRER),
+    ):
+        Membership.objects.create(user=user, municipality=municipality, role=role)
+
+    activities = list(Activity.objects.filter(is_active=True))
+    target_groups = list(TargetGroup.objects.filter(is_active=True))
+    past_run = CourseRun.objects.create(
+        template=template,
+        provider=provider,
+        municipality=municipality,
+        programme=programme,
+        starts_on=today - dt.timedelta(days=200),
+        ends_on=today - dt.timedelta(days=192),
+        place=f"{town.name} rådhus",
+        capacity=30,
+        price_for_trainee=Decimal("0"),
+        cost_to_municipality=Decimal("45000"),
+        leader_name="Tor Treningslære",
+        leader_education="higher_sports_education",
+        status="completed",
+    )
+    current_run = CourseRun.objects.create(
+        template=template,
+        provider=provider,
+        municipality=municipality,
+        programme=programme,
+        starts_on=today - dt.timedelta(days=5),
+        ends_on=today + dt.timedelta(days=3),
+        place=f"{town.name} idrettshall",
+        capacity=12,
+        price_for_trainee=Decimal("500"),
+        cost_to_municipality=Decimal("30000"),
+        leader_name="Siv Sosionom",
+        leader_education="higher_education",
+        status="running",
+    )
+    CourseRun.objects.create(
+        template=template,
+        provider=provider,
+        municipality=municipality,
+        programme=programme,
+        starts_on=today + dt.timedelta(days=60),
+        ends_on=today + dt.timedelta(days=68),
+        place=f"{town.name} kulturhus",
+        capacity=20,
+        cost_to_municipality=Decimal("30000"),
+        leader_name="Tor Treningslære",
+        leader_education="higher_sports_education",
+    )
+    modules = list(template.modules.all())
+
+    plan: list[str] = []
+    for status, n in STATE_PLAN:
+        plan += [status] * n
+    plan += [HelperStatus.ACTIVE] * (town.contacts - len(plan))
+    for index, target in enumerate(plan, start=1):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        slot = rng.randrange(len(town.postcodes))
+        helper = helper_services.helper_create(
+            by=coordinator,
+            municipality=municipality,
+            programme=programme,
+            data={
+                "first_name": first,
+                "last_name": last,
+                "email": f"kontakt{index}@{town.slug}.demo",
+                "phone": f"4{rng.randrange(1000000, 9999999)}",
+                "birth_year": rng.randrange(1960, 2004),
+                "gender": rng.choice(["female", "female", "male", "male", "other"]),
+                "languages": ["nb"]
+                + rng.sample(["en", "ar", "pl", "uk", "so", "se"], k=rng.randrange(0, 2)),
+                "postcode": town.postcodes[slot],
+                "home_area": town.areas[slot],
+                "latitude": Decimal(f"{town.lat + rng.uniform(-0.03, 0.03):.5f}"),
+                "longitude": Decimal(f"{town.lon + rng.uniform(-0.05, 0.05):.5f}"),
+                "capacity": rng.choice([1, 1, 2, 2, 3]),
+                "hourly_rate": Decimal(rng.choice(["150.00", "165.00", "180.00"])),
+                "covers_equipment": rng.random() < 0.4,
+                "contract_start": today - dt.timedelta(days=rng.randrange(30, 900)),
+                "interview_date": today - dt.timedelta(days=rng.randrange(200, 400)),
+            },
+            activities=rng.sample(activities, k=rng.randrange(2, 5)),
+            target_groups=rng.sample(target_groups, k=rng.randrange(1, 3)),
+            availability=[
+                Window(
+                    weekday=d,
+                    start_time=dt.time(rng.choice([9, 12, 16, 17])),
+                    end_time=dt.time(rng.choice([19, 20, 21])),
+                )
+                for d in sorted(rng.sample(range(7), k=rng.randrange(1, 4)))
+            ],
+            source="manual",
+            audit=False,
+        )
+        if index == 1:
+            contact_user = _user(f"kontakt1@{town.slug}.demo", first, last)
+            Membership.objects.create(
+                user=contact_user, municipality=municipality, role=Role.TRAINING_CONTACT
+            )
+            helper.user = contact_user
+            helper.save(update_fields=["user"])
+            target = HelperStatus.ACTIVE
+        _walk(helper, target, rng, today, coordinator, past_run, current_run, modules, index)
+
+
+def _walk(
+    helper: Helper,
+    target: str,
+    rng: random.Random,
+    today: dt.date,
+    by: User,
+    past_run: CourseRun,
+    current_run: CourseRun,
+    modules: list,
+    index: int,
+) -> None:  # noqa: ANN001
+    """Take a freshly registered applicant along the real lifecycle to ``target``."""
+    if target == HelperStatus.APPLICANT:
+        return
+
+    def move(to: str, **kw) -> None:  # noqa: ANN003
+        nonlocal helper
+        helper = helper_services.helper_change_status(
+            helper=helper, by=by, to_status=to, today=today, **kw
+        )
+
+    if target == HelperStatus.LEFT and index % 3 == 0:
+        move(HelperStatus.LEFT, left_reason=LeftReason.LOST_INTEREST)
+        return
+    move(HelperStatus.SCREENING)
+    if target == HelperStatus.SCREENING:
+        return
+    # Police certificate during screening; a couple expire soon, to show the warning.
+    issued = today - dt.timedelta(days=rng.randrange(60, 1000))
+    expires = (
+        today + dt.timedelta(days=rng.randrange(20, 55))
+        if index % 7 == 0
+        else issued + dt.timedelta(days=3 * 365)
+    )
+    helper_services.helper_update(
+        helper=helper,
+        by=by,
+        expected_version=helper.version,
+        data={
+            "police_certificate_date": issued,
+            "police_certificate_expires": max(expires, today + dt.timedelta(days=1)),
+            "references_checked": True,
+        },
+    )
+    helper.refresh_from_db()
+    move(HelperStatus.IN_TRAINING)
+    if target == HelperStatus.IN_TRAINING:
+        enrolment = Enrolment.objects.create(
+            run=current_run, helper=helper, municipality=helper.municipality
+        )
+        for module in modules[:3]:
+            ModuleAttendance.objects.create(enrolment=enrolment, module=module, attended=True)
+        return
+    enrolment = Enrolment.objects.create(
+        run=past_run,
+        helper=helper,
+        municipality=helper.municipality,
+        status="completed",
+        assessment_result="passed",
+        completed_on=past_run.ends_on,
+    )
+    ModuleAttendance.objects.bulk_create(
+        [ModuleAttendance(enrolment=enrolment, module=m, attended=True) for m in modules]
+    )
+    Qualification.objects.create(
+        helper=helper,
+        municipality=helper.municipality,
+        programme=helper.programme,
+        enrolment=enrolment,
+        template=past_run.template,
+        qualified_on=past_run.ends_on,
+    )
+    move(HelperStatus.QUALIFIED)
+    if target == HelperStatus.QUALIFIED:
+        return
+    move(HelperStatus.ACTIVE)
+    if target == HelperStatus.PAUSED:
+        move(
+            HelperStatus.PAUSED,
+            paused_until=today + dt.timedelta(days=rng.randrange(10, 90)),
+            reason="Eksamensperiode",
+        )
+    elif target == HelperStatus.LEFT:
+        move(
+            HelperStatus.LEFT,
+            left_reason=rng.choice([LeftReason.MOVED, LeftReason.NEW_JOB, LeftReason.NO_TIME]),
+        )
+    elif index % 9 == 4:
+        # Did not answer the last check-in: shows up as unconfirmed.
+        Helper.objects.filter(pk=helper.pk).update(
+            is_unconfirmed=True, availability_confirmed_at=timezone.now() - dt.timedelta(weeks=10)
+        )

@@ -1,0 +1,175 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _run_settings(env: dict[str, str], code: str) -> subprocess.CompletedProcess:
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"KOBLING_ENV", "SECRET_KEY", "DATABASE_URL"}
+    }
+    full_env.update(env)
+    full_env["DJANGO_SETTINGS_MODULE"] = "kobling.config.settings"
+    return subprocess.run(
+        [sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_passwords_are_hashed_with_argon2_in_the_real_settings():
+    from kobling.config import settings as real
+
+    assert real.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    result = _run_settings({"KOBLING_ENV": "production"}, "import kobling.config.settings")
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_production_settings_use_secure_cookies_and_hsts():
+    code = "import kobling.config.settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, s.DEBUG, s.DEMO_ALLOWED)"
+    result = _run_settings(
+        {"KOBLING_ENV": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "kobling.example"},
+        code,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True", "False", "False"]
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get("/konto/logg-inn/")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_sessions_expire_after_thirty_idle_minutes(settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_repeated_wrong_passwords_lock_the_account_even_for_the_right_password(cast, settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    client = Client()
+    for _ in range(3):
+        client.post(
+            "/konto/logg-inn/", {"username": cast.coordinator_a.username, "password": "wrong"}
+        )
+    response = client.post(
+        "/konto/logg-inn/", {"username": cast.coordinator_a.username, "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_api_token_endpoint_is_locked_out_too(cast, settings, api):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 2
+    for _ in range(2):
+        api().post(
+            "/api/v1/auth/token",
+            {"username": cast.coordinator_a.username, "password": "wrong"},
+            format="json",
+        )
+    response = api().post(
+        "/api/v1/auth/token",
+        {"username": cast.coordinator_a.username, "password": PASSWORD},
+        format="json",
+    )
+    assert response.status_code == 429
+    assert "token" not in response.json()
+
+
+def test_token_auth_round_trip(cast, api):
+    response = api().post(
+        "/api/v1/auth/token",
+        {"username": cast.coordinator_a.username, "password": PASSWORD},
+        format="json",
+    )
+    assert response.status_code == 200
+    token = response.json()["token"]
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/helpers/").status_code == 200
+    bad = api()
+    bad.credentials(HTTP_AUTHORIZATION="Token nope")
+    assert bad.get("/api/v1/helpers/").status_code == 401
+
+
+def test_wrong_password_gets_no_token(cast, api):
+    response = api().post(
+        "/api/v1/auth/token",
+        {"username": cast.coordinator_a.username, "password": "nope"},
+        format="json",
+    )
+    assert response.status_code == 400 and "token" not in response.json()
+
+
+def test_municipal_admin_must_set_up_and_pass_two_factor_before_using_the_app(cast, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the product throttles retries; the test retries at once
+    client = Client()
+    assert (
+        client.post(
+            "/konto/logg-inn/", {"username": cast.admin_a.username, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
+    response = client.get("/kontakter/")
+    assert response.status_code == 302 and response["Location"] == "/konto/tofaktor/"
+    client.get("/konto/tofaktor/")  # creates an unconfirmed device and shows the QR code
+    device = TOTPDevice.objects.get(user=cast.admin_a)
+    assert (
+        client.post("/konto/tofaktor/", {"code": "000000"}).status_code == 200
+    )  # wrong code: form again
+    response = client.post("/konto/tofaktor/", {"code": f"{totp(device.bin_key):06d}"})
+    assert response.status_code == 302
+    assert client.get("/kontakter/").status_code == 200
+    device.refresh_from_db()
+    assert device.confirmed
+
+
+def test_coordinator_may_work_without_two_factor(cast):
+    client = Client()
+    client.force_login(cast.coordinator_a)
+    assert client.get("/kontakter/").status_code == 200
+
+
+def test_admin_with_two_factor_must_send_a_code_to_get_an_api_token(cast, api):
+    device = TOTPDevice.objects.create(user=cast.admin_a, name="app", confirmed=True)
+    body = {"username": cast.admin_a.username, "password": PASSWORD}
+    assert api().post("/api/v1/auth/token", body, format="json").status_code == 400
+    ok = api().post(
+        "/api/v1/auth/token", {**body, "otp": f"{totp(device.bin_key):06d}"}, format="json"
+    )
+    assert ok.status_code == 200 and ok.json()["token"]
+
+
+def test_admin_without_two_factor_gets_no_api_token(cast, api):
+    response = api().post(
+        "/api/v1/auth/token",
+        {"username": cast.admin_a.username, "password": PASSWORD},
+        format="json",
+    )
+    assert response.status_code == 403
+
+
+def test_health_check_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["database"] == "ok"
+
+
+def test_openapi_schema_is_served_as_json_when_asked(client):
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert response.json()["openapi"].startswith("3.")

@@ -1,0 +1,95 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from kobling.demo import DEMO_PASSWORD, load_demo
+from kobling.helpers.choices import HelperStatus
+from kobling.helpers.models import Helper
+from kobling.tenancy.models import Municipality, User
+
+pytestmark = pytest.mark.django_db
+
+REQUIRED_LOGINS = [
+    "koordinator@fjordvik.demo",
+    "koordinator@nordby.demo",
+    "henviser@fjordvik.demo",
+    "kontakt1@fjordvik.demo",
+    "kurs@fjordvik.demo",
+    "analytiker@kobling.demo",
+]
+
+
+def _fingerprint():
+    return list(
+        Helper.objects.order_by("municipality__code", "email").values_list(
+            "municipality__name",
+            "email",
+            "first_name",
+            "last_name",
+            "status",
+            "capacity",
+            "postcode",
+            "is_unconfirmed",
+        )
+    )
+
+
+def test_demo_has_both_municipalities_with_contacts_in_every_state(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    load_demo()
+    for name in ("Fjordvik", "Nordby"):
+        municipality = Municipality.objects.get(name=name)
+        assert municipality.programmes.filter(name="Treningskontakt").exists()
+        helpers = Helper.objects.filter(municipality=municipality)
+        assert 15 <= helpers.count() <= 40
+        assert set(helpers.values_list("status", flat=True)) == set(HelperStatus.values)
+        assert helpers.filter(status="active", is_unconfirmed=True).exists()
+    for username in REQUIRED_LOGINS:
+        assert User.objects.get(username=username).check_password(DEMO_PASSWORD), username
+    assert Helper.objects.get(user__username="kontakt1@fjordvik.demo").status == "active"
+
+
+def test_demo_is_deterministic(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    load_demo()
+    first = _fingerprint()
+    call_command("flush", "--noinput", verbosity=0)
+    load_demo()
+    assert _fingerprint() == first
+
+
+def test_demo_command_loads_only_into_an_empty_database(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("demo", "--if-empty", verbosity=0)
+    count = Helper.objects.count()
+    call_command("demo", "--if-empty", verbosity=0)
+    assert Helper.objects.count() == count
+    with pytest.raises(CommandError):
+        call_command("demo", verbosity=0)
+
+
+def test_demo_is_refused_in_a_production_configuration(settings):
+    settings.DEMO_ALLOWED = False
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo", verbosity=0)
+    assert not Municipality.objects.exists()
+
+
+def test_production_settings_refuse_the_demo_command_end_to_end(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env.update(
+        KOBLING_ENV="production",
+        SECRET_KEY="s" * 60,
+        ALLOWED_HOSTS="x",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    )
+    manage = [sys.executable, "-m", "kobling.manage"]
+    subprocess.run(
+        [*manage, "migrate", "-v", "0"], env=env, check=True, capture_output=True, timeout=300
+    )
+    result = subprocess.run([*manage, "demo"], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0 and "production" in result.stderr
