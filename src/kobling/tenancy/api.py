@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kobling.api.base import ScopedReadOnlyViewSet
+from kobling.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from kobling.tenancy import services
+from kobling.tenancy.choices import Role
 from kobling.tenancy.models import AuditEntry, Membership, Municipality, Programme
 
 
@@ -61,13 +63,45 @@ class ProgrammeViewSet(ScopedReadOnlyViewSet):
     filterset_fields = ["municipality", "kind", "is_active"]
 
 
-class MembershipViewSet(ScopedReadOnlyViewSet):
+class MembershipGrantSerializer(serializers.Serializer):
+    municipality = serializers.PrimaryKeyRelatedField(queryset=Municipality.objects.all())
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+
+    def validate_municipality(self, value: Municipality) -> Municipality:
+        if not self.context["request"].user.has_role(Role.MUNICIPAL_ADMIN, value.pk):
+            raise serializers.ValidationError('Invalid pk "%s" - object does not exist.' % value.pk)
+        return value
+
+
+class MembershipViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Roles in the municipality, managed by its municipal admins. Granting a role to a new
+    address creates the user and sends an invitation to choose a password."""
+
     queryset = Membership.objects.all()
     serializer_class = MembershipSerializer
     filterset_fields = ["municipality", "role", "user"]
 
     def optimize(self, queryset):  # noqa: ANN001, ANN201
-        return queryset.select_related("user")
+        return queryset.select_related("user", "municipality")
+
+    @extend_schema(request=MembershipGrantSerializer, responses={201: MembershipSerializer})
+    def create(self, request: Request) -> Response:
+        data = MembershipGrantSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        membership = services.membership_grant(by=request.user, **data.validated_data)
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: Membership) -> None:
+        services.membership_revoke(by=self.request.user, membership=instance)
 
 
 class AuditFilterSet(django_filters.FilterSet):

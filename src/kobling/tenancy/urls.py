@@ -4,4 +4,5 @@ from kobling.tenancy import views
 
 urlpatterns = [
     path("revisjon/", views.audit_list, name="audit_list"),
+    path("brukere/", views.membership_list, name="membership_list"),
 ]

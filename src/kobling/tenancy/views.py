@@ -6,12 +6,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from kobling.tenancy.api import AuditFilterSet
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction, Role
-from kobling.tenancy.models import AuditEntry
+from kobling.tenancy import services
+from kobling.tenancy.forms import GrantForm
+from kobling.tenancy.models import AuditEntry, Membership
+from kobling.web.base import get_visible_or_404
 
 EXPORT_COLUMNS = [
     "at",
@@ -74,3 +81,42 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         return response
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "tenancy/audit_list.html", {"filter": filterset, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_list(request: HttpRequest) -> HttpResponse:
+    """Municipal admins see who holds which role, grant roles (inviting new users) and revoke them."""
+    if not request.user.municipality_ids(Role.MUNICIPAL_ADMIN):
+        raise PermissionDenied
+    form = GrantForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            membership = get_visible_or_404(
+                request,
+                Membership.objects.select_related("user"),
+                action="change",
+                pk=request.POST.get("revoke"),
+            )
+            try:
+                services.membership_revoke(by=request.user, membership=membership)
+                messages.success(request, _("The role was removed."))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            return redirect("web:membership_list")
+        if form.is_valid():
+            try:
+                services.membership_grant(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(
+                    request, _("The role was given. New users get an e-mail to choose a password.")
+                )
+                return redirect("web:membership_list")
+    memberships = Membership.objects.visible_to(request.user).select_related("user", "municipality")
+    return render(
+        request, "tenancy/membership_list.html", {"form": form, "memberships": memberships}
+    )

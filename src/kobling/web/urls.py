@@ -11,6 +11,18 @@ urlpatterns = [
     path("konto/logg-inn/", views.LoginView.as_view(), name="login"),
     path("konto/logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("konto/tofaktor/", views.two_factor, name="two_factor"),
+    path("konto/glemt-passord/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "konto/glemt-passord/sendt/",
+        auth_views.PasswordResetDoneView.as_view(template_name="web/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path("konto/passord/<uidb64>/<token>/", views.PasswordSetView.as_view(), name="password_set"),
+    path(
+        "konto/passord/ferdig/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="web/password_set_done.html"),
+        name="password_reset_complete",
+    ),
     path("", include("kobling.tenancy.urls")),
     path("", include("kobling.helpers.urls")),
     path("", include("kobling.courses.urls")),

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -38,6 +39,20 @@ class LoginView(auth_views.LoginView):
             object_repr=self.request.user.get_username(),
         )
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "web/password_reset.html"
+    email_template_name = "emails/password_reset.txt"
+    subject_template_name = "emails/password_reset_subject.txt"
+    success_url = reverse_lazy("web:password_reset_done")
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """Choosing a password from an invitation or a reset link (single-use, expires)."""
+
+    template_name = "web/password_set.html"
+    success_url = reverse_lazy("web:password_reset_complete")
 
 
 @never_cache

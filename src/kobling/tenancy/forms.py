@@ -1,0 +1,25 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kobling.tenancy.choices import Role
+from kobling.tenancy.models import Municipality
+
+
+class GrantForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        queryset=Municipality.objects.none(), label=_("Municipality")
+    )
+    email = forms.EmailField(label=_("E-mail"))
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=150)
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = Municipality.objects.filter(
+            pk__in=sorted(user.municipality_ids(Role.MUNICIPAL_ADMIN))
+        )
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "ds-input")
