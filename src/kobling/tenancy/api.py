@@ -72,7 +72,7 @@ class MembershipGrantSerializer(serializers.Serializer):
 
     def validate_municipality(self, value: Municipality) -> Municipality:
         if not self.context["request"].user.has_role(Role.MUNICIPAL_ADMIN, value.pk):
-            raise serializers.ValidationError('Invalid pk "%s" - object does not exist.' % value.pk)
+            raise serializers.ValidationError(f'Invalid pk "{value.pk}" - object does not exist.')
         return value
 
 

@@ -2,20 +2,19 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kobling.tenancy import services
 from kobling.tenancy.api import AuditFilterSet
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction, Role
-from kobling.tenancy import services
 from kobling.tenancy.forms import GrantForm
 from kobling.tenancy.models import AuditEntry, Membership
 from kobling.web.base import get_visible_or_404
