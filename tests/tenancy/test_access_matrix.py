@@ -340,6 +340,7 @@ def _ids(cast) -> dict[str, int]:  # noqa: ANN001
         "helper_a": cast.helper_a.pk,
         "helper_a2": cast.helper_a2.pk,
         "helper_b": cast.helper_b.pk,
+        "membership_referrer_a": cast.referrer_a.memberships.get().pk,
     }
 
 

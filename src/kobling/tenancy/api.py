@@ -26,10 +26,21 @@ class MunicipalitySerializer(serializers.ModelSerializer):
             "checkin_interval_weeks",
             "checkin_reminder_days",
             "checkin_lapse_days",
+            "contact_email",
         ]
+        read_only_fields = ["code", "name", "kind", "parent"]
+
+
+class AdminMunicipalityField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):  # noqa: ANN201
+        return Municipality.objects.filter(
+            pk__in=sorted(self.context["request"].user.municipality_ids(Role.MUNICIPAL_ADMIN))
+        )
 
 
 class ProgrammeSerializer(serializers.ModelSerializer):
+    municipality = AdminMunicipalityField()
+
     class Meta:
         model = Programme
         fields = [
@@ -42,6 +53,12 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "requires_qualification",
             "started_on",
         ]
+        validators: list = []  # uniqueness is checked by the service with the model's message
+
+    def validate_municipality(self, value: Municipality) -> Municipality:
+        if self.instance is not None and value != self.instance.municipality:
+            raise serializers.ValidationError("Cannot be changed.")
+        return value
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -52,14 +69,53 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "username", "municipality", "role", "created_at"]
 
 
-class MunicipalityViewSet(ScopedReadOnlyViewSet):
+class MunicipalityViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Municipalities the caller belongs to. Municipal admins change the settings (check-in rhythm)."""
+
     queryset = Municipality.objects.all()
     serializer_class = MunicipalitySerializer
 
+    def perform_update(self, serializer: MunicipalitySerializer) -> None:
+        serializer.instance = services.municipality_update(
+            by=self.request.user,
+            municipality=serializer.instance,
+            data=dict(serializer.validated_data),
+        )
 
-class ProgrammeViewSet(ScopedReadOnlyViewSet):
+
+class ProgrammeViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The programmes a municipality runs. Municipal admins create and change them."""
+
     queryset = Programme.objects.all()
     serializer_class = ProgrammeSerializer
+
+    def perform_create(self, serializer: ProgrammeSerializer) -> None:
+        data = dict(serializer.validated_data)
+        municipality = data.pop("municipality")
+        serializer.instance = services.programme_create(
+            by=self.request.user, municipality=municipality, data=data
+        )
+
+    def perform_update(self, serializer: ProgrammeSerializer) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("municipality", None)
+        serializer.instance = services.programme_update(
+            by=self.request.user, programme=serializer.instance, data=data
+        )
+
     filterset_fields = ["municipality", "kind", "is_active"]
 
 

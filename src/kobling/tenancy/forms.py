@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kobling.tenancy.choices import Role
-from kobling.tenancy.models import Municipality
+from kobling.tenancy.models import Municipality, Programme
 
 
 class GrantForm(forms.Form):
@@ -23,3 +23,39 @@ class GrantForm(forms.Form):
         )
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "ds-input")
+
+
+class MunicipalitySettingsForm(forms.ModelForm):
+    class Meta:
+        model = Municipality
+        fields = [
+            "contact_email",
+            "checkin_interval_weeks",
+            "checkin_reminder_days",
+            "checkin_lapse_days",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "ds-input")
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = [
+            "kind",
+            "name",
+            "is_active",
+            "requires_police_certificate",
+            "requires_qualification",
+            "started_on",
+        ]
+        widgets = {"started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "ds-input")

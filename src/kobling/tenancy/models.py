@@ -6,6 +6,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -103,6 +104,7 @@ class Municipality(models.Model):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     checkin_interval_weeks = models.PositiveSmallIntegerField(
         _("check-in interval (weeks)"),
+        validators=[MinValueValidator(1)],
         default=8,
         help_text=_("How often active contacts are asked whether they are still available."),
     )

@@ -12,9 +12,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from kobling.tenancy.audit import audit_log
+from kobling.tenancy.audit import audit_log, diff
 from kobling.tenancy.choices import AuditAction, Role
-from kobling.tenancy.models import Membership, Municipality, User
+from kobling.tenancy.models import Membership, Municipality, Programme, User
 
 
 def invitation_link(user: User) -> str:
@@ -85,3 +85,77 @@ def membership_revoke(*, by: User, membership: Membership) -> None:
             changes={"user": membership.user.username, "role": membership.role},
         )
         membership.delete()
+
+
+MUNICIPALITY_SETTINGS = (
+    "contact_email",
+    "checkin_interval_weeks",
+    "checkin_reminder_days",
+    "checkin_lapse_days",
+)
+PROGRAMME_FIELDS = (
+    "kind",
+    "name",
+    "is_active",
+    "requires_police_certificate",
+    "requires_qualification",
+    "started_on",
+)
+
+
+def _apply(instance, data: dict, allowed: tuple[str, ...]) -> dict:  # noqa: ANN001
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            {name: _("This field cannot be changed here.") for name in sorted(unknown)}
+        )
+    before = {k: getattr(instance, k) for k in allowed}
+    for key, value in data.items():
+        setattr(instance, key, value)
+    return before
+
+
+def municipality_update(*, by: User, municipality: Municipality, data: dict) -> Municipality:
+    """Municipal settings an admin may change (check-in rhythm, contact address)."""
+    with transaction.atomic():
+        municipality = Municipality.objects.select_for_update().get(pk=municipality.pk)
+        before = _apply(municipality, data, MUNICIPALITY_SETTINGS)
+        municipality.full_clean()
+        if municipality.checkin_interval_weeks < 1:
+            raise ValidationError(
+                {"checkin_interval_weeks": _("The check-in interval must be at least one week.")}
+            )
+        municipality.save()
+        audit_log(
+            user=by,
+            action=AuditAction.UPDATE,
+            obj=municipality,
+            municipality_id=municipality.pk,
+            changes=diff(before, {k: getattr(municipality, k) for k in MUNICIPALITY_SETTINGS}),
+        )
+    return municipality
+
+
+def programme_create(*, by: User, municipality: Municipality, data: dict) -> Programme:
+    programme = Programme(municipality=municipality)
+    _apply(programme, data, PROGRAMME_FIELDS)
+    programme.full_clean()
+    with transaction.atomic():
+        programme.save()
+        audit_log(user=by, action=AuditAction.CREATE, obj=programme)
+    return programme
+
+
+def programme_update(*, by: User, programme: Programme, data: dict) -> Programme:
+    with transaction.atomic():
+        programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        before = _apply(programme, data, PROGRAMME_FIELDS)
+        programme.full_clean()
+        programme.save()
+        audit_log(
+            user=by,
+            action=AuditAction.UPDATE,
+            obj=programme,
+            changes=diff(before, {k: getattr(programme, k) for k in PROGRAMME_FIELDS}),
+        )
+    return programme

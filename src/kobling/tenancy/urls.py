@@ -5,4 +5,5 @@ from kobling.tenancy import views
 urlpatterns = [
     path("revisjon/", views.audit_list, name="audit_list"),
     path("brukere/", views.membership_list, name="membership_list"),
+    path("innstillinger/", views.settings_page, name="settings"),
 ]

@@ -15,8 +15,8 @@ from kobling.tenancy import services
 from kobling.tenancy.api import AuditFilterSet
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction, Role
-from kobling.tenancy.forms import GrantForm
-from kobling.tenancy.models import AuditEntry, Membership
+from kobling.tenancy.forms import GrantForm, MunicipalitySettingsForm, ProgrammeForm
+from kobling.tenancy.models import AuditEntry, Membership, Municipality
 from kobling.web.base import get_visible_or_404
 
 EXPORT_COLUMNS = [
@@ -119,3 +119,60 @@ def membership_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "tenancy/membership_list.html", {"form": form, "memberships": memberships}
     )
+
+
+def _form_errors_from(form, exc: ValidationError) -> None:  # noqa: ANN001
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """Municipal admins set the check-in rhythm and run their programmes."""
+    admin_of = sorted(request.user.municipality_ids(Role.MUNICIPAL_ADMIN))
+    if not admin_of:
+        raise PermissionDenied
+    municipalities = list(
+        Municipality.objects.filter(pk__in=admin_of).prefetch_related("programmes")
+    )
+    forms_by_id = {}
+    saved = False
+    for municipality in municipalities:
+        prefix = f"m{municipality.pk}"
+        bound = request.method == "POST" and request.POST.get("form") == prefix
+        form = MunicipalitySettingsForm(
+            request.POST if bound else None, instance=municipality, prefix=prefix
+        )
+        new_programme = ProgrammeForm(
+            request.POST
+            if request.method == "POST" and request.POST.get("form") == f"{prefix}-new"
+            else None,
+            prefix=f"{prefix}-new",
+        )
+        if bound and form.is_valid():
+            try:
+                services.municipality_update(
+                    by=request.user,
+                    municipality=municipality,
+                    data={k: form.cleaned_data[k] for k in services.MUNICIPALITY_SETTINGS},
+                )
+                saved = True
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+        if new_programme.is_bound and new_programme.is_valid():
+            try:
+                services.programme_create(
+                    by=request.user,
+                    municipality=municipality,
+                    data=dict(new_programme.cleaned_data),
+                )
+                saved = True
+            except ValidationError as exc:
+                _form_errors_from(new_programme, exc)
+        forms_by_id[municipality.pk] = (municipality, form, new_programme)
+    if saved:
+        messages.success(request, _("Saved."))
+        return redirect("web:settings")
+    return render(request, "tenancy/settings.html", {"blocks": list(forms_by_id.values())})

@@ -1,0 +1,92 @@
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from kobling.tenancy.models import AuditEntry, Programme
+
+pytestmark = pytest.mark.django_db
+
+
+def verified_admin(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+def test_admin_changes_the_check_in_interval_and_it_is_audited(cast, api):
+    response = api(cast.admin_a).patch(
+        f"/api/v1/municipalities/{cast.a.pk}/", {"checkin_interval_weeks": 6}, format="json"
+    )
+    assert response.status_code == 200 and response.data["checkin_interval_weeks"] == 6
+    assert AuditEntry.objects.filter(
+        action="update", object_type="tenancy.municipality", changes__checkin_interval_weeks=[8, 6]
+    ).exists()
+
+
+@pytest.mark.parametrize("value", [0, -2])
+def test_check_in_interval_below_one_week_is_refused(cast, api, value):
+    response = api(cast.admin_a).patch(
+        f"/api/v1/municipalities/{cast.a.pk}/", {"checkin_interval_weeks": value}, format="json"
+    )
+    assert response.status_code == 400 and "checkin_interval_weeks" in response.data
+    cast.a.refresh_from_db()
+    assert cast.a.checkin_interval_weeks == 8
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("coordinator_a", 403), ("coordinator_b", 403), ("referrer_a", 403), ("contact_a", 403)],
+)
+def test_only_the_municipalitys_admin_changes_its_settings(cast, api, role, status):
+    response = api(cast.roles[role]).patch(
+        f"/api/v1/municipalities/{cast.a.pk}/", {"checkin_interval_weeks": 2}, format="json"
+    )
+    assert response.status_code == status
+    cast.a.refresh_from_db()
+    assert cast.a.checkin_interval_weeks == 8
+
+
+def test_admin_starts_a_second_programme_and_names_must_be_unique(cast, api):
+    body = {"municipality": cast.a.pk, "kind": "frisklivsresept", "name": "Frisklivsresept"}
+    assert api(cast.admin_a).post("/api/v1/programmes/", body, format="json").status_code == 201
+    again = api(cast.admin_a).post("/api/v1/programmes/", body, format="json")
+    assert again.status_code == 400
+    assert Programme.objects.filter(municipality=cast.a).count() == 2
+
+
+def test_admin_cannot_create_a_programme_in_another_municipality(cast, api):
+    response = api(cast.admin_a).post(
+        "/api/v1/programmes/",
+        {"municipality": cast.b.pk, "kind": "frisklivsresept", "name": "X"},
+        format="json",
+    )
+    assert response.status_code == 400 and "municipality" in response.data
+
+
+def test_settings_page_saves_the_interval(cast):
+    client = verified_admin(cast.admin_a)
+    assert client.get("/innstillinger/").status_code == 200
+    prefix = f"m{cast.a.pk}"
+    response = client.post(
+        "/innstillinger/",
+        {
+            "form": prefix,
+            f"{prefix}-checkin_interval_weeks": 4,
+            f"{prefix}-checkin_reminder_days": 5,
+            f"{prefix}-checkin_lapse_days": 5,
+            f"{prefix}-contact_email": "post@a.test",
+        },
+    )
+    assert response.status_code == 302
+    cast.a.refresh_from_db()
+    assert (cast.a.checkin_interval_weeks, cast.a.checkin_reminder_days) == (4, 5)
+
+
+def test_settings_page_is_for_admins_only(cast):
+    client = Client()
+    client.force_login(cast.coordinator_a)
+    assert client.get("/innstillinger/").status_code == 403
