@@ -92,3 +92,52 @@ def api():
         return client
 
     return client_for
+
+
+# --- Check-ins: a real local SMTP server and the database task queue -----------------------
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a free local port; Django's SMTP backend points at it."""
+    from tests.smtp import running_smtp_server
+
+    with running_smtp_server() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = server.host
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 5
+        yield server
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks go to the real database queue (django_tasks_db) instead of running immediately;
+    use with ``@pytest.mark.django_db(transaction=True)`` and run the worker to process them."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
+@pytest.fixture
+def moving_clock():
+    """Puts ``django.utils.timezone.now`` under the test's control, for the code under test and
+    the task queue alike: read ``.now``, set it, or ``.advance(days=…)``."""
+    import datetime as dt
+    from unittest import mock
+
+    from django.utils import timezone
+
+    state = SimpleNamespace(now=timezone.now())
+
+    def advance(**delta: float) -> dt.datetime:
+        state.now += dt.timedelta(**delta)
+        return state.now
+
+    state.advance = advance
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: state.now):
+        yield state

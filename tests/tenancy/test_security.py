@@ -173,3 +173,13 @@ def test_openapi_schema_is_served_as_json_when_asked(client):
     response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     assert response.json()["openapi"].startswith("3.")
+
+
+def test_client_address_comes_from_the_trusted_proxy_hop_only(settings, rf):
+    from kobling.tenancy.middleware import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.0.0.7", REMOTE_ADDR="10.0.0.1")
+    settings.KOBLING_TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.1"
+    settings.KOBLING_TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "10.0.0.7"  # the spoofable left part is ignored

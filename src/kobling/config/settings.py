@@ -142,6 +142,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kobling.web.views.locked_out"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Behind reverse proxies, how many of them to trust in X-Forwarded-For (lock-out, rate limits).
+KOBLING_TRUSTED_PROXY_COUNT = env_int("KOBLING_TRUSTED_PROXY_COUNT", 0)
+if KOBLING_TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = KOBLING_TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # --- Sessions: expire after 30 minutes of inactivity, and at browser close.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
@@ -221,6 +226,10 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Seconds between the periodic ticks (check-ins, reminders, lapses, ended pauses) that
+# `kobling worker` enqueues.
+KOBLING_TICK_SECONDS = env_int("KOBLING_TICK_SECONDS", 60)
 
 # --- API
 REST_FRAMEWORK = {

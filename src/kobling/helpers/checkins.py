@@ -1,18 +1,496 @@
 """Check-ins replace chasing: every N weeks each active helper is asked whether they are still
-available; the answer updates the register, silence makes them unconfirmed."""
+available; the answer updates the register, silence makes them unconfirmed.
+
+The life of a check-in (every step takes an explicit ``now`` so tests can move time):
+
+1. :func:`checkins_tick` creates one for each active helper who has neither confirmed nor been
+   asked within the municipality's interval, and queues its e-mail.
+2. :func:`checkin_send` e-mails it under a row lock; ``sent_at`` is set in the same transaction
+   after the SMTP server accepted the message, so a retried send never e-mails twice. A failure
+   is recorded and retried with backoff, at most :data:`MAX_SEND_ATTEMPTS` times.
+3. ``checkin_reminder_days`` after sending without an answer, one reminder goes out (same rules).
+4. ``checkin_lapse_days`` after the reminder the check-in lapses and the helper becomes
+   *unconfirmed*, which keeps them out of matching until they answer.
+
+The answer link is signed, single-use and expires; :func:`checkin_answer` applies the answer
+through the helper services so the lifecycle rules, history and audit log stay in one place.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+import enum
+import logging
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
 
-from kobling.helpers.choices import CheckInStatus
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks_db.utils import exclusive_transaction
+
+from kobling.helpers.choices import CheckInAnswer, CheckInStatus, HelperStatus, LeftReason
 from kobling.helpers.models import CheckIn, Helper
+from kobling.tenancy.audit import audit_context, audit_log, current_context
+from kobling.tenancy.choices import AuditAction
+from kobling.tenancy.models import Municipality
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATUSES = (CheckInStatus.PENDING, CheckInStatus.SENT, CheckInStatus.REMINDED)
+# Pauses of wait before retry number 1, 2, … after a failed send; then we give up.
+RETRY_DELAYS = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+    dt.timedelta(hours=6),
+)
+MAX_SEND_ATTEMPTS = len(RETRY_DELAYS) + 1
+# What the audit log shows as the route of changes made by the helper through the e-mail link.
+VIA_LINK = "checkin link"
+VIA_TICK = "checkin tick"
+
+_SIGNER_SALT = "kobling.helpers.checkin"
+
+
+class LinkState(enum.StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    EXPIRED = "expired"
+
+
+class CheckInClosedError(Exception):
+    """The check-in can no longer be answered (already answered, or expired/replaced)."""
+
+    def __init__(self, state: LinkState) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+# --- links ---------------------------------------------------------------------------------
+
+
+def checkin_token(checkin: CheckIn) -> str:
+    """The signed token in the answer link. Only the nonce is signed: everything else (expiry,
+    single use) is decided by the database row, so a link can be revoked by changing the row."""
+    return signing.Signer(salt=_SIGNER_SALT).sign(checkin.nonce)
+
+
+def checkin_from_token(token: str) -> CheckIn | None:
+    """The check-in a token points to, or ``None`` when it was tampered with or is unknown."""
+    try:
+        nonce = signing.Signer(salt=_SIGNER_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return CheckIn.objects.select_related("helper", "municipality").filter(nonce=nonce).first()
+
+
+def checkin_links(checkin: CheckIn) -> dict[str, str]:
+    """Absolute answer links, one per answer, for the e-mail."""
+    base = settings.KOBLING_BASE_URL.rstrip("/")
+    path = reverse("web:checkin_answer", args=[checkin_token(checkin)])
+    return {answer: f"{base}{path}?{urlencode({'svar': answer})}" for answer in CheckInAnswer}
+
+
+def checkin_link_state(checkin: CheckIn, *, now: dt.datetime) -> LinkState:
+    """Whether the answer link still works. A lapsed check-in can still be answered (a late
+    answer is better than none) until the link expires or a newer check-in replaces it."""
+    if checkin.status == CheckInStatus.ANSWERED:
+        return LinkState.ANSWERED
+    if (
+        checkin.status == CheckInStatus.CANCELLED
+        or now >= checkin.expires_at
+        or checkin.helper.status != HelperStatus.ACTIVE
+        or CheckIn.objects.filter(helper_id=checkin.helper_id, created_at__gt=checkin.created_at)
+        .exclude(pk=checkin.pk)
+        .exists()
+    ):
+        return LinkState.EXPIRED
+    return LinkState.OPEN
+
+
+# --- answering -----------------------------------------------------------------------------
+
+
+def checkin_answer(
+    *,
+    checkin: CheckIn,
+    answer: str,
+    pause_until: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> CheckIn:
+    """Apply the helper's answer: *available* confirms them, *pause* pauses them until the date,
+    *stop* marks them as left. Raises :class:`CheckInClosedError` when the link no longer works
+    and ``ValidationError`` for a bad answer; on any error nothing is changed."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if answer not in CheckInAnswer.values:
+        raise ValidationError({"answer": _("Choose one of the answers.")})
+    if answer == CheckInAnswer.PAUSE and (pause_until is None or pause_until <= today):
+        raise ValidationError({"pause_until": _("Give a date in the future to pause until.")})
+    with (
+        audit_context(via=VIA_LINK, ip_address=current_context().ip_address),
+        transaction.atomic(),
+    ):
+        locked = CheckIn.objects.select_for_update().get(pk=checkin.pk)
+        state = checkin_link_state(locked, now=now)
+        if state != LinkState.OPEN:
+            raise CheckInClosedError(state)
+        from_status = locked.status
+        # Closed before the helper changes: pausing or stopping cancels *open* check-ins.
+        locked.status = CheckInStatus.ANSWERED
+        locked.answered_at = now
+        locked.answer = answer
+        locked.pause_until = pause_until if answer == CheckInAnswer.PAUSE else None
+        locked.save(update_fields=["status", "answered_at", "answer", "pause_until"])
+        helper = locked.helper
+        if answer == CheckInAnswer.AVAILABLE:
+            _helper_confirm(helper=helper, now=now, checkin=locked)
+        else:
+            from kobling.helpers.services import helper_change_status
+
+            helper_change_status(
+                helper=helper,
+                by=None,
+                to_status=HelperStatus.PAUSED
+                if answer == CheckInAnswer.PAUSE
+                else HelperStatus.LEFT,
+                reason=_("Answered a check-in") if answer == CheckInAnswer.PAUSE else "",
+                paused_until=locked.pause_until,
+                left_reason=LeftReason.STOPPED_VIA_CHECKIN if answer == CheckInAnswer.STOP else "",
+                today=today,
+            )
+        audit_log(
+            user=None,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            changes={
+                "status": [from_status, locked.status],
+                "answer": answer,
+                "pause_until": locked.pause_until,
+            },
+            via=VIA_LINK,
+        )
+    return locked
+
+
+def _helper_confirm(*, helper: Helper, now: dt.datetime, checkin: CheckIn) -> None:
+    # Not a lifecycle step and not an edit of the helper's details: no version bump (that would
+    # make a coordinator's open edit form fail for no visible reason), but audited.
+    locked = Helper.objects.select_for_update().get(pk=helper.pk)
+    before = [locked.availability_confirmed_at, locked.is_unconfirmed]
+    locked.availability_confirmed_at = now
+    locked.is_unconfirmed = False
+    locked.save(update_fields=["availability_confirmed_at", "is_unconfirmed", "updated_at"])
+    audit_log(
+        user=None,
+        action=AuditAction.UPDATE,
+        obj=locked,
+        changes={
+            "availability_confirmed_at": [before[0], now],
+            "is_unconfirmed": [before[1], False],
+            "checkin": checkin.pk,
+        },
+        via=VIA_LINK,
+    )
 
 
 def checkins_cancel_open(*, helper: Helper) -> int:
     """A helper who paused or left by another route no longer needs an open check-in."""
     with transaction.atomic():
-        return CheckIn.objects.filter(
-            helper=helper,
-            status__in=[CheckInStatus.PENDING, CheckInStatus.SENT, CheckInStatus.REMINDED],
-        ).update(status=CheckInStatus.CANCELLED)
+        return CheckIn.objects.filter(helper=helper, status__in=OPEN_STATUSES).update(
+            status=CheckInStatus.CANCELLED
+        )
+
+
+# --- the periodic tick ----------------------------------------------------------------------
+
+
+def checkins_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Everything periodic about check-ins, safe to run as often as you like: a second run at
+    the same moment creates, sends and changes nothing more."""
+    from kobling.helpers.services import helpers_resume_paused
+
+    now = now or timezone.now()
+    with audit_context(via=VIA_TICK):
+        # Clearing dead check-ins first lets their helpers be asked afresh in the same run.
+        report = {"expired": checkins_expire_unsent(now=now)}
+        report["created"] = checkins_create_due(now=now)
+        report["sends_queued"] = checkins_queue_sends(now=now)
+        report["reminders_queued"] = checkins_queue_reminders(now=now)
+        report["lapsed"] = checkins_lapse_overdue(now=now)
+        report["resumed"] = len(helpers_resume_paused(today=timezone.localdate(now)))
+    return report
+
+
+def _open_checkin(helper_ref: OuterRef) -> Exists:
+    return Exists(CheckIn.objects.filter(helper=helper_ref, status__in=OPEN_STATUSES))
+
+
+def helpers_due_for_checkin(*, municipality: Municipality, now: dt.datetime):  # noqa: ANN201
+    """Active helpers of ``municipality`` who have neither confirmed their availability nor been
+    asked within the check-in interval, and have no check-in under way."""
+    cutoff = now - dt.timedelta(weeks=municipality.checkin_interval_weeks)
+    asked_recently = CheckIn.objects.filter(helper=OuterRef("pk"), created_at__gt=cutoff)
+    return (
+        Helper.objects.filter(
+            municipality=municipality, status=HelperStatus.ACTIVE, programme__is_active=True
+        )
+        .filter(
+            Q(availability_confirmed_at__isnull=True) | Q(availability_confirmed_at__lte=cutoff)
+        )
+        .exclude(_open_checkin(OuterRef("pk")))
+        .exclude(Exists(asked_recently))
+        .order_by("pk")
+    )
+
+
+def checkins_create_due(*, now: dt.datetime) -> int:
+    """Create a check-in for every helper who is due. Returns how many were created."""
+    created = 0
+    municipalities = Municipality.objects.filter(
+        Exists(Helper.objects.filter(municipality=OuterRef("pk"), status=HelperStatus.ACTIVE))
+    )
+    for municipality in municipalities:
+        valid_for = dt.timedelta(
+            weeks=municipality.checkin_interval_weeks,
+            days=municipality.checkin_reminder_days + municipality.checkin_lapse_days,
+        )
+        for helper in helpers_due_for_checkin(municipality=municipality, now=now):
+            try:
+                with transaction.atomic():
+                    CheckIn.objects.create(
+                        helper=helper,
+                        municipality_id=helper.municipality_id,
+                        created_at=now,
+                        status=CheckInStatus.PENDING,
+                        nonce=secrets.token_urlsafe(24),
+                        expires_at=now + valid_for,
+                    )
+            except IntegrityError:
+                # A concurrent tick got there first; the constraint allows one open check-in.
+                continue
+            created += 1
+    return created
+
+
+def checkins_queue_sends(*, now: dt.datetime) -> int:
+    """Queue the e-mail for every check-in not sent yet (new ones, and failed sends whose retry
+    got lost). A send already waiting in the queue is not queued twice."""
+    from kobling.helpers import tasks
+
+    unsent = CheckIn.objects.filter(
+        status=CheckInStatus.PENDING,
+        sent_at__isnull=True,
+        send_attempts__lt=MAX_SEND_ATTEMPTS,
+        expires_at__gt=now,
+    ).values_list("pk", flat=True)
+    return sum(tasks.enqueue_once(tasks.checkin_send_task, checkin_id=pk) for pk in unsent)
+
+
+def _by_municipality(statuses: tuple[str, ...]) -> Iterator[Municipality]:
+    return Municipality.objects.filter(
+        Exists(CheckIn.objects.filter(municipality=OuterRef("pk"), status__in=statuses))
+    ).iterator()
+
+
+def checkins_queue_reminders(*, now: dt.datetime) -> int:
+    """Queue the one reminder for check-ins sent ``checkin_reminder_days`` ago without answer."""
+    from kobling.helpers import tasks
+
+    queued = 0
+    for municipality in _by_municipality((CheckInStatus.SENT,)):
+        due = CheckIn.objects.filter(
+            municipality=municipality,
+            status=CheckInStatus.SENT,
+            reminder_sent_at__isnull=True,
+            reminder_attempts__lt=MAX_SEND_ATTEMPTS,
+            sent_at__lte=now - dt.timedelta(days=municipality.checkin_reminder_days),
+            expires_at__gt=now,
+        ).values_list("pk", flat=True)
+        queued += sum(tasks.enqueue_once(tasks.checkin_reminder_task, checkin_id=pk) for pk in due)
+    return queued
+
+
+def checkins_lapse_overdue(*, now: dt.datetime) -> int:
+    """No answer ``checkin_lapse_days`` after the reminder: the check-in lapses and the helper
+    becomes unconfirmed. (If the reminder could not be sent at all, the clock runs from when it
+    was due.)"""
+    lapsed = 0
+    for municipality in _by_municipality((CheckInStatus.SENT, CheckInStatus.REMINDED)):
+        lapse = dt.timedelta(days=municipality.checkin_lapse_days)
+        remind = dt.timedelta(days=municipality.checkin_reminder_days)
+        overdue = CheckIn.objects.filter(municipality=municipality).filter(
+            Q(status=CheckInStatus.REMINDED, reminder_sent_at__lte=now - lapse)
+            | Q(
+                status=CheckInStatus.SENT,
+                reminder_attempts__gte=MAX_SEND_ATTEMPTS,
+                sent_at__lte=now - remind - lapse,
+            )
+            | Q(status__in=[CheckInStatus.SENT, CheckInStatus.REMINDED], expires_at__lte=now)
+        )
+        for pk in overdue.values_list("pk", flat=True):
+            lapsed += checkin_lapse(checkin_id=pk, now=now)
+    return lapsed
+
+
+def checkin_lapse(*, checkin_id: int, now: dt.datetime) -> bool:
+    """Close one unanswered check-in and mark its helper unconfirmed."""
+    with transaction.atomic():
+        locked = CheckIn.objects.select_for_update().get(pk=checkin_id)
+        if locked.status not in (CheckInStatus.SENT, CheckInStatus.REMINDED):
+            return False
+        locked.status = CheckInStatus.LAPSED
+        locked.lapsed_at = now
+        locked.save(update_fields=["status", "lapsed_at"])
+        helper = Helper.objects.select_for_update().get(pk=locked.helper_id)
+        if helper.status == HelperStatus.ACTIVE and not helper.is_unconfirmed:
+            helper.is_unconfirmed = True
+            helper.save(update_fields=["is_unconfirmed", "updated_at"])
+            audit_log(
+                user=None,
+                action=AuditAction.UPDATE,
+                obj=helper,
+                changes={"is_unconfirmed": [False, True], "checkin": locked.pk},
+                via=VIA_TICK,
+            )
+    return True
+
+
+def checkins_expire_unsent(*, now: dt.datetime) -> int:
+    """A check-in that could never be sent is given up when its link would have expired, so the
+    helper is asked afresh by the next tick instead of being stuck with a dead check-in."""
+    stale = CheckIn.objects.filter(status=CheckInStatus.PENDING, expires_at__lte=now)
+    count = 0
+    for checkin in stale:
+        logger.warning(
+            "Check-in %s was never sent (%s attempts, last error: %s); giving up.",
+            checkin.pk,
+            checkin.send_attempts,
+            checkin.last_error or "—",
+        )
+        count += CheckIn.objects.filter(pk=checkin.pk, status=CheckInStatus.PENDING).update(
+            status=CheckInStatus.CANCELLED
+        )
+    return count
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: str  # "sent", "skipped", "failed" or "gave_up"
+    retry_in: dt.timedelta | None = None
+
+
+def retry_delay(attempts: int) -> dt.timedelta | None:
+    """How long to wait after ``attempts`` failed sends, or ``None`` when we give up."""
+    if attempts >= MAX_SEND_ATTEMPTS:
+        return None
+    return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+
+
+def checkin_send(
+    *, checkin_id: int, reminder: bool = False, now: dt.datetime | None = None
+) -> SendResult:
+    """E-mail a check-in (or its reminder) exactly once.
+
+    The row is locked for the whole send and the "sent" mark is written in the same transaction
+    after the SMTP server accepted the message, so a concurrent or retried send sees it and skips.
+    On SQLite, where SELECT … FOR UPDATE does not exist, the transaction takes the write lock up
+    front instead."""
+    sent_field, attempts_field = (
+        ("reminder_sent_at", "reminder_attempts") if reminder else ("sent_at", "send_attempts")
+    )
+    expected_status = CheckInStatus.SENT if reminder else CheckInStatus.PENDING
+    with exclusive_transaction():
+        locked = CheckIn.objects.select_for_update().filter(pk=checkin_id).first()
+        if (
+            locked is None
+            or locked.status != expected_status
+            or getattr(locked, sent_field) is not None
+        ):
+            return SendResult("skipped")
+        attempts = getattr(locked, attempts_field)
+        if attempts >= MAX_SEND_ATTEMPTS:
+            return SendResult("gave_up")
+        try:
+            checkin_message(locked, reminder=reminder).send(fail_silently=False)
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+            attempts += 1
+            setattr(locked, attempts_field, attempts)
+            locked.last_error = f"{type(exc).__name__}: {exc}"[:300]
+            locked.save(update_fields=[attempts_field, "last_error"])
+            delay = retry_delay(attempts)
+            logger.warning(
+                "Could not e-mail check-in %s%s (attempt %s of %s): %s%s",
+                locked.pk,
+                " reminder" if reminder else "",
+                attempts,
+                MAX_SEND_ATTEMPTS,
+                locked.last_error,
+                "" if delay is None else f"; retrying in {delay}",
+            )
+            return SendResult("failed" if delay else "gave_up", retry_in=delay)
+        setattr(locked, attempts_field, attempts + 1)
+        setattr(locked, sent_field, now or timezone.now())
+        locked.status = CheckInStatus.REMINDED if reminder else CheckInStatus.SENT
+        locked.last_error = ""
+        locked.save(update_fields=[attempts_field, sent_field, "status", "last_error"])
+    return SendResult("sent")
+
+
+def checkin_message(checkin: CheckIn, *, reminder: bool = False) -> EmailMultiAlternatives:
+    """The check-in e-mail: plain text with an HTML alternative, in the helper's language (the
+    site's default, Norwegian bokmål, unless their account says otherwise). No health data."""
+    helper = checkin.helper
+    municipality = checkin.municipality
+    language = (helper.user.preferred_language if helper.user_id else "") or settings.LANGUAGE_CODE
+    lapse_on = None
+    if reminder:
+        lapse_on = timezone.localdate() + dt.timedelta(days=municipality.checkin_lapse_days)
+    with translation.override(language):
+        context = {
+            "helper_first_name": helper.first_name,
+            "kind": helper.get_kind_display(),
+            "programme": helper.programme.name,
+            "municipality": municipality.name,
+            "contact_email": municipality.contact_email,
+            "interval_weeks": municipality.checkin_interval_weeks,
+            "links": checkin_links(checkin),
+            "expires_on": timezone.localtime(checkin.expires_at).date(),
+            "reminder": reminder,
+            "lapse_on": lapse_on,
+        }
+        subject = " ".join(render_to_string("emails/checkin_subject.txt", context).split())
+        text = render_to_string("emails/checkin.txt", context)
+        html = render_to_string("emails/checkin.html", context)
+    host = urlsplit(settings.KOBLING_BASE_URL).hostname or "kobling.local"
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[helper.email],
+        reply_to=[municipality.contact_email] if municipality.contact_email else None,
+        headers={
+            # The same check-in always has the same Message-ID, so if a duplicate ever slipped
+            # through, mail systems can recognise it.
+            "Message-ID": f"<checkin-{checkin.pk}-{'reminder' if reminder else 'first'}"
+            f".{checkin.created_at:%Y%m%d%H%M%S}@{host}>",
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message

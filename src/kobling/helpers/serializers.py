@@ -210,3 +210,12 @@ class ImportRequestSerializer(serializers.Serializer):
     programme = ManagedProgrammeField()
     file = serializers.FileField()
     dry_run = serializers.BooleanField(required=False, default=False)
+
+    def validate_file(self, upload):  # noqa: ANN001, ANN201
+        from kobling.helpers.io import MAX_IMPORT_BYTES
+
+        if upload.size > MAX_IMPORT_BYTES:
+            raise serializers.ValidationError(
+                _("The file is larger than 5 MB. Split it into smaller files.")
+            )
+        return upload

@@ -177,8 +177,12 @@ def status_change_problems(
     paused_until: dt.date | None,
     left_reason: str,
     today: dt.date,
+    has_qualification: bool | None = None,
 ) -> dict[str, str]:
-    """Why ``helper`` cannot move to ``to_status`` now (field → message); empty when it can."""
+    """Why ``helper`` cannot move to ``to_status`` now (field → message); empty when it can.
+
+    ``has_qualification`` answers the qualification rule without a database lookup (an import
+    checks its rows before anything is saved)."""
     problems: dict[str, str] = {}
     if to_status not in HelperStatus.values:
         return {"to_status": _("Unknown status.")}
@@ -196,7 +200,11 @@ def status_change_problems(
     ):
         from kobling.courses.selectors import helper_has_valid_qualification
 
-        if not helper_has_valid_qualification(helper=helper, programme=programme, day=today):
+        if has_qualification is None:
+            has_qualification = helper_has_valid_qualification(
+                helper=helper, programme=programme, day=today
+            )
+        if not has_qualification:
             problems["qualification"] = _("The programme requires a completed qualifying course.")
     if to_status == HelperStatus.ACTIVE:
         if programme.requires_police_certificate and not helper.police_certificate_valid_on(today):

@@ -11,6 +11,17 @@ from kobling.tenancy.audit import audit_context
 
 
 def client_ip(request: HttpRequest) -> str | None:
+    """The caller's address. Behind N trusted reverse proxies (KOBLING_TRUSTED_PROXY_COUNT), the
+    N-th address from the right of X-Forwarded-For; otherwise REMOTE_ADDR."""
+    proxies = settings.KOBLING_TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -1,0 +1,236 @@
+"""``kobling serve --port N``: what `make run` starts — the web server on 127.0.0.1:N and the
+background worker (``kobling worker``) as a child process, stopped together on Ctrl-C.
+
+It prints the demo logins when demo users exist (never in production). In development, when no
+mail server listens on EMAIL_HOST:EMAIL_PORT, it starts a small local one (aiosmtpd, a dev
+dependency) that prints each e-mail's subject and writes the e-mails to ``var/mail.log``, so the
+check-in links can be followed. Without it nothing breaks: a failed send is retried later."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from django.utils import timezone
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+
+from kobling.demo import DEMO_PASSWORD
+
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+_WORKER_STOP_SECONDS = 15
+
+
+def _interrupt(signum: int, frame: Any) -> None:  # noqa: ANN401
+    raise KeyboardInterrupt
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _can_bind(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class _MailLog:
+    """aiosmtpd handler for development: one line on the console, the whole e-mail in a file."""
+
+    def __init__(self, path: Path, out: Any) -> None:  # noqa: ANN401
+        self.path = path
+        self.out = out
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: ANN401, N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        body = message.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+        with self.path.open("a", encoding="utf-8") as log:
+            log.write(f"=== {timezone.now():%Y-%m-%d %H:%M:%S} ===\n")
+            for header in ("From", "To", "Reply-To", "Subject"):
+                if message[header]:
+                    log.write(f"{header}: {message[header]}\n")
+            log.write(f"\n{text}\n\n")
+        self.out.write(f"[mail] to {', '.join(envelope.rcpt_tos)}: {message['Subject']}")
+        self.out.flush()
+        return "250 OK"
+
+
+class Command(BaseCommand):
+    help = "Run the web server and the background worker together (what `make run` does)."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: Any) -> None:  # noqa: ANN401
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1", help="Address to bind (127.0.0.1).")
+        parser.add_argument(
+            "--reload", action="store_true", help="Restart the web server when code changes."
+        )
+        parser.add_argument("--no-worker", action="store_true", help="Do not start the worker.")
+        parser.add_argument(
+            "--no-mail-server",
+            action="store_true",
+            help="Do not start the local development mail server.",
+        )
+
+    def handle(
+        self,
+        *,
+        port: int,
+        host: str,
+        reload: bool,
+        no_worker: bool,
+        no_mail_server: bool,
+        **options: Any,  # noqa: ANN401
+    ) -> None:
+        # Ctrl-C must stop us even when started from a script that ignores SIGINT.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if reload and os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+            # The reloaded child only serves; worker, mail server and banner live in the parent.
+            self._runserver(host, port, reload=True)
+            return
+        if not _can_bind(host, port):
+            raise CommandError(f"Cannot listen on {host}:{port}; is something else using it?")
+        if settings.PRODUCTION:
+            self.stderr.write(
+                "`kobling serve` uses Django's development server; not for production."
+            )
+        self._print_demo_logins()
+        mail_server = None if no_mail_server else self._start_mail_server()
+        worker = None if no_worker else self._start_worker(options["verbosity"])
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            self.stdout.write(
+                f"Kobling: http://{host}:{port}/  (Ctrl-C stops the server and worker)"
+            )
+            self._runserver(host, port, reload=reload)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            if worker is not None:
+                self._stop_worker(worker)
+            if mail_server is not None:
+                mail_server.stop()
+
+    # --- parts ----------------------------------------------------------------------------
+
+    def _runserver(self, host: str, port: int, *, reload: bool) -> None:
+        call_command("runserver", f"{host}:{port}", use_reloader=reload)
+
+    def _print_demo_logins(self) -> None:
+        if not settings.DEMO_ALLOWED:
+            return
+        from kobling.tenancy.models import User
+
+        try:
+            users = list(
+                User.objects.filter(username__endswith=".demo", is_active=True)
+                .prefetch_related("memberships__municipality")
+                .order_by("username")
+            )
+        except DatabaseError:  # not migrated yet; nothing to show
+            return
+        if not users:
+            return
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for user in users:
+            roles = ", ".join(
+                f"{m.get_role_display()} – {m.municipality}" for m in user.memberships.all()
+            )
+            if user.is_analyst:
+                roles = ", ".join(filter(None, [roles, str(user.get_national_role_display())]))
+            self.stdout.write(f"  {user.username:<32} {DEMO_PASSWORD}   {roles}")
+
+    def _start_worker(self, verbosity: int) -> subprocess.Popen | None:
+        from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+        from django_tasks_db.backend import DatabaseBackend
+
+        if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+            self.stderr.write(
+                "TASKS does not use the database backend, so no worker is started; "
+                "check-ins are not sent on a schedule."
+            )
+            return None
+        env = {k: v for k, v in os.environ.items() if k != DJANGO_AUTORELOAD_ENV}
+        command = [
+            sys.executable,
+            "-m",
+            "kobling.manage",
+            "worker",
+            "--exit-with-parent",
+            f"--verbosity={verbosity}",
+        ]
+        # Own session: Ctrl-C in the terminal reaches us only, and we stop the worker once,
+        # gracefully, letting a running task finish.
+        worker = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+        self.stdout.write(f"Background worker started (pid {worker.pid})")
+        return worker
+
+    def _stop_worker(self, worker: subprocess.Popen) -> None:
+        if worker.poll() is not None:
+            return
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(_WORKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+    def _start_mail_server(self) -> Any:  # noqa: ANN401
+        backend_is_smtp = settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+        if (
+            settings.KOBLING_ENV != "development"
+            or not backend_is_smtp
+            or settings.EMAIL_HOST not in _LOCAL_HOSTS
+            or _listening(settings.EMAIL_HOST, settings.EMAIL_PORT)
+        ):
+            return None
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError:
+            self.stderr.write(
+                f"No mail server on {settings.EMAIL_HOST}:{settings.EMAIL_PORT}; e-mails will "
+                "be retried until one is there (pip install aiosmtpd for a local one)."
+            )
+            return None
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
+        log_path = Path(settings.VAR_DIR) / "mail.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        controller = Controller(
+            _MailLog(log_path, self.stdout),
+            hostname=settings.EMAIL_HOST,
+            port=settings.EMAIL_PORT,
+            server_hostname="localhost",
+        )
+        try:
+            controller.start()
+        except Exception as exc:  # noqa: BLE001 - the mail server is a convenience only
+            self.stderr.write(f"Could not start the local mail server: {exc}")
+            return None
+        self.stdout.write(
+            f"Local mail server on {settings.EMAIL_HOST}:{settings.EMAIL_PORT}; "
+            f"e-mails are written to {log_path}"
+        )
+        return controller
