@@ -163,3 +163,22 @@ def provider_staff(user: User, provider: CourseProvider) -> User:
 
 
 __all__ = ["Role"]
+
+
+# --- courses (appended) ---------------------------------------------------------------------
+
+
+def shared_template(code: str) -> CourseTemplate:
+    """One of the shared templates seeded by the courses migration."""
+    return CourseTemplate.objects.get(provider=None, code=code)
+
+
+def attend_all(enrolment: Enrolment) -> Enrolment:
+    """Mark every module of the enrolment's course as attended (test setup, not the service)."""
+    from kobling.courses.models import ModuleAttendance
+
+    for module in enrolment.run.template.modules.all():
+        ModuleAttendance.objects.update_or_create(
+            enrolment=enrolment, module=module, defaults={"attended": True}
+        )
+    return enrolment

@@ -6,3 +6,22 @@ class CoursesConfig(AppConfig):
     name = "kobling.courses"
     verbose_name = _("Courses and qualifications")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_seed, sender=self)
+
+
+def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003
+    """Keep the shared course templates present after a flush."""
+    from kobling.courses.reference import seed_shared_templates
+
+    if apps is None:  # flush sends post_migrate without the migration state
+        from django.apps import apps
+    try:
+        seed_shared_templates(
+            apps.get_model("courses", "CourseTemplate"), apps.get_model("courses", "CourseModule")
+        )
+    except LookupError:
+        return

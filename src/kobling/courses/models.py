@@ -243,6 +243,36 @@ class CourseRun(models.Model):
     def __str__(self) -> str:
         return f"{self.template} {self.starts_on:%d.%m.%Y}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        # Field-level messages for the rules the check constraints also enforce, so forms and
+        # the API can point at the field.
+        errors: dict[str, str] = {}
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The course cannot end before it starts.")
+        if self.capacity is not None and self.capacity < 1:
+            errors["capacity"] = _("A course run needs room for at least one trainee.")
+        if (
+            self.programme_id
+            and self.municipality_id
+            and self.programme.municipality_id != self.municipality_id
+        ):
+            errors["programme"] = _("The programme belongs to another municipality.")
+        if self.template_id and self.provider_id:
+            if self.template.provider_id not in (None, self.provider_id):
+                errors["template"] = _("The course belongs to another provider.")
+            elif (
+                self.programme_id
+                and self.template.qualifies
+                and self.template.programme_kind != self.programme.kind
+            ):
+                errors["programme"] = _(
+                    "The course qualifies for %(kind)s, not for this programme."
+                ) % {"kind": self.template.get_programme_kind_display()}
+        if errors:
+            raise ValidationError(errors)
+
     @classmethod
     def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
         staff = Q(provider__in=sorted(user.provider_ids)) if user.provider_ids else None
@@ -308,6 +338,16 @@ class Enrolment(models.Model):
             else None
         )
         return any_of(in_municipalities(user, MANAGER_ROLES), staff, own)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        if user.is_manager_of(self.municipality_id) or self.run.provider_id in user.provider_ids:
+            return True
+        return action == "view" and self.helper.user_id == user.pk
+
+    @property
+    def is_open(self) -> bool:
+        """Attendance and assessment can still be recorded."""
+        return self.status in {EnrolmentStatus.ENROLLED, EnrolmentStatus.FAILED}
 
 
 class ModuleAttendance(models.Model):

@@ -6,3 +6,22 @@ class HelpersConfig(AppConfig):
     name = "kobling.helpers"
     verbose_name = _("Helpers (training contacts)")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_seed, sender=self)
+
+
+def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003
+    """Keep the managed lists present after a flush (tests, wiped development databases)."""
+    from kobling.helpers.reference import seed_reference_lists
+
+    if apps is None:  # flush sends post_migrate without the migration state
+        from django.apps import apps
+    try:
+        seed_reference_lists(
+            apps.get_model("helpers", "Activity"), apps.get_model("helpers", "TargetGroup")
+        )
+    except LookupError:  # migrating backwards past the models
+        return

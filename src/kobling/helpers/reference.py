@@ -1,7 +1,6 @@
 """The managed lists of activities and target groups (DOMAIN §2, §6), as seeded.
 
-The seed migration and the demo both use :func:`seed_reference_lists`, so a flushed development
-database gets the same lists back."""
+Seeded by migration and kept present after a flush by a post_migrate handler (helpers/apps.py)."""
 
 from __future__ import annotations
 
