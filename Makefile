@@ -25,20 +25,21 @@ test: install
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 
 check: install
 	$(BIN)/kobling check --fail-level WARNING
 	$(BIN)/kobling makemigrations --check --dry-run
-	$(BIN)/kobling spectacular --validate --fail-on-warn --file /tmp/kobling-schema.yaml
-	diff -u docs/openapi.yaml /tmp/kobling-schema.yaml
+	$(BIN)/kobling spectacular --validate --fail-on-warn --file $(VENV)/openapi-check.yaml
+	diff -u docs/openapi.yaml $(VENV)/openapi-check.yaml
 
 schema: install
 	$(BIN)/kobling spectacular --validate --file docs/openapi.yaml
 
 messages: install
-	cd src/kobling && ../../$(BIN)/kobling makemessages -l nb -l en --ignore=static
+	cd src/kobling && ../../$(BIN)/kobling makemessages -l nb --ignore=static --ignore="*/migrations/*"
+	cd src/kobling && ../../$(BIN)/kobling compilemessages -l nb
 
 clean:
 	rm -rf $(VENV) var staticfiles

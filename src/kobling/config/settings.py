@@ -257,7 +257,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # One schema name per choice set (the same choices appear under several field names).
+    "ENUM_NAME_OVERRIDES": {
+        "HelperStatusEnum": "kobling.helpers.choices.HelperStatus",
+        "CheckInStatusEnum": "kobling.helpers.choices.CheckInStatus",
+        "CourseRunStatusEnum": "kobling.courses.choices.RunStatus",
+        "EnrolmentStatusEnum": "kobling.courses.choices.EnrolmentStatus",
+        "RoleEnum": "kobling.tenancy.choices.Role",
+        "ProgrammeKindEnum": "kobling.tenancy.choices.ProgrammeKind",
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kobling.helpers.choices import HelperStatus, LeftReason, Weekday
@@ -46,6 +48,7 @@ class AvailabilityWindowSerializer(serializers.ModelSerializer):
         return attrs
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ManagedMunicipalityField(serializers.PrimaryKeyRelatedField):
     """Only municipalities where the caller manages the register can be chosen."""
 
@@ -54,6 +57,7 @@ class ManagedMunicipalityField(serializers.PrimaryKeyRelatedField):
         return Municipality.objects.filter(pk__in=sorted(user.municipality_ids(*MANAGER_ROLES)))
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ManagedProgrammeField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):  # noqa: ANN201
         user = self.context["request"].user
