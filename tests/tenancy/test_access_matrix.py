@@ -413,10 +413,5 @@ def test_every_api_route_is_covered_by_a_matrix():
 
     for prefix, _viewset, _basename in router.registry:
         routes.add(f"/api/v1/{prefix}")
-    uncovered = sorted(
-        r
-        for r in routes
-        if not any(c.startswith(r) for c in covered)
-       
-    )
+    uncovered = sorted(r for r in routes if not any(c.startswith(r) for c in covered))
     assert not uncovered, f"API routes without an access matrix: {uncovered}"

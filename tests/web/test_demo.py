@@ -4,8 +4,8 @@ import sys
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from kobling.demo import DEMO_PASSWORD, load_demo
 from kobling.helpers.choices import HelperStatus
