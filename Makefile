@@ -31,11 +31,11 @@ lint: install
 check: install
 	$(BIN)/kobling check --fail-level WARNING
 	$(BIN)/kobling makemigrations --check --dry-run
-	$(BIN)/kobling spectacular --validate --fail-on-warn --file $(VENV)/openapi-check.yaml
+	$(BIN)/kobling spectacular --lang en --validate --fail-on-warn --file $(VENV)/openapi-check.yaml
 	diff -u docs/openapi.yaml $(VENV)/openapi-check.yaml
 
 schema: install
-	$(BIN)/kobling spectacular --validate --file docs/openapi.yaml
+	$(BIN)/kobling spectacular --lang en --validate --file docs/openapi.yaml
 
 messages: install
 	cd src/kobling && ../../$(BIN)/kobling makemessages -l nb --ignore=static --ignore="*/migrations/*"

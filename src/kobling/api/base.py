@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.tenancy.audit import audit_log
+from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import AuditAction
 
 
@@ -54,6 +54,17 @@ class ScopedViewSetMixin:
     def get_queryset(self):  # noqa: ANN201
         qs = self.get_scope_model()._default_manager.all().visible_to(self.request.user, "view")  # type: ignore[attr-defined]
         return self.optimize(qs)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        page = self.paginate_queryset(queryset)  # type: ignore[attr-defined]
+        rows = list(page if page is not None else queryset)
+        if self.audit_reads:
+            audit_list_read(user=request.user, objects=rows)
+        serializer = self.get_serializer(rows, many=True)  # type: ignore[attr-defined]
+        if page is not None:
+            return self.get_paginated_response(serializer.data)  # type: ignore[attr-defined]
+        return Response(serializer.data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()  # type: ignore[attr-defined]

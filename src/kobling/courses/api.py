@@ -54,6 +54,7 @@ from kobling.courses.serializers import (
     WithdrawRequestSerializer,
 )
 from kobling.helpers.models import Helper
+from kobling.tenancy.audit import audit_list_read
 from kobling.tenancy.choices import MANAGER_ROLES
 
 
@@ -295,6 +296,19 @@ class ProviderTraineeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):  # noqa: ANN201
         return provider_trainees(self.request.user)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        # The provider saw these trainees' names and results: who saw whom, for the audit log.
+        audit_list_read(user=request.user, objects=rows)
+        serializer = self.get_serializer(rows, many=True)
+        return (
+            self.get_paginated_response(serializer.data)
+            if page is not None
+            else Response(serializer.data)
+        )
 
 
 def register(router) -> None:  # noqa: ANN001

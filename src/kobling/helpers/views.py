@@ -138,7 +138,9 @@ def helper_create_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def helper_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
-    helper = get_visible_or_404(request, Helper.objects.all(), action="change", pk=pk)
+    helper = get_visible_or_404(
+        request, Helper.objects.all(), action="change", pk=pk, audit=request.method == "GET"
+    )
     form = HelperForm(
         request.POST or None,
         instance=helper,
@@ -174,7 +176,11 @@ def helper_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def helper_status_page(request: HttpRequest, pk: int) -> HttpResponse:
     helper = get_visible_or_404(
-        request, Helper.objects.select_related("programme"), action="change", pk=pk
+        request,
+        Helper.objects.select_related("programme"),
+        action="change",
+        pk=pk,
+        audit=request.method == "GET",
     )
     form = StatusForm(request.POST or None, helper=helper)
     if request.method == "POST" and form.is_valid():

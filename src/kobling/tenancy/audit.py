@@ -92,3 +92,24 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
         for key in after
         if _jsonable(before.get(key)) != _jsonable(after.get(key))
     }
+
+
+def audit_list_read(*, user: Any, objects: list[models.Model], via: str | None = None) -> None:
+    """A list showed these people's records: one entry per municipality naming the ids shown, so
+    "who saw whom" has an answer for lists too, at a fixed cost per page."""
+    by_municipality: dict[int | None, list[str]] = {}
+    for obj in objects:
+        by_municipality.setdefault(getattr(obj, "municipality_id", None), []).append(str(obj.pk))
+    if not objects:
+        return
+    object_type = objects[0]._meta.label_lower
+    for municipality_id, ids in by_municipality.items():
+        audit_log(
+            user=user,
+            action="view",
+            municipality_id=municipality_id,
+            object_type=object_type,
+            object_repr=f"list ({len(ids)})",
+            changes={"ids": ids},
+            via=via,
+        )
