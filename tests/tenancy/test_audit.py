@@ -128,3 +128,17 @@ def test_sign_in_is_audited(cast):
         "/konto/logg-inn/", {"username": cast.coordinator_a.username, "password": PASSWORD}
     )
     assert AuditEntry.objects.filter(action="login", username=cast.coordinator_a.username).exists()
+
+
+def test_listing_contacts_records_who_saw_which_records(cast, api):
+    api(cast.coordinator_a).get("/api/v1/helpers/")
+    entry = AuditEntry.objects.get(action="view", object_type="helpers.helper", municipality=cast.a)
+    assert sorted(entry.changes["ids"]) == sorted([str(cast.helper_a.pk), str(cast.helper_a2.pk)])
+    assert entry.user == cast.coordinator_a
+
+
+def test_opening_the_edit_form_is_a_read_and_is_audited(cast):
+    client = Client()
+    client.force_login(cast.coordinator_a)
+    client.get(f"/kontakter/{cast.helper_a2.pk}/endre/")
+    assert AuditEntry.objects.filter(action="view", object_id=str(cast.helper_a2.pk)).count() == 1
