@@ -282,6 +282,11 @@ class Helper(models.Model):
         )
 
     @property
+    def language_names(self) -> list[str]:
+        labels = dict(Language.choices)
+        return [str(labels.get(code, code)) for code in self.languages or []]
+
+    @property
     def is_available_for_matching(self) -> bool:
         return self.status == HelperStatus.ACTIVE and not self.is_unconfirmed
 

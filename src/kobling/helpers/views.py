@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, ListView
 
 from kobling.helpers import services
+from kobling.helpers.choices import HelperStatus
 from kobling.helpers.filtersets import HelperFilterSet
 from kobling.helpers.forms import (
     AvailabilityFormSet,
@@ -99,10 +100,14 @@ def helper_overview_page(request: HttpRequest) -> HttpResponse:
     filterset = HelperFilterSet(
         request.GET or None, queryset=Helper.objects.visible_to(request.user), request=request
     )
+    overview = helper_overview(filterset.qs.order_by())
+    status_rows = [
+        (value, label, overview.by_status.get(value, 0)) for value, label in HelperStatus.choices
+    ]
     return render(
         request,
         "helpers/helper_overview.html",
-        {"filter": filterset, "overview": helper_overview(filterset.qs.order_by())},
+        {"filter": filterset, "overview": overview, "status_rows": status_rows},
     )
 
 
