@@ -183,3 +183,20 @@ def test_client_address_comes_from_the_trusted_proxy_hop_only(settings, rf):
     assert client_ip(request) == "10.0.0.1"
     settings.KOBLING_TRUSTED_PROXY_COUNT = 1
     assert client_ip(request) == "10.0.0.7"  # the spoofable left part is ignored
+
+
+def test_admin_session_without_two_factor_cannot_use_the_api(cast):
+    client = Client()
+    client.force_login(cast.admin_a)
+    assert client.get("/api/v1/helpers/").status_code in {401, 403}
+    device = TOTPDevice.objects.create(user=cast.admin_a, name="t", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    assert client.get("/api/v1/helpers/").status_code == 200
+
+
+def test_coordinator_session_may_use_the_api(cast):
+    client = Client()
+    client.force_login(cast.coordinator_a)
+    assert client.get("/api/v1/helpers/").status_code == 200
