@@ -22,7 +22,10 @@ def get_visible_or_404(
     audit: bool = False,
     **lookup: Any,
 ) -> Model:
-    """Outsiders get 404; insiders who may see but not ``action`` get 403."""
+    """A role that can never do ``action`` on this model gets 403; outsiders get 404; insiders
+    who may see but not ``action`` this object get 403."""
+    if queryset.model.visibility_q(request.user, action) is None:
+        raise PermissionDenied
     obj = get_object_or_404(queryset.visible_to(request.user, "view"), **lookup)
     if action != "view" and not obj.permits(request.user, action):
         raise PermissionDenied
