@@ -126,7 +126,7 @@ def test_enrolling_a_helper_not_registered_in_the_runs_municipality_gets_the_sam
     cast, api, which
 ):
     helper_id = cast.helper_b.pk if which == "other_municipality" else 999_999
-    response = api(cast.provider_user).post(
+    response = api(cast.coordinator_a).post(
         f"/api/v1/course-runs/{cast.run_a.pk}/enrolments/", {"helper": helper_id}, format="json"
     )
     assert response.status_code == 400
@@ -402,3 +402,17 @@ def test_the_openapi_schema_covers_the_course_endpoints_without_warnings_from_th
     assert "/api/v1/enrolments/{id}/attendance" not in schema["paths"]
     ours = ("courses", "Course", "Enrolment", "Qualification", "Trainee", "Attendance", "Assess")
     assert [w for w in warnings if any(word in w for word in ours)] == []
+
+
+def test_provider_staff_cannot_enrol_and_so_cannot_probe_the_register(cast, api):
+    """Enrolling means choosing from the municipality's register, which providers never see: a
+    provider trying helper ids learns nothing and changes nothing."""
+    secret = f.HelperFactory(programme=cast.programme_a, first_name="Hemmelig")
+    response = api(cast.provider_user).post(
+        f"/api/v1/course-runs/{cast.run_a.pk}/enrolments/", {"helper": secret.pk}, format="json"
+    )
+    assert response.status_code == 403
+    assert "Hemmelig" not in response.content.decode()
+    secret.refresh_from_db()
+    assert secret.status == "applicant"
+    assert not Enrolment.objects.filter(helper=secret).exists()

@@ -147,7 +147,7 @@ def _prepare_completion(cast):
 
 WRITES = {
     "patch_run": matrix(200, 200, 403, 403, 404, 403, 200),
-    "enrol": matrix(201, 201, 403, 403, 404, 403, 201),
+    "enrol": matrix(201, 201, 403, 403, 404, 403, 403),
     "attendance": matrix(200, 200, 403, 403, 404, 403, 200),
     "assess": matrix(200, 200, 403, 403, 404, 403, 200),
     "complete": matrix(200, 200, 403, 403, 404, 403, 200),

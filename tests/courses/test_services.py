@@ -280,12 +280,12 @@ def test_enrolling_an_applicant_walks_them_through_screening_into_training(cast)
 
 def test_enrolment_is_audited(cast):
     enrolment = services.enrolment_create(
-        run=cast.run_a, helper=cast.helper_a2, by=cast.provider_user
+        run=cast.run_a, helper=cast.helper_a2, by=cast.coordinator_a
     )
     entry = AuditEntry.objects.get(
         object_type="courses.enrolment", object_id=str(enrolment.pk), action="create"
     )
-    assert entry.user == cast.provider_user
+    assert entry.user == cast.coordinator_a
     assert entry.municipality == cast.a
 
 

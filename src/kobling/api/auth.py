@@ -5,7 +5,11 @@ municipal admins with two-factor must also send their current TOTP code."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -69,7 +73,14 @@ class ObtainTokenView(APIView):
                     {"otp": [_("A valid two-factor code is required.")]},
                     status=status.HTTP_400_BAD_REQUEST,
                 )
-        token, _created = Token.objects.get_or_create(user=user)
+        token = Token.objects.filter(user=user).first()
+        if token is not None and token.created < timezone.now() - dt.timedelta(
+            days=settings.KOBLING_API_TOKEN_DAYS
+        ):
+            token.delete()
+            token = None
+        if token is None:
+            token = Token.objects.create(user=user)
         audit_log(
             user=user,
             action=AuditAction.LOGIN,

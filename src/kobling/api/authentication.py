@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
-from rest_framework.authentication import SessionAuthentication
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 
 
 class VerifiedSessionAuthentication(SessionAuthentication):
@@ -15,10 +20,25 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if result is None:
             return None
         user = result[0]
-        if (
-            settings.KOBLING_REQUIRE_2FA_FOR_ADMINS
-            and user.requires_two_factor
-            and not user.is_verified()
-        ):
+        if user.must_pass_two_factor and not user.is_verified():
             return None
         return result
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token …`` with a lifetime (KOBLING_API_TOKEN_DAYS). Tokens are also
+    deleted when the user's roles, password or two-factor change (see revoke_tokens), so a token
+    never outlives the conditions it was issued under."""
+
+    def authenticate_credentials(self, key):  # noqa: ANN001, ANN201
+        user, token = super().authenticate_credentials(key)
+        if token.created < timezone.now() - dt.timedelta(days=settings.KOBLING_API_TOKEN_DAYS):
+            raise exceptions.AuthenticationFailed(_("The token has expired. Ask for a new one."))
+        return user, token
+
+
+def revoke_tokens(user) -> None:  # noqa: ANN001
+    """Sign the user out of every API client."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()

@@ -237,9 +237,10 @@ TASKS = {
 KOBLING_TICK_SECONDS = env_int("KOBLING_TICK_SECONDS", 60)
 
 # --- API
+KOBLING_API_TOKEN_DAYS = env_int("KOBLING_API_TOKEN_DAYS", 30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "kobling.api.authentication.ExpiringTokenAuthentication",
         "kobling.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

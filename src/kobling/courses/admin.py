@@ -16,6 +16,7 @@ from kobling.courses.models import (
     ProviderStaff,
     Qualification,
 )
+from kobling.tenancy.admin_mixins import PersonalRecordAdmin, ReadOnlyInline
 
 
 class ProviderStaffInline(admin.TabularInline):
@@ -63,15 +64,14 @@ class CourseRunAdmin(admin.ModelAdmin):
     raw_id_fields = ["programme"]
 
 
-class ModuleAttendanceInline(admin.TabularInline):
+class ModuleAttendanceInline(ReadOnlyInline):
     model = ModuleAttendance
-    extra = 0
     fields = ["module", "attended", "recorded_at"]
     readonly_fields = ["recorded_at"]
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(PersonalRecordAdmin):
     list_display = ["helper", "run", "status", "assessment_result", "completed_on"]
     list_filter = ["status", "assessment_result", "municipality"]
     search_fields = ["helper__first_name", "helper__last_name", "run__template__name"]
@@ -81,7 +81,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
+class QualificationAdmin(PersonalRecordAdmin):
     list_display = ["helper", "template", "programme", "qualified_on", "valid_until"]
     list_filter = ["municipality", "programme"]
     search_fields = ["helper__first_name", "helper__last_name", "template__name"]

@@ -143,6 +143,7 @@ class RunEnrolmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Ge
     serializer_class = EnrolmentSerializer
     filterset_class = EnrolmentFilterSet
     ordering_fields = ["enrolled_at", "completed_on"]
+    audit_reads = True
 
     def get_scope_model(self):  # noqa: ANN201
         # Who may use this endpoint at all is decided by who may see course runs.
@@ -172,9 +173,19 @@ class RunEnrolmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Ge
     )
     def create(self, request: Request, run_pk: int) -> Response:
         run = self.get_run()
+        # Choosing whom to enrol means reading the municipality's register: only the people who
+        # manage it may (provider staff record attendance and results on enrolled trainees).
+        require(
+            request.user.is_manager_of(run.municipality_id),
+            _("Only the municipality's coordinators can enrol helpers."),
+        )
         data = EnrolRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        helper = Helper.objects.filter(pk=data.validated_data["helper"]).first()
+        helper = (
+            Helper.objects.visible_to(request.user, "change")
+            .filter(pk=data.validated_data["helper"], municipality=run.municipality_id)
+            .first()
+        )
         if helper is None:
             # The same answer as for a helper of another municipality: ids are not an oracle.
             raise ValidationError({"helper": [services.wrong_municipality_message(run)]})
@@ -275,6 +286,7 @@ class QualificationViewSet(ScopedReadOnlyViewSet):
     serializer_class = QualificationSerializer
     filterset_class = QualificationFilterSet
     ordering_fields = ["qualified_on"]
+    audit_reads = True
 
     def optimize(self, queryset):  # noqa: ANN001, ANN201
         return qualification_list_queryset(queryset)

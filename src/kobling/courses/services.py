@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -174,7 +174,10 @@ def wrong_municipality_message(run: CourseRun) -> str:
 def enrolment_create(*, run: CourseRun, helper: Helper, by: User | None) -> Enrolment:
     """Enrol ``helper`` on ``run``. Refused when the run is full (checked under a row lock on the
     run, so two coordinators cannot take the last place at once), closed, or when the helper is
-    from another municipality or has left. A helper who withdrew earlier is enrolled again."""
+    from another municipality or has left. A helper who withdrew earlier is enrolled again.
+    Only the municipality's coordinators and admins enrol (``by=None`` is the system)."""
+    if by is not None and not by.is_manager_of(run.municipality_id):
+        raise PermissionDenied(_("Only the municipality's coordinators can enrol helpers."))
     with transaction.atomic():
         locked_run = (
             CourseRun.objects.select_for_update(of=("self",))
@@ -190,10 +193,7 @@ def enrolment_create(*, run: CourseRun, helper: Helper, by: User | None) -> Enro
             )
         if helper.status == HelperStatus.LEFT:
             raise ValidationError(
-                {
-                    "helper": _("%(name)s has left the programme and cannot be enrolled.")
-                    % {"name": helper.full_name}
-                }
+                {"helper": _("The helper has left the programme and cannot be enrolled.")}
             )
         existing = Enrolment.objects.filter(run=locked_run, helper=helper).first()
         if existing is not None and existing.status != EnrolmentStatus.WITHDRAWN:

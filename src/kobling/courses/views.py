@@ -20,6 +20,7 @@ from kobling.courses import selectors, services
 from kobling.courses.filtersets import CourseRunFilterSet, ProviderTraineeFilterSet
 from kobling.courses.forms import AssessForm, AttendanceForm, CourseRunForm, EnrolForm
 from kobling.courses.models import CourseModule, CourseRun, CourseTemplate, Enrolment
+from kobling.tenancy.audit import audit_list_read
 from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.web.base import ScopedMixin, get_visible_or_404
 
@@ -122,16 +123,18 @@ def course_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_visible_or_404(
         request, selectors.course_run_list_queryset(CourseRun.objects.all()), pk=pk
     )
+    rows = _run_rows(run, request.user)
+    audit_list_read(user=request.user, objects=[row["enrolment"] for row in rows])
     return render(
         request,
         "courses/run_detail.html",
         {
             "run": run,
             "modules": list(run.template.modules.all()),
-            "rows": _run_rows(run, request.user),
+            "rows": rows,
             "can_change": run.permits(request.user, "change"),
             # Enrolling picks from the municipality's helper register, which only its own
-            # coordinators and admins see; provider staff enrol by helper id through the API.
+            # coordinators and admins see, so only they enrol.
             "can_enrol": request.user.is_manager_of(run.municipality_id),
             "places_left": max(run.capacity - run.enrolled_count, 0),
         },
@@ -352,6 +355,7 @@ def provider_trainees(request: HttpRequest) -> HttpResponse:
         request.GET or None, queryset=selectors.provider_trainees(request.user), request=request
     )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    audit_list_read(user=request.user, objects=list(page))
     return render(
         request,
         "courses/provider_trainees.html",

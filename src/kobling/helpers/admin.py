@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from kobling.helpers.models import Activity, CheckIn, Helper, HelperStatusChange, TargetGroup
+from kobling.tenancy.admin_mixins import PersonalRecordAdmin, ReadOnlyInline
 
 
 @admin.register(Activity, TargetGroup)
@@ -11,19 +12,14 @@ class ReferenceAdmin(admin.ModelAdmin):
     list_editable = ("is_active", "position")
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(ReadOnlyInline):
     model = HelperStatusChange
-    extra = 0
-    can_delete = False
     readonly_fields = ("from_status", "to_status", "at", "by", "reason", "paused_until")
-
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 @admin.register(Helper)
-class HelperAdmin(admin.ModelAdmin):
-    """Status and version are read-only here: lifecycle changes go through the service."""
+class HelperAdmin(PersonalRecordAdmin):
+    """Read-only and audited: changes go through the register's pages and API (the services)."""
 
     list_display = ("full_name", "municipality", "programme", "status", "is_unconfirmed")
     list_filter = ("status", "municipality", "kind")
@@ -41,7 +37,7 @@ class HelperAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(PersonalRecordAdmin):
     list_display = (
         "helper",
         "status",

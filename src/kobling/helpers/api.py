@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import django_filters
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,6 +21,7 @@ from kobling.helpers.selectors import helper_list_queryset, helper_overview
 from kobling.helpers.serializers import (
     ActivitySerializer,
     CheckInSerializer,
+    HelperSelfSerializer,
     HelperSerializer,
     HelperStatusChangeSerializer,
     HelperStatusSerializer,
@@ -67,6 +69,18 @@ class HelperViewSet(
 
     def optimize(self, queryset):  # noqa: ANN001, ANN201
         return helper_list_queryset(queryset)
+
+    def get_serializer_class(self):  # noqa: ANN201
+        # Someone who does not manage the register (a training contact reading their own profile)
+        # gets the profile without the coordinator's internal notes.
+        user = self.request.user
+        if (
+            user.is_authenticated
+            and not user.municipality_ids(*MANAGER_ROLES)
+            and self.action in {"list", "retrieve"}
+        ):
+            return HelperSelfSerializer
+        return HelperSerializer
 
     def check_permissions(self, request: Request) -> None:
         super().check_permissions(request)
@@ -207,12 +221,23 @@ class HelperViewSet(
         )
 
 
+class CheckInFilterSet(django_filters.FilterSet):
+    # Plain numbers: a filter must not confirm that an id exists in another municipality.
+    municipality = django_filters.NumberFilter(field_name="municipality_id")
+    helper = django_filters.NumberFilter(field_name="helper_id")
+
+    class Meta:
+        model = CheckIn
+        fields = ["municipality", "helper", "status", "answer"]
+
+
 class CheckInViewSet(ScopedReadOnlyViewSet):
     """Check-ins sent to helpers and their answers."""
 
     queryset = CheckIn.objects.all()
     serializer_class = CheckInSerializer
-    filterset_fields = ["municipality", "helper", "status", "answer"]
+    audit_reads = True
+    filterset_class = CheckInFilterSet
 
     def optimize(self, queryset):  # noqa: ANN001, ANN201
         return queryset.select_related("helper")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -51,7 +52,9 @@ class HelperFilterSet(django_filters.FilterSet):
     )
     unconfirmed = django_filters.BooleanFilter(field_name="is_unconfirmed", label=_("Unconfirmed"))
     police_expiring_within = django_filters.NumberFilter(
-        method="police_expiring", label=_("Police certificate expires within (days)")
+        method="police_expiring",
+        label=_("Police certificate expires within (days)"),
+        validators=[MinValueValidator(0), MaxValueValidator(3650)],
     )
     available = django_filters.BooleanFilter(
         method="filter_available", label=_("Available for matching")

@@ -57,6 +57,10 @@ class HelperForm(forms.ModelForm):
             municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES)), is_active=True
         ).select_related("municipality")
         if self.instance.pk:
+            # The programme is fixed once registered (even if it has since been deactivated).
+            self.fields["programme"].queryset = Programme.objects.filter(
+                pk=self.instance.programme_id
+            )
             self.fields["programme"].disabled = True
             self.fields["version"].initial = self.instance.version
         for field in self.fields.values():

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from kobling.helpers import services
 from kobling.helpers.choices import Gender, HelperStatus, Language
 from kobling.helpers.models import Activity, Helper, HelperStatusChange, TargetGroup
+from kobling.lib.spreadsheet import FORMULA_START, ILLEGAL_XML, neutralise
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 
@@ -106,15 +107,11 @@ class ImportReport:
 # --- export ---------------------------------------------------------------------------------
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML (and so XLSX) cannot hold.
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_FORMULA_START = FORMULA_START
+_ILLEGAL_XML = ILLEGAL_XML
 
 
-def _neutralise(text: str) -> str:
-    """A spreadsheet must never run a cell as a formula: prefix such cells with an apostrophe."""
-    text = _ILLEGAL_XML.sub("", text)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+_neutralise = neutralise
 
 
 def _export_row(helper: Helper) -> list[Any]:

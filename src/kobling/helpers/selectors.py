@@ -60,7 +60,9 @@ def helper_overview(
             ),
         ),
         police_expired_active=Count(
-            "id", filter=Q(status=HelperStatus.ACTIVE, police_certificate_expires__lt=today)
+            "id",
+            filter=Q(status=HelperStatus.ACTIVE, programme__requires_police_certificate=True)
+            & (Q(police_certificate_date__isnull=True) | Q(police_certificate_expires__lt=today)),
         ),
     )
     by_status = dict.fromkeys(HelperStatus.values, 0)

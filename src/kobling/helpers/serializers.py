@@ -205,7 +205,9 @@ class OverviewSerializer(serializers.Serializer):
     police_expiring = serializers.IntegerField(
         help_text="Police certificates expiring within 60 days"
     )
-    police_expired_active = serializers.IntegerField()
+    police_expired_active = serializers.IntegerField(
+        help_text="Active helpers without a valid police certificate where the programme requires one"
+    )
     by_activity = serializers.ListField(child=serializers.DictField())
     by_area = serializers.ListField(child=serializers.DictField())
 
@@ -223,3 +225,15 @@ class ImportRequestSerializer(serializers.Serializer):
                 _("The file is larger than 5 MB. Split it into smaller files.")
             )
         return upload
+
+
+# What a training contact sees of their own record: not the coordinator's screening notes.
+SELF_HIDDEN_FIELDS = ("screening_notes", "references_checked", "interview_date")
+
+
+class HelperSelfSerializer(HelperSerializer):
+    """A training contact's own profile, read-only, without the coordinator's internal notes."""
+
+    class Meta(HelperSerializer.Meta):
+        fields = [f for f in HelperSerializer.Meta.fields if f not in SELF_HIDDEN_FIELDS]
+        read_only_fields = fields

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -162,12 +163,47 @@ def helper_update(
         for field, value in data.items():
             setattr(locked, field, value)
         locked.full_clean()
+        if locked.status == HelperStatus.ACTIVE:
+            # An edit may not take an active helper out of the rules that made them active
+            # (what was already wrong, e.g. a certificate that expired, does not block other edits).
+            today = timezone.localdate()
+            as_before = copy.copy(locked)
+            for field in (
+                "police_certificate_date",
+                "police_certificate_expires",
+                "contract_end",
+                "capacity",
+            ):
+                setattr(as_before, field, before[field])
+            was = active_rule_problems(as_before, today=today)
+            now_wrong = {
+                k: v for k, v in active_rule_problems(locked, today=today).items() if k not in was
+            }
+            if now_wrong:
+                raise ValidationError(now_wrong)
         locked.version += 1
         locked.save()
         _set_relations(locked, activities, target_groups, availability)
         changes = diff(before, _snapshot(locked))
         audit_log(user=by, action=AuditAction.UPDATE, obj=locked, changes=changes)
     return locked
+
+
+def active_rule_problems(helper: Helper, *, today: dt.date) -> dict[str, str]:
+    """What an active helper must keep meeting, besides the qualification: a valid police
+    certificate where the programme requires one, a contract that has not ended, capacity."""
+    problems: dict[str, str] = {}
+    if helper.programme.requires_police_certificate and not helper.police_certificate_valid_on(
+        today
+    ):
+        problems["police_certificate_expires"] = _(
+            "The programme requires a valid police certificate."
+        )
+    if helper.contract_end and helper.contract_end < today:
+        problems["contract_end"] = _("The contract period has ended.")
+    if helper.capacity < 1:
+        problems["capacity"] = _("An active helper needs capacity for at least one participant.")
+    return problems
 
 
 def status_change_problems(
@@ -207,16 +243,7 @@ def status_change_problems(
         if not has_qualification:
             problems["qualification"] = _("The programme requires a completed qualifying course.")
     if to_status == HelperStatus.ACTIVE:
-        if programme.requires_police_certificate and not helper.police_certificate_valid_on(today):
-            problems["police_certificate_expires"] = _(
-                "The programme requires a valid police certificate."
-            )
-        if helper.contract_end and helper.contract_end < today:
-            problems["contract_end"] = _("The contract period has ended.")
-        if helper.capacity < 1:
-            problems["capacity"] = _(
-                "An active helper needs capacity for at least one participant."
-            )
+        problems.update(active_rule_problems(helper, today=today))
     if to_status == HelperStatus.PAUSED and (paused_until is None or paused_until <= today):
         problems["paused_until"] = _("Give a date in the future to pause until.")
     if to_status == HelperStatus.LEFT and left_reason not in LeftReason.values:

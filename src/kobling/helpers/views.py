@@ -28,7 +28,7 @@ from kobling.helpers.io import EXPORT_FORMATS, helpers_export, helpers_import
 from kobling.helpers.models import Helper
 from kobling.helpers.selectors import helper_list_queryset, helper_overview
 from kobling.lib.errors import ConflictError
-from kobling.tenancy.audit import audit_log
+from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
 from kobling.web.base import ScopedMixin, get_visible_or_404
 
@@ -70,6 +70,7 @@ class HelperListView(ScopedMixin, ListView):
             page=context["page_obj"],
             export_formats=EXPORT_FORMATS,
         )
+        audit_list_read(user=self.request.user, objects=list(context["page_obj"]))
         return context
 
 

@@ -119,6 +119,15 @@ class ProgrammeViewSet(
     filterset_fields = ["municipality", "kind", "is_active"]
 
 
+class MembershipFilterSet(django_filters.FilterSet):
+    municipality = django_filters.NumberFilter(field_name="municipality_id")
+    user = django_filters.NumberFilter(field_name="user_id")
+
+    class Meta:
+        model = Membership
+        fields = ["municipality", "role", "user"]
+
+
 class MembershipGrantSerializer(serializers.Serializer):
     municipality = serializers.PrimaryKeyRelatedField(queryset=Municipality.objects.all())
     email = serializers.EmailField()
@@ -144,7 +153,7 @@ class MembershipViewSet(
 
     queryset = Membership.objects.all()
     serializer_class = MembershipSerializer
-    filterset_fields = ["municipality", "role", "user"]
+    filterset_class = MembershipFilterSet
 
     def optimize(self, queryset):  # noqa: ANN001, ANN201
         return queryset.select_related("user", "municipality")
@@ -161,8 +170,13 @@ class MembershipViewSet(
 
 
 class AuditFilterSet(django_filters.FilterSet):
+    """Ids are plain numbers (not choices from all users/municipalities): the filter never lists
+    or confirms records outside the admin's municipalities."""
+
     since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    municipality = django_filters.NumberFilter(field_name="municipality_id")
+    user = django_filters.NumberFilter(field_name="user_id")
     username = django_filters.CharFilter(lookup_expr="icontains")
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()

@@ -46,8 +46,8 @@ _TWO_FACTOR_EXEMPT_PREFIXES = ("/static/", "/healthz", "/konto/", "/i18n/", "/ap
 
 
 class TwoFactorRequiredMiddleware:
-    """Municipal admins must pass TOTP before using the web app (the API token endpoint asks for
-    the code itself). Others may turn two-factor on voluntarily."""
+    """Municipal admins, and anyone who turned two-factor on, must pass TOTP before using the web
+    app (the API token endpoint asks for the code itself)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -55,10 +55,9 @@ class TwoFactorRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if (
-            settings.KOBLING_REQUIRE_2FA_FOR_ADMINS
-            and user is not None
+            user is not None
             and user.is_authenticated
-            and user.requires_two_factor
+            and user.must_pass_two_factor
             and not user.is_verified()
             and not request.path_info.startswith(_TWO_FACTOR_EXEMPT_PREFIXES)
         ):

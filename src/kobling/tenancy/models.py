@@ -83,6 +83,23 @@ class User(AbstractUser):
     def requires_two_factor(self) -> bool:
         return bool(self.municipality_ids(Role.MUNICIPAL_ADMIN)) or self.is_superuser
 
+    @cached_property
+    def has_two_factor(self) -> bool:
+        """Has a confirmed authenticator (whether required or chosen)."""
+        from django_otp import devices_for_user
+
+        return self.pk is not None and any(True for _ in devices_for_user(self, confirmed=True))
+
+    @property
+    def must_pass_two_factor(self) -> bool:
+        """Two-factor is required for the role, or the user turned it on: either way a password
+        alone is not enough."""
+        from django.conf import settings
+
+        return (
+            settings.KOBLING_REQUIRE_2FA_FOR_ADMINS and self.requires_two_factor
+        ) or self.has_two_factor
+
 
 class Municipality(models.Model):
     """The tenant: a municipality or an Oslo-style city district. Every personal record belongs to

@@ -12,6 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from kobling.api.authentication import revoke_tokens
 from kobling.tenancy.audit import audit_log, diff
 from kobling.tenancy.choices import AuditAction, Role
 from kobling.tenancy.models import Membership, Municipality, Programme, User
@@ -59,13 +60,17 @@ def membership_grant(
                 {"role": _("The user already holds this role in this municipality.")}
             )
         membership = Membership.objects.create(user=user, municipality=municipality, role=role)
+        # A token issued under the old roles (e.g. without two-factor) must not carry new ones.
+        revoke_tokens(user)
         audit_log(
             user=by,
             action=AuditAction.CREATE,
             obj=membership,
             changes={"user": user.username, "role": role, "new_user": created},
         )
-        if created:
+        # New users, and invited users who never chose a password (a lost or expired link),
+        # get an invitation.
+        if created or not user.has_usable_password():
             from kobling.tenancy.tasks import send_invitation
 
             transaction.on_commit(
@@ -85,6 +90,7 @@ def membership_revoke(*, by: User, membership: Membership) -> None:
             changes={"user": membership.user.username, "role": membership.role},
         )
         membership.delete()
+        revoke_tokens(membership.user)
 
 
 MUNICIPALITY_SETTINGS = (

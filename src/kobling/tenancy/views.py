@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kobling.lib.spreadsheet import neutralise
 from kobling.tenancy import services
 from kobling.tenancy.api import AuditFilterSet
 from kobling.tenancy.audit import audit_log
@@ -63,15 +65,15 @@ def audit_list(request: HttpRequest) -> HttpResponse:
                 yield writer.writerow(
                     [
                         e.at.isoformat(),
-                        e.username,
+                        neutralise(e.username),
                         e.municipality_id,
                         e.action,
                         e.object_type,
-                        e.object_id,
-                        e.object_repr,
-                        e.via,
+                        neutralise(e.object_id),
+                        neutralise(e.object_repr),
+                        neutralise(e.via),
                         e.ip_address or "",
-                        e.changes,
+                        neutralise(json.dumps(e.changes, ensure_ascii=False)),
                     ]
                 )
 

@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,3 +20,12 @@ class TOTPForm(forms.Form):
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
         ),
     )
+
+
+class InvitationAwarePasswordResetForm(PasswordResetForm):
+    """Django's reset form skips users without a usable password; for us those are invited users
+    whose link was lost or expired, and a reset link is exactly what they need."""
+
+    def get_users(self, email):  # noqa: ANN001, ANN201
+        users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+        return (u for u in users if u.email and u.email.lower() == email.lower())

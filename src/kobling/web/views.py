@@ -20,9 +20,10 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kobling.api.authentication import revoke_tokens
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
-from kobling.web.forms import LoginForm, TOTPForm
+from kobling.web.forms import InvitationAwarePasswordResetForm, LoginForm, TOTPForm
 
 
 class LoginView(auth_views.LoginView):
@@ -43,6 +44,7 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "web/password_reset.html"
+    form_class = InvitationAwarePasswordResetForm
     email_template_name = "emails/password_reset.txt"
     subject_template_name = "emails/password_reset_subject.txt"
     success_url = reverse_lazy("web:password_reset_done")
@@ -53,6 +55,18 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
 
     template_name = "web/password_set.html"
     success_url = reverse_lazy("web:password_reset_complete")
+
+    def form_valid(self, form):  # noqa: ANN001, ANN201
+        response = super().form_valid(form)
+        revoke_tokens(form.user)  # a new password signs every API client out
+        audit_log(
+            user=form.user,
+            action=AuditAction.UPDATE,
+            object_type="auth.user",
+            object_id=str(form.user.pk),
+            object_repr=_("Password set"),
+        )
+        return response
 
 
 @never_cache
@@ -99,6 +113,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             if setting_up:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
+                revoke_tokens(user)  # tokens issued without a code no longer do
                 audit_log(
                     user=user,
                     action=AuditAction.UPDATE,
