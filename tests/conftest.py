@@ -141,3 +141,25 @@ def moving_clock():
     state.advance = advance
     with mock.patch("django.utils.timezone.now", side_effect=lambda: state.now):
         yield state
+
+
+def signed_in(user):
+    """A browser session for ``user``; roles that require two-factor have passed it."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    if user.requires_two_factor:
+        device = TOTPDevice.objects.get_or_create(
+            user=user, name="test", defaults={"confirmed": True}
+        )[0]
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def web():
+    return signed_in

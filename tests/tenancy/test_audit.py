@@ -5,24 +5,13 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kobling.helpers import services
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.models import AuditEntry
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def admin_client(user) -> Client:
-    """A signed-in municipal admin who has passed two-factor."""
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
 
 
 def test_create_update_and_status_change_are_audited_with_the_changes(cast):
@@ -98,7 +87,7 @@ def test_admin_searches_the_log_of_their_own_municipality_only(cast, api):
 def test_admin_exports_the_log_as_csv_and_the_export_is_itself_audited(cast):
     audit_log(user=cast.coordinator_a, action="view", obj=cast.helper_a)
     audit_log(user=cast.coordinator_b, action="view", obj=cast.helper_b)
-    response = admin_client(cast.admin_a).get("/revisjon/", {"export": "csv"})
+    response = signed_in(cast.admin_a).get("/revisjon/", {"export": "csv"})
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:4] == ["at", "username", "municipality_id", "action"]
@@ -107,7 +96,7 @@ def test_admin_exports_the_log_as_csv_and_the_export_is_itself_audited(cast):
 
 
 def test_audit_page_is_for_municipal_admins_only(cast):
-    assert admin_client(cast.admin_a).get("/revisjon/").status_code == 200
+    assert signed_in(cast.admin_a).get("/revisjon/").status_code == 200
     for role in (
         "coordinator_a",
         "referrer_a",

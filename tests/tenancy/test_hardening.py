@@ -16,23 +16,14 @@ from kobling.helpers.models import Helper
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.models import AuditEntry, Membership
 from tests import factories as f
+from tests.conftest import signed_in
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 
-def verified(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.get_or_create(user=user, name="t", defaults={"confirmed": True})[0]
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
-
-
 def test_audit_search_does_not_list_users_of_other_municipalities(cast):
-    body = verified(cast.admin_a).get("/revisjon/").content.decode()
+    body = signed_in(cast.admin_a).get("/revisjon/").content.decode()
     assert cast.coordinator_b.username not in body and cast.analyst.username not in body
 
 
@@ -40,7 +31,7 @@ def test_audit_csv_cannot_carry_a_spreadsheet_formula(cast):
     cast.helper_a.first_name = '=HYPERLINK("http://evil","x")'
     cast.helper_a.save()
     audit_log(user=cast.coordinator_a, action="view", obj=cast.helper_a)
-    response = verified(cast.admin_a).get("/revisjon/", {"export": "csv"})
+    response = signed_in(cast.admin_a).get("/revisjon/", {"export": "csv"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     cells = [cell for row in rows[1:] for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
@@ -143,7 +134,7 @@ def test_course_run_and_provider_pages_record_who_saw_which_trainees(cast):
 
 
 def test_django_admin_shows_people_read_only_and_logs_the_look(cast, admin_user):
-    client = verified(admin_user)
+    client = signed_in(admin_user)
     response = client.get(f"/django-admin/helpers/helper/{cast.helper_a.pk}/change/")
     assert response.status_code == 200
     assert AuditEntry.objects.filter(

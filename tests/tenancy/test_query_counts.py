@@ -5,16 +5,15 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from kobling.helpers.models import CheckIn
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.models import User
 from tests import factories as f
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -65,12 +64,7 @@ def test_api_lists_keep_a_fixed_number_of_queries(cast):
 
 
 def test_admin_pages_keep_a_fixed_number_of_queries(cast):
-    client = Client()
-    client.force_login(cast.admin_a)
-    device = TOTPDevice.objects.create(user=cast.admin_a, name="t", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
+    client = signed_in(cast.admin_a)
     grow(cast, n=2, start=100)
     before = {url: page_queries(client, url) for url in PAGES}
     grow(cast)

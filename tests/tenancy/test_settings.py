@@ -1,20 +1,10 @@
 import pytest
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kobling.tenancy.models import AuditEntry, Programme
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def verified_admin(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
 
 
 def test_admin_changes_the_check_in_interval_and_it_is_audited(cast, api):
@@ -68,7 +58,7 @@ def test_admin_cannot_create_a_programme_in_another_municipality(cast, api):
 
 
 def test_settings_page_saves_the_interval(cast):
-    client = verified_admin(cast.admin_a)
+    client = signed_in(cast.admin_a)
     assert client.get("/innstillinger/").status_code == 200
     prefix = f"m{cast.a.pk}"
     response = client.post(

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -66,24 +67,13 @@ PUBLIC = {
 }
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    if user.requires_two_factor:
-        device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
-        session = client.session
-        session["otp_device_id"] = device.persistent_id
-        session.save()
-    return client
-
-
 @pytest.mark.parametrize(
     ("name", "role", "expected"),
     [(n, r, c) for n, (_a, codes) in PAGES.items() for r, c in zip(ROLES, codes, strict=True)],
 )
 def test_every_page_allows_or_denies_each_role(cast, name, role, expected):
     args = [getattr(cast, a).pk for a in PAGES[name][0]]
-    response = client_for(cast.roles[role]).get(reverse(f"web:{name}", args=args))
+    response = signed_in(cast.roles[role]).get(reverse(f"web:{name}", args=args))
     assert response.status_code == expected, (name, role)
 
 

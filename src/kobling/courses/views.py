@@ -22,15 +22,7 @@ from kobling.courses.forms import AssessForm, AttendanceForm, CourseRunForm, Enr
 from kobling.courses.models import CourseModule, CourseRun, CourseTemplate, Enrolment
 from kobling.tenancy.audit import audit_list_read
 from kobling.tenancy.choices import MANAGER_ROLES
-from kobling.web.base import ScopedMixin, get_visible_or_404
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    pairs = exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]
-    for field, errors in pairs:
-        target = field if field in form.fields else None
-        for error in errors:
-            form.add_error(target, error if target or field == "__all__" else f"{field}: {error}")
+from kobling.web.base import ScopedMixin, add_service_errors, get_visible_or_404
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -157,7 +149,7 @@ def course_run_create(request: HttpRequest) -> HttpResponse:
                 data=form.run_fields(),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The course run was created."))
             return redirect("web:course_run_detail", pk=run.pk)
@@ -176,7 +168,7 @@ def course_run_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.course_run_update(run=run, by=request.user, data=form.run_fields())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("web:course_run_detail", pk=run.pk)
@@ -199,7 +191,7 @@ def course_run_enrol(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.enrolment_create(run=run, helper=helper, by=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("%(name)s was enrolled on the course.") % {"name": helper.full_name}

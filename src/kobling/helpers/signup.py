@@ -323,11 +323,12 @@ def _is_duplicate_error(exc: ValidationError) -> bool:
 _FORM_FIELD = {"screening_notes": "motivation"}
 
 
-def _register(form: SignupForm, municipality: Municipality, programme: Programme) -> None:
-    """Create the applicant. An e-mail already in the programme is quietly skipped."""
+def _register(form: SignupForm, municipality: Municipality, programme: Programme) -> bool:
+    """Create the applicant; an e-mail already in the programme is quietly skipped. False when
+    the service refused the data (its errors are then on the form)."""
     data = form.helper_data()
     if Helper.objects.filter(programme=programme, email__iexact=data["email"]).exists():
-        return
+        return True
     try:
         services.helper_create(
             by=None,
@@ -340,16 +341,17 @@ def _register(form: SignupForm, municipality: Municipality, programme: Programme
             source=SIGNUP_SOURCE,
         )
     except IntegrityError:
-        return  # the same person sent the form twice at the same moment
+        return True  # the same person sent the form twice at the same moment
     except ValidationError as exc:
         if _is_duplicate_error(exc):
-            return
+            return True
         errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
         for field, messages in errors.items():
             target = _FORM_FIELD.get(field or "", field)
             for message in messages:
                 form.add_error(target if target in form.fields else None, message)
-        raise
+        return False
+    return True
 
 
 @never_cache
@@ -379,11 +381,7 @@ def signup_view(request: HttpRequest, municipality_code: str) -> HttpResponse:
                 form.add_error(None, problem)
             else:
                 programme = form.cleaned_data.get("programme") or programmes[0]
-                try:
-                    _register(form, municipality, programme)
-                except ValidationError:
-                    pass  # the errors are on the form now
-                else:
+                if _register(form, municipality, programme):
                     _count_signup(request)
                     return done
     context.update(

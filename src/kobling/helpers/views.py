@@ -30,23 +30,12 @@ from kobling.helpers.selectors import helper_list_queryset, helper_overview
 from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
-from kobling.web.base import ScopedMixin, get_visible_or_404
+from kobling.web.base import ScopedMixin, add_service_errors, get_visible_or_404
 
 
 def _require_manager(request: HttpRequest) -> None:
     if not request.user.municipality_ids(*MANAGER_ROLES):
         raise PermissionDenied
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    for field, errors in (
-        exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]
-    ):
-        target = field if field in form.fields else None
-        for error in errors:
-            form.add_error(
-                target, error if target else f"{field}: {error}" if field != "__all__" else error
-            )
 
 
 class HelperListView(ScopedMixin, ListView):
@@ -130,7 +119,7 @@ def helper_create_page(request: HttpRequest) -> HttpResponse:
                 **form.relation_kwargs(),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("%(name)s was registered as an applicant.") % {"name": helper.full_name}
@@ -167,7 +156,7 @@ def helper_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
         except ConflictError as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("web:helper_detail", pk=helper.pk)
@@ -203,7 +192,7 @@ def helper_status_page(request: HttpRequest, pk: int) -> HttpResponse:
         except ConflictError as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Status changed."))
             return redirect("web:helper_detail", pk=helper.pk)

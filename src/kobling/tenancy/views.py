@@ -19,7 +19,7 @@ from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction, Role
 from kobling.tenancy.forms import GrantForm, MunicipalitySettingsForm, ProgrammeForm
 from kobling.tenancy.models import AuditEntry, Membership, Municipality
-from kobling.web.base import get_visible_or_404
+from kobling.web.base import add_service_errors, get_visible_or_404
 
 EXPORT_COLUMNS = [
     "at",
@@ -109,9 +109,7 @@ def membership_list(request: HttpRequest) -> HttpResponse:
             try:
                 services.membership_grant(by=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request, _("The role was given. New users get an e-mail to choose a password.")
@@ -121,12 +119,6 @@ def membership_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "tenancy/membership_list.html", {"form": form, "memberships": memberships}
     )
-
-
-def _form_errors_from(form, exc: ValidationError) -> None:  # noqa: ANN001
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 @login_required
@@ -162,7 +154,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 )
                 saved = True
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                add_service_errors(form, exc)
         if new_programme.is_bound and new_programme.is_valid():
             try:
                 services.programme_create(
@@ -172,7 +164,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 )
                 saved = True
             except ValidationError as exc:
-                _form_errors_from(new_programme, exc)
+                add_service_errors(new_programme, exc)
         forms_by_id[municipality.pk] = (municipality, form, new_programme)
     if saved:
         messages.success(request, _("Saved."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -64,3 +64,13 @@ class ScopedMixin(LoginRequiredMixin):
         if self.audit_reads:
             audit_log(user=self.request.user, action=AuditAction.VIEW, obj=obj)
         return obj
+
+
+def add_service_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: field errors next to their field, the rest at
+    the top (named after the model field when the form has no such field)."""
+    pairs = exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]
+    for field, errors in pairs:
+        target = field if field in form.fields else None
+        for error in errors:
+            form.add_error(target, error if target or field == "__all__" else f"{field}: {error}")
