@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "kobling.tenancy",
     "kobling.helpers",
     "kobling.courses",
+    "kobling.referrals",
+    "kobling.matching",
+    "kobling.followup",
     "kobling.api",
     "kobling.web",
 ]

@@ -1,0 +1,55 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReferralSource(models.TextChoices):
+    GP = "gp", _("General practitioner (fastlege)")
+    NAV = "nav", _("NAV")
+    FRISKLIVSSENTRAL = "frisklivssentral", _("Healthy-life centre (frisklivssentral)")
+    SPECIALIST = "specialist", _("Specialist health service")
+    MUNICIPAL_STAFF = "municipal_staff", _("Municipal staff")
+    SELF = "self", _("The person themself")
+    GUARDIAN = "guardian", _("Parent or guardian")
+    OTHER = "other", _("Other")
+
+
+class AlternativeId(models.TextChoices):
+    """Why a person has no national identity number, and what identifies them instead."""
+
+    NONE = "", _("Has a national identity number")
+    NOT_YET = "not_yet", _("Not yet assigned (e.g. newly arrived)")
+    FOREIGN = "foreign", _("Foreign identity document")
+    OTHER = "other", _("Other, described")
+
+
+class ReferralStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    MORE_INFO = "more_info", _("More information needed")
+    WAITING = "waiting", _("Granted, waiting for a contact")
+    PAIRED = "paired", _("Paired")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLOSED = "closed", _("Closed")
+
+
+# A referral in one of these is "open": a second referral for the same person and programme is
+# a duplicate.
+OPEN_STATUSES = (ReferralStatus.RECEIVED, ReferralStatus.MORE_INFO, ReferralStatus.WAITING, ReferralStatus.PAIRED)
+
+
+class DecisionOutcome(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+    MORE_INFO = "more_info", _("More information needed")
+
+
+class ConsentScope(models.TextChoices):
+    SHARE_WITH_REFERRER = "share_with_referrer", _("Share progress with the referrer")
+    SHARE_WITH_PARTNER = "share_with_partner", _("Share with a partner organisation")
+    CONTACT_FOR_FOLLOW_UP = "follow_up", _("Contact me for follow-up after the end")
+
+
+class Priority(models.IntegerChoices):
+    HIGH = 1, _("High")
+    NORMAL = 2, _("Normal")
+    LOW = 3, _("Low")
