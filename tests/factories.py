@@ -182,3 +182,35 @@ def attend_all(enrolment: Enrolment) -> Enrolment:
             enrolment=enrolment, module=module, defaults={"attended": True}
         )
     return enrolment
+
+
+# --- referrals, matching, follow-up -------------------------------------------------------------
+
+from kobling.referrals.models import Participant, Referral  # noqa: E402
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    # A valid-looking D-number is not needed for most tests: people are identified by an
+    # alternative unless a test sets national_id.
+    alternative_id = "other"
+    alternative_id_note = "Testperson"
+    first_name = factory.Sequence(lambda n: f"Per{n}")
+    last_name = factory.Sequence(lambda n: f"Deltaker{n}")
+    birth_date = dt.date(1985, 5, 17)
+    postcode = "6800"
+    home_area = "Sentrum"
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    municipality = factory.LazyAttribute(lambda r: r.programme.municipality)
+    participant = factory.LazyAttribute(lambda r: ParticipantFactory(municipality=r.municipality))
+    source = "gp"
+    goals = "Komme meg ut og gå tur hver uke"
