@@ -34,6 +34,8 @@ class Command(BaseCommand):
                 f"Demo loaded: {counts['municipalities']} municipalities, {counts['helpers']} training contacts."
             )
         )
-        self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
-        for username, name in demo_users_summary():
-            self.stdout.write(f"  {username:32} {name}")
+        if options["verbosity"] >= 2 or not options["if_empty"]:
+            # `make run` (--if-empty) leaves the list to `kobling serve`, which prints it anyway.
+            self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
+            for username, name in demo_users_summary():
+                self.stdout.write(f"  {username:32} {name}")
