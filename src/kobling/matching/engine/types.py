@@ -20,7 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-FACTORS: tuple[str, ...] = ("activity", "distance", "availability", "target_group", "preferences", "language")
+FACTORS: tuple[str, ...] = (
+    "activity",
+    "distance",
+    "availability",
+    "target_group",
+    "preferences",
+    "language",
+)
 
 
 @dataclass(frozen=True)
