@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReferralSource(models.TextChoices):
@@ -28,13 +29,18 @@ class ReferralStatus(models.TextChoices):
     WAITING = "waiting", _("Granted, waiting for a contact")
     PAIRED = "paired", _("Paired")
     REFUSED = "refused", _("Refused")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("referral status", "Withdrawn")
     CLOSED = "closed", _("Closed")
 
 
 # A referral in one of these is "open": a second referral for the same person and programme is
 # a duplicate.
-OPEN_STATUSES = (ReferralStatus.RECEIVED, ReferralStatus.MORE_INFO, ReferralStatus.WAITING, ReferralStatus.PAIRED)
+OPEN_STATUSES = (
+    ReferralStatus.RECEIVED,
+    ReferralStatus.MORE_INFO,
+    ReferralStatus.WAITING,
+    ReferralStatus.PAIRED,
+)
 
 
 class DecisionOutcome(models.TextChoices):

@@ -11,8 +11,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kobling.helpers.choices import Gender, Weekday
-from kobling.helpers.validators import validate_latitude, validate_longitude, validate_national_id, validate_postcode
+from kobling.helpers.choices import Gender, Language, Weekday
+from kobling.helpers.validators import (
+    validate_latitude,
+    validate_longitude,
+    validate_national_id,
+    validate_postcode,
+)
 from kobling.referrals.choices import (
     OPEN_STATUSES,
     AlternativeId,
@@ -33,20 +38,51 @@ class Participant(models.Model):
     — where the person has none — a documented alternative. One record per person and
     municipality; their referrals hang off it."""
 
-    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="participants", verbose_name=_("municipality"))
-    national_id = models.CharField(_("national identity number"), max_length=11, blank=True, validators=[validate_national_id])
-    alternative_id = models.CharField(_("without national identity number"), max_length=20, choices=AlternativeId.choices, blank=True, default="")
-    alternative_id_note = models.CharField(_("identification used instead"), max_length=200, blank=True)
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="participants",
+        verbose_name=_("municipality"),
+    )
+    national_id = models.CharField(
+        _("national identity number"), max_length=11, blank=True, validators=[validate_national_id]
+    )
+    alternative_id = models.CharField(
+        _("without national identity number"),
+        max_length=20,
+        choices=AlternativeId.choices,
+        blank=True,
+        default="",
+    )
+    alternative_id_note = models.CharField(
+        _("identification used instead"), max_length=200, blank=True
+    )
     first_name = models.CharField(_("first name"), max_length=80)
     last_name = models.CharField(_("last name"), max_length=80)
     birth_date = models.DateField(_("birth date"))
-    gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices, default=Gender.UNSPECIFIED)
+    gender = models.CharField(
+        _("gender"), max_length=20, choices=Gender.choices, default=Gender.UNSPECIFIED
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     postcode = models.CharField(_("postcode"), max_length=4, validators=[validate_postcode])
     home_area = models.CharField(_("home area"), max_length=80, blank=True)
-    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True, validators=[validate_latitude])
-    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True, validators=[validate_longitude])
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[validate_latitude],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[validate_longitude],
+    )
     languages = models.JSONField(_("languages"), default=list, blank=True)
     resident = models.BooleanField(_("lives in the municipality"), default=True)
     guardian_name = models.CharField(_("guardian's name"), max_length=160, blank=True)
@@ -66,12 +102,16 @@ class Participant(models.Model):
                 fields=["municipality", "national_id"],
                 condition=~Q(national_id=""),
                 name="participant_unique_national_id",
-                violation_error_message=_("A participant with this national identity number is already registered."),
+                violation_error_message=_(
+                    "A participant with this national identity number is already registered."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(national_id="") | ~Q(alternative_id=""),
                 name="participant_identified",
-                violation_error_message=_("Give a national identity number, or say why there is none and what identifies the person instead."),
+                violation_error_message=_(
+                    "Give a national identity number, or say why there is none and what identifies the person instead."
+                ),
             ),
         ]
 
@@ -90,6 +130,40 @@ class Participant(models.Model):
     def is_minor(self) -> bool:
         return self.age_on(timezone.localdate()) < ADULT_AGE
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors: dict[str, str] = {}
+        if self.national_id and self.alternative_id:
+            errors["alternative_id"] = _(
+                "Give either a national identity number or an alternative, not both."
+            )
+        if self.alternative_id and not self.alternative_id_note.strip():
+            errors["alternative_id_note"] = _(
+                "Describe what identifies the person instead of a national identity number."
+            )
+        if self.birth_date and self.birth_date > timezone.localdate():
+            errors["birth_date"] = _("The birth date cannot be in the future.")
+        elif self.birth_date and self.is_minor:
+            # A minor is always referred together with a guardian who can be reached.
+            if not self.guardian_name.strip():
+                errors["guardian_name"] = _(
+                    "The person is under 18: give the name of a parent or guardian."
+                )
+            if not (self.guardian_phone.strip() or self.guardian_email.strip()):
+                errors["guardian_phone"] = _(
+                    "The person is under 18: give a phone number or e-mail for the guardian."
+                )
+        unknown = [code for code in (self.languages or []) if code not in Language.values]
+        if not isinstance(self.languages, list):
+            errors["languages"] = _("Languages must be a list of language codes.")
+        elif unknown:
+            errors["languages"] = _("Unknown language code(s): %(codes)s.") % {
+                "codes": ", ".join(map(str, unknown))
+            }
+        if errors:
+            raise ValidationError(errors)
+
     @classmethod
     def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
         managers = in_municipalities(user, MANAGER_ROLES)
@@ -102,17 +176,34 @@ class Participant(models.Model):
     SCOPE_NEEDS_DISTINCT = True
 
     def permits(self, user, action: str) -> bool:  # noqa: ANN001
-        return user.is_manager_of(self.municipality_id) or (action == "view" and self.referrals.filter(referrer=user).exists())
+        return user.is_manager_of(self.municipality_id) or (
+            action == "view" and self.referrals.filter(referrer=user).exists()
+        )
 
 
 class EligibilityRules(models.Model):
     """Who a programme is for, in one municipality: target groups offered, age limits and
     residence. A referral that does not meet them is shown with the reason."""
 
-    programme = models.OneToOneField("tenancy.Programme", on_delete=models.CASCADE, related_name="eligibility", verbose_name=_("programme"))
-    target_groups = models.ManyToManyField("helpers.TargetGroup", blank=True, related_name="+", verbose_name=_("target groups offered"), help_text=_("Empty means all."))
-    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True, validators=[MaxValueValidator(120)])
-    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True, validators=[MaxValueValidator(120)])
+    programme = models.OneToOneField(
+        "tenancy.Programme",
+        on_delete=models.CASCADE,
+        related_name="eligibility",
+        verbose_name=_("programme"),
+    )
+    target_groups = models.ManyToManyField(
+        "helpers.TargetGroup",
+        blank=True,
+        related_name="+",
+        verbose_name=_("target groups offered"),
+        help_text=_("Empty means all."),
+    )
+    min_age = models.PositiveSmallIntegerField(
+        _("minimum age"), null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
+    max_age = models.PositiveSmallIntegerField(
+        _("maximum age"), null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
     residents_only = models.BooleanField(_("only residents of the municipality"), default=True)
 
     class Meta:
@@ -120,7 +211,9 @@ class EligibilityRules(models.Model):
         verbose_name_plural = _("eligibility rules")
         constraints = [
             models.CheckConstraint(
-                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(max_age__gte=F("min_age")),
+                condition=Q(min_age__isnull=True)
+                | Q(max_age__isnull=True)
+                | Q(max_age__gte=F("min_age")),
                 name="eligibility_age_range",
                 violation_error_message=_("The maximum age cannot be below the minimum age."),
             )
@@ -135,28 +228,68 @@ class Referral(models.Model):
     programme. Carries what matching needs: goals, preferred activities, times and area, and the
     participant's preferences about the contact — each a must (hard) or a wish (soft)."""
 
-    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="referrals", verbose_name=_("municipality"))
-    programme = models.ForeignKey("tenancy.Programme", on_delete=models.PROTECT, related_name="referrals", verbose_name=_("programme"))
-    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("participant"))
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("municipality"),
+    )
+    programme = models.ForeignKey(
+        "tenancy.Programme",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("programme"),
+    )
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("participant"),
+    )
     source = models.CharField(_("referred by"), max_length=30, choices=ReferralSource.choices)
     referrer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals_made", verbose_name=_("referrer (user)")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals_made",
+        verbose_name=_("referrer (user)"),
     )
     referrer_name = models.CharField(_("referrer's name"), max_length=160, blank=True)
-    referrer_organisation = models.CharField(_("referrer's organisation"), max_length=160, blank=True)
+    referrer_organisation = models.CharField(
+        _("referrer's organisation"), max_length=160, blank=True
+    )
     referrer_phone = models.CharField(_("referrer's phone"), max_length=20, blank=True)
     referrer_email = models.EmailField(_("referrer's e-mail"), blank=True)
 
-    target_groups = models.ManyToManyField("helpers.TargetGroup", blank=True, related_name="referrals", verbose_name=_("target groups"))
+    target_groups = models.ManyToManyField(
+        "helpers.TargetGroup", blank=True, related_name="referrals", verbose_name=_("target groups")
+    )
     goals = models.TextField(_("goals, in the person's own words"), blank=True)
-    preferred_activities = models.ManyToManyField("helpers.Activity", blank=True, related_name="referrals", verbose_name=_("preferred activities"))
+    preferred_activities = models.ManyToManyField(
+        "helpers.Activity",
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("preferred activities"),
+    )
     preferred_area = models.CharField(_("preferred area"), max_length=80, blank=True)
-    max_travel_km = models.PositiveSmallIntegerField(_("longest acceptable distance (km)"), null=True, blank=True, validators=[MaxValueValidator(200)])
+    max_travel_km = models.PositiveSmallIntegerField(
+        _("longest acceptable distance (km)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(200)],
+    )
 
-    preferred_gender = models.CharField(_("preferred gender of the contact"), max_length=20, choices=Gender.choices, blank=True)
+    preferred_gender = models.CharField(
+        _("preferred gender of the contact"), max_length=20, choices=Gender.choices, blank=True
+    )
     gender_is_must = models.BooleanField(_("gender is a must"), default=False)
-    contact_age_min = models.PositiveSmallIntegerField(_("contact at least (age)"), null=True, blank=True, validators=[MaxValueValidator(120)])
-    contact_age_max = models.PositiveSmallIntegerField(_("contact at most (age)"), null=True, blank=True, validators=[MaxValueValidator(120)])
+    contact_age_min = models.PositiveSmallIntegerField(
+        _("contact at least (age)"), null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
+    contact_age_max = models.PositiveSmallIntegerField(
+        _("contact at most (age)"), null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
     age_is_must = models.BooleanField(_("age range is a must"), default=False)
     languages = models.JSONField(_("languages the contact should speak"), default=list, blank=True)
     language_is_must = models.BooleanField(_("language is a must"), default=False)
@@ -164,15 +297,31 @@ class Referral(models.Model):
     needs = models.TextField(_("needs and accommodations"), blank=True)
     coordinator_notes = models.TextField(_("notes for coordinators only"), blank=True)
 
-    status = models.CharField(_("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED, db_index=True)
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ReferralStatus.choices,
+        default=ReferralStatus.RECEIVED,
+        db_index=True,
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     granted_at = models.DateTimeField(_("granted"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     avoid_helper = models.ForeignKey(
-        "helpers.Helper", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("previous contact to avoid"), help_text=_("After a broken pair the re-match avoids the previous contact unless asked."),
+        "helpers.Helper",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("previous contact to avoid"),
+        help_text=_("After a broken pair the re-match avoids the previous contact unless asked."),
     )
+    # Later referrals of the same person to the same programme that were merged into this one
+    # (when, by whom, from which source): never a silent duplicate, never a silent merge.
+    merges = models.JSONField(_("merged referrals"), default=list, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -189,18 +338,65 @@ class Referral(models.Model):
                 fields=["participant", "programme"],
                 condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
                 name="referral_one_open_per_person_and_programme",
-                violation_error_message=_("This person already has an open referral to this programme."),
+                violation_error_message=_(
+                    "This person already has an open referral to this programme."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(contact_age_min__isnull=True) | Q(contact_age_max__isnull=True) | Q(contact_age_max__gte=F("contact_age_min")),
+                condition=Q(contact_age_min__isnull=True)
+                | Q(contact_age_max__isnull=True)
+                | Q(contact_age_max__gte=F("contact_age_min")),
                 name="referral_contact_age_range",
                 violation_error_message=_("The highest age cannot be below the lowest."),
             ),
         ]
-        indexes = [models.Index(fields=["municipality", "status"], name="referral_municipality_status")]
+        indexes = [
+            models.Index(fields=["municipality", "status"], name="referral_municipality_status")
+        ]
 
     def __str__(self) -> str:
         return f"{self.participant} → {self.programme.name}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors: dict[str, str] = {}
+        if (
+            self.programme_id
+            and self.municipality_id
+            and self.programme.municipality_id != self.municipality_id
+        ):
+            errors["programme"] = _("The programme belongs to another municipality.")
+        if (
+            self.participant_id
+            and self.municipality_id
+            and self.participant.municipality_id != self.municipality_id
+        ):
+            errors["participant"] = _("The participant belongs to another municipality.")
+        if (
+            self.contact_age_min is not None
+            and self.contact_age_max is not None
+            and self.contact_age_max < self.contact_age_min
+        ):
+            errors["contact_age_max"] = _("The highest age cannot be below the lowest.")
+        unknown = [code for code in (self.languages or []) if code not in Language.values]
+        if not isinstance(self.languages, list):
+            errors["languages"] = _("Languages must be a list of language codes.")
+        elif unknown:
+            errors["languages"] = _("Unknown language code(s): %(codes)s.") % {
+                "codes": ", ".join(map(str, unknown))
+            }
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def language_names(self) -> list[str]:
+        labels = dict(Language.choices)
+        return [str(labels.get(code, code)) for code in self.languages or []]
 
     def waiting_days(self, today: dt.date | None = None) -> int | None:
         if self.status != ReferralStatus.WAITING or self.granted_at is None:
@@ -214,7 +410,11 @@ class Referral(models.Model):
         if action != "view":
             return managers
         # A referrer sees the referrals they made (details beyond the status follow consent).
-        own = Q(referrer=user) & in_municipalities(user, (Role.REFERRER,)) if user.municipality_ids(Role.REFERRER) else None
+        own = (
+            Q(referrer=user) & in_municipalities(user, (Role.REFERRER,))
+            if user.municipality_ids(Role.REFERRER)
+            else None
+        )
         return any_of(managers, own)
 
     def permits(self, user, action: str) -> bool:  # noqa: ANN001
@@ -226,7 +426,12 @@ class Referral(models.Model):
 class PreferredTime(models.Model):
     """A weekly window when the participant can be active."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="preferred_times", verbose_name=_("referral"))
+    referral = models.ForeignKey(
+        Referral,
+        on_delete=models.CASCADE,
+        related_name="preferred_times",
+        verbose_name=_("referral"),
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start_time = models.TimeField(_("from"))
     end_time = models.TimeField(_("to"))
@@ -236,7 +441,11 @@ class PreferredTime(models.Model):
         verbose_name_plural = _("preferred times")
         ordering = ["weekday", "start_time"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="preferred_time_end_after_start", violation_error_message=_("The window must end after it starts."))
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")),
+                name="preferred_time_end_after_start",
+                violation_error_message=_("The window must end after it starts."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -247,14 +456,30 @@ class Consent(models.Model):
     """What the participant (or guardian) agreed may be shared, from when, and whether it was
     withdrawn. Nothing is shared beyond a consent that is in force."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="consents", verbose_name=_("referral"))
-    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality"))
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="consents", verbose_name=_("referral")
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
     scope = models.CharField(_("scope"), max_length=30, choices=ConsentScope.choices)
     partner_name = models.CharField(_("partner organisation"), max_length=160, blank=True)
     given_on = models.DateField(_("given"))
-    given_by = models.CharField(_("given by"), max_length=160, help_text=_("The participant, or the guardian's name"))
+    given_by = models.CharField(
+        _("given by"), max_length=160, help_text=_("The participant, or the guardian's name")
+    )
     withdrawn_on = models.DateField(_("withdrawn"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ScopedManager()
@@ -282,20 +507,39 @@ class Consent(models.Model):
         managers = in_municipalities(user, MANAGER_ROLES)
         if action != "view":
             return managers
-        return any_of(managers, Q(referral__referrer=user) if user.municipality_ids(Role.REFERRER) else None)
+        return any_of(
+            managers, Q(referral__referrer=user) if user.municipality_ids(Role.REFERRER) else None
+        )
 
 
 class Decision(models.Model):
     """A decision (vedtak) on a referral: granted, refused or more information needed, with
     reasons, by whom and when. Never edited: a new decision supersedes the last."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("referral"))
-    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality"))
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("referral")
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=DecisionOutcome.choices)
     reasons = models.TextField(_("reasons"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
     decided_on = models.DateField(_("decided on"), default=timezone.localdate)
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    # A grant despite unmet eligibility rules keeps the rules it overrode and why.
+    unmet_eligibility = models.JSONField(_("eligibility rules not met"), default=list, blank=True)
+    override_reason = models.TextField(_("reason for granting anyway"), blank=True)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     objects = ScopedManager()
@@ -313,6 +557,6 @@ class Decision(models.Model):
         managers = in_municipalities(user, MANAGER_ROLES)
         if action != "view":
             return managers
-        return any_of(managers, Q(referral__referrer=user) if user.municipality_ids(Role.REFERRER) else None)
-
-
+        return any_of(
+            managers, Q(referral__referrer=user) if user.municipality_ids(Role.REFERRER) else None
+        )
