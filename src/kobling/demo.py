@@ -198,6 +198,8 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
             _load_town(town, rng, today, basic, sports_council if town.slug == "fjordvik" else dps)
             counts["municipalities"] += 1
         counts["helpers"] = Helper.objects.count()
+        counts.update(load_referrals_demo(today=today, rng=rng))
+        counts.update(load_matching_demo(today=today, rng=rng))
     return counts
 
 
@@ -457,3 +459,344 @@ def _walk(
         Helper.objects.filter(pk=helper.pk).update(
             is_unconfirmed=True, availability_confirmed_at=timezone.now() - dt.timedelta(weeks=10)
         )
+
+
+# --- referrals (appended) -----------------------------------------------------------------------
+
+REFERRAL_GOALS = [
+    "Komme meg ut av leiligheten og gå tur minst én gang i uka.",
+    "Tåle å trene på treningssenter uten å få panikk.",
+    "Bli sterk nok til å gå opp trappene hjemme uten pause.",
+    "Ha noe å gå til på dagtid etter utskriving fra rusbehandling.",
+    "Lære å svømme og bli trygg i vann.",
+    "Bli med på fjelltur i sommer.",
+    "Finne en aktivitet jeg kan fortsette med på egen hånd.",
+    "Sove bedre og få mer overskudd.",
+]
+REFERRAL_NEEDS = [
+    "",
+    "Rolig start; liker ikke store grupper.",
+    "Bruker rullator på lengre turer.",
+    "Trenger påminnelse på SMS dagen før.",
+    "",
+]
+# (outcome plan, who sends, target group codes) per demo referral, in order.
+REFERRAL_PLAN = [
+    ("waiting", "referrer", ["mental_health"]),
+    ("waiting", "referrer", ["substance_use"]),
+    ("received", "referrer", ["inactive"]),
+    ("more_info", "referrer", ["mental_health", "inactive"]),
+    ("refused", "referrer", ["elderly"]),
+    ("waiting", "paper", ["disability"]),
+    ("waiting", "application", ["inactive"]),
+    ("received", "application", ["overweight"]),
+    ("waiting", "paper", ["mental_health"]),
+    ("withdrawn", "paper", ["substance_use"]),
+    ("waiting", "minor", ["youth"]),
+    ("waiting", "referrer", ["newcomers"]),
+    ("received", "paper", ["chronic_disease"]),
+    ("waiting", "override", ["mental_health"]),
+]
+
+
+def load_referrals_demo(*, today: dt.date, rng: random.Random) -> dict[str, int]:
+    """Demo participants, referrals (from the demo referrer, on paper and from the public form),
+    consents, decisions with letters, a merged duplicate and a waiting list — in every
+    municipality loaded above. ``henviser@<town>.demo`` sent several of them."""
+    import functools
+
+    from kobling.helpers.choices import Language, Weekday
+    from kobling.referrals import services as referral_services
+    from kobling.referrals.choices import ConsentScope, DecisionOutcome
+    from kobling.referrals.identity import synthetic_national_id
+    from kobling.referrals.models import EligibilityRules, Referral
+
+    counts = {"referrals": 0}
+    groups = {g.code: g for g in TargetGroup.objects.filter(is_active=True)}
+    activities = list(Activity.objects.filter(is_active=True))
+    for town in TOWNS:
+        municipality = Municipality.objects.get(code=town.code)
+        programme = Programme.objects.get(municipality=municipality, name="Treningskontakt")
+        coordinator = User.objects.get(username=f"koordinator@{town.slug}.demo")
+        referrer = User.objects.get(username=f"henviser@{town.slug}.demo")
+        rules, _created = EligibilityRules.objects.get_or_create(programme=programme)
+        rules.min_age = 13
+        rules.residents_only = True
+        rules.save()
+        rules.target_groups.set([g for code, g in groups.items() if code != "elderly"])
+
+        plan = REFERRAL_PLAN if town.slug == "fjordvik" else REFERRAL_PLAN[:10]
+        for index, (outcome, channel, codes) in enumerate(plan):
+            minor = channel == "minor"
+            born = (
+                today.replace(year=today.year - rng.randrange(13, 17), day=1)
+                if minor
+                else dt.date(rng.randrange(1955, 2004), rng.randrange(1, 13), rng.randrange(1, 29))
+            )
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            slot = rng.randrange(len(town.postcodes))
+            person = {
+                "first_name": first,
+                "last_name": last,
+                "postcode": town.postcodes[slot],
+                "home_area": town.areas[slot],
+                "phone": f"9{rng.randrange(1000000, 9999999)}",
+                "email": f"deltaker{index + 1}@{town.slug}.demo",
+                "gender": rng.choice(["female", "male", "female", "male", "other"]),
+                "languages": ["nb"] + rng.sample(["en", "ar", "uk", "so"], k=rng.randrange(0, 2)),
+                "resident": channel != "override",
+            }
+            if index == 7:
+                # Newly arrived, no national identity number yet.
+                person.update(
+                    alternative_id="not_yet",
+                    alternative_id_note="DUF-nummer 2025-0412",
+                    birth_date=born,
+                )
+            else:
+                person["national_id"] = synthetic_national_id(
+                    born, d_number=index == 11, serial=index
+                )
+            if minor:
+                person.update(
+                    guardian_name=f"{rng.choice(FIRST_NAMES)} {last}",
+                    guardian_phone=f"4{rng.randrange(1000000, 9999999)}",
+                )
+            by = {"referrer": referrer, "paper": coordinator, "override": coordinator}.get(channel)
+            source = {
+                "referrer": rng.choice(["gp", "nav", "frisklivssentral", "specialist"]),
+                "paper": rng.choice(["nav", "municipal_staff", "gp"]),
+                "override": "specialist",
+                "application": "self",
+                "minor": "guardian",
+            }[channel]
+            data = {
+                "source": source,
+                "goals": rng.choice(REFERRAL_GOALS),
+                "needs": rng.choice(REFERRAL_NEEDS),
+                "preferred_area": town.areas[slot] if rng.random() < 0.5 else "",
+                "preferred_gender": rng.choice(["", "", "female", "male"]),
+                "contact_age_min": rng.choice([None, None, 20, 30]),
+                "contact_age_max": rng.choice([None, 45, 60]),
+                "languages": rng.choice([[], ["nb"], ["nb", "en"]]),
+            }
+            data["gender_is_must"] = bool(data["preferred_gender"]) and rng.random() < 0.4
+            data["age_is_must"] = data["contact_age_min"] is not None and rng.random() < 0.3
+            data["language_is_must"] = bool(data["languages"]) and rng.random() < 0.3
+            if channel == "paper":
+                data.update(
+                    referrer_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                    referrer_organisation=f"NAV {town.name}" if source == "nav" else "",
+                    coordinator_notes="Mottatt på papir; ring før første møte.",
+                )
+            if minor:
+                data["referrer_name"] = person["guardian_name"]
+            day = rng.randrange(2, 9)
+            consents = []
+            if channel == "referrer":
+                consents.append(
+                    referral_services.ConsentInput(
+                        scope=ConsentScope.SHARE_WITH_REFERRER, given_by=f"{first} {last}"
+                    )
+                )
+            if rng.random() < 0.4:
+                consents.append(
+                    referral_services.ConsentInput(
+                        scope=ConsentScope.CONTACT_FOR_FOLLOW_UP,
+                        given_by=person.get("guardian_name") or f"{first} {last}",
+                    )
+                )
+            referral = referral_services.referral_create(
+                by=by,
+                programme=programme,
+                person=person,
+                data=data,
+                target_groups=[groups[code] for code in codes],
+                activities=rng.sample(activities, k=rng.randrange(1, 4)),
+                times=[
+                    Window(
+                        weekday=weekday,
+                        start_time=dt.time(rng.choice([9, 12, 16, 17])),
+                        end_time=dt.time(rng.choice([19, 20, 21])),
+                    )
+                    for weekday in sorted(rng.sample(list(Weekday.values), k=rng.randrange(1, 3)))
+                ],
+                consents=[
+                    referral_services.ConsentInput(
+                        scope=c.scope, given_by=c.given_by, given_on=today - dt.timedelta(days=90)
+                    )
+                    for c in consents
+                ],
+                channel="demo",
+                today=today,
+            )
+            counts["referrals"] += 1
+            # Spread the arrivals over the last months, oldest first.
+            received = timezone.now() - dt.timedelta(days=(len(plan) - index) * day + 10)
+            Referral.objects.filter(pk=referral.pk).update(received_at=received)
+            referral.refresh_from_db()
+            decided_on = min(timezone.localtime(received).date() + dt.timedelta(days=5), today)
+
+            decide = functools.partial(
+                referral_services.referral_decide, referral=referral, by=coordinator, notify=False
+            )
+            # Some went through "more information needed" first.
+            if outcome == "more_info" or (outcome != "received" and index % 4 == 1):
+                decide(
+                    outcome=DecisionOutcome.MORE_INFO,
+                    reasons="Vi trenger en kort uttalelse fra fastlegen om hva som er "
+                    "forsvarlig aktivitetsnivå.",
+                    decided_on=decided_on,
+                )
+            if outcome == "waiting":
+                decide(
+                    outcome=DecisionOutcome.GRANTED,
+                    reasons="Du har behov for støtte for å komme i gang med fysisk aktivitet, "
+                    "og tilbudet passer for deg.",
+                    decided_on=min(decided_on + dt.timedelta(days=2), today),
+                    priority=1 if index in {1, 10} else (3 if index == 12 else 2),
+                    override_reason=(
+                        "Flytter til kommunen innen en måned; avklart med leder."
+                        if channel == "override"
+                        else ""
+                    ),
+                )
+                Referral.objects.filter(pk=referral.pk).update(
+                    granted_at=timezone.make_aware(
+                        dt.datetime.combine(
+                            min(decided_on + dt.timedelta(days=2), today), dt.time(12)
+                        )
+                    )
+                )
+            elif outcome == "refused":
+                decide(
+                    outcome=DecisionOutcome.REFUSED,
+                    reasons="Tilbudet er for personer under 67 år med behov for oppfølging i "
+                    "aktivitet. Vi anbefaler seniortreningen på frivilligsentralen.",
+                    decided_on=decided_on,
+                )
+            elif outcome == "withdrawn":
+                referral_services.referral_withdraw(
+                    referral=referral, by=coordinator, reason="Ønsket ikke tilbudet likevel."
+                )
+
+        # A second referral for someone already waiting is merged, not duplicated.
+        first_waiting = (
+            Referral.objects.filter(programme=programme, status="waiting")
+            .order_by("received_at")
+            .first()
+        )
+        if first_waiting is not None:
+            referral_services.referral_merge(
+                into=first_waiting,
+                by=coordinator,
+                data={
+                    "source": "nav",
+                    "referrer_name": "NAV-veileder",
+                    "goals": "Komme i gang med aktivitet før arbeidsutprøving.",
+                    "languages": [Language.EN],
+                },
+                channel="demo",
+                today=today,
+            )
+        # One consent to share was withdrawn: the referrer then sees only outcome and date.
+        shared = (
+            Referral.objects.filter(
+                programme=programme, referrer=referrer, consents__scope="share_with_referrer"
+            )
+            .order_by("-received_at")
+            .first()
+        )
+        if shared is not None:
+            referral_services.consent_withdraw(
+                consent=shared.consents.get(scope="share_with_referrer"),
+                by=coordinator,
+                withdrawn_on=today - dt.timedelta(days=1),
+            )
+    return counts
+
+
+# --- matching and pairings (appended) -----------------------------------------------------------
+
+
+def load_matching_demo(*, today: dt.date, rng: random.Random) -> dict[str, int]:
+    """In every municipality: a matching run over everyone waiting, pairings confirmed from it in
+    each state (confirmed with an introduction meeting, active, paused, and one that ended
+    without chemistry so the participant waits again, avoiding that contact), a lock, and a
+    newer open run the coordinator can work on. The demo contact ``kontakt1@<town>.demo`` has a
+    participant referred by ``henviser@<town>.demo`` where one is waiting. No e-mails."""
+    from kobling.followup import services as pairing_services
+    from kobling.followup.models import Pairing
+    from kobling.matching import services as matching_services
+    from kobling.matching.selectors import eligible_contacts, waiting_referrals
+
+    counts = {"matching_runs": 0, "pairings": 0}
+    for town in TOWNS:
+        municipality = Municipality.objects.get(code=town.code)
+        programme = Programme.objects.get(municipality=municipality, name="Treningskontakt")
+        coordinator = User.objects.get(username=f"koordinator@{town.slug}.demo")
+        waiting = list(waiting_referrals(programme=programme))
+        if not waiting:
+            continue
+        # The demo contact takes someone the demo referrer sent, so both see a pairing.
+        demo_contact = (
+            eligible_contacts(programme=programme, today=today)
+            .filter(user__username=f"kontakt1@{town.slug}.demo")
+            .first()
+        )
+        referrer = User.objects.get(username=f"henviser@{town.slug}.demo")
+        referred = next((r for r in waiting if r.referrer_id == referrer.pk), None)
+        if demo_contact is not None and referred is not None:
+            matching_services.pair_rule_create(
+                by=coordinator, referral=referred, helper=demo_contact, kind="lock"
+            )
+        first_run = matching_services.matching_run_create(
+            by=coordinator, programme=programme, today=today
+        )
+        counts["matching_runs"] += 1
+        proposals = sorted(
+            first_run.proposals.select_related("referral", "helper"),
+            key=lambda p: (not p.locked, -p.score, p.pk),
+        )
+        plan = ["active", "confirmed", "paused", "ended"]
+        for proposal, target in zip(proposals, plan, strict=False):
+            meeting = timezone.make_aware(
+                dt.datetime.combine(today + dt.timedelta(days=rng.randrange(3, 10)), dt.time(17))
+            )
+            pairing = pairing_services.pairing_confirm(
+                proposal=proposal,
+                by=coordinator,
+                intro_meeting_at=meeting if target == "confirmed" else None,
+                intro_meeting_place="Frivilligsentralen" if target == "confirmed" else "",
+                notify=False,
+            )
+            counts["pairings"] += 1
+            if target == "confirmed":
+                continue
+            # Older pairs: confirmed some weeks ago, met, and started.
+            weeks = rng.randrange(4, 12)
+            confirmed = timezone.now() - dt.timedelta(weeks=weeks)
+            Pairing.objects.filter(pk=pairing.pk).update(
+                confirmed_at=confirmed, intro_meeting_at=confirmed + dt.timedelta(days=5)
+            )
+            pairing.refresh_from_db()
+            pairing_services.pairing_activate(
+                pairing=pairing,
+                by=coordinator,
+                started_on=timezone.localtime(confirmed).date() + dt.timedelta(days=7),
+            )
+            if target == "paused":
+                pairing_services.pairing_pause(pairing=pairing, by=coordinator, reason="Sykdom")
+            elif target == "ended":
+                pairing_services.pairing_end(
+                    pairing=pairing,
+                    by=coordinator,
+                    reason="no_chemistry",
+                    note="Ønsket ulike aktiviteter; deltakeren vil gjerne prøve en annen kontakt.",
+                    participant_continues=True,
+                )
+        # A newer run over whoever still waits (the re-match avoids the broken pair's contact).
+        if waiting_referrals(programme=programme).exists():
+            matching_services.matching_run_create(by=coordinator, programme=programme, today=today)
+            counts["matching_runs"] += 1
+    return counts

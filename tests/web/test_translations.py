@@ -6,15 +6,19 @@ import kobling
 CATALOGUE = Path(kobling.__file__).parent / "locale" / "nb" / "LC_MESSAGES"
 
 
-def _entries(text: str) -> list[tuple[str, str, bool]]:
-    """(msgid, msgstr, fuzzy) for each entry of a .po file (enough of the format for this check)."""
+def _entries(text: str, *, with_context: bool = False) -> list:
+    """(msgid, msgstr, fuzzy[, msgctxt]) for each entry of a .po file (enough of the format for
+    this check)."""
     entries = []
     for block in text.split("\n\n"):
         lines = block.strip().splitlines()
         fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
         msgid, msgstr, current = [], [], None
+        context = ""
         for line in lines:
-            if line.startswith("msgid "):
+            if line.startswith("msgctxt "):
+                context = line[8:].strip('"')
+            elif line.startswith("msgid "):
                 current = msgid
                 current.append(line[6:])
             elif line.startswith(("msgstr ", "msgstr[0] ")):
@@ -25,9 +29,12 @@ def _entries(text: str) -> list[tuple[str, str, bool]]:
             elif line.startswith('"') and current is not None:
                 current.append(line)
         if msgid:
-            entries.append(
-                ("".join(s.strip('"') for s in msgid), "".join(s.strip('"') for s in msgstr), fuzzy)
+            entry = (
+                "".join(s.strip('"') for s in msgid),
+                "".join(s.strip('"') for s in msgstr),
+                fuzzy,
             )
+            entries.append((*entry, context) if with_context else entry)
     return entries
 
 
@@ -46,10 +53,15 @@ def test_the_committed_compiled_catalogue_matches_the_source():
     """A stale django.mo (translations edited but not compiled) fails here."""
     with (CATALOGUE / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    entries = _entries((CATALOGUE / "django.po").read_text(encoding="utf-8"))
+    entries = _entries((CATALOGUE / "django.po").read_text(encoding="utf-8"), with_context=True)
+
+    def compiled_text(msgid: str, context: str) -> str:
+        text = _unescape(msgid)
+        return compiled.pgettext(context, text) if context else compiled.gettext(text)
+
     stale = [
         msgid
-        for msgid, msgstr, _fuzzy in entries
-        if msgid and compiled.gettext(_unescape(msgid)) != _unescape(msgstr)
+        for msgid, msgstr, _fuzzy, context in entries
+        if msgid and compiled_text(msgid, context) != _unescape(msgstr)
     ]
     assert stale == []

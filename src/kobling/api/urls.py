@@ -6,13 +6,19 @@ from rest_framework.routers import DefaultRouter
 
 from kobling.api import auth
 from kobling.courses import api as courses_api
+from kobling.followup import api as followup_api
 from kobling.helpers import api as helpers_api
+from kobling.matching import api as matching_api
+from kobling.referrals import api as referrals_api
 from kobling.tenancy import api as tenancy_api
 
 router = DefaultRouter(trailing_slash=True)
 tenancy_api.register(router)
 helpers_api.register(router)
 courses_api.register(router)
+referrals_api.register(router)
+matching_api.register(router)
+followup_api.register(router)
 
 urlpatterns = [
     path("auth/token", auth.ObtainTokenView.as_view(), name="api-token"),
@@ -20,5 +26,8 @@ urlpatterns = [
     *tenancy_api.extra_urls,
     *helpers_api.extra_urls,
     *courses_api.extra_urls,
+    *referrals_api.extra_urls,
+    *matching_api.extra_urls,
+    *followup_api.extra_urls,
     path("", include(router.urls)),
 ]

@@ -19,21 +19,69 @@ class Pairing(models.Model):
     confirming at once can never give a helper more participants than places — the database
     refuses the second."""
 
-    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="pairings", verbose_name=_("municipality"))
-    programme = models.ForeignKey("tenancy.Programme", on_delete=models.PROTECT, related_name="pairings", verbose_name=_("programme"))
-    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="pairings", verbose_name=_("referral"))
-    participant = models.ForeignKey("referrals.Participant", on_delete=models.PROTECT, related_name="pairings", verbose_name=_("participant"))
-    helper = models.ForeignKey("helpers.Helper", on_delete=models.PROTECT, related_name="pairings", verbose_name=_("contact"))
-    proposal = models.OneToOneField("matching.Proposal", null=True, blank=True, on_delete=models.SET_NULL, related_name="pairing", verbose_name=_("from proposal"))
-    slot = models.PositiveSmallIntegerField(_("place"), help_text=_("Which of the contact's places this pair takes (0, 1, …)."))
-    status = models.CharField(_("status"), max_length=20, choices=PairingStatus.choices, default=PairingStatus.CONFIRMED, db_index=True)
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        verbose_name=_("municipality"),
+    )
+    programme = models.ForeignKey(
+        "tenancy.Programme",
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        verbose_name=_("programme"),
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        verbose_name=_("referral"),
+    )
+    participant = models.ForeignKey(
+        "referrals.Participant",
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        verbose_name=_("participant"),
+    )
+    helper = models.ForeignKey(
+        "helpers.Helper",
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        verbose_name=_("contact"),
+    )
+    proposal = models.OneToOneField(
+        "matching.Proposal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pairing",
+        verbose_name=_("from proposal"),
+    )
+    slot = models.PositiveSmallIntegerField(
+        _("place"), help_text=_("Which of the contact's places this pair takes (0, 1, …).")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=PairingStatus.choices,
+        default=PairingStatus.CONFIRMED,
+        db_index=True,
+    )
     confirmed_at = models.DateTimeField(_("confirmed"))
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("confirmed by"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
     intro_meeting_at = models.DateTimeField(_("introduction meeting"), null=True, blank=True)
     intro_meeting_place = models.CharField(_("meeting place"), max_length=160, blank=True)
     started_on = models.DateField(_("started"), null=True, blank=True)
     ended_on = models.DateField(_("ended"), null=True, blank=True)
-    end_reason = models.CharField(_("reason for ending"), max_length=30, choices=EndReason.choices, blank=True)
+    end_reason = models.CharField(
+        _("reason for ending"), max_length=30, choices=EndReason.choices, blank=True
+    )
     end_note = models.TextField(_("note"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
@@ -57,7 +105,9 @@ class Pairing(models.Model):
                 violation_error_message=_("This referral already has a pairing."),
             ),
         ]
-        indexes = [models.Index(fields=["municipality", "status"], name="pairing_municipality_status")]
+        indexes = [
+            models.Index(fields=["municipality", "status"], name="pairing_municipality_status")
+        ]
 
     def __str__(self) -> str:
         return f"{self.participant} + {self.helper}"
@@ -74,4 +124,6 @@ class Pairing(models.Model):
     def permits(self, user, action: str) -> bool:  # noqa: ANN001
         if user.is_manager_of(self.municipality_id):
             return True
-        return action == "view" and (self.helper.user_id == user.pk or self.referral.referrer_id == user.pk)
+        return action == "view" and (
+            self.helper.user_id == user.pk or self.referral.referrer_id == user.pk
+        )

@@ -13,6 +13,7 @@ def tenancy(request: HttpRequest) -> dict:
         "is_manager": bool(user.municipality_ids(*MANAGER_ROLES)),
         "is_municipal_admin": bool(user.municipality_ids(Role.MUNICIPAL_ADMIN)),
         "is_training_contact": bool(user.municipality_ids(Role.TRAINING_CONTACT)),
+        "is_referrer": bool(user.municipality_ids(Role.REFERRER)),
         "is_provider_staff": bool(user.provider_ids),
         "is_analyst": user.is_analyst,
     }

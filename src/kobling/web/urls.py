@@ -26,4 +26,7 @@ urlpatterns = [
     path("", include("kobling.tenancy.urls")),
     path("", include("kobling.helpers.urls")),
     path("", include("kobling.courses.urls")),
+    path("", include("kobling.matching.urls")),
+    path("", include("kobling.followup.urls")),
+    path("", include("kobling.referrals.urls")),
 ]

@@ -1,0 +1,253 @@
+"""API for pairings: the list and one pairing (each caller sees the shape their role allows),
+confirming a proposal into a pairing, and the state actions — activate, pause, resume, end,
+the introduction meeting and a re-match. Writes go through :mod:`kobling.followup.services`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kobling.api.base import ScopedViewSetMixin
+from kobling.followup import services
+from kobling.followup.models import Pairing
+from kobling.followup.selectors import PairingFilterSet, pairing_list_queryset
+from kobling.followup.serializers import (
+    ActivateRequestSerializer,
+    ContactPairingSerializer,
+    EndRequestSerializer,
+    PairingCreateSerializer,
+    PairingSerializer,
+    PairingViewSerializer,
+    PauseRequestSerializer,
+    ReferrerPairingSerializer,
+    RematchRequestSerializer,
+    RematchResponseSerializer,
+    ScheduleIntroRequestSerializer,
+)
+from kobling.matching.models import Proposal
+
+
+def _pairing_view(many: bool = False) -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name="PairingView",
+        serializers=[PairingSerializer, ContactPairingSerializer, ReferrerPairingSerializer],
+        resource_type_field_name=None,
+        many=many,
+    )
+
+
+class PairingViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Pairings. Coordinators and municipal admins see their municipality's pairings in full; a
+    training contact sees their own pairings with the participant's first name and the meeting;
+    a referrer sees the status and dates of pairings for people they referred. Reads are
+    audited. Changes (``version`` guards against concurrent edits: 409) are for coordinators."""
+
+    queryset = Pairing.objects.all()
+    serializer_class = PairingSerializer
+    filterset_class = PairingFilterSet
+    ordering_fields = ["confirmed_at", "started_on", "ended_on", "status"]
+    audit_reads = True
+
+    def optimize(self, queryset):  # noqa: ANN001, ANN201
+        return pairing_list_queryset(queryset)
+
+    def get_serializer_class(self):  # noqa: ANN201
+        if self.action in {"list", "retrieve"}:
+            return PairingViewSerializer
+        return PairingSerializer
+
+    @extend_schema(responses=_pairing_view(many=True))
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses=_pairing_view())
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    def _respond(self, pairing: Pairing, code: int = status.HTTP_200_OK) -> Response:
+        fresh = pairing_list_queryset(Pairing.objects.filter(pk=pairing.pk)).get()
+        return Response(PairingSerializer(fresh).data, status=code)
+
+    @extend_schema(
+        request=PairingCreateSerializer,
+        responses={201: PairingSerializer},
+        summary="Confirm a proposal into a pairing",
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = PairingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = (
+            Proposal.objects.visible_to(request.user, "change")
+            .filter(pk=data.validated_data["proposal"])
+            .first()
+        )
+        if proposal is None:
+            # Ids are not an oracle: another municipality's proposal is simply not found.
+            raise ValidationError({"proposal": [_("No such proposal.")]})
+        pairing = services.pairing_confirm(
+            proposal=proposal,
+            by=request.user,
+            intro_meeting_at=data.validated_data.get("intro_meeting_at"),
+            intro_meeting_place=data.validated_data.get("intro_meeting_place", ""),
+        )
+        return self._respond(pairing, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ActivateRequestSerializer,
+        responses=PairingSerializer,
+        summary="The pair has started: confirmed → active",
+    )
+    @action(detail=True, methods=["post"], url_path="activate")
+    def activate(self, request: Request, pk: str | None = None) -> Response:
+        pairing = self.get_object()
+        data = ActivateRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._respond(
+            services.pairing_activate(
+                pairing=pairing,
+                by=request.user,
+                started_on=data.validated_data.get("started_on"),
+                expected_version=data.validated_data.get("version"),
+            )
+        )
+
+    @extend_schema(
+        request=PauseRequestSerializer, responses=PairingSerializer, summary="Active → paused"
+    )
+    @action(detail=True, methods=["post"], url_path="pause")
+    def pause(self, request: Request, pk: str | None = None) -> Response:
+        pairing = self.get_object()
+        data = PauseRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._respond(
+            services.pairing_pause(
+                pairing=pairing,
+                by=request.user,
+                reason=data.validated_data["reason"],
+                expected_version=data.validated_data.get("version"),
+            )
+        )
+
+    @extend_schema(
+        request=PauseRequestSerializer, responses=PairingSerializer, summary="Paused → active"
+    )
+    @action(detail=True, methods=["post"], url_path="resume")
+    def resume(self, request: Request, pk: str | None = None) -> Response:
+        pairing = self.get_object()
+        data = PauseRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._respond(
+            services.pairing_resume(
+                pairing=pairing,
+                by=request.user,
+                reason=data.validated_data["reason"],
+                expected_version=data.validated_data.get("version"),
+            )
+        )
+
+    @extend_schema(
+        request=EndRequestSerializer,
+        responses=PairingSerializer,
+        summary="End the pair (a reason is required); optionally back on the waiting list",
+    )
+    @action(detail=True, methods=["post"], url_path="end")
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        pairing = self.get_object()
+        data = EndRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        return self._respond(
+            services.pairing_end(
+                pairing=pairing,
+                by=request.user,
+                reason=values["reason"],
+                note=values["note"],
+                ended_on=values.get("ended_on"),
+                participant_continues=values["participant_continues"],
+                same_contact_ok=values.get("same_contact_ok"),
+                expected_version=values.get("version"),
+            )
+        )
+
+    @extend_schema(
+        request=ScheduleIntroRequestSerializer,
+        responses=PairingSerializer,
+        summary="Set the introduction meeting; the contact and the participant are told",
+    )
+    @action(detail=True, methods=["post"], url_path="schedule-intro")
+    def schedule_intro(self, request: Request, pk: str | None = None) -> Response:
+        pairing = self.get_object()
+        data = ScheduleIntroRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._respond(
+            services.pairing_schedule_intro(
+                pairing=pairing,
+                by=request.user,
+                at=data.validated_data["intro_meeting_at"],
+                place=data.validated_data["intro_meeting_place"],
+                expected_version=data.validated_data.get("version"),
+            )
+        )
+
+    @extend_schema(
+        request=RematchRequestSerializer,
+        responses=RematchResponseSerializer,
+        summary="After the end: back on the waiting list for a new contact",
+    )
+    @action(detail=True, methods=["post"], url_path="rematch")
+    def rematch(self, request: Request, pk: str | None = None) -> Response:
+        pairing = self.get_object()
+        data = RematchRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        referral = services.pairing_rematch(
+            pairing=pairing,
+            by=request.user,
+            same_contact_ok=data.validated_data["same_contact_ok"],
+        )
+        return Response(
+            RematchResponseSerializer(
+                {
+                    "referral": referral.pk,
+                    "status": referral.status,
+                    "avoid_helper": referral.avoid_helper_id,
+                }
+            ).data
+        )
+
+
+def register(router) -> None:  # noqa: ANN001
+    router.register("pairings", PairingViewSet, basename="pairing")
+
+
+ACTIONS = {
+    "activate": "activate",
+    "pause": "pause",
+    "resume": "resume",
+    "end": "end",
+    "schedule-intro": "schedule_intro",
+    "rematch": "rematch",
+}
+
+
+def _alias(method: str):  # noqa: ANN202
+    # The action without the trailing slash; out of the schema (documented once, with it).
+    return PairingViewSet.as_view({"post": method}, schema=None, detail=True, basename="pairing")
+
+
+extra_urls = [
+    path(f"pairings/<int:pk>/{url}", _alias(method), name=f"pairing-{url}-noslash")
+    for url, method in ACTIONS.items()
+]

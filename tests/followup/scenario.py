@@ -1,0 +1,134 @@
+"""Small builders for matching and pairing tests: active contacts and waiting participants with
+exactly the activities, times, places and wishes a test needs, and a confirmed pairing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.utils import timezone
+
+from kobling.followup.models import Pairing
+from kobling.helpers.models import Activity, AvailabilityWindow, Helper, TargetGroup
+from kobling.matching.models import MatchingRun, Proposal
+from kobling.referrals.choices import ReferralStatus
+from kobling.referrals.models import PreferredTime, Referral
+from kobling.tenancy.models import Programme
+from tests import factories as f
+
+Window = tuple[int, str, str]  # (weekday, "17:00", "19:00")
+
+
+def _time(value: str) -> dt.time:
+    hours, minutes = value.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def contact(
+    programme: Programme,
+    *,
+    capacity: int = 1,
+    activities: Iterable[str] = ("walking",),
+    target_groups: Iterable[str] = (),
+    windows: Iterable[Window] = ((1, "17:00", "19:00"),),
+    lat: str | None = "61.45000",
+    lon: str | None = "5.85000",
+    active: bool = True,
+    **fields,
+) -> Helper:
+    """An active, qualified, confirmed contact (unless ``active=False``)."""
+    fields.setdefault("gender", "female")
+    fields.setdefault("languages", ["nb"])
+    helper = f.HelperFactory(
+        programme=programme,
+        capacity=capacity,
+        latitude=Decimal(lat) if lat else None,
+        longitude=Decimal(lon) if lon else None,
+        **fields,
+    )
+    helper.activities.set(Activity.objects.filter(code__in=list(activities)))
+    helper.target_groups.set(TargetGroup.objects.filter(code__in=list(target_groups)))
+    AvailabilityWindow.objects.bulk_create(
+        [
+            AvailabilityWindow(helper=helper, weekday=d, start_time=_time(a), end_time=_time(b))
+            for d, a, b in windows
+        ]
+    )
+    if active:
+        f.make_active(helper)
+    return helper
+
+
+def waiting(
+    programme: Programme,
+    *,
+    activities: Iterable[str] = ("walking",),
+    target_groups: Iterable[str] = (),
+    windows: Iterable[Window] = ((1, "17:00", "19:00"),),
+    lat: str | None = "61.45000",
+    lon: str | None = "5.85000",
+    first_name: str | None = None,
+    email: str = "",
+    **fields,
+) -> Referral:
+    """A granted referral waiting for a contact."""
+    fields.setdefault("status", ReferralStatus.WAITING)
+    fields.setdefault("granted_at", timezone.now() - dt.timedelta(days=10))
+    referral = f.ReferralFactory(programme=programme, **fields)
+    participant = referral.participant
+    participant.latitude = Decimal(lat) if lat else None
+    participant.longitude = Decimal(lon) if lon else None
+    participant.email = email
+    if first_name:
+        participant.first_name = first_name
+    participant.save()
+    referral.preferred_activities.set(Activity.objects.filter(code__in=list(activities)))
+    referral.target_groups.set(TargetGroup.objects.filter(code__in=list(target_groups)))
+    PreferredTime.objects.bulk_create(
+        [
+            PreferredTime(referral=referral, weekday=d, start_time=_time(a), end_time=_time(b))
+            for d, a, b in windows
+        ]
+    )
+    return referral
+
+
+def proposal(referral: Referral, helper: Helper, *, run: MatchingRun | None = None) -> Proposal:
+    """A proposal for exactly this pair, in an open run (made by hand, not by the engine)."""
+    run = run or MatchingRun.objects.create(
+        municipality=referral.municipality,
+        programme=referral.programme,
+        weights={"activity": 3.0},
+    )
+    return Proposal.objects.create(
+        run=run,
+        municipality=referral.municipality,
+        referral=referral,
+        helper=helper,
+        score=3.0,
+        factors=[
+            {
+                "factor": "activity",
+                "value": 1.0,
+                "weight": 3.0,
+                "contribution": 3.0,
+                "reason": "shared_activities",
+                "details": {"shared": ["walking"]},
+            }
+        ],
+    )
+
+
+def pairing(
+    referral: Referral, helper: Helper, *, by=None, intro_at=None, place: str = ""
+) -> Pairing:  # noqa: ANN001
+    """A confirmed pairing through the real service."""
+    from kobling.followup.services import pairing_confirm
+
+    return pairing_confirm(
+        proposal=proposal(referral, helper),
+        by=by,
+        intro_meeting_at=intro_at,
+        intro_meeting_place=place,
+    )
