@@ -132,3 +132,18 @@ def pairing(
         intro_meeting_at=intro_at,
         intro_meeting_place=place,
     )
+
+
+def share_with_referrer(referral) -> None:
+    """The participant agreed that the referrer may follow their progress."""
+    import datetime as _dt
+
+    from kobling.referrals.models import Consent
+
+    Consent.objects.create(
+        referral=referral,
+        municipality_id=referral.municipality_id,
+        scope="share_with_referrer",
+        given_on=_dt.date.today() - _dt.timedelta(days=1),
+        given_by="Deltakeren",
+    )

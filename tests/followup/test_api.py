@@ -2,6 +2,7 @@
 refusals (400 with the reason, 409 for an old version), the re-match, and audited reads."""
 
 import pytest
+from django.utils import timezone
 
 from kobling.followup.choices import PairingStatus
 from kobling.referrals.choices import ReferralStatus
@@ -20,6 +21,7 @@ def pair(cast):
         needs="Sosial angst",
         goals="Gå tur",
     )
+    s.share_with_referrer(referral)
     return s.pairing(referral, cast.helper_a_active)
 
 
@@ -174,3 +176,11 @@ def test_the_contact_and_the_referrer_cannot_change_a_pairing(cast, api, pair):
     )
     pair.refresh_from_db()
     assert pair.status == PairingStatus.CONFIRMED
+
+
+def test_the_referrer_sees_no_pairing_without_consent_to_share_progress(cast, api, pair):
+    from kobling.referrals.models import Consent
+
+    Consent.objects.filter(referral=pair.referral).update(withdrawn_on=timezone.localdate())
+    assert api(cast.referrer_a).get("/api/v1/pairings/").json()["results"] == []
+    assert api(cast.referrer_a).get(_url(pair)).status_code == 404

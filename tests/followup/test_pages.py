@@ -27,6 +27,7 @@ def pair(cast):
     referral = s.waiting(
         cast.programme_a, first_name="Per", referrer=cast.referrer_a, needs="Sosial angst"
     )
+    s.share_with_referrer(referral)
     return s.pairing(referral, helper)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kobling.followup.choices import OPEN_PAIRING_STATUSES, EndReason, PairingStatus
@@ -117,13 +118,36 @@ class Pairing(models.Model):
         managers = in_municipalities(user, MANAGER_ROLES)
         if action != "view":
             return managers
-        own = Q(helper__user=user) if user.municipality_ids(Role.TRAINING_CONTACT) else None
-        referred = Q(referral__referrer=user) if user.municipality_ids(Role.REFERRER) else None
+        contact_in = user.municipality_ids(Role.TRAINING_CONTACT)
+        referrer_in = user.municipality_ids(Role.REFERRER)
+        own = Q(helper__user=user, municipality__in=sorted(contact_in)) if contact_in else None
+        # A referrer follows the pairs of people they referred — where they still are a referrer,
+        # and only while the participant's consent to share progress with them is in force.
+        referred = (
+            Q(referral__referrer=user, municipality__in=sorted(referrer_in))
+            & Q(_sharing_consent_in_force())
+            if referrer_in
+            else None
+        )
         return any_of(managers, own, referred)
 
     def permits(self, user, action: str) -> bool:  # noqa: ANN001
         if user.is_manager_of(self.municipality_id):
             return True
-        return action == "view" and (
-            self.helper.user_id == user.pk or self.referral.referrer_id == user.pk
-        )
+        if action != "view":
+            return False
+        return Pairing.objects.visible_to(user, "view").filter(pk=self.pk).exists()
+
+
+def _sharing_consent_in_force() -> Exists:
+    from kobling.referrals.choices import ConsentScope
+    from kobling.referrals.models import Consent
+
+    today = timezone.localdate()
+    return Exists(
+        Consent.objects.filter(
+            referral=OuterRef("referral"),
+            scope=ConsentScope.SHARE_WITH_REFERRER,
+            given_on__lte=today,
+        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+    )

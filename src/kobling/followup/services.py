@@ -40,10 +40,14 @@ def _user(by: User | None) -> User | None:
 
 def free_slot(*, helper_id: int, capacity: int) -> int | None:
     """The lowest place number below ``capacity`` that no open pairing of the helper holds."""
-    taken = set(
+    taken = list(
         Pairing.objects.filter(helper_id=helper_id, status__in=_OPEN).values_list("slot", flat=True)
     )
-    return next((slot for slot in range(capacity) if slot not in taken), None)
+    if len(taken) >= capacity:
+        # Also when capacity was lowered below the places held: the open pairings count, not
+        # only the place numbers.
+        return None
+    return next((slot for slot in range(capacity) if slot not in set(taken)), None)
 
 
 def _intro_problems(at: dt.datetime | None, place: str) -> dict[str, str]:
@@ -126,6 +130,13 @@ def pairing_confirm(
         if not helper.is_available_for_matching:
             raise ConflictError(
                 _("%(name)s is no longer available for matching.") % {"name": helper.full_name}
+            )
+        forbidden = PairRule.objects.filter(
+            referral=referral, helper=helper, kind=PairRuleKind.FORBID
+        ).exists()
+        if forbidden or referral.avoid_helper_id == helper.pk:
+            raise ConflictError(
+                _("This pair is ruled out (forbidden, or the previous contact to avoid).")
             )
         no_place = _("%(name)s has no free place left.") % {"name": helper.full_name}
         pairing = None
@@ -289,6 +300,9 @@ def pairing_activate(
             raise ValidationError(
                 {"started_on": _("The pairing cannot start before it was confirmed.")}
             )
+        if locked.status == PairingStatus.PAUSED:
+            # Paused pairs resume (pairing_resume); their start date stays.
+            raise ConflictError(_("A paused pairing resumes; it does not start again."))
         before = _move(locked, PairingStatus.ACTIVE)
         locked.started_on = started_on
         locked.save(update_fields=["status", "started_on", "version"])

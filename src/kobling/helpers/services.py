@@ -163,6 +163,22 @@ def helper_update(
         for field, value in data.items():
             setattr(locked, field, value)
         locked.full_clean()
+        if "capacity" in data:
+            from kobling.followup.choices import OPEN_PAIRING_STATUSES
+            from kobling.followup.models import Pairing
+
+            open_pairs = Pairing.objects.filter(
+                helper=locked, status__in=[s.value for s in OPEN_PAIRING_STATUSES]
+            ).count()
+            if locked.capacity < open_pairs:
+                raise ValidationError(
+                    {
+                        "capacity": _(
+                            "The contact has %(n)s open pairings; the capacity cannot be lower."
+                        )
+                        % {"n": open_pairs}
+                    }
+                )
         if locked.status == HelperStatus.ACTIVE:
             # An edit may not take an active helper out of the rules that made them active
             # (what was already wrong, e.g. a certificate that expired, does not block other edits).

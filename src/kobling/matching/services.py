@@ -55,6 +55,10 @@ def matching_weights_for(*, municipality: Municipality) -> MatchingWeights:
     return weights
 
 
+# The stored field holds up to 999.99; the highest possible score is far lower anyway.
+MAX_MIN_SCORE = Decimal("999.99")
+
+
 def weights_problems(
     values: Mapping[str, Any], *, current: Mapping[str, Any] | None = None
 ) -> dict[str, str]:
@@ -86,6 +90,10 @@ def weights_problems(
             )
         elif name != "min_score" and number > MAX_WEIGHT:
             problems[name] = _("A weight can be at most %(max)s.") % {"max": MAX_WEIGHT}
+        elif name == "min_score" and number > MAX_MIN_SCORE:
+            problems[name] = _("The lowest acceptable score can be at most %(max)s.") % {
+                "max": MAX_MIN_SCORE
+            }
         else:
             parsed[name] = number
     if not problems:

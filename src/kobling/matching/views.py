@@ -46,6 +46,7 @@ from kobling.matching.selectors import (
     waiting_referrals,
 )
 from kobling.referrals.choices import ReferralStatus
+from kobling.tenancy.audit import audit_list_read
 from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Programme
 from kobling.web.base import get_visible_or_404
@@ -94,6 +95,7 @@ def _home(
         waiting = list(
             waiting_referrals(programme=programme).select_related("participant", "avoid_helper")
         )
+        audit_list_read(user=request.user, objects=waiting)
         runs = list(
             run_list_queryset(
                 MatchingRun.objects.visible_to(request.user).filter(programme=programme)
