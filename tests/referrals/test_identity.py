@@ -17,9 +17,11 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def find(cast, **person):
+def find(cast, by=None, **person):
     base = {"first_name": "Kari", "last_name": "Nordmann", "postcode": "6800"}
-    return services.participant_find_or_create(municipality=cast.a, person={**base, **person})
+    return services.participant_find_or_create(
+        municipality=cast.a, person={**base, **person}, by=by or cast.coordinator_a
+    )
 
 
 def test_a_fodselsnummer_and_a_d_number_carry_the_birth_date():

@@ -8,6 +8,7 @@ get 403; a referral outside the caller's visible set is 404."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
@@ -53,6 +54,11 @@ from kobling.referrals.serializers import (
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import MANAGER_ROLES, AuditAction, Role
 from kobling.tenancy.models import Programme
+
+
+def _is_id(value: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` accepts "²", which ``int`` then refuses (a 500)."""
+    return re.fullmatch(r"[0-9]{1,18}", value) is not None
 
 
 def _require_manager(request: Request) -> None:
@@ -250,7 +256,7 @@ class ReferralViewSet(
         )
         wanted = request.query_params.get("decision")
         if wanted:
-            if not wanted.isdigit():
+            if not _is_id(wanted):
                 raise ValidationError({"decision": [_("Give a decision id.")]})
             decision = decisions.filter(pk=int(wanted)).first()
         else:
@@ -428,7 +434,9 @@ class WaitingListViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gen
         _require_manager(request)
 
     def optimize(self, queryset: QuerySet) -> QuerySet:
-        return waiting_list_queryset(queryset)
+        # Only the municipalities the user manages, never referrals they sent as a referrer.
+        managed = sorted(self.request.user.municipality_ids(*MANAGER_ROLES))
+        return waiting_list_queryset(queryset.filter(municipality__in=managed))
 
 
 class ParticipantFilterSet(django_filters.FilterSet):
@@ -459,7 +467,10 @@ class ParticipantViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         _require_manager(request)
 
     def optimize(self, queryset: QuerySet) -> QuerySet:
-        return participant_list_queryset(queryset)
+        # Only people in municipalities the user manages: someone the user referred elsewhere
+        # as a referrer is not listed here with their full details.
+        managed = sorted(self.request.user.municipality_ids(*MANAGER_ROLES))
+        return participant_list_queryset(queryset.filter(municipality__in=managed))
 
 
 class SupplyDemandView(APIView):
@@ -480,7 +491,7 @@ class SupplyDemandView(APIView):
         ids = request.user.municipality_ids(*MANAGER_ROLES)
         wanted = request.query_params.get("municipality")
         if wanted:
-            if not wanted.isdigit() or int(wanted) not in ids:
+            if not _is_id(wanted) or int(wanted) not in ids:
                 raise ValidationError({"municipality": [_("Choose one of your municipalities.")]})
             ids = {int(wanted)}
         programme = None
@@ -488,7 +499,7 @@ class SupplyDemandView(APIView):
         if wanted:
             programme = (
                 Programme.objects.filter(pk=int(wanted), municipality__in=sorted(ids)).first()
-                if wanted.isdigit()
+                if _is_id(wanted)
                 else None
             )
             if programme is None:

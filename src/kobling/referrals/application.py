@@ -34,6 +34,8 @@ from kobling.referrals import services
 from kobling.referrals.choices import ConsentScope, ReferralSource
 from kobling.referrals.forms import PersonFields, WishesFields
 from kobling.referrals.services import ConsentInput, Window
+from kobling.tenancy.audit import audit_log
+from kobling.tenancy.choices import AuditAction
 from kobling.tenancy.middleware import client_ip
 from kobling.tenancy.models import Municipality, Programme
 from kobling.web.base import add_service_errors
@@ -235,7 +237,22 @@ def _submit(form: ApplicationForm, programme: Programme) -> bool:
             **kwargs,
         )
     except services.DuplicateReferral as exc:
-        services.referral_merge(into=exc.existing, by=None, channel="application", **kwargs)
+        try:
+            services.referral_merge(into=exc.existing, by=None, channel="application", **kwargs)
+        except ValidationError as merge_error:
+            # The person already has an open referral; the visitor cannot fix what the merge
+            # refused (e.g. the referral closed meanwhile). The submission is not lost silently:
+            # coordinators find it in the audit log (field names only, no content), and the
+            # visitor gets the same thank-you page as always.
+            audit_log(
+                user=None,
+                action=AuditAction.UPDATE,
+                obj=exc.existing,
+                changes={
+                    "merge_skipped": "application",
+                    "fields": sorted(getattr(merge_error, "error_dict", {}) or ["__all__"]),
+                },
+            )
     except ValidationError as exc:
         if "languages" in getattr(exc, "error_dict", {}):
             exc.error_dict["person_languages"] = exc.error_dict.pop("languages")

@@ -170,14 +170,19 @@ class Participant(models.Model):
         if action != "view":
             return managers
         # Referrers see the people they referred.
-        referred = Q(referrals__referrer=user) if user.municipality_ids(Role.REFERRER) else None
+        # Only in municipalities where the user refers: a coordinator elsewhere sees nothing
+        # more here through a referral they happened to make.
+        referrer_in = in_municipalities(user, (Role.REFERRER,))
+        referred = Q(referrals__referrer=user) & referrer_in if referrer_in is not None else None
         return any_of(managers, referred)
 
     SCOPE_NEEDS_DISTINCT = True
 
     def permits(self, user, action: str) -> bool:  # noqa: ANN001
         return user.is_manager_of(self.municipality_id) or (
-            action == "view" and self.referrals.filter(referrer=user).exists()
+            action == "view"
+            and user.has_role(Role.REFERRER, self.municipality_id)
+            and self.referrals.filter(referrer=user).exists()
         )
 
 
@@ -420,7 +425,11 @@ class Referral(models.Model):
     def permits(self, user, action: str) -> bool:  # noqa: ANN001
         if user.is_manager_of(self.municipality_id):
             return True
-        return action == "view" and self.referrer_id == user.pk
+        return (
+            action == "view"
+            and self.referrer_id == user.pk
+            and user.has_role(Role.REFERRER, self.municipality_id)
+        )
 
 
 class PreferredTime(models.Model):
@@ -507,8 +516,9 @@ class Consent(models.Model):
         managers = in_municipalities(user, MANAGER_ROLES)
         if action != "view":
             return managers
+        referrer_in = in_municipalities(user, (Role.REFERRER,))
         return any_of(
-            managers, Q(referral__referrer=user) if user.municipality_ids(Role.REFERRER) else None
+            managers, Q(referral__referrer=user) & referrer_in if referrer_in is not None else None
         )
 
 
@@ -557,6 +567,7 @@ class Decision(models.Model):
         managers = in_municipalities(user, MANAGER_ROLES)
         if action != "view":
             return managers
+        referrer_in = in_municipalities(user, (Role.REFERRER,))
         return any_of(
-            managers, Q(referral__referrer=user) if user.municipality_ids(Role.REFERRER) else None
+            managers, Q(referral__referrer=user) & referrer_in if referrer_in is not None else None
         )

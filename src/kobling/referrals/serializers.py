@@ -395,6 +395,12 @@ class ReferralSerializer(serializers.ModelSerializer):
 # Never shown to a referrer: the coordinators' own notes and working data (priority, duplicate
 # warnings, merge history).
 REFERRER_HIDDEN_FIELDS = ("coordinator_notes", "priority", "possible_duplicates", "merges")
+# What a referrer sees of the person: only the identity they already know. Never the stored
+# contact details, address, coordinates, guardian or national identity number — a referrer
+# who sends only a national id must not learn them from the answer.
+REFERRER_PARTICIPANT_FIELDS = ("id", "first_name", "last_name", "birth_date")
+# Text that a merge can append from another source; see ReferrerReferralSerializer.
+MERGED_TEXT_FIELDS = ("goals", "needs")
 
 
 class ReferrerReferralSerializer(ReferralSerializer):
@@ -414,6 +420,20 @@ class ReferrerReferralSerializer(ReferralSerializer):
             return None
         share = can_see_decision_details(self.context["request"].user, obj)
         return DecisionSummarySerializer(decision, context={"share_details": share}).data
+
+    def to_representation(self, instance: Referral) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        person = data.get("participant")
+        if isinstance(person, dict):
+            data["participant"] = {k: person.get(k) for k in REFERRER_PARTICIPANT_FIELDS}
+        # After a merge, goals and needs may hold text from another source (another referrer,
+        # the person's own application). The original referrer sees them only while the
+        # participant's consent to share with the referrer is in force.
+        if instance.merges and not can_see_decision_details(self.context["request"].user, instance):
+            for name in MERGED_TEXT_FIELDS:
+                if name in data:
+                    data[name] = None
+        return data
 
 
 class MergeSerializer(ReferralSerializer):

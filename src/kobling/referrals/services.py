@@ -107,7 +107,8 @@ REFERRAL_FIELDS: tuple[str, ...] = (
     "received_at",
 )
 # Only coordinators and municipal admins write these; a referrer never sees the notes.
-MANAGER_ONLY_FIELDS = frozenset({"coordinator_notes", "priority"})
+# The received time backdates a referral in the queue, so only they set it too.
+MANAGER_ONLY_FIELDS = frozenset({"coordinator_notes", "priority", "received_at"})
 # What a coordinator may change on a referral after it came in (status only via decisions).
 EDITABLE_FIELDS: tuple[str, ...] = tuple(f for f in REFERRAL_FIELDS if f != "received_at")
 
@@ -194,11 +195,13 @@ def _person_data(person: dict[str, Any]) -> dict[str, Any]:
 
 
 def participant_find_or_create(
-    *, municipality: Municipality, person: dict[str, Any]
+    *, municipality: Municipality, person: dict[str, Any], by: User | None = None
 ) -> tuple[Participant, bool]:
     """The person, found by national identity number within the municipality, or — without
-    one — by name and birth date; created when not found. A found record keeps its details and
-    only takes contact details it lacks. Validates everything (a minor needs a guardian)."""
+    one — by name and birth date; created when not found. A found record keeps its details;
+    only a coordinator or municipal admin of the municipality (``by``) fills contact details it
+    lacks (audited). An anonymous application or a referrer never changes an existing person.
+    Validates everything (a minor needs a guardian)."""
     data = _person_data(person)
     existing: Participant | None
     if data["national_id"]:
@@ -217,14 +220,19 @@ def participant_find_or_create(
             .first()
         )
     if existing is not None:
-        changed = False
+        if not _is_manager(by, municipality.pk):
+            # Whoever knows a national id must not be able to rewrite the person's contact
+            # details (e.g. redirect letters to their own e-mail).
+            return existing, False
+        changes: dict[str, Any] = {}
         for name in _FILL_BLANK_PARTICIPANT_FIELDS:
             if data.get(name) not in (None, "") and getattr(existing, name) in (None, ""):
+                changes[name] = [getattr(existing, name), data[name]]
                 setattr(existing, name, data[name])
-                changed = True
         existing.full_clean()
-        if changed:
+        if changes:
             existing.save()
+            audit_log(user=by, action=AuditAction.UPDATE, obj=existing, changes=changes)
         return existing, False
     participant = Participant(municipality=municipality, **data)
     participant.full_clean()
@@ -281,6 +289,12 @@ def _new_consent(
     _check_consent(row, today=today)
     row.full_clean()
     row.save()
+    audit_log(
+        user=_actor(by),
+        action=AuditAction.CREATE,
+        obj=row,
+        changes={"scope": row.scope, "given_on": row.given_on, "referral": referral.pk},
+    )
     return row
 
 
@@ -341,7 +355,7 @@ def referral_create(
     try:
         with transaction.atomic():
             participant, created = participant_find_or_create(
-                municipality=municipality, person=person
+                municipality=municipality, person=person, by=by
             )
             existing = open_referral_for(participant, programme)
             if existing is not None:
@@ -491,11 +505,9 @@ def referral_merge(
         label = _("Added %(date)s from a later referral:") % {"date": stamp}
         for name in ("goals", "needs", "coordinator_notes"):
             setattr(locked, name, _append(getattr(locked, name), data.get(name, ""), label))
+        # The referrer contact fields stay those of the referral's own referrer: a merge never
+        # writes them, so a later source cannot redirect what goes to the original referrer.
         for name in (
-            "referrer_name",
-            "referrer_organisation",
-            "referrer_phone",
-            "referrer_email",
             "preferred_area",
             "max_travel_km",
             "preferred_gender",
@@ -752,12 +764,6 @@ def consent_record(
             ),
             by=by,
             today=today,
-        )
-        audit_log(
-            user=by,
-            action=AuditAction.CREATE,
-            obj=consent,
-            changes={"scope": scope, "given_on": consent.given_on, "referral": referral.pk},
         )
     return consent
 

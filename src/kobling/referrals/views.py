@@ -106,7 +106,10 @@ class ReferralListView(ScopedMixin, ListView):
             page=context["page_obj"],
             querystring_without_page=_querystring_without_page(self.request),
             rows=[(r, latest_decision(r)) for r in rows],
-            can_manage=bool(user.municipality_ids(*MANAGER_ROLES)),
+            # Per row: the priority column shows only when the user manages every row's
+            # municipality (a coordinator elsewhere who refers here sees the referrer's view).
+            can_manage=bool(user.municipality_ids(*MANAGER_ROLES))
+            and all(user.is_manager_of(r.municipality_id) for r in rows),
         )
         audit_list_read(user=user, objects=rows)
         return context
@@ -390,8 +393,13 @@ def referral_withdraw_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def waiting_list_page(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
+    # Only the municipalities the user manages: referrals they sent elsewhere as a referrer
+    # are not on their waiting list.
+    managed = sorted(request.user.municipality_ids(*MANAGER_ROLES))
     filterset = WaitingListFilterSet(
-        request.GET or None, queryset=Referral.objects.visible_to(request.user), request=request
+        request.GET or None,
+        queryset=Referral.objects.visible_to(request.user).filter(municipality__in=managed),
+        request=request,
     )
     page = Paginator(waiting_list_queryset(filterset.qs), 50).get_page(request.GET.get("page"))
     rows = list(page)
