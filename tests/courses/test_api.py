@@ -260,7 +260,7 @@ def test_the_provider_sees_each_helper_it_trained_with_only_the_allowed_fields(c
     assert row["helper_status"] == "active"
     assert row["helper_status_label"] == "Active"
     assert row["is_active"] is True
-    assert row["is_assigned"] is None
+    assert row["is_assigned"] is False
     assert row["helper_status_since"] is not None
     assert row["helper_status_since"].startswith(str(helper.status_since.date()))
     text = response.content.decode()
@@ -416,3 +416,14 @@ def test_provider_staff_cannot_enrol_and_so_cannot_probe_the_register(cast, api)
     secret.refresh_from_db()
     assert secret.status == "applicant"
     assert not Enrolment.objects.filter(helper=secret).exists()
+
+
+def test_the_provider_sees_whether_a_trainee_has_a_participant_now_but_not_whom(cast, api):
+    from tests.followup import scenario as s
+
+    helper = f.make_active(cast.helper_a)
+    s.pairing(s.waiting(cast.programme_a, first_name="Hemmelig"), helper)
+    response = api(cast.provider_user).get("/api/v1/provider-trainees/")
+    row = response.json()["results"][0]
+    assert row["is_assigned"] is True
+    assert "Hemmelig" not in response.content.decode()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from kobling.courses.choices import EnrolmentStatus
 from kobling.courses.models import (
@@ -115,9 +115,19 @@ def provider_trainees(user: User) -> QuerySet[Enrolment]:
     provider_ids = sorted(user.provider_ids) if user.is_authenticated else []
     if not provider_ids:
         return Enrolment.objects.none()
+    from kobling.followup.choices import OPEN_PAIRING_STATUSES
+    from kobling.followup.models import Pairing
+
+    # Whether the helper has a participant now (an open pairing) — a yes/no, nothing about whom.
+    assigned = Exists(
+        Pairing.objects.filter(
+            helper=OuterRef("helper"), status__in=[s.value for s in OPEN_PAIRING_STATUSES]
+        )
+    )
     return (
         Enrolment.objects.visible_to(user)
         .filter(run__provider__in=provider_ids)
+        .annotate(helper_is_assigned=assigned)
         .select_related("helper", "municipality", "run__template", "qualification")
         .order_by("helper__last_name", "helper__first_name", "-run__starts_on", "id")
     )

@@ -292,5 +292,5 @@ class ProviderTraineeSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_is_assigned(self, obj: Enrolment) -> bool | None:
-        # Pairings do not exist yet, so whether the helper has a participant is unknown.
-        return None
+        # Whether the helper has a participant now (an open pairing); never whom.
+        return getattr(obj, "helper_is_assigned", None)
