@@ -19,20 +19,14 @@ and creates nothing, so the page never reveals who is registered.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -42,8 +36,8 @@ from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.models import Activity, Helper, TargetGroup
 from kobling.helpers.validators import validate_birth_year, validate_postcode
 from kobling.tenancy.choices import ProgrammeKind
-from kobling.tenancy.middleware import client_ip
 from kobling.tenancy.models import Municipality, Programme
+from kobling.web.public_forms import PublicFormGuard
 
 SIGNUP_SOURCE = "signup"
 _TOKEN_SALT = "kobling.helpers.signup"
@@ -58,52 +52,14 @@ DAY_PARTS: tuple[tuple[str, dt.time, dt.time, Any], ...] = (
 )
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
-def min_seconds() -> int:
-    """A person needs at least this long to fill in the form."""
-    return _setting("KOBLING_SIGNUP_MIN_SECONDS", 3)
-
-
-def max_age_seconds() -> int:
-    return _setting("KOBLING_SIGNUP_MAX_AGE_SECONDS", 4 * 3600)
-
-
-def rate_limit() -> tuple[int, int]:
-    """(sign-ups, per seconds) from one IP address."""
-    return _setting("KOBLING_SIGNUP_RATE_LIMIT", 5), _setting("KOBLING_SIGNUP_RATE_WINDOW", 3600)
-
-
 # --- the form -------------------------------------------------------------------------------
 
 
-def signup_token(municipality_code: str, *, issued_at: float | None = None) -> str:
-    """The signed timestamp put in the form when it is shown."""
-    issued = int(time.time() if issued_at is None else issued_at)
-    return signing.dumps({"m": municipality_code, "t": issued}, salt=_TOKEN_SALT)
+GUARD = PublicFormGuard(_TOKEN_SALT)
+signup_token = GUARD.token
 
 
-def _token_problem(token: str, municipality_code: str) -> str | None:
-    """Why the form's timestamp is not acceptable, or None."""
-    try:
-        payload = signing.loads(token or "", salt=_TOKEN_SALT)
-        issued = int(payload["t"])
-        ok = payload["m"] == municipality_code
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        ok, issued = False, 0
-    age = time.time() - issued
-    if not ok or age > max_age_seconds():
-        return _(
-            "The form has been open for a long time. Please check your answers and send it again."
-        )
-    if age < min_seconds():
-        return _("That was quick! Please check your answers and send the form again.")
-    return None
-
-
-def _availability_choices() -> list[tuple[str, str]]:
+def availability_choices() -> list[tuple[str, str]]:
     return [
         (f"{day.value}-{code}", f"{day.label}: {label}")
         for day in Weekday
@@ -115,7 +71,41 @@ _INPUT = {"class": "ds-input"}
 _CHECKBOX = forms.CheckboxSelectMultiple(attrs=_INPUT)
 
 
-class SignupForm(forms.Form):
+class DayPartsMixin:
+    """For forms with an ``availability`` field of weekday × part-of-day checkboxes
+    (:func:`availability_choices`): a compact layout and the chosen windows."""
+
+    def availability_rows(self) -> list[tuple[str, list[tuple[Any, str]]]]:
+        """(weekday, [(checkbox, part of day)]) for a compact layout on a phone."""
+        options = list(self["availability"])
+        per_day = len(DAY_PARTS)
+        return [
+            (
+                str(day.label),
+                [(options[i * per_day + j], str(part[3])) for j, part in enumerate(DAY_PARTS)],
+            )
+            for i, day in enumerate(Weekday)
+        ]
+
+    def windows(self) -> list[services.Window]:
+        """The ticked parts of the day as availability windows; parts next to each other on the
+        same day become one window (morning + afternoon = 08–17)."""
+        parts = {code: (start, end) for code, start, end, _label in DAY_PARTS}
+        chosen = sorted(
+            (int(day), *parts[code])
+            for day, code in (value.split("-", 1) for value in self.cleaned_data["availability"])
+        )
+        windows: list[services.Window] = []
+        for day, start, end in chosen:
+            last = windows[-1] if windows else None
+            if last and last.weekday == day and last.end_time == start:
+                windows[-1] = services.Window(weekday=day, start_time=last.start_time, end_time=end)
+            else:
+                windows.append(services.Window(weekday=day, start_time=start, end_time=end))
+        return windows
+
+
+class SignupForm(DayPartsMixin, forms.Form):
     """What a would-be training contact tells the municipality about themselves."""
 
     programme = forms.ModelChoiceField(
@@ -198,7 +188,7 @@ class SignupForm(forms.Form):
     )
     availability = forms.MultipleChoiceField(
         label=gettext_lazy("When in the week can you usually meet?"),
-        choices=_availability_choices,
+        choices=availability_choices,
         required=False,
         widget=_CHECKBOX,
     )
@@ -233,35 +223,6 @@ class SignupForm(forms.Form):
         else:
             del self.fields["programme"]
 
-    def availability_rows(self) -> list[tuple[str, list[tuple[Any, str]]]]:
-        """(weekday, [(checkbox, part of day)]) for a compact layout on a phone."""
-        options = list(self["availability"])
-        per_day = len(DAY_PARTS)
-        return [
-            (
-                str(day.label),
-                [(options[i * per_day + j], str(part[3])) for j, part in enumerate(DAY_PARTS)],
-            )
-            for i, day in enumerate(Weekday)
-        ]
-
-    def windows(self) -> list[services.Window]:
-        """The ticked parts of the day as availability windows; parts next to each other on the
-        same day become one window (morning + afternoon = 08–17)."""
-        parts = {code: (start, end) for code, start, end, _label in DAY_PARTS}
-        chosen = sorted(
-            (int(day), *parts[code])
-            for day, code in (value.split("-", 1) for value in self.cleaned_data["availability"])
-        )
-        windows: list[services.Window] = []
-        for day, start, end in chosen:
-            last = windows[-1] if windows else None
-            if last and last.weekday == day and last.end_time == start:
-                windows[-1] = services.Window(weekday=day, start_time=last.start_time, end_time=end)
-            else:
-                windows.append(services.Window(weekday=day, start_time=start, end_time=end))
-        return windows
-
     def helper_data(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
@@ -288,27 +249,6 @@ def signup_programmes(municipality: Municipality) -> list[Programme]:
             municipality=municipality, is_active=True, kind=ProgrammeKind.TRENINGSKONTAKT
         ).order_by("name", "pk")
     )
-
-
-def _rate_key(request: HttpRequest) -> str:
-    # The address is hashed: the cache needs to recognise it, not to know it.
-    ip = client_ip(request) or "unknown"
-    return "kobling:signup:" + salted_hmac(_TOKEN_SALT, ip).hexdigest()[:32]
-
-
-def _rate_limited(request: HttpRequest) -> bool:
-    limit, _window = rate_limit()
-    return (cache.get(_rate_key(request)) or 0) >= limit
-
-
-def _count_signup(request: HttpRequest) -> None:
-    _limit, window = rate_limit()
-    key = _rate_key(request)
-    cache.add(key, 0, timeout=window)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
 
 
 def _is_duplicate_error(exc: ValidationError) -> bool:
@@ -368,21 +308,21 @@ def signup_view(request: HttpRequest, municipality_code: str) -> HttpResponse:
 
     form = SignupForm(request.POST or None, programmes=programmes)
     if request.method == "POST":
-        if _rate_limited(request):
+        if GUARD.rate_limited(request):
             return render(request, "helpers/signup_limited.html", context, status=429)
         # Success, a known e-mail and a bot all end on the same thank-you page.
         done = redirect(f"{request.path}?{DONE_PARAMETER}=1")
         if request.POST.get(HONEYPOT_FIELD, "").strip():
-            _count_signup(request)
+            GUARD.count(request)
             return done
-        problem = _token_problem(request.POST.get("started", ""), municipality.code)
+        problem = GUARD.token_problem(request.POST.get("started", ""), municipality.code)
         if form.is_valid():
             if problem:
                 form.add_error(None, problem)
             else:
                 programme = form.cleaned_data.get("programme") or programmes[0]
                 if _register(form, municipality, programme):
-                    _count_signup(request)
+                    GUARD.count(request)
                     return done
     context.update(
         form=form,

@@ -13,32 +13,27 @@ referral (recorded in the referral's merge history and the audit log) for the co
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 from django import forms
-from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from kobling.helpers.choices import Weekday
-from kobling.helpers.signup import DAY_PARTS, max_age_seconds, min_seconds, rate_limit
+from kobling.helpers.signup import DayPartsMixin, availability_choices
 from kobling.referrals import services
 from kobling.referrals.choices import ConsentScope, ReferralSource
 from kobling.referrals.forms import PersonFields, WishesFields
-from kobling.referrals.services import ConsentInput, Window
+from kobling.referrals.services import ConsentInput
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
-from kobling.tenancy.middleware import client_ip
 from kobling.tenancy.models import Municipality, Programme
 from kobling.web.base import add_service_errors
+from kobling.web.public_forms import PublicFormGuard
 
 _TOKEN_SALT = "kobling.referrals.application"
 HONEYPOT_FIELD = "website"
@@ -46,57 +41,11 @@ DONE_PARAMETER = "takk"
 APPLICATION_SOURCES = (ReferralSource.SELF, ReferralSource.GUARDIAN)
 
 
-def application_token(municipality_code: str, *, issued_at: float | None = None) -> str:
-    issued = int(time.time() if issued_at is None else issued_at)
-    return signing.dumps({"m": municipality_code, "t": issued}, salt=_TOKEN_SALT)
+GUARD = PublicFormGuard(_TOKEN_SALT)
+application_token = GUARD.token
 
 
-def _token_problem(token: str, municipality_code: str) -> str | None:
-    try:
-        payload = signing.loads(token or "", salt=_TOKEN_SALT)
-        issued = int(payload["t"])
-        ok = payload["m"] == municipality_code
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        ok, issued = False, 0
-    age = time.time() - issued
-    if not ok or age > max_age_seconds():
-        return _(
-            "The form has been open for a long time. Please check your answers and send it again."
-        )
-    if age < min_seconds():
-        return _("That was quick! Please check your answers and send the form again.")
-    return None
-
-
-def _rate_key(request: HttpRequest) -> str:
-    ip = client_ip(request) or "unknown"
-    return "kobling:application:" + salted_hmac(_TOKEN_SALT, ip).hexdigest()[:32]
-
-
-def _rate_limited(request: HttpRequest) -> bool:
-    limit, _window = rate_limit()
-    return (cache.get(_rate_key(request)) or 0) >= limit
-
-
-def _count(request: HttpRequest) -> None:
-    _limit, window = rate_limit()
-    key = _rate_key(request)
-    cache.add(key, 0, timeout=window)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-
-
-def _availability_choices() -> list[tuple[str, str]]:
-    return [
-        (f"{day.value}-{code}", f"{day.label}: {label}")
-        for day in Weekday
-        for code, _start, _end, label in DAY_PARTS
-    ]
-
-
-class ApplicationForm(PersonFields, WishesFields):
+class ApplicationForm(DayPartsMixin, PersonFields, WishesFields):
     """What a person (or their guardian) tells the municipality when applying."""
 
     programme = forms.ModelChoiceField(
@@ -119,7 +68,7 @@ class ApplicationForm(PersonFields, WishesFields):
     )
     availability = forms.MultipleChoiceField(
         label=gettext_lazy("When in the week can you usually be active?"),
-        choices=_availability_choices,
+        choices=availability_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -158,32 +107,6 @@ class ApplicationForm(PersonFields, WishesFields):
         )
         self.fields["activities"].label = gettext_lazy("Activities you would like to do")
         self.fields["person_languages"].label = gettext_lazy("Languages you speak")
-
-    def availability_rows(self) -> list[tuple[str, list[tuple[Any, str]]]]:
-        options = list(self["availability"])
-        per_day = len(DAY_PARTS)
-        return [
-            (
-                str(day.label),
-                [(options[i * per_day + j], str(part[3])) for j, part in enumerate(DAY_PARTS)],
-            )
-            for i, day in enumerate(Weekday)
-        ]
-
-    def windows(self) -> list[Window]:
-        parts = {code: (start, end) for code, start, end, _label in DAY_PARTS}
-        chosen = sorted(
-            (int(day), *parts[code])
-            for day, code in (value.split("-", 1) for value in self.cleaned_data["availability"])
-        )
-        windows: list[Window] = []
-        for day, start, end in chosen:
-            last = windows[-1] if windows else None
-            if last and last.weekday == day and last.end_time == start:
-                windows[-1] = Window(weekday=day, start_time=last.start_time, end_time=end)
-            else:
-                windows.append(Window(weekday=day, start_time=start, end_time=end))
-        return windows
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -273,18 +196,18 @@ def application_view(request: HttpRequest, municipality_code: str) -> HttpRespon
         return render(request, "referrals/application_done.html", context)
     form = ApplicationForm(request.POST or None, programmes=programmes)
     if request.method == "POST":
-        if _rate_limited(request):
+        if GUARD.rate_limited(request):
             return render(request, "referrals/application_limited.html", context, status=429)
         done = redirect(f"{request.path}?{DONE_PARAMETER}=1")
         if request.POST.get(HONEYPOT_FIELD, "").strip():
-            _count(request)
+            GUARD.count(request)
             return done
-        problem = _token_problem(request.POST.get("started", ""), municipality.code)
+        problem = GUARD.token_problem(request.POST.get("started", ""), municipality.code)
         if form.is_valid():
             if problem:
                 form.add_error(None, problem)
             elif _submit(form, form.cleaned_data["programme"]):
-                _count(request)
+                GUARD.count(request)
                 return done
     context.update(
         form=form,
