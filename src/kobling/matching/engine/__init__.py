@@ -103,14 +103,22 @@ def match_with_problem(
         raise ValueError(f"min_score must be a finite number, got {min_score!r}")
     # Work in id order, so the result does not depend on the order of the input.
     ps = sorted(participants, key=lambda p: p.id)
-    cs = sorted(contacts, key=lambda c: c.id)
+    by_id = sorted(contacts, key=lambda c: c.id)
     _check_unique(ps, "participant")
-    _check_unique(cs, "contact")
-    encoded = Encoded(ps, cs)
-    places = np.fromiter((c.capacity for c in cs), np.int64, len(cs))
-    locked, lock_failed = _apply_locks(ps, cs, constraints, places)
+    _check_unique(by_id, "contact")
+    places = np.fromiter((c.capacity for c in by_id), np.int64, len(by_id))
+    locked, lock_failed = _apply_locks(ps, by_id, constraints, places)
 
     free = np.asarray([i for i in range(len(ps)) if i not in locked and i not in lock_failed], int)
+    # Contacts with the most places first (then by id): every further slot block of the cost
+    # matrix is then a prefix of the first, copied as a slice (assign.build_problem).
+    order = np.argsort(-np.minimum(np.maximum(places, 0), len(free)), kind="stable")
+    cs = [by_id[j] for j in order.tolist()]
+    places = places[order]
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    locked = {i: int(position[j]) for i, j in locked.items()}
+    encoded = Encoded(ps, cs)
     scorer = encoded.scorer(weights, free, constraints.forbidden, sign=-1.0)
     problem, stats = build_problem(scorer, places, min_score)
 
