@@ -1,5 +1,5 @@
-"""Pairings (koblingspar): a participant and a helper, from confirmation to the end. Sessions,
-goals, reviews and endings arrive with the follow-up work."""
+"""Pairings (koblingspar): a participant and a helper, from confirmation to the end, and the
+sessions (økter) they hold."""
 
 from __future__ import annotations
 
@@ -9,9 +9,19 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kobling.followup.choices import OPEN_PAIRING_STATUSES, EndReason, PairingStatus
+from kobling.followup.choices import (
+    OPEN_PAIRING_STATUSES,
+    SESSION_MAX_MINUTES,
+    CancelledBy,
+    ConfirmedVia,
+    EndReason,
+    HandoverDestination,
+    Intensity,
+    PairingStatus,
+    SessionStatus,
+)
 from kobling.tenancy.choices import MANAGER_ROLES, Role
-from kobling.tenancy.scoping import ScopedManager, any_of, in_municipalities
+from kobling.tenancy.scoping import ScopedManager, ScopedQuerySet, any_of, in_municipalities
 
 
 class Pairing(models.Model):
@@ -84,6 +94,14 @@ class Pairing(models.Model):
         _("reason for ending"), max_length=30, choices=EndReason.choices, blank=True
     )
     end_note = models.TextField(_("note"), blank=True)
+    handover_destination = models.CharField(
+        _("handed over to"), max_length=30, choices=HandoverDestination.choices, blank=True
+    )
+    handover_note = models.TextField(
+        _("hand-over note"),
+        blank=True,
+        help_text=_("Where and how the participant goes on being active (place, times, contact)."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = ScopedManager()
@@ -151,3 +169,141 @@ def _sharing_consent_in_force() -> Exists:
             given_on__lte=today,
         ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
     )
+
+
+class SessionQuerySet(ScopedQuerySet):
+    def current(self) -> SessionQuerySet:
+        """Entries that stand: not superseded by a correction, and not a voiding correction."""
+        return self.filter(superseded_by__isnull=True, is_void=False)
+
+    def held(self) -> SessionQuerySet:
+        return self.current().filter(status=SessionStatus.HELD)
+
+
+class Session(models.Model):
+    """One planned meeting of a pair and what became of it (held, cancelled, no-show).
+
+    Entries are never edited: a correction is a new entry that ``supersedes`` the old one (a
+    correction with ``is_void`` withdraws an entry logged by mistake). ``current()`` gives the
+    entries that stand. Only the participant's confirmation is added to an existing entry.
+    ``municipality`` and ``helper`` repeat the pairing's, for scoping, the contact's overlap
+    check and pay."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name=_("municipality"),
+    )
+    pairing = models.ForeignKey(
+        Pairing, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("pairing")
+    )
+    helper = models.ForeignKey(
+        "helpers.Helper",
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name=_("contact"),
+    )
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start"), null=True, blank=True)
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    activity = models.ForeignKey(
+        "helpers.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("activity"),
+    )
+    intensity = models.CharField(
+        _("intensity"), max_length=10, choices=Intensity.choices, blank=True
+    )
+    borg = models.PositiveSmallIntegerField(
+        _("Borg (6–20)"),
+        null=True,
+        blank=True,
+        help_text=_("Rating of perceived exertion, 6 (no exertion) to 20 (maximal)."),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=SessionStatus.choices)
+    cancelled_by = models.CharField(
+        _("cancelled by"), max_length=12, choices=CancelledBy.choices, blank=True
+    )
+    with_notice = models.BooleanField(_("cancelled with notice"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        verbose_name=_("corrects"),
+    )
+    is_void = models.BooleanField(
+        _("withdrawn"),
+        default=False,
+        help_text=_("A correction that withdraws an entry logged by mistake."),
+    )
+    correction_reason = models.CharField(_("reason for correction"), max_length=300, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("logged by"),
+    )
+    logged_at = models.DateTimeField(_("logged"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed by the participant"), null=True, blank=True)
+    confirmed_via = models.CharField(
+        _("confirmed how"), max_length=12, choices=ConfirmedVia.choices, blank=True
+    )
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-date", "-start_time", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1, minutes__lte=SESSION_MAX_MINUTES),
+                name="session_minutes_1_to_600",
+                violation_error_message=_("Minutes must be between 1 and 600."),
+            ),
+            models.CheckConstraint(
+                condition=Q(borg__isnull=True) | Q(borg__gte=6, borg__lte=20),
+                name="session_borg_6_to_20",
+                violation_error_message=_("Borg must be between 6 and 20."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["pairing", "date"], name="session_pairing_date"),
+            models.Index(fields=["helper", "date"], name="session_helper_date"),
+            models.Index(fields=["municipality", "date"], name="session_municipality_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pairing} {self.date} ({self.get_status_display()})"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        """Who sees a pairing sees its sessions; managers and the pair's own contact log them."""
+        if action == "view":
+            pairings = Pairing.visibility_q(user, "view")
+            return None if pairings is None else Q(pairing__in=Pairing.objects.filter(pairings))
+        managers = in_municipalities(user, MANAGER_ROLES)
+        contact_in = user.municipality_ids(Role.TRAINING_CONTACT)
+        own = Q(helper__user=user, municipality__in=sorted(contact_in)) if contact_in else None
+        return any_of(managers, own)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        if user.is_manager_of(self.municipality_id):
+            return True
+        if action == "view":
+            return Session.objects.visible_to(user, "view").filter(pk=self.pk).exists()
+        return user.has_role(Role.TRAINING_CONTACT, self.municipality_id) and (
+            self.helper.user_id == user.pk
+        )

@@ -6,7 +6,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -184,6 +184,12 @@ class Programme(models.Model):
         help_text=_("Helpers must have completed a qualifying course before they can be active."),
     )
     started_on = models.DateField(_("started"), null=True, blank=True)
+    review_interval_weeks = models.PositiveSmallIntegerField(
+        _("review every (weeks)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text=_("How often a pair reviews progress towards the participant's goals."),
+    )
 
     objects = ScopedManager()
 
