@@ -9,6 +9,8 @@ from kobling.courses import api as courses_api
 from kobling.followup import api as followup_api
 from kobling.helpers import api as helpers_api
 from kobling.matching import api as matching_api
+from kobling.outcomes import api as outcomes_api
+from kobling.pay import api as pay_api
 from kobling.referrals import api as referrals_api
 from kobling.tenancy import api as tenancy_api
 
@@ -19,6 +21,8 @@ courses_api.register(router)
 referrals_api.register(router)
 matching_api.register(router)
 followup_api.register(router)
+outcomes_api.register(router)
+pay_api.register(router)
 
 urlpatterns = [
     path("auth/token", auth.ObtainTokenView.as_view(), name="api-token"),
@@ -28,6 +32,8 @@ urlpatterns = [
     *courses_api.extra_urls,
     *referrals_api.extra_urls,
     *matching_api.extra_urls,
+    *outcomes_api.extra_urls,
+    *pay_api.extra_urls,
     *followup_api.extra_urls,
     path("", include(router.urls)),
 ]

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "kobling.referrals",
     "kobling.matching",
     "kobling.followup",
+    "kobling.outcomes",
+    "kobling.pay",
     "kobling.api",
     "kobling.web",
 ]

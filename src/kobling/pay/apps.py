@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PayConfig(AppConfig):
+    name = "kobling.pay"
+    verbose_name = _("Pay and costs")
+    default_auto_field = "django.db.models.BigAutoField"
