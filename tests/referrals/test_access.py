@@ -6,8 +6,9 @@ Decisions recorded here:
 * A referrer sees the referrals they made. Another referrer — even in the same municipality —
   gets **404** on the detail, its decisions, consents and letter: the referral is outside their
   visible set, so they cannot learn it exists (as an outsider).
-* Referrers may create referrals but never change one (PATCH, decide, consent, merge, withdraw:
-  403 — they can never do that to any referral, so the answer does not depend on the record).
+* Referrers may create referrals but never change one (PATCH or the edit page, decide, consent,
+  merge, withdraw: 403 — they can never do that to any referral, so the answer does not depend
+  on the record).
 * Training contacts, course providers and the national analyst never see referrals: 403.
 * A coordinator of another municipality gets 404 on A's records (200 with an empty list).
 
@@ -85,6 +86,7 @@ PAGES = {
     "referral_list": ((), matrix(200, 200, 200, 403, 200, 403, 403, 200)),
     "referral_create": ((), matrix(200, 200, 200, 403, 200, 403, 403, 200)),
     "referral_detail": (("referral",), DETAIL),
+    "referral_edit": (("referral",), MANAGERS_A),
     "referral_decide": (("referral",), MANAGERS_A),
     "referral_merge": (("referral",), MANAGERS_A),
     "referral_withdraw": (("referral",), MANAGERS_A),
@@ -259,6 +261,7 @@ def test_refused_page_posts_change_nothing(world, role):
         ("referral_consent", {"scope": "follow_up", "given_by": "x", "given_on": "2020-01-01"}),
         ("referral_consent_withdraw", {"withdrawn_on": timezone.localdate().isoformat()}),
         ("referral_merge", {"source": "gp"}),
+        ("referral_edit", {"goals": "Endret", "version": "2", "source": "gp"}),
     ):
         assert client.post(_reverse(name, ids), data).status_code in {403, 404}, name
     assert _state() == before

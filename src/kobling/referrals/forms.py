@@ -9,12 +9,18 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.models import Activity, TargetGroup
-from kobling.helpers.validators import validate_national_id, validate_postcode
+from kobling.helpers.validators import (
+    validate_latitude,
+    validate_longitude,
+    validate_national_id,
+    validate_postcode,
+)
 from kobling.referrals.choices import (
     AlternativeId,
     ConsentScope,
@@ -24,7 +30,13 @@ from kobling.referrals.choices import (
 )
 from kobling.referrals.identity import birth_date_of, normalise_national_id
 from kobling.referrals.models import ADULT_AGE, EligibilityRules, Referral
-from kobling.referrals.services import ConsentInput, Window
+from kobling.referrals.services import (
+    EDITABLE_FIELDS,
+    PARTICIPANT_EDITABLE_FIELDS,
+    ConsentInput,
+    Window,
+    participant_version,
+)
 from kobling.tenancy.choices import MANAGER_ROLES, Role
 from kobling.tenancy.models import Programme
 
@@ -144,6 +156,11 @@ class PersonFields(forms.Form):
                 self.add_error(
                     "birth_date", _("Without a national identity number, give the birth date.")
                 )
+        self._check_guardian(data, born)
+        return data
+
+    def _check_guardian(self, data: dict[str, Any], born: dt.date | None) -> None:
+        """A minor is referred together with a guardian who can be reached."""
         if born and _age_on(born, timezone.localdate()) < ADULT_AGE:
             if not data.get("guardian_name", "").strip():
                 self.add_error(
@@ -155,7 +172,6 @@ class PersonFields(forms.Form):
                     "guardian_phone",
                     _("The person is under 18: give a phone number or e-mail for the guardian."),
                 )
-        return data
 
     def person_data(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -165,6 +181,14 @@ class PersonFields(forms.Form):
             "alternative_id": "" if national_id else data["alternative_id"],
             "alternative_id_note": "" if national_id else data["alternative_id_note"].strip(),
             "birth_date": None if national_id else data["birth_date"],
+            **self.details_data(),
+        }
+
+    def details_data(self) -> dict[str, Any]:
+        """The person's details other than their identity (national id or alternative, birth
+        date): what may be corrected after the referral came in."""
+        data = self.cleaned_data
+        return {
             "first_name": data["first_name"].strip(),
             "last_name": data["last_name"].strip(),
             "gender": data["gender"],
@@ -432,6 +456,8 @@ class ReferralForm(PersonFields, WishesFields):
                     "phone",
                     "postcode",
                     "home_area",
+                    "latitude",
+                    "longitude",
                     "resident",
                     "person_languages",
                 ),
@@ -459,6 +485,110 @@ class ReferralForm(PersonFields, WishesFields):
             ("notes", _("For coordinators"), present("coordinator_notes")),
         ]
         return [group for group in groups if group[2]]
+
+
+class ReferralEditForm(ReferralForm):
+    """A coordinator corrects or completes a referral and its person's details after it came in:
+    the create form without what is fixed by then — the programme, the person's identity
+    (national identity number or alternative, birth date), the received date and consent (which
+    has its own page) — plus the home coordinates. The versions of the referral and of the
+    person travel with the form, so two people editing at once never silently overwrite each
+    other. Coordinates may have more decimals than are stored (copied from a map): the service
+    rounds them."""
+
+    latitude = forms.DecimalField(
+        label=_("Home latitude"),
+        required=False,
+        localize=True,
+        validators=[validate_latitude],
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("Decimal degrees north, for example 62.47210. Used to measure distances."),
+    )
+    longitude = forms.DecimalField(
+        label=_("Home longitude"),
+        required=False,
+        localize=True,
+        validators=[validate_longitude],
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("Decimal degrees east, for example 6.15490. Give both or neither."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    participant_version = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    # Fixed once the referral is in (see the docstring).
+    NOT_EDITABLE = (
+        "programme",
+        "received_on",
+        "national_id",
+        "alternative_id",
+        "alternative_id_note",
+        "birth_date",
+        "consent_scopes",
+        "consent_partner_name",
+        "consent_given_by",
+    )
+
+    def __init__(self, *args: Any, user: Any, referral: Referral, **kwargs: Any) -> None:
+        participant = referral.participant
+        initial = {
+            **{name: getattr(participant, name) for name in PARTICIPANT_EDITABLE_FIELDS},
+            "person_languages": list(participant.languages or []),
+            **{name: getattr(referral, name) for name in EDITABLE_FIELDS},
+            "languages": list(referral.languages or []),
+            "target_groups": list(referral.target_groups.all()),
+            "activities": list(referral.preferred_activities.all()),
+            "version": referral.version,
+            "participant_version": participant_version(participant),
+        }
+        super().__init__(*args, user=user, programme=referral.programme, initial=initial, **kwargs)
+        self.referral = referral
+        for name in self.NOT_EDITABLE:
+            del self.fields[name]
+        # A target group or activity retired since keeps its tick rather than vanishing unseen.
+        for name, chosen in (
+            ("target_groups", initial["target_groups"]),
+            ("activities", initial["activities"]),
+        ):
+            field = self.fields[name]
+            model = field.queryset.model
+            field.queryset = model.objects.filter(
+                Q(is_active=True) | Q(pk__in=[obj.pk for obj in chosen])
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self._check_guardian(data, self.referral.participant.birth_date)
+        return data
+
+    def referral_data(self) -> dict[str, Any]:
+        # Unlike on creation, an emptied note is a change: it clears the notes.
+        return {
+            **super().referral_data(),
+            "coordinator_notes": self.cleaned_data["coordinator_notes"].strip(),
+        }
+
+    def field_groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
+        # Of the first group only "referred by" is left; it sits best with the referrer.
+        return [
+            (key, title, [self["source"], *fields] if key == "referrer" else fields)
+            for key, title, fields in super().field_groups()
+            if key != "programme"
+        ]
+
+    def participant_data(self) -> dict[str, Any]:
+        return {
+            **self.details_data(),
+            "latitude": self.cleaned_data["latitude"],
+            "longitude": self.cleaned_data["longitude"],
+        }
+
+
+def preferred_times_initial(referral: Referral) -> list[dict[str, Any]]:
+    """The referral's weekly windows as rows of :data:`TimeWindowFormSet`."""
+    return [
+        {"weekday": t.weekday, "start_time": t.start_time, "end_time": t.end_time}
+        for t in referral.preferred_times.all()
+    ]
 
 
 class TimeWindowForm(forms.Form):

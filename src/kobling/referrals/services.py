@@ -5,8 +5,11 @@ rules. Pages, the API, the public form and the demo all come here."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -46,6 +49,8 @@ __all__ = [
     "consent_record",
     "consent_withdraw",
     "eligibility_rules_update",
+    "participant_update",
+    "participant_version",
     "referral_create",
     "referral_decide",
     "referral_merge",
@@ -72,6 +77,14 @@ PARTICIPANT_FIELDS: tuple[str, ...] = (
     "guardian_name",
     "guardian_phone",
     "guardian_email",
+)
+# What a coordinator may correct about a participant after they are registered: everything but
+# the identity (national identity number or its alternative, and the birth date), which is how
+# the person is found again and how duplicates are kept out.
+PARTICIPANT_EDITABLE_FIELDS: tuple[str, ...] = tuple(
+    f
+    for f in PARTICIPANT_FIELDS
+    if f not in {"national_id", "alternative_id", "alternative_id_note", "birth_date"}
 )
 # Contact details an existing participant's record takes from a new referral when it has none.
 _FILL_BLANK_PARTICIPANT_FIELDS = (
@@ -238,6 +251,67 @@ def participant_find_or_create(
     participant.full_clean()
     participant.save()
     return participant, True
+
+
+def participant_version(participant: Participant) -> str:
+    """A token for the participant's details as read, for optimistic concurrency: the model has
+    no version counter, so this is a digest of its fields. Any change since, by any path,
+    gives another token."""
+    state = {name: getattr(participant, name) for name in PARTICIPANT_FIELDS}
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def _coordinate(value: Any) -> Decimal | None:
+    """Rounded to the five decimals stored (about a metre): a position copied from a map often
+    has more."""
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.00001"))
+    except ArithmeticError:
+        return value  # full_clean() names the field
+
+
+def participant_update(
+    *, participant: Participant, by: User, data: dict[str, Any], expected_version: str | None
+) -> Participant:
+    """A coordinator corrects or completes a person's details: name, gender, contact details,
+    address and home coordinates, languages, residence and guardian — not the identity
+    (:data:`PARTICIPANT_EDITABLE_FIELDS`). ``expected_version`` is the
+    :func:`participant_version` the editor started from; a mismatch raises
+    :class:`ConflictError`. Coordinates come in pairs; a minor keeps a guardian who can be
+    reached. Audited with what changed; an edit that changes nothing writes nothing."""
+    if not _is_manager(by, participant.municipality_id):
+        raise ValidationError(_("Only coordinators can change a participant's details."))
+    unknown = set(data) - set(PARTICIPANT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("Cannot be changed here.") for name in sorted(unknown)})
+    with transaction.atomic():
+        locked = Participant.objects.select_for_update().get(pk=participant.pk)
+        if expected_version is not None and participant_version(locked) != expected_version:
+            raise ConflictError(
+                _(
+                    "The details of %(name)s were changed by someone else while you were working "
+                    "on them. Reload to see the latest version; nothing was saved."
+                )
+                % {"name": locked.full_name}
+            )
+        before = {name: getattr(locked, name) for name in PARTICIPANT_EDITABLE_FIELDS}
+        for name, value in data.items():
+            if name in ("latitude", "longitude"):
+                value = _coordinate(value)
+            setattr(locked, name, value.strip() if isinstance(value, str) else value)
+        if (locked.latitude is None) != (locked.longitude is None):
+            missing = "longitude" if locked.longitude is None else "latitude"
+            raise ValidationError({missing: _("Give both latitude and longitude, or neither.")})
+        locked.full_clean()
+        changes = diff(
+            before, {name: getattr(locked, name) for name in PARTICIPANT_EDITABLE_FIELDS}
+        )
+        if changes:
+            locked.save()
+            audit_log(user=by, action=AuditAction.UPDATE, obj=locked, changes=changes)
+    return locked
 
 
 # --- receiving a referral -----------------------------------------------------------------------

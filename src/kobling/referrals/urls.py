@@ -6,6 +6,7 @@ urlpatterns = [
     path("henvisninger/", views.ReferralListView.as_view(), name="referral_list"),
     path("henvisninger/ny/", views.referral_create_page, name="referral_create"),
     path("henvisninger/<int:pk>/", views.ReferralDetailView.as_view(), name="referral_detail"),
+    path("henvisninger/<int:pk>/rediger/", views.referral_edit_page, name="referral_edit"),
     path("henvisninger/<int:pk>/vedtak/", views.referral_decide_page, name="referral_decide"),
     path(
         "henvisninger/<int:pk>/vedtak/<int:decision_pk>/brev/",

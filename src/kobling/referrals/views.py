@@ -1,4 +1,4 @@
-"""Pages for referrals: list, detail, create, merge, decide, consent, withdraw, the decision
+"""Pages for referrals: list, detail, create, edit, merge, decide, consent, withdraw, the decision
 letter (page and PDF), the waiting list, supply and demand, eligibility rules and the public
 application form.
 
@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -28,10 +29,12 @@ from kobling.referrals.forms import (
     ConsentWithdrawForm,
     DecisionForm,
     EligibilityForm,
+    ReferralEditForm,
     ReferralForm,
     SupplyDemandForm,
     TimeWindowFormSet,
     WithdrawForm,
+    preferred_times_initial,
     windows_from_formset,
 )
 from kobling.referrals.letters import (
@@ -246,6 +249,56 @@ def referral_merge_page(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "referrals/referral_form.html",
         {"form": form, "formset": formset, "duplicate": None, "merging": referral},
+    )
+
+
+# --- editing -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct or complete a referral and its person's details (coordinators and municipal
+    admins, as on the API; a referrer never changes a referral once sent)."""
+    referral = _referral_for_change(request, pk, audit=request.method == "GET")
+    form = ReferralEditForm(request.POST or None, user=request.user, referral=referral)
+    formset = TimeWindowFormSet(
+        request.POST or None, prefix="times", initial=preferred_times_initial(referral)
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            # One edit: the referral and the person are saved together or not at all.
+            with transaction.atomic():
+                services.referral_update(
+                    referral=referral,
+                    by=request.user,
+                    data=form.referral_data(),
+                    expected_version=form.cleaned_data["version"],
+                    times=windows_from_formset(formset),
+                    **form.relation_kwargs(),
+                )
+                services.participant_update(
+                    participant=referral.participant,
+                    by=request.user,
+                    data=form.participant_data(),
+                    expected_version=form.cleaned_data["participant_version"],
+                )
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("web:referral_detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/referral_edit.html",
+        {
+            "form": form,
+            "formset": formset,
+            "referral": referral,
+            "shared": referral.participant.referrals.exclude(pk=referral.pk).exists(),
+        },
     )
 
 

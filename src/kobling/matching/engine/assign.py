@@ -96,9 +96,7 @@ def build_problem(
     n_open, n_slots = len(open_contacts), len(slot_contact)
     # Per further block: None when it is a prefix of the first block, else its columns there.
     at = [
-        None
-        if np.array_equal(b, open_contacts[: len(b)])
-        else np.searchsorted(open_contacts, b)
+        None if np.array_equal(b, open_contacts[: len(b)]) else np.searchsorted(open_contacts, b)
         for b in blocks[1:]
     ]
     stats = RowStats(
