@@ -1,0 +1,199 @@
+"""Expenses with receipts: what may be recorded (and the clear errors for what may not), approval,
+immutability once approved, corrections as new entries, and how approved expenses are paid with
+the next approved timesheet."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from kobling.pay import ledger, services
+from kobling.pay.choices import RECEIPT_MAX_BYTES, LineKind
+from kobling.pay.models import Expense, Timesheet
+from kobling.tenancy.models import AuditEntry
+from tests.pay import builders as b
+
+pytestmark = pytest.mark.django_db
+
+
+def record(world, *, by=None, helper=None, **overrides):
+    values = {
+        "date": b.day(world.m1, 8),
+        "category": "gym_fee",
+        "amount": Decimal("450.00"),
+        "description": "Månedskort",
+        "pairing": world.pairing_a,
+        "receipt": b.receipt("jpeg"),
+    }
+    values.update(overrides)
+    return services.expense_create(
+        helper=helper or world.cast.helper_a, by=by or world.cast.contact_user_a, **values
+    )
+
+
+def test_a_contact_records_their_own_expense_with_a_photo_of_the_receipt(world):
+    expense = record(world)
+    assert expense.status == "open" and expense.amount == Decimal("450.00")
+    assert (
+        expense.receipt_content_type == "image/jpeg" and expense.receipt_name == "kvittering.jpeg"
+    )
+    assert expense.receipt.name.startswith(f"receipts/{world.cast.a.pk}/")
+    assert expense.receipt.name.endswith(".jpg")
+    with expense.receipt.open("rb") as handle:
+        assert handle.read(3) == b"\xff\xd8\xff"
+    entry = AuditEntry.objects.get(object_type="pay.expense", action="create")
+    assert entry.changes["amount"] == "450.00"
+
+
+@pytest.mark.parametrize("kind", ["pdf", "png", "jpeg"])
+def test_pdf_png_and_jpeg_receipts_are_accepted(world, kind):
+    assert record(world, receipt=b.receipt(kind)).receipt_content_type.endswith(
+        {"pdf": "pdf", "png": "png", "jpeg": "jpeg"}[kind]
+    )
+
+
+def test_receipts_never_get_a_public_url(world):
+    expense = record(world)
+    with pytest.raises(ValueError, match="no public URL"):
+        expense.receipt.url  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        (None, "Give the amount."),
+        ("", "Give the amount."),
+        (Decimal("0"), "The amount must be more than 0."),
+        (Decimal("-10"), "The amount must be more than 0."),
+        ("abc", "Give the amount as a number"),
+        ("10.555", "At most two decimals"),
+        (Decimal("100000.01"), "At most 100000.00 NOK"),
+    ],
+)
+def test_an_expense_without_a_proper_amount_is_refused_and_nothing_is_saved(world, amount, message):
+    with pytest.raises(ValidationError) as error:
+        record(world, amount=amount)
+    assert message in error.value.message_dict["amount"][0]
+    assert Expense.objects.count() == 0
+
+
+def test_a_receipt_of_the_wrong_type_is_refused(world):
+    fake = SimpleUploadedFile("kvittering.pdf", b"<html>not a pdf</html>", "application/pdf")
+    with pytest.raises(ValidationError) as error:
+        record(world, receipt=fake)
+    assert "PDF, JPEG or PNG" in error.value.message_dict["receipt"][0]
+    assert Expense.objects.count() == 0
+
+
+def test_a_receipt_that_is_too_big_is_refused(world):
+    big = SimpleUploadedFile("scan.pdf", b"%PDF-" + b"0" * RECEIPT_MAX_BYTES, "application/pdf")
+    with pytest.raises(ValidationError) as error:
+        record(world, receipt=big)
+    assert "too big" in error.value.message_dict["receipt"][0]
+    assert Expense.objects.count() == 0
+
+
+def test_a_missing_receipt_date_or_category_is_refused(world):
+    with pytest.raises(ValidationError) as error:
+        record(world, receipt=None, date=None, category="")
+    assert set(error.value.message_dict) == {"receipt", "date", "category"}
+
+
+def test_a_future_date_or_someone_elses_pairing_is_refused(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    with pytest.raises(ValidationError) as error:
+        record(
+            world,
+            date=timezone.localdate() + dt.timedelta(days=1),
+            pairing=world.pairing_a2,
+        )
+    assert set(error.value.message_dict) == {"date", "pairing"}
+
+
+def test_only_the_contact_and_managers_record_for_a_contact(world):
+    record(world, by=world.cast.coordinator_a)  # a coordinator for a contact of A
+    for user in (world.cast.referrer_a, world.cast.coordinator_b):
+        with pytest.raises(PermissionDenied):
+            record(world, by=user)
+    with pytest.raises(PermissionDenied):  # a contact for another contact
+        record(world, by=world.cast.contact_user_a, helper=world.cast.helper_a2, pairing=None)
+
+
+def test_approved_expenses_never_change_and_corrections_are_new_entries(world):
+    expense = record(world)
+    updated = services.expense_update(
+        expense=expense, by=world.cast.contact_user_a, amount="400", expected_version=1
+    )
+    assert updated.amount == Decimal("400.00") and updated.version == 2
+    approved = services.expense_approve(expense=updated, by=world.cast.coordinator_a)
+    assert approved.status == "approved" and approved.approved_by == world.cast.coordinator_a
+    with pytest.raises(ValidationError, match="approved and can no longer be changed"):
+        services.expense_update(expense=approved, by=world.cast.coordinator_a, amount="1")
+    approved.amount = Decimal("1")
+    with pytest.raises(ValidationError):
+        approved.save()
+    with pytest.raises(ValidationError):
+        approved.delete()
+    with pytest.raises(ValidationError, match="already approved"):
+        services.expense_approve(expense=approved, by=world.cast.coordinator_a)
+    assert Expense.objects.get(pk=expense.pk).amount == Decimal("400.00")
+
+    correction = services.expense_correct(
+        original=approved,
+        amount="-150",
+        description="Delvis refundert",
+        by=world.cast.coordinator_a,
+    )
+    assert correction.corrects_id == expense.pk and correction.amount == Decimal("-150.00")
+    assert correction.status == "open" and correction.pairing_id == expense.pairing_id
+    with pytest.raises(ValidationError) as error:
+        services.expense_correct(
+            original=approved, amount="-300", description="For mye", by=world.cast.coordinator_a
+        )
+    assert "below 0" in error.value.message_dict["amount"][0]
+    with pytest.raises(ValidationError) as error:
+        services.expense_correct(
+            original=approved, amount="0", description="", by=world.cast.coordinator_a
+        )
+    assert set(error.value.message_dict) == {"amount", "description"}
+
+
+def test_an_open_expense_is_changed_not_corrected_and_only_managers_approve(world):
+    expense = record(world)
+    with pytest.raises(ValidationError, match="still open"):
+        services.expense_correct(
+            original=expense, amount="-1", description="x", by=world.cast.coordinator_a
+        )
+    with pytest.raises(PermissionDenied):
+        services.expense_approve(expense=expense, by=world.cast.contact_user_a)
+
+
+def test_approved_expenses_are_paid_with_the_next_approved_timesheet(world):
+    paid = services.expense_approve(expense=record(world), by=world.cast.coordinator_a)
+    waiting = record(world, amount=Decimal("99.00"), category="equipment")
+    services.timesheet_roll_up(helper_ids=[world.cast.helper_a.pk], by=None, month=world.m1)
+    sheet = Timesheet.objects.select_related("helper").get(
+        helper=world.cast.helper_a, month=world.m1
+    )
+    view = ledger.sheet_views([sheet])[sheet.pk]
+    assert [r.expense_id for r in view.expense_rows] == [paid.pk]
+    assert [r.expense_id for r in view.awaiting] == [waiting.pk]
+    assert view.figures.total_amount == Decimal("262.50") + Decimal("450.00")
+    services.timesheets_approve(ids=[sheet.pk], by=world.cast.coordinator_a)
+    sheet.refresh_from_db()
+    assert (sheet.expenses_total, sheet.total_amount) == (Decimal("450.00"), Decimal("712.50"))
+    assert sheet.lines.get(kind=LineKind.EXPENSE).expense_id == paid.pk
+    # Approved after its month's sheet: paid on the next open sheet (this month's).
+    services.expense_approve(expense=waiting, by=world.cast.coordinator_a)
+    done = services.timesheet_roll_up(helper_ids=[world.cast.helper_a.pk], by=None)
+    [current] = [s for s in done.sheets if s.month > world.m1]
+    current = Timesheet.objects.select_related("helper").get(pk=current.pk)
+    assert [r.expense_id for r in ledger.sheet_views([current])[current.pk].expense_rows] == [
+        waiting.pk
+    ]
