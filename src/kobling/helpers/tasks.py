@@ -25,8 +25,13 @@ _RUNNING_TOO_LONG = dt.timedelta(minutes=15)
 
 @task()
 def checkins_tick_task() -> dict[str, int]:
-    """Enqueued every KOBLING_TICK_SECONDS by ``kobling worker``."""
-    return checkins.checkins_tick()
+    """Enqueued every KOBLING_TICK_SECONDS by ``kobling worker``: the check-ins, then the
+    follow-up questionnaires after ended pairings (kobling.outcomes.followups)."""
+    from kobling.outcomes.followups import followups_tick
+
+    report = checkins.checkins_tick()
+    report.update({f"followups_{k}": v for k, v in followups_tick().items()})
+    return report
 
 
 @task()

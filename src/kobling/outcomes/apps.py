@@ -6,3 +6,22 @@ class OutcomesConfig(AppConfig):
     name = "kobling.outcomes"
     verbose_name = _("Goals and outcomes")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_seed, sender=self)
+
+
+def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003
+    """Keep the instruments present after a flush (tests, wiped development databases)."""
+    from kobling.outcomes.reference import seed_instruments
+
+    if apps is None:  # flush sends post_migrate without the migration state
+        from django.apps import apps
+    try:
+        seed_instruments(
+            apps.get_model("outcomes", "Instrument"), apps.get_model("outcomes", "InstrumentItem")
+        )
+    except LookupError:  # migrating backwards past the models
+        return

@@ -1,0 +1,41 @@
+"""The "goal review due" alert for the coordinators' alerts page (kobling.followup.alerts).
+
+:func:`review_due_provider` has the alerts page's provider shape — ``(municipality_ids, today)
+-> list[Alert]``, a fixed number of queries — and is **not registered yet**: turning it on is
+one line, ``register_alert_provider(review_due_provider)`` in ``OutcomesConfig.ready``, once the
+alerts page's own tests allow for the extra kind. The plain-dict version for other callers is
+:func:`kobling.outcomes.selectors.review_due_alerts`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from kobling.followup.alerts import Alert, AlertKind
+from kobling.followup.choices import PairingStatus
+from kobling.followup.models import Pairing
+from kobling.outcomes.choices import ReviewKind
+from kobling.outcomes.selectors import next_reviews
+
+
+def review_due_provider(municipality_ids: list[int], today: dt.date) -> list[Alert]:
+    """Started pairings (not paused) whose start, periodic or end review is due, oldest first.
+    Two queries however many pairings."""
+    pairings = Pairing.objects.filter(municipality_id__in=list(municipality_ids)).exclude(
+        status=PairingStatus.PAUSED
+    )
+    due = {pk: v for pk, v in next_reviews(pairings, today).items() if v[1] <= today}
+    rows = Pairing.objects.filter(pk__in=list(due)).select_related(
+        "participant", "helper", "municipality"
+    )
+    alerts = []
+    for pairing in rows:
+        kind, since = due[pairing.pk]
+        text = _("The %(kind)s review was due on %(day)s.") % {
+            "kind": str(ReviewKind(kind).label).lower(),
+            "day": date_format(since, "SHORT_DATE_FORMAT"),
+        }
+        alerts.append(Alert(AlertKind.GOAL_REVIEW_DUE, pairing, since, text))
+    return sorted(alerts, key=lambda a: (a.since, a.pairing.pk))
