@@ -792,6 +792,7 @@ def load_matching_demo(*, today: dt.date, rng: random.Random) -> dict[str, int]:
                     pairing=pairing,
                     by=coordinator,
                     reason="no_chemistry",
+                    handover_destination="none",
                     note="Ønsket ulike aktiviteter; deltakeren vil gjerne prøve en annen kontakt.",
                     participant_continues=True,
                 )

@@ -147,3 +147,44 @@ def share_with_referrer(referral) -> None:
         given_on=_dt.date.today() - _dt.timedelta(days=1),
         given_by="Deltakeren",
     )
+
+
+def back_date(pairing: Pairing, *, days: int = 56) -> Pairing:
+    """Pretend the pairing was confirmed ``days`` ago (sessions cannot predate confirmation)."""
+    Pairing.objects.filter(pk=pairing.pk).update(
+        confirmed_at=timezone.now() - dt.timedelta(days=days)
+    )
+    pairing.refresh_from_db()
+    return pairing
+
+
+def active_pair(
+    referral: Referral, helper: Helper, *, days: int = 56, started_days_ago: int | None = None
+) -> Pairing:
+    """A pairing confirmed ``days`` ago and started (a week after, unless said otherwise)."""
+    from kobling.followup.services import pairing_activate
+
+    pairing = back_date(s_pairing(referral, helper), days=days)
+    started = timezone.localdate() - dt.timedelta(
+        days=days - 7 if started_days_ago is None else started_days_ago
+    )
+    return pairing_activate(pairing=pairing, by=None, started_on=started)
+
+
+s_pairing = pairing
+
+
+def log(pairing: Pairing, *, days_ago: int = 0, **values):  # noqa: ANN201
+    """Log a session through the real service, with plain defaults (held, 60 min, moderate)."""
+    from kobling.followup.sessions import session_log
+
+    values.setdefault("minutes", 60)
+    values.setdefault("status", "held")
+    if values["status"] == "held":
+        values.setdefault("intensity", "moderate")
+    return session_log(
+        pairing=pairing,
+        by=values.pop("by", None),
+        date=values.pop("date", timezone.localdate() - dt.timedelta(days=days_ago)),
+        **values,
+    )

@@ -119,7 +119,12 @@ def test_a_pairing_moves_through_its_states_by_the_api(cast, api, pair):
     assert client.post(_url(pair, "resume"), {}, format="json").json()["status"] == "active"
     ended = client.post(
         _url(pair, "end"),
-        {"reason": "no_chemistry", "participant_continues": True, "note": "Ulike ønsker"},
+        {
+            "reason": "no_chemistry",
+            "handover_destination": "none",
+            "participant_continues": True,
+            "note": "Ulike ønsker",
+        },
         format="json",
     )
     assert ended.status_code == 200 and ended.json()["status"] == "ended"

@@ -67,7 +67,12 @@ def test_a_pairing_goes_through_its_states_on_the_page(cast, pair):
     client.post(url("pairing_resume", pair.pk), {"version": 3})
     response = client.post(
         url("pairing_end", pair.pk),
-        {"version": 4, "reason": "no_chemistry", "participant_continues": "on"},
+        {
+            "version": 4,
+            "reason": "no_chemistry",
+            "handover_destination": "none",
+            "participant_continues": "on",
+        },
     )
     assert response.status_code == 302
     pair.refresh_from_db()

@@ -17,7 +17,7 @@ def test_a_contact_never_gets_more_pairs_than_places_even_after_capacity_was_low
     helper = s.contact(cast.programme_a, capacity=2)
     first = s.pairing(s.waiting(cast.programme_a), helper)
     s.pairing(s.waiting(cast.programme_a), helper)
-    services.pairing_end(pairing=first, by=None, reason="goal_reached")
+    services.pairing_end(handover_destination="none", pairing=first, by=None, reason="goal_reached")
     helper.refresh_from_db()
     helper_services.helper_update(
         helper=helper, by=cast.coordinator_a, data={"capacity": 1}, expected_version=helper.version

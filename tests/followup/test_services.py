@@ -68,7 +68,9 @@ def test_moves_that_do_not_exist_are_refused_with_the_reason(pair, steps, move, 
         "activate": lambda p: services.pairing_activate(pairing=p, by=None),
         "pause": lambda p: services.pairing_pause(pairing=p, by=None),
         "resume": lambda p: services.pairing_resume(pairing=p, by=None),
-        "end": lambda p: services.pairing_end(pairing=p, by=None, reason=EndReason.OTHER),
+        "end": lambda p: services.pairing_end(
+            handover_destination="none", pairing=p, by=None, reason=EndReason.OTHER
+        ),
     }
     for step in steps:
         calls[step](pair)
@@ -96,7 +98,7 @@ def test_a_start_in_the_future_or_before_the_confirmation_is_refused(pair):
 
 def test_ending_needs_a_reason(pair):
     with pytest.raises(ValidationError) as caught:
-        services.pairing_end(pairing=pair, by=None, reason="")
+        services.pairing_end(handover_destination="none", pairing=pair, by=None, reason="")
     assert "reason" in caught.value.message_dict
     assert _fresh(pair).status == PairingStatus.CONFIRMED
 
@@ -105,7 +107,11 @@ def test_an_end_before_the_start_is_refused(pair):
     services.pairing_activate(pairing=pair, by=None)
     with pytest.raises(ValidationError) as caught:
         services.pairing_end(
-            pairing=pair, by=None, reason="moved", ended_on=TODAY - dt.timedelta(days=1)
+            handover_destination="none",
+            pairing=pair,
+            by=None,
+            reason="moved",
+            ended_on=TODAY - dt.timedelta(days=1),
         )
     assert "ended_on" in caught.value.message_dict
     assert _fresh(pair).status == PairingStatus.ACTIVE
@@ -114,7 +120,11 @@ def test_an_end_before_the_start_is_refused(pair):
 def test_ending_frees_the_place_and_closes_the_referral_when_the_participant_stops(cast, pair):
     services.pairing_activate(pairing=pair, by=None)
     services.pairing_end(
-        pairing=pair, by=cast.coordinator_a, reason=EndReason.GOAL_REACHED, note="Går på egen hånd"
+        handover_destination="none",
+        pairing=pair,
+        by=cast.coordinator_a,
+        reason=EndReason.GOAL_REACHED,
+        note="Går på egen hånd",
     )
     pair = _fresh(pair)
     assert (pair.status, pair.ended_on, pair.end_reason, pair.end_note) == (
@@ -135,7 +145,13 @@ def test_ending_frees_the_place_and_closes_the_referral_when_the_participant_sto
 def test_after_a_broken_pair_a_continuing_participant_waits_again_avoiding_the_contact(
     pair, reason
 ):
-    services.pairing_end(pairing=pair, by=None, reason=reason, participant_continues=True)
+    services.pairing_end(
+        handover_destination="none",
+        pairing=pair,
+        by=None,
+        reason=reason,
+        participant_continues=True,
+    )
     referral = pair.referral
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.WAITING
@@ -144,6 +160,7 @@ def test_after_a_broken_pair_a_continuing_participant_waits_again_avoiding_the_c
 
 def test_the_coordinator_may_allow_the_same_contact_again_after_a_broken_pair(pair):
     services.pairing_end(
+        handover_destination="none",
         pairing=pair,
         by=None,
         reason=EndReason.NO_CHEMISTRY,
@@ -156,7 +173,13 @@ def test_the_coordinator_may_allow_the_same_contact_again_after_a_broken_pair(pa
 
 
 def test_after_a_move_a_continuing_participant_waits_without_avoiding_anyone(pair):
-    services.pairing_end(pairing=pair, by=None, reason=EndReason.MOVED, participant_continues=True)
+    services.pairing_end(
+        handover_destination="none",
+        pairing=pair,
+        by=None,
+        reason=EndReason.MOVED,
+        participant_continues=True,
+    )
     pair.referral.refresh_from_db()
     assert pair.referral.avoid_helper is None
 
@@ -164,7 +187,11 @@ def test_after_a_move_a_continuing_participant_waits_without_avoiding_anyone(pai
 def test_the_re_match_after_a_broken_pair_never_proposes_the_previous_contact(cast, pair):
     other = s.contact(cast.programme_a, activities=["climbing"])  # a poorer fit
     services.pairing_end(
-        pairing=pair, by=None, reason=EndReason.NO_CHEMISTRY, participant_continues=True
+        handover_destination="none",
+        pairing=pair,
+        by=None,
+        reason=EndReason.NO_CHEMISTRY,
+        participant_continues=True,
     )
     run = matching_run_create(by=cast.coordinator_a, programme=cast.programme_a)
     assert [(p.referral_id, p.helper_id) for p in run.proposals.all()] == [
@@ -173,7 +200,9 @@ def test_the_re_match_after_a_broken_pair_never_proposes_the_previous_contact(ca
 
 
 def test_a_rematch_after_the_end_reopens_the_referral_avoiding_the_contact(pair):
-    services.pairing_end(pairing=pair, by=None, reason=EndReason.PARTICIPANT_STOPPED)
+    services.pairing_end(
+        handover_destination="none", pairing=pair, by=None, reason=EndReason.PARTICIPANT_STOPPED
+    )
     referral = services.pairing_rematch(pairing=pair, by=None)
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.WAITING
@@ -182,7 +211,11 @@ def test_a_rematch_after_the_end_reopens_the_referral_avoiding_the_contact(pair)
 
 def test_a_rematch_may_allow_the_same_contact_again(pair):
     services.pairing_end(
-        pairing=pair, by=None, reason=EndReason.NO_CHEMISTRY, participant_continues=True
+        handover_destination="none",
+        pairing=pair,
+        by=None,
+        reason=EndReason.NO_CHEMISTRY,
+        participant_continues=True,
     )
     referral = services.pairing_rematch(pairing=pair, by=None, same_contact_ok=True)
     assert referral.avoid_helper_id is None
@@ -194,7 +227,9 @@ def test_a_rematch_of_a_pair_that_has_not_ended_is_refused(pair):
 
 
 def test_a_rematch_is_refused_when_the_person_has_a_new_open_referral(cast, pair):
-    services.pairing_end(pairing=pair, by=None, reason=EndReason.GOAL_REACHED)
+    services.pairing_end(
+        handover_destination="none", pairing=pair, by=None, reason=EndReason.GOAL_REACHED
+    )
     s.waiting(cast.programme_a, participant=pair.participant)
     with pytest.raises(ValidationError, match="another open referral"):
         services.pairing_rematch(pairing=pair, by=None)
@@ -239,7 +274,7 @@ def test_the_meeting_needs_a_time_and_a_place(pair):
 
 
 def test_no_meeting_can_be_set_for_an_ended_pair(pair):
-    services.pairing_end(pairing=pair, by=None, reason="other")
+    services.pairing_end(handover_destination="none", pairing=pair, by=None, reason="other")
     with pytest.raises(ValidationError, match="ended"):
         services.pairing_schedule_intro(pairing=pair, by=None, at=MEETING, place="Her")
 
@@ -256,7 +291,11 @@ def test_every_change_of_a_pairing_is_audited(cast, pair):
     services.pairing_resume(pairing=pair, by=cast.coordinator_a)
     services.pairing_schedule_intro(pairing=pair, by=cast.coordinator_a, at=MEETING, place="Her")
     services.pairing_end(
-        pairing=pair, by=cast.coordinator_a, reason="no_chemistry", participant_continues=True
+        handover_destination="none",
+        pairing=pair,
+        by=cast.coordinator_a,
+        reason="no_chemistry",
+        participant_continues=True,
     )
     changes = [
         e.changes.get("status")

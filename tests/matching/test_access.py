@@ -92,7 +92,12 @@ WRITES = {
     "activate": ("post", "/api/v1/pairings/{pairing}/activate", {}, ACTS_IN_A),
     "pause": ("post", "/api/v1/pairings/{active}/pause", {}, ACTS_IN_A),
     "resume": ("post", "/api/v1/pairings/{paused}/resume", {}, ACTS_IN_A),
-    "end": ("post", "/api/v1/pairings/{active}/end", {"reason": "other"}, ACTS_IN_A),
+    "end": (
+        "post",
+        "/api/v1/pairings/{active}/end",
+        {"reason": "other", "handover_destination": "none"},
+        ACTS_IN_A,
+    ),
     "schedule intro": (
         "post",
         "/api/v1/pairings/{pairing}/schedule-intro",
@@ -169,7 +174,7 @@ def ids(cast):
     followup.pairing_activate(pairing=paused, by=None)
     followup.pairing_pause(pairing=paused, by=None)
     ended = s.pairing(s.waiting(cast.programme_a), other)
-    followup.pairing_end(pairing=ended, by=None, reason="no_chemistry")
+    followup.pairing_end(pairing=ended, by=None, reason="no_chemistry", handover_destination="none")
     return {
         "a": cast.a.pk,
         "programme_a": cast.programme_a.pk,

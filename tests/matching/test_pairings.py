@@ -179,7 +179,7 @@ def test_each_pairing_takes_the_lowest_free_place(cast):
     helper = s.contact(cast.programme_a, capacity=3)
     first = _confirm(s.proposal(s.waiting(cast.programme_a), helper))
     second = _confirm(s.proposal(s.waiting(cast.programme_a), helper))
-    pairing_end(pairing=first, by=None, reason="goal_reached")
+    pairing_end(pairing=first, by=None, reason="goal_reached", handover_destination="gym")
     third = _confirm(s.proposal(s.waiting(cast.programme_a), helper))
     assert (first.slot, second.slot, third.slot) == (0, 1, 0)
 

@@ -166,7 +166,7 @@ def test_an_ended_pairing_gives_the_place_back(cast):
     assert not eligible_contacts(programme=cast.programme_a).filter(pk=helper.pk).exists()
     from kobling.followup.services import pairing_end
 
-    pairing_end(pairing=pairing, by=None, reason="goal_reached")
+    pairing_end(pairing=pairing, by=None, reason="goal_reached", handover_destination="gym")
     assert eligible_contacts(programme=cast.programme_a).get(pk=helper.pk).places_left == 1
 
 

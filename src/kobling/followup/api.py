@@ -8,16 +8,17 @@ from typing import Any
 
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.api.base import ScopedViewSetMixin
-from kobling.followup import services
-from kobling.followup.models import Pairing
+from kobling.followup import access, services, sessions
+from kobling.followup.choices import ConfirmedVia
+from kobling.followup.models import Pairing, Session
 from kobling.followup.selectors import PairingFilterSet, pairing_list_queryset
 from kobling.followup.serializers import (
     ActivateRequestSerializer,
@@ -28,11 +29,18 @@ from kobling.followup.serializers import (
     PairingViewSerializer,
     PauseRequestSerializer,
     ReferrerPairingSerializer,
+    ReferrerSessionSerializer,
     RematchRequestSerializer,
     RematchResponseSerializer,
     ScheduleIntroRequestSerializer,
+    SessionCorrectSerializer,
+    SessionLogSerializer,
+    SessionSerializer,
+    SessionViewSerializer,
 )
 from kobling.matching.models import Proposal
+from kobling.tenancy.audit import audit_log
+from kobling.tenancy.choices import AuditAction
 
 
 def _pairing_view(many: bool = False) -> PolymorphicProxySerializer:
@@ -174,6 +182,8 @@ class PairingViewSet(
                 pairing=pairing,
                 by=request.user,
                 reason=values["reason"],
+                handover_destination=values["handover_destination"],
+                handover_note=values["handover_note"],
                 note=values["note"],
                 ended_on=values.get("ended_on"),
                 participant_continues=values["participant_continues"],
@@ -228,8 +238,126 @@ class PairingViewSet(
         )
 
 
+def _session_view(many: bool = False) -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name="SessionView",
+        serializers=[SessionSerializer, ReferrerSessionSerializer],
+        resource_type_field_name=None,
+        many=many,
+    )
+
+
+_PAIRING_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The pairing's id")
+
+
+class PairingSessionViewSet(viewsets.GenericViewSet):
+    """The sessions of one pairing (``/pairings/{id}/sessions/``): the entries that stand
+    (corrections replace what they correct; withdrawn entries are left out), newest first.
+
+    Who (see :mod:`kobling.followup.access`): coordinators and municipal admins of the pairing's
+    municipality and the pair's own training contact read everything and may log; the referrer
+    who made the referral reads ``id``, ``date``, ``minutes`` and ``status`` only while the
+    participant's consent to share with the referrer is in force — otherwise 403 with the
+    reason; other insiders 403; anyone outside the municipality 404. Reads are audited."""
+
+    queryset = Session.objects.none()
+    serializer_class = SessionSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        parameters=[_PAIRING_ID],
+        responses=_session_view(many=True),
+        summary="The pairing's sessions (current entries)",
+    )
+    def list(self, request: Request, pk: str | None = None) -> Response:
+        pairing = access.pairing_for_report(request.user, pk)
+        current = (
+            Session.objects.current()
+            .filter(pairing=pairing)
+            .select_related("pairing__helper", "activity", "logged_by")
+            .order_by("-date", "-start_time", "-id")
+        )
+        page = self.paginate_queryset(current)
+        rows = list(page if page is not None else current)
+        audit_log(
+            user=request.user,
+            action=AuditAction.VIEW,
+            obj=pairing,
+            changes={"sessions": [row.pk for row in rows]},
+        )
+        data = SessionViewSerializer(rows, many=True, context={"request": request}).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    @extend_schema(
+        parameters=[_PAIRING_ID],
+        request=SessionLogSerializer,
+        responses={201: SessionSerializer},
+        summary="Log a session (the pair's contact or a coordinator)",
+    )
+    def create(self, request: Request, pk: str | None = None) -> Response:
+        pairing = access.pairing_for_logging(request.user, pk)
+        data = SessionLogSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = sessions.session_log(pairing=pairing, by=request.user, **data.validated_data)
+        return Response(_session_data(session.pk), status=status.HTTP_201_CREATED)
+
+
+def _session_data(pk: int) -> dict[str, Any]:
+    fresh = Session.objects.select_related("activity", "logged_by").get(pk=pk)
+    return SessionSerializer(fresh).data
+
+
+class SessionViewSet(viewsets.GenericViewSet):
+    """One session entry, its correction and the participant's confirmation. The same rules as
+    the pairing's session list: reading as there; correcting and confirming for the pair's
+    contact and coordinators only. A correction is a new entry (201) that supersedes this one;
+    an entry already corrected gives 409."""
+
+    queryset = Session.objects.none()
+    serializer_class = SessionSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=_session_view(), summary="One session entry")
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        session = access.session_for(request.user, pk)
+        audit_log(user=request.user, action=AuditAction.VIEW, obj=session)
+        return Response(SessionViewSerializer(session, context={"request": request}).data)
+
+    @extend_schema(
+        request=SessionCorrectSerializer,
+        responses={201: SessionSerializer},
+        summary="Correct (or withdraw) a session: a new entry supersedes it",
+    )
+    @action(detail=True, methods=["post"], url_path="correct")
+    def correct(self, request: Request, pk: str | None = None) -> Response:
+        session = access.session_for(request.user, pk, action="change")
+        data = SessionCorrectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        entry = sessions.session_correct(
+            session=session,
+            by=request.user,
+            reason=values.pop("reason"),
+            void=values.pop("void", False),
+            **values,
+        )
+        return Response(_session_data(entry.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses=SessionSerializer,
+        summary="The participant confirms the session in person (on the contact's phone)",
+    )
+    @action(detail=True, methods=["post"], url_path="confirm")
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        session = access.session_for(request.user, pk, action="change")
+        sessions.session_confirm(session=session, via=ConfirmedVia.IN_PERSON, by=request.user)
+        return Response(_session_data(session.pk))
+
+
 def register(router) -> None:  # noqa: ANN001
     router.register("pairings", PairingViewSet, basename="pairing")
+    router.register("sessions", SessionViewSet, basename="session")
 
 
 ACTIONS = {
@@ -250,4 +378,19 @@ def _alias(method: str):  # noqa: ANN202
 extra_urls = [
     path(f"pairings/<int:pk>/{url}", _alias(method), name=f"pairing-{url}-noslash")
     for url, method in ACTIONS.items()
+]
+extra_urls += [
+    path(
+        "pairings/<int:pk>/sessions/",
+        PairingSessionViewSet.as_view({"get": "list", "post": "create"}),
+        name="pairing-sessions",
+    ),
+    *(
+        path(
+            f"sessions/<int:pk>/{url}",
+            SessionViewSet.as_view({"post": url}, schema=None, detail=True, basename="session"),
+            name=f"session-{url}-noslash",
+        )
+        for url in ("correct", "confirm")
+    ),
 ]

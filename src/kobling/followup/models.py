@@ -89,6 +89,8 @@ class Pairing(models.Model):
     intro_meeting_at = models.DateTimeField(_("introduction meeting"), null=True, blank=True)
     intro_meeting_place = models.CharField(_("meeting place"), max_length=160, blank=True)
     started_on = models.DateField(_("started"), null=True, blank=True)
+    # Set when the pair pauses, cleared when it resumes: sessions after it cannot be logged.
+    paused_on = models.DateField(_("paused since"), null=True, blank=True)
     ended_on = models.DateField(_("ended"), null=True, blank=True)
     end_reason = models.CharField(
         _("reason for ending"), max_length=30, choices=EndReason.choices, blank=True
@@ -307,3 +309,64 @@ class Session(models.Model):
         return user.has_role(Role.TRAINING_CONTACT, self.municipality_id) and (
             self.helper.user_id == user.pk
         )
+
+
+class SessionConfirmationLink(models.Model):
+    """A signed, single-use link e-mailed to the participant (or a minor's guardian) to confirm
+    the listed sessions without signing in. Only the ``nonce`` is signed; expiry and single use
+    are decided by this row, so a link is revoked by changing it. The e-mail is sent by the
+    worker; ``sent_at`` is written after the mail server accepted it, so a retry never sends
+    twice."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    pairing = models.ForeignKey(
+        Pairing,
+        on_delete=models.CASCADE,
+        related_name="confirmation_links",
+        verbose_name=_("pairing"),
+    )
+    sessions = models.ManyToManyField(Session, related_name="+", verbose_name=_("sessions"))
+    nonce = models.CharField(max_length=64, unique=True)
+    recipient = models.EmailField(_("sent to"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("session confirmation link")
+        verbose_name_plural = _("session confirmation links")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.pairing_id} {self.created_at:%Y-%m-%d}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        managers = in_municipalities(user, MANAGER_ROLES)
+        contact_in = user.municipality_ids(Role.TRAINING_CONTACT)
+        own = (
+            Q(pairing__helper__user=user, municipality__in=sorted(contact_in))
+            if contact_in
+            else None
+        )
+        return any_of(managers, own)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return SessionConfirmationLink.objects.visible_to(user, action).filter(pk=self.pk).exists()

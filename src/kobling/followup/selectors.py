@@ -3,12 +3,17 @@ pairing page and the API."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from kobling.followup.choices import OPEN_PAIRING_STATUSES, PairingStatus
-from kobling.followup.models import Pairing
+from kobling.followup.choices import OPEN_PAIRING_STATUSES, Intensity, PairingStatus, SessionStatus
+from kobling.followup.models import Pairing, Session
+from kobling.tenancy.choices import Role
 
 
 def pairing_list_queryset(queryset: QuerySet[Pairing]) -> QuerySet[Pairing]:
@@ -44,3 +49,72 @@ class PairingFilterSet(django_filters.FilterSet):
         return (
             queryset.filter(status__in=statuses) if value else queryset.exclude(status__in=statuses)
         )
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+DEFAULT_MINUTES = 60
+
+
+def _held_of_pairing() -> QuerySet[Session]:
+    return Session.objects.held().filter(pairing=OuterRef("pk"))
+
+
+def with_session_summary(queryset: QuerySet[Pairing], *, today: dt.date) -> QuerySet[Pairing]:
+    """Each pairing with its last held session (date, minutes, activity, intensity), the number
+    of held sessions this month and of held sessions not confirmed yet — in the same query."""
+    last = _held_of_pairing().order_by("-date", "-start_time", "-id")
+    month = _held_of_pairing().filter(date__gte=today.replace(day=1), date__lte=today)
+    unconfirmed = _held_of_pairing().filter(confirmed_at__isnull=True)
+
+    def count(sessions: QuerySet[Session]) -> Coalesce:
+        return Coalesce(
+            Subquery(
+                sessions.order_by().values("pairing").annotate(n=Count("pk")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    return queryset.annotate(
+        last_held=Subquery(last.values("date")[:1]),
+        last_minutes=Subquery(last.values("minutes")[:1]),
+        last_activity_id=Subquery(last.values("activity_id")[:1]),
+        last_intensity=Subquery(last.values("intensity")[:1]),
+        held_this_month=count(month),
+        unconfirmed_count=count(unconfirmed),
+    )
+
+
+def contact_pairings(user: Any, *, today: dt.date) -> QuerySet[Pairing]:
+    """The training contact's open pairings (in municipalities where they are a contact), with
+    the session summary, by the participant's first name."""
+    contact_in = sorted(user.municipality_ids(Role.TRAINING_CONTACT))
+    return with_session_summary(
+        open_pairings(
+            Pairing.objects.filter(helper__user=user, municipality_id__in=contact_in)
+        ).select_related("participant", "helper", "municipality"),
+        today=today,
+    ).order_by("participant__first_name", "pk")
+
+
+def session_initial(pairing: Pairing, *, today: dt.date) -> dict[str, Any]:
+    """Sensible defaults for the next session of an annotated pairing (see
+    :func:`with_session_summary`): today, held, the pair's usual minutes and activity (the last
+    held session's; 60 minutes when none) and its intensity (moderate when none)."""
+    return {
+        "date": today,
+        "status": SessionStatus.HELD,
+        "minutes": getattr(pairing, "last_minutes", None) or DEFAULT_MINUTES,
+        "activity": getattr(pairing, "last_activity_id", None),
+        "intensity": getattr(pairing, "last_intensity", None) or Intensity.MODERATE,
+    }
+
+
+def session_history(pairing: Pairing) -> QuerySet[Session]:
+    """Every entry of the pair, corrections and withdrawn ones included, newest first."""
+    return (
+        Session.objects.filter(pairing=pairing)
+        .select_related("activity", "logged_by", "superseded_by", "supersedes")
+        .order_by("-date", "-start_time", "-id")
+    )

@@ -9,8 +9,17 @@ from typing import Any
 
 from rest_framework import serializers
 
-from kobling.followup.choices import EndReason, PairingStatus
-from kobling.followup.models import Pairing
+from kobling.followup.choices import (
+    CancelledBy,
+    ConfirmedVia,
+    EndReason,
+    HandoverDestination,
+    Intensity,
+    PairingStatus,
+    SessionStatus,
+)
+from kobling.followup.models import Pairing, Session
+from kobling.helpers.models import Activity
 from kobling.matching.serializers import enum_field
 
 
@@ -26,6 +35,7 @@ class PairingSerializer(serializers.ModelSerializer):
     )
     status = enum_field(PairingStatus.choices, read_only=True)
     end_reason = enum_field([("", ""), *EndReason.choices], read_only=True)
+    handover_destination = enum_field([("", ""), *HandoverDestination.choices], read_only=True)
 
     class Meta:
         model = Pairing
@@ -48,8 +58,11 @@ class PairingSerializer(serializers.ModelSerializer):
             "intro_meeting_place",
             "started_on",
             "ended_on",
+            "paused_on",
             "end_reason",
             "end_note",
+            "handover_destination",
+            "handover_note",
             "version",
         ]
         read_only_fields = fields
@@ -120,6 +133,16 @@ class PauseRequestSerializer(VersionMixin):
 
 class EndRequestSerializer(VersionMixin):
     reason = enum_field(EndReason.choices, help_text="Why the pair ended (required)")
+    handover_destination = enum_field(
+        HandoverDestination.choices,
+        help_text="Where the participant goes on to be active (required; `none` is an answer)",
+    )
+    handover_note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Where and how the participant goes on (place, times, contact)",
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
     ended_on = serializers.DateField(required=False, allow_null=True)
     participant_continues = serializers.BooleanField(
@@ -163,3 +186,128 @@ class PairingCreateSerializer(serializers.Serializer):
     intro_meeting_place = serializers.CharField(
         required=False, allow_blank=True, max_length=160, default=""
     )
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    """A session as the pair's contact and the coordinator see it. ``confirmed``: the
+    participant confirmed that it took place."""
+
+    status = enum_field(SessionStatus.choices, read_only=True)
+    intensity = enum_field([("", ""), *Intensity.choices], read_only=True)
+    cancelled_by = enum_field([("", ""), *CancelledBy.choices], read_only=True)
+    confirmed_via = enum_field([("", ""), *ConfirmedVia.choices], read_only=True)
+    activity_name = serializers.CharField(source="activity.name", default=None, read_only=True)
+    confirmed = serializers.BooleanField(source="is_confirmed", read_only=True)
+    logged_by = serializers.CharField(source="logged_by.get_username", default=None, read_only=True)
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "pairing",
+            "date",
+            "start_time",
+            "minutes",
+            "status",
+            "activity",
+            "activity_name",
+            "intensity",
+            "borg",
+            "cancelled_by",
+            "with_notice",
+            "note",
+            "confirmed",
+            "confirmed_at",
+            "confirmed_via",
+            "supersedes",
+            "correction_reason",
+            "logged_by",
+            "logged_at",
+        ]
+        read_only_fields = fields
+
+
+class ReferrerSessionSerializer(serializers.ModelSerializer):
+    """For the referrer (within the participant's consent): that a session took place, when
+    and for how long — nothing about how it went."""
+
+    status = enum_field(SessionStatus.choices, read_only=True)
+
+    class Meta:
+        model = Session
+        fields = ["id", "date", "minutes", "status"]
+        read_only_fields = fields
+
+
+class SessionViewSerializer(serializers.BaseSerializer):
+    """Picks, per session, the shape the caller may see."""
+
+    def to_representation(self, instance: Session) -> dict[str, Any]:
+        from kobling.followup.access import sees_session_details
+
+        user = self.context["request"].user
+        shape = (
+            SessionSerializer
+            if sees_session_details(user, instance.pairing)
+            else ReferrerSessionSerializer
+        )
+        return shape(instance, context=self.context).data
+
+
+class _SessionValues(serializers.Serializer):
+    """The values of a session entry. Ranges and the rules between fields are checked by the
+    service (400 with field errors, nothing saved)."""
+
+    start_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    activity = serializers.PrimaryKeyRelatedField(
+        queryset=Activity.objects.all(), required=False, allow_null=True, default=None
+    )
+    intensity = enum_field(
+        [("", ""), *Intensity.choices],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required for a held session unless `borg` is given",
+    )
+    borg = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Borg rating, 6–20"
+    )
+    cancelled_by = enum_field(
+        [("", ""), *CancelledBy.choices],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when cancelled",
+    )
+    with_notice = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Required when cancelled"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class SessionLogSerializer(_SessionValues):
+    date = serializers.DateField()
+    minutes = serializers.IntegerField(help_text="1–600")
+    status = enum_field(SessionStatus.choices, help_text="What became of the session")
+
+
+class SessionCorrectSerializer(_SessionValues):
+    """A correction: the reason, and only the values that change (the others are kept).
+    ``void: true`` withdraws the entry."""
+
+    reason = serializers.CharField(max_length=300)
+    void = serializers.BooleanField(required=False, default=False)
+    date = serializers.DateField(required=False)
+    minutes = serializers.IntegerField(required=False, help_text="1–600")
+    status = enum_field(
+        SessionStatus.choices, required=False, help_text="What became of the session"
+    )
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        values = super().to_internal_value(data)
+        # Only what the caller sent changes; defaults must not overwrite the old entry.
+        sent = set(data) if hasattr(data, "keys") else set()
+        return {k: v for k, v in values.items() if k in sent or k in {"reason", "void"}}

@@ -9,15 +9,17 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kobling.followup.choices import (
     OPEN_PAIRING_STATUSES,
     PAIRING_TRANSITIONS,
     EndReason,
+    HandoverDestination,
     PairingStatus,
 )
-from kobling.followup.models import Pairing
+from kobling.followup.models import Pairing, Session
 from kobling.lib.errors import ConflictError
 from kobling.matching.choices import PairRuleKind, ProposalStatus
 from kobling.matching.models import PairRule, Proposal
@@ -332,12 +334,19 @@ def _simple_move(
                 }
             )
         before = _move(locked, to_status)
-        locked.save(update_fields=["status", "version"])
+        # Sessions after the pause began cannot be logged until the pair resumes.
+        paused_before = locked.paused_on
+        locked.paused_on = timezone.localdate() if to_status == PairingStatus.PAUSED else None
+        locked.save(update_fields=["status", "paused_on", "version"])
         audit_log(
             user=by,
             action=AuditAction.UPDATE,
             obj=locked,
-            changes={"status": [before, to_status], "reason": reason[:200]},
+            changes={
+                "status": [before, to_status],
+                "paused_on": [paused_before, locked.paused_on],
+                "reason": reason[:200],
+            },
         )
     return locked
 
@@ -390,18 +399,30 @@ def pairing_end(
     pairing: Pairing,
     by: User | None,
     reason: str,
+    handover_destination: str = "",
+    handover_note: str = "",
     note: str = "",
     ended_on: dt.date | None = None,
     participant_continues: bool = False,
     same_contact_ok: bool | None = None,
     expected_version: int | None = None,
 ) -> Pairing:
-    """End the pair with a reason (and a note); the contact's place is free again. If the
-    participant continues, the referral goes back on the waiting list — and after a broken pair
-    (no chemistry, the contact left) the re-match avoids this contact unless the coordinator
-    says the same contact may be proposed again. Otherwise the referral is closed."""
+    """End the pair with a reason (and a note) and a hand-over: where the participant goes on
+    to be active (``handover_destination``, required — "none" is an answer) and how
+    (``handover_note``). The contact's place is free again. If the participant continues, the
+    referral goes back on the waiting list — and after a broken pair (no chemistry, the contact
+    left) the re-match avoids this contact unless the coordinator says the same contact may be
+    proposed again. Otherwise the referral is closed."""
+    problems: dict[str, str] = {}
     if reason not in EndReason.values:
-        raise ValidationError({"reason": _("Give a reason for ending.")})
+        problems["reason"] = _("Give a reason for ending.")
+    if handover_destination not in HandoverDestination.values:
+        problems["handover_destination"] = _(
+            "Say where the participant goes on to be active (or none)."
+        )
+    if problems:
+        raise ValidationError(problems)
+    handover_note = (handover_note or "").strip()
     today = timezone.localdate()
     ended_on = ended_on or today
     if ended_on > today:
@@ -414,11 +435,40 @@ def pairing_end(
             raise ValidationError(
                 {"ended_on": _("The pairing cannot end before it was confirmed.")}
             )
+        later = (
+            Session.objects.current()
+            .filter(pairing=locked, date__gt=ended_on)
+            .order_by("-date")
+            .values_list("date", flat=True)
+            .first()
+        )
+        if later is not None:
+            raise ValidationError(
+                {
+                    "ended_on": _(
+                        "Sessions are logged after this date (the last on %(day)s); end the "
+                        "pairing on or after it, or correct those sessions."
+                    )
+                    % {"day": date_format(later, "SHORT_DATE_FORMAT")}
+                }
+            )
         before = _move(locked, PairingStatus.ENDED)
         locked.ended_on = ended_on
         locked.end_reason = reason
         locked.end_note = note
-        locked.save(update_fields=["status", "ended_on", "end_reason", "end_note", "version"])
+        locked.handover_destination = handover_destination
+        locked.handover_note = handover_note
+        locked.save(
+            update_fields=[
+                "status",
+                "ended_on",
+                "end_reason",
+                "end_note",
+                "handover_destination",
+                "handover_note",
+                "version",
+            ]
+        )
         audit_log(
             user=by,
             action=AuditAction.UPDATE,
@@ -426,6 +476,7 @@ def pairing_end(
             changes={
                 "status": [before, PairingStatus.ENDED],
                 "end_reason": reason,
+                "handover_destination": handover_destination,
                 "ended_on": ended_on,
                 "participant_continues": participant_continues,
             },

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kobling.followup import views
+from kobling.followup import session_views, views
 
 urlpatterns = [
     path("par/", views.PairingListView.as_view(), name="pairing_list"),
@@ -11,4 +11,23 @@ urlpatterns = [
     path("par/<int:pk>/avslutt/", views.pairing_end, name="pairing_end"),
     path("par/<int:pk>/oppstartsmote/", views.pairing_intro, name="pairing_intro"),
     path("par/<int:pk>/ny-kobling/", views.pairing_rematch, name="pairing_rematch"),
+    path("mine-deltakere/", session_views.my_participants, name="my_participants"),
+    path("par/<int:pk>/okter/", session_views.pairing_sessions, name="pairing_sessions"),
+    path(
+        "par/<int:pk>/okter/send-bekreftelse/",
+        session_views.session_confirmation_send,
+        name="session_confirmation_send",
+    ),
+    path("okter/<int:pk>/korriger/", session_views.session_correct, name="session_correct"),
+    path(
+        "okter/<int:pk>/bekreft/",
+        session_views.session_confirm_in_person,
+        name="session_confirm_in_person",
+    ),
+    path(
+        "bekreft-okter/<str:token>/",
+        session_views.session_confirmation,
+        name="session_confirmation",
+    ),
+    path("varsler/", session_views.alert_list, name="alerts"),
 ]

@@ -80,6 +80,11 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     shape = shape_for(request.user, pairing)
     context: dict[str, Any] = {"pairing": pairing, "shape": shape}
+    if shape in ("manager", "contact"):
+        from kobling.followup.session_views import HISTORY_ON_PAIRING_PAGE, session_panel
+
+        context.update(session_panel(request, pairing, limit=HISTORY_ON_PAIRING_PAGE))
+        context["next"] = request.path
     if shape == "manager":
         allowed = PAIRING_TRANSITIONS[pairing.status]
         version = {"version": pairing.version}
@@ -199,6 +204,8 @@ def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
             pairing=p,
             by=request.user,
             reason=d["reason"],
+            handover_destination=d["handover_destination"],
+            handover_note=d.get("handover_note") or "",
             note=d.get("note") or "",
             ended_on=d.get("ended_on"),
             participant_continues=bool(d.get("participant_continues")),

@@ -1,0 +1,237 @@
+"""Coordinator alerts: pairs that need a look, computed from what is logged — never typed in.
+
+- ``no_session``: an active pairing with no held session in :data:`NO_SESSION_DAYS` days (or
+  none since it started that long ago);
+- ``no_shows``: at least 2 of the pair's last 3 sessions (entries that stand) were no-shows;
+- ``contact_paused`` / ``contact_unconfirmed``: the contact paused, or went silent on a
+  check-in, while they still have open pairings (one alert per pairing).
+
+Each kind is a *provider*: a function ``(municipality_ids, today) -> list[Alert]`` that runs a
+fixed number of queries, however many pairings there are. :func:`alerts_for` runs every
+provider in :data:`ALERT_PROVIDERS`; another app adds its own kind (the goal review due, from
+the outcomes app) with :func:`register_alert_provider`, e.g. in its ``AppConfig.ready``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kobling.followup.choices import (
+    OPEN_PAIRING_STATUSES,
+    PairingStatus,
+    SessionStatus,
+)
+from kobling.followup.models import Pairing, Session
+from kobling.helpers.choices import CheckInStatus, HelperStatus
+from kobling.helpers.models import CheckIn
+from kobling.tenancy.choices import MANAGER_ROLES
+
+NO_SESSION_DAYS = 21
+NO_SHOW_WINDOW = 3
+NO_SHOW_LIMIT = 2
+
+
+class AlertKind:
+    NO_SESSION = "no_session"
+    NO_SHOWS = "no_shows"
+    CONTACT_PAUSED = "contact_paused"
+    CONTACT_UNCONFIRMED = "contact_unconfirmed"
+    # Provided by the outcomes app (goals and reviews), through register_alert_provider.
+    GOAL_REVIEW_DUE = "goal_review_due"
+
+
+KIND_LABELS = {
+    AlertKind.NO_SESSION: gettext_lazy("No session for three weeks"),
+    AlertKind.NO_SHOWS: gettext_lazy("Repeated no-shows"),
+    AlertKind.CONTACT_PAUSED: gettext_lazy("Contact paused"),
+    AlertKind.CONTACT_UNCONFIRMED: gettext_lazy("Contact unconfirmed"),
+    AlertKind.GOAL_REVIEW_DUE: gettext_lazy("Goal review due"),
+}
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    pairing: Pairing
+    since: dt.date | None
+    text: str
+
+    @property
+    def label(self) -> str:
+        return str(KIND_LABELS.get(self.kind, self.kind))
+
+
+AlertProvider = Callable[[list[int], dt.date], list[Alert]]
+
+
+def _day(value: dt.date) -> str:
+    return date_format(value, "SHORT_DATE_FORMAT")
+
+
+def _pairings(municipality_ids: Iterable[int]):  # noqa: ANN202
+    return Pairing.objects.filter(municipality_id__in=list(municipality_ids)).select_related(
+        "participant", "helper", "municipality"
+    )
+
+
+def _open() -> list[str]:
+    return [s.value for s in OPEN_PAIRING_STATUSES]
+
+
+def no_recent_session(municipality_ids: list[int], today: dt.date) -> list[Alert]:
+    """Active pairings without a held session for three weeks (one query)."""
+    cutoff = today - dt.timedelta(days=NO_SESSION_DAYS)
+    last_held = (
+        Session.objects.held().filter(pairing=OuterRef("pk")).order_by("-date").values("date")[:1]
+    )
+    rows = (
+        _pairings(municipality_ids)
+        .filter(status=PairingStatus.ACTIVE)
+        .annotate(last_held=Subquery(last_held))
+        .filter(
+            Q(last_held__lte=cutoff)
+            | Q(last_held__isnull=True, started_on__lte=cutoff)
+            | Q(last_held__isnull=True, started_on__isnull=True)
+        )
+        .order_by("last_held", "started_on", "pk")
+    )
+    alerts = []
+    for pairing in rows:
+        if pairing.last_held is not None:
+            since = pairing.last_held
+            text = _("No session since %(day)s.") % {"day": _day(since)}
+        else:
+            since = pairing.started_on
+            text = (
+                _("No session since the start on %(day)s.") % {"day": _day(since)}
+                if since
+                else _("No session logged since the start.")
+            )
+        alerts.append(Alert(AlertKind.NO_SESSION, pairing, since, text))
+    return alerts
+
+
+def repeated_no_shows(municipality_ids: list[int], today: dt.date) -> list[Alert]:
+    """Open pairings where at least 2 of the last 3 standing sessions were no-shows. One query
+    for the sessions (a window function numbers each pair's newest entries), one for the
+    pairings that have an alert."""
+    ranked = (
+        Session.objects.current()
+        .filter(
+            municipality_id__in=list(municipality_ids),
+            pairing__status__in=_open(),
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("pairing_id")],
+                order_by=[F("date").desc(), F("start_time").desc(nulls_last=True), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=NO_SHOW_WINDOW)
+        .values_list("pairing_id", "status", "date")
+    )
+    no_shows: dict[int, list[dt.date]] = {}
+    for pairing_id, status, day in ranked:
+        if status == SessionStatus.NO_SHOW:
+            no_shows.setdefault(pairing_id, []).append(day)
+    flagged = {pk: days for pk, days in no_shows.items() if len(days) >= NO_SHOW_LIMIT}
+    if not flagged:
+        return []
+    alerts = []
+    for pairing in _pairings(municipality_ids).filter(pk__in=list(flagged)).order_by("pk"):
+        days = sorted(flagged[pairing.pk])
+        text = _(
+            "%(count)s of the last %(window)s sessions were no-shows (the last on %(day)s)."
+        ) % {
+            "count": len(days),
+            "window": NO_SHOW_WINDOW,
+            "day": _day(days[-1]),
+        }
+        alerts.append(Alert(AlertKind.NO_SHOWS, pairing, days[0], text))
+    return alerts
+
+
+def contact_unavailable(municipality_ids: list[int], today: dt.date) -> list[Alert]:
+    """Open pairings whose contact paused or is unconfirmed (did not answer a check-in). One
+    query."""
+    lapsed = (
+        CheckIn.objects.filter(helper=OuterRef("helper_id"), status=CheckInStatus.LAPSED)
+        .order_by("-lapsed_at")
+        .values("lapsed_at")[:1]
+    )
+    rows = (
+        _pairings(municipality_ids)
+        .filter(status__in=_open())
+        .filter(Q(helper__status=HelperStatus.PAUSED) | Q(helper__is_unconfirmed=True))
+        .annotate(lapsed_at=Subquery(lapsed))
+        .order_by("helper__last_name", "helper__first_name", "pk")
+    )
+    alerts = []
+    for pairing in rows:
+        helper = pairing.helper
+        if helper.status == HelperStatus.PAUSED:
+            since = timezone.localtime(helper.status_since).date()
+            text = (
+                _("%(name)s is paused until %(day)s.")
+                % {"name": helper.full_name, "day": _day(helper.paused_until)}
+                if helper.paused_until
+                else _("%(name)s is paused.") % {"name": helper.full_name}
+            )
+            alerts.append(Alert(AlertKind.CONTACT_PAUSED, pairing, since, text))
+        else:
+            since = timezone.localtime(pairing.lapsed_at).date() if pairing.lapsed_at else None
+            text = _("%(name)s has not confirmed being available (no answer to a check-in).") % {
+                "name": helper.full_name
+            }
+            alerts.append(Alert(AlertKind.CONTACT_UNCONFIRMED, pairing, since, text))
+    return alerts
+
+
+# The kinds this app computes; other apps add theirs with register_alert_provider.
+BUILT_IN_PROVIDERS: tuple[AlertProvider, ...] = (
+    no_recent_session,
+    repeated_no_shows,
+    contact_unavailable,
+)
+ALERT_PROVIDERS: list[AlertProvider] = list(BUILT_IN_PROVIDERS)
+
+
+def register_alert_provider(provider: AlertProvider) -> AlertProvider:
+    """Add a kind of alert (idempotent; usable as a decorator). The provider gets the
+    municipality ids the reader manages and today's date and must run a fixed number of
+    queries."""
+    if provider not in ALERT_PROVIDERS:
+        ALERT_PROVIDERS.append(provider)
+    return provider
+
+
+def alerts_for(
+    user: Any,
+    municipality_ids: Iterable[int] | None = None,
+    *,
+    today: dt.date | None = None,
+    providers: Iterable[AlertProvider] | None = None,
+) -> list[Alert]:
+    """The alerts a coordinator or municipal admin should see, for the municipalities among
+    ``municipality_ids`` (all they manage when ``None``) that they manage; oldest first within
+    each kind. Nobody else gets any."""
+    managed = user.municipality_ids(*MANAGER_ROLES)
+    wanted = sorted(managed if municipality_ids is None else managed & set(municipality_ids))
+    if not wanted:
+        return []
+    today = today or timezone.localdate()
+    found: list[Alert] = []
+    for provider in ALERT_PROVIDERS if providers is None else providers:
+        found.extend(provider(wanted, today))
+    return found

@@ -1,0 +1,260 @@
+"""The participant confirms sessions through a link e-mailed to them, so that paid hours can be
+trusted without the participant signing in (the other way is in person, on the contact's phone).
+
+1. :func:`confirmation_link_create` lists the pairing's held, unconfirmed sessions that stand
+   and queues the e-mail (after commit) to the participant — or, for a minor, the guardian.
+2. :func:`confirmation_send` (run by the worker) e-mails it under a row lock and writes
+   ``sent_at`` in the same transaction after the mail server accepted it: never twice.
+3. The link (signed nonce) opens a page listing the sessions — dates, minutes, activity; no
+   health details — and a POST confirms the ticked ones (:func:`confirmation_use`). The link
+   works once and expires after :data:`LINK_VALID_DAYS` days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import secrets
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks_db.utils import exclusive_transaction
+
+from kobling.followup.choices import ConfirmedVia
+from kobling.followup.models import Pairing, Session, SessionConfirmationLink
+from kobling.followup.sessions import session_confirm
+from kobling.tenancy.audit import audit_context, audit_log, current_context
+from kobling.tenancy.choices import AuditAction
+from kobling.tenancy.models import User
+
+logger = logging.getLogger(__name__)
+
+LINK_VALID_DAYS = 14
+MAX_SEND_ATTEMPTS = 4
+RETRY_DELAYS = (dt.timedelta(minutes=1), dt.timedelta(minutes=10), dt.timedelta(hours=1))
+VIA_LINK = "session confirmation link"
+_SALT = "kobling.followup.session-confirmation"
+
+
+class LinkState(enum.StrEnum):
+    OPEN = "open"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+class LinkClosedError(Exception):
+    def __init__(self, state: LinkState) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+def unconfirmed_sessions(pairing: Pairing):  # noqa: ANN201
+    """Held sessions of the pair that stand and are not confirmed yet, oldest first."""
+    return (
+        Session.objects.held()
+        .filter(pairing=pairing, confirmed_at__isnull=True)
+        .order_by("date", "start_time", "id")
+    )
+
+
+def recipient_for(pairing: Pairing) -> str:
+    """The participant's e-mail; for a minor the guardian's (the participant's own when no
+    guardian e-mail is known)."""
+    participant = pairing.participant
+    if participant.is_minor and participant.guardian_email:
+        return participant.guardian_email
+    return participant.email
+
+
+def token_for(link: SessionConfirmationLink) -> str:
+    return signing.Signer(salt=_SALT).sign(link.nonce)
+
+
+def link_from_token(token: str) -> SessionConfirmationLink | None:
+    try:
+        nonce = signing.Signer(salt=_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return (
+        SessionConfirmationLink.objects.select_related(
+            "pairing__helper", "pairing__participant", "municipality"
+        )
+        .filter(nonce=nonce)
+        .first()
+    )
+
+
+def link_url(link: SessionConfirmationLink) -> str:
+    base = settings.KOBLING_BASE_URL.rstrip("/")
+    return base + reverse("web:session_confirmation", args=[token_for(link)])
+
+
+def link_state(link: SessionConfirmationLink, *, now: dt.datetime | None = None) -> LinkState:
+    now = now or timezone.now()
+    if link.used_at is not None:
+        return LinkState.USED
+    if now >= link.expires_at:
+        return LinkState.EXPIRED
+    return LinkState.OPEN
+
+
+def sessions_to_confirm(link: SessionConfirmationLink) -> list[Session]:
+    """The link's sessions that can still be confirmed (standing, held, not yet confirmed):
+    a session corrected since the e-mail drops out — its facts changed."""
+    return list(
+        Session.objects.held()
+        .filter(pk__in=link.sessions.values("pk"), confirmed_at__isnull=True)
+        .select_related("activity")
+        .order_by("date", "start_time", "id")
+    )
+
+
+def confirmation_link_create(*, pairing: Pairing, by: User | None) -> SessionConfirmationLink:
+    """Make a link for the pair's unconfirmed held sessions and queue its e-mail. Refused when
+    there is nothing to confirm or no e-mail address to send to. Audited."""
+    from kobling.followup import tasks
+
+    with transaction.atomic():
+        locked = (
+            Pairing.objects.select_for_update(of=("self",))
+            .select_related("participant")
+            .get(pk=pairing.pk)
+        )
+        recipient = recipient_for(locked)
+        if not recipient:
+            raise ValidationError(
+                {
+                    "recipient": _(
+                        "The participant has no e-mail address. Let them confirm in person."
+                    )
+                }
+            )
+        pending = list(unconfirmed_sessions(locked))
+        if not pending:
+            raise ValidationError({"sessions": _("There are no unconfirmed sessions to confirm.")})
+        now = timezone.now()
+        link = SessionConfirmationLink.objects.create(
+            municipality_id=locked.municipality_id,
+            pairing=locked,
+            nonce=secrets.token_urlsafe(24),
+            recipient=recipient,
+            created_by=by if by is not None and getattr(by, "is_authenticated", False) else None,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=LINK_VALID_DAYS),
+        )
+        link.sessions.set(pending)
+        audit_log(
+            user=by,
+            action=AuditAction.CREATE,
+            obj=link,
+            changes={"pairing": locked.pk, "sessions": [s.pk for s in pending]},
+        )
+        link_id = link.pk
+        transaction.on_commit(lambda: tasks.send_session_confirmation.enqueue(link_id=link_id))
+    return link
+
+
+def confirmation_use(
+    *,
+    link: SessionConfirmationLink,
+    session_ids: Iterable[int],
+    now: dt.datetime | None = None,
+) -> list[Session]:
+    """The participant confirms the ticked sessions of the link (others stay unconfirmed). The
+    link is used up. Raises :class:`LinkClosedError` for a used or expired link and
+    ``ValidationError`` when nothing was ticked; on any error nothing changes."""
+    now = now or timezone.now()
+    wanted = {int(pk) for pk in session_ids}
+    with (
+        audit_context(via=VIA_LINK, ip_address=current_context().ip_address),
+        transaction.atomic(),
+    ):
+        locked = SessionConfirmationLink.objects.select_for_update().get(pk=link.pk)
+        state = link_state(locked, now=now)
+        if state != LinkState.OPEN:
+            raise LinkClosedError(state)
+        chosen = [s for s in sessions_to_confirm(locked) if s.pk in wanted]
+        if not chosen:
+            raise ValidationError({"sessions": _("Tick the sessions that took place.")})
+        confirmed = [session_confirm(session=s, via=ConfirmedVia.LINK, by=None) for s in chosen]
+        locked.used_at = now
+        locked.save(update_fields=["used_at"])
+        audit_log(
+            user=None,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            changes={"used_at": now, "confirmed": [s.pk for s in confirmed]},
+            via=VIA_LINK,
+        )
+    return confirmed
+
+
+def confirmation_message(link: SessionConfirmationLink) -> EmailMultiAlternatives:
+    """Plain text, in bokmål: who the contact is (first name), how many sessions, the link and
+    when it expires. Nothing about health, activities or notes."""
+    pairing = link.pairing
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "participant_first_name": pairing.participant.first_name,
+            "contact_first_name": pairing.helper.first_name,
+            "municipality": link.municipality.name,
+            "count": link.sessions.count(),
+            "link": link_url(link),
+            "expires_on": timezone.localtime(link.expires_at).date(),
+        }
+        subject = " ".join(
+            render_to_string("followup/emails/confirmation_subject.txt", context).split()
+        )
+        body = render_to_string("followup/emails/confirmation.txt", context)
+    host = urlsplit(settings.KOBLING_BASE_URL).hostname or "kobling.local"
+    return EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[link.recipient],
+        reply_to=[link.municipality.contact_email] if link.municipality.contact_email else None,
+        headers={
+            "Message-ID": f"<session-confirmation-{link.pk}.{link.created_at:%Y%m%d%H%M%S}@{host}>",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+
+
+def confirmation_send(*, link_id: int) -> tuple[str, dt.timedelta | None]:
+    """E-mail the link exactly once: ("sent" | "skipped" | "failed" | "gave_up", retry in)."""
+    with exclusive_transaction():
+        locked = (
+            SessionConfirmationLink.objects.select_for_update(of=("self",))
+            .select_related("pairing__participant", "pairing__helper", "municipality")
+            .filter(pk=link_id)
+            .first()
+        )
+        if locked is None or locked.sent_at is not None or link_state(locked) != LinkState.OPEN:
+            return "skipped", None
+        if locked.send_attempts >= MAX_SEND_ATTEMPTS:
+            return "gave_up", None
+        try:
+            confirmation_message(locked).send(fail_silently=False)
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+            locked.send_attempts += 1
+            locked.last_error = f"{type(exc).__name__}: {exc}"[:300]
+            locked.save(update_fields=["send_attempts", "last_error"])
+            logger.warning("Could not e-mail confirmation link %s: %s", link_id, locked.last_error)
+            if locked.send_attempts >= MAX_SEND_ATTEMPTS:
+                return "gave_up", None
+            return "failed", RETRY_DELAYS[min(locked.send_attempts, len(RETRY_DELAYS)) - 1]
+        locked.send_attempts += 1
+        locked.sent_at = timezone.now()
+        locked.last_error = ""
+        locked.save(update_fields=["send_attempts", "sent_at", "last_error"])
+    return "sent", None
