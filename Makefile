@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check clean messages schema
+.PHONY: install run test lint check clean messages schema browser
 
 install: $(STAMP)
 
@@ -21,8 +21,18 @@ run: install
 	$(BIN)/kobling demo --if-empty
 	$(BIN)/kobling serve --port $(PORT)
 
-test: install
+test: install browser
 	$(BIN)/pytest
+
+# The headless-browser tests (marked `browser`) drive Chromium through Playwright. Debian's
+# chromium is installed when it is missing and apt-get can run; elsewhere point
+# KOBLING_CHROMIUM at a Chromium binary (or set KOBLING_SKIP_BROWSER=1 to leave them out).
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -n "$$KOBLING_CHROMIUM" || test "$$KOBLING_SKIP_BROWSER" = 1 \
+	  || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null 2>&1 \
+	       && DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+	       && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || { echo "Chromium is missing: install it (apt-get install chromium), set KOBLING_CHROMIUM, or KOBLING_SKIP_BROWSER=1"; exit 1; }
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -144,7 +144,8 @@ POSTS = {
         (302, 403, 403, 403, 403, 403, 403),
     ),
 }
-PUBLIC_PAGES = {"followup_answer"}
+PUBLIC = {"followup_answer"}
+PUBLIC_PAGES = PUBLIC
 
 
 @pytest.fixture
