@@ -62,6 +62,11 @@ READS = {
     "/api/v1/pairings/{withdrawn}/sessions/": SESSIONS_NO_CONSENT,
     "/api/v1/sessions/{session}/": SESSIONS,
     "/api/v1/sessions/{withdrawn_session}/": SESSIONS_NO_CONSENT,
+    # The referrer's report: the same rules as the session list.
+    "/api/v1/pairings/{pairing}/referrer-report": SESSIONS,
+    "/api/v1/pairings/{pairing}/referrer-report/": SESSIONS,
+    "/api/v1/pairings/{no_consent}/referrer-report": SESSIONS_NO_CONSENT,
+    "/api/v1/pairings/{withdrawn}/referrer-report": SESSIONS_NO_CONSENT,
 }
 
 LOGS = (201, 201, 403, 201, 404, 403, 403, 403, 403)
@@ -94,6 +99,8 @@ PAGES = {
     "session_confirm_in_person": ("session", "post", {}, POST_PAIR),
     "session_confirmation_send": ("pairing", "post", {}, POST_PAIR),
     "alerts": (None, "get", None, (200, 200, 403, 403, 200, 403, 403, 403, 403)),
+    "referrer_report": ("pairing", "get", None, [code for _role, code in SESSIONS]),
+    "referrer_report_pdf": ("pairing", "get", None, [code for _role, code in SESSIONS]),
 }
 
 PUBLIC = {"session_confirmation"}  # signed single-use link from the e-mail

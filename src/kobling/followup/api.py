@@ -19,6 +19,7 @@ from kobling.api.base import ScopedViewSetMixin
 from kobling.followup import access, services, sessions
 from kobling.followup.choices import ConfirmedVia
 from kobling.followup.models import Pairing, Session
+from kobling.followup.report import build_referrer_report
 from kobling.followup.selectors import PairingFilterSet, pairing_list_queryset
 from kobling.followup.serializers import (
     ActivateRequestSerializer,
@@ -29,6 +30,7 @@ from kobling.followup.serializers import (
     PairingViewSerializer,
     PauseRequestSerializer,
     ReferrerPairingSerializer,
+    ReferrerReportSerializer,
     ReferrerSessionSerializer,
     RematchRequestSerializer,
     RematchResponseSerializer,
@@ -355,6 +357,38 @@ class SessionViewSet(viewsets.GenericViewSet):
         return Response(_session_data(session.pk))
 
 
+class ReferrerReportView(viewsets.GenericViewSet):
+    """``GET /pairings/{id}/referrer-report``: what was done in the pair — period, sessions held,
+    minutes, attendance, goals, the latest review, the ending and hand-over — computed from the
+    logged sessions. Same rules as the session list (:mod:`kobling.followup.access`): the
+    referrer who made the referral, only within the participant's consent (otherwise 403 with
+    the reason); another referrer 403; outside the municipality 404. Audited."""
+
+    queryset = Pairing.objects.none()
+    serializer_class = ReferrerReportSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        parameters=[_PAIRING_ID],
+        responses=ReferrerReportSerializer,
+        summary="The referrer's report on a pairing",
+    )
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        pairing = access.pairing_for_report(
+            request.user,
+            pk,
+            queryset=Pairing.objects.select_related("participant", "programme"),
+        )
+        report = build_referrer_report(pairing)
+        audit_log(
+            user=request.user,
+            action=AuditAction.VIEW,
+            obj=pairing,
+            changes={"report": "referrer"},
+        )
+        return Response(ReferrerReportSerializer(report.as_dict()).data)
+
+
 def register(router) -> None:  # noqa: ANN001
     router.register("pairings", PairingViewSet, basename="pairing")
     router.register("sessions", SessionViewSet, basename="session")
@@ -380,6 +414,16 @@ extra_urls = [
     for url, method in ACTIONS.items()
 ]
 extra_urls += [
+    path(
+        "pairings/<int:pk>/referrer-report",
+        ReferrerReportView.as_view({"get": "retrieve"}),
+        name="pairing-referrer-report",
+    ),
+    path(
+        "pairings/<int:pk>/referrer-report/",
+        ReferrerReportView.as_view({"get": "retrieve"}, schema=None),
+        name="pairing-referrer-report-slash",
+    ),
     path(
         "pairings/<int:pk>/sessions/",
         PairingSessionViewSet.as_view({"get": "list", "post": "create"}),

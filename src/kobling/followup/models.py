@@ -370,3 +370,58 @@ class SessionConfirmationLink(models.Model):
 
     def permits(self, user, action: str) -> bool:  # noqa: ANN001
         return SessionConfirmationLink.objects.visible_to(user, action).filter(pk=self.pk).exists()
+
+
+class ReferrerNotice(models.Model):
+    """An e-mail telling the referrer that there is news about a pairing they referred — at the
+    start, every four weeks while it runs, and at the end — with a link to sign in and read the
+    report. Only sent while the participant's consent to share with the referrer is in force;
+    the body carries no health details. One row per (pairing, kind, sequence): the tick creates
+    it, the worker sends it once (``sent_at`` after the mail server accepted it)."""
+
+    class Kind(models.TextChoices):
+        START = "start", _("Start")
+        PERIODIC = "periodic", _("Every four weeks")
+        END = "end", _("End")
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    pairing = models.ForeignKey(
+        Pairing,
+        on_delete=models.CASCADE,
+        related_name="referrer_notices",
+        verbose_name=_("pairing"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    sequence = models.PositiveSmallIntegerField(_("number"), default=0)
+    recipient = models.EmailField(_("sent to"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("notice to the referrer")
+        verbose_name_plural = _("notices to the referrer")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pairing", "kind", "sequence"], name="referrer_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pairing_id} {self.kind} {self.sequence}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return in_municipalities(user, MANAGER_ROLES) if action == "view" else None
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return action == "view" and user.is_manager_of(self.municipality_id)

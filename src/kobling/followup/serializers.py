@@ -311,3 +311,87 @@ class SessionCorrectSerializer(_SessionValues):
         # Only what the caller sent changes; defaults must not overwrite the old entry.
         sent = set(data) if hasattr(data, "keys") else set()
         return {k: v for k, v in values.items() if k in sent or k in {"reason", "void"}}
+
+
+class ReportMonthSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="First day of the month.")
+    sessions_held = serializers.IntegerField()
+    minutes_total = serializers.IntegerField()
+
+
+class ReportAttainmentSerializer(serializers.Serializer):
+    value = serializers.DecimalField(max_digits=8, decimal_places=2)
+    label = serializers.CharField()
+    date = serializers.DateField()
+
+
+class ReportGoalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField(help_text="The goal in the participant's own words.")
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    target_date = serializers.DateField(allow_null=True)
+    latest_attainment = ReportAttainmentSerializer(allow_null=True)
+
+
+class ReportScoreSerializer(serializers.Serializer):
+    instrument = serializers.CharField(help_text="Instrument code, e.g. activity_minutes.")
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+    value = serializers.DecimalField(max_digits=8, decimal_places=2)
+    unit = serializers.CharField()
+    goal_id = serializers.IntegerField(allow_null=True)
+
+
+class ReportReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    date = serializers.DateField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    scores = ReportScoreSerializer(many=True)
+    weekly_minutes = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    recommended_minutes = serializers.IntegerField()
+    meets_recommendation = serializers.BooleanField(allow_null=True)
+
+
+class ReferrerReportSerializer(serializers.Serializer):
+    """The referrer's report on a pairing; every number is computed from the logged sessions
+    that stand (docs/followup.md has the definitions)."""
+
+    pairing_id = serializers.IntegerField()
+    status = serializers.CharField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField(help_text="The end date, or today while it runs.")
+    is_open = serializers.BooleanField()
+    sessions_planned = serializers.IntegerField()
+    sessions_held = serializers.IntegerField()
+    sessions_cancelled = serializers.IntegerField()
+    sessions_no_show = serializers.IntegerField()
+    minutes_total = serializers.IntegerField(help_text="Sum of the minutes of held sessions.")
+    attendance_rate = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        allow_null=True,
+        help_text="Held / planned (held + cancelled + no-show); null before any session.",
+    )
+    participant_attendance_rate = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        allow_null=True,
+        help_text="As attendance_rate, leaving out cancellations that were not the participant's.",
+    )
+    weekly_minutes_average = serializers.DecimalField(
+        max_digits=8, decimal_places=1, allow_null=True
+    )
+    first_session = serializers.DateField(allow_null=True)
+    last_session = serializers.DateField(allow_null=True)
+    sessions_confirmed = serializers.IntegerField(
+        help_text="Held sessions the participant confirmed."
+    )
+    by_month = ReportMonthSerializer(many=True)
+    goals = ReportGoalSerializer(many=True)
+    latest_review = ReportReviewSerializer(allow_null=True)
+    ended_on = serializers.DateField(allow_null=True)
+    end_reason = serializers.CharField(allow_blank=True)
+    handover_destination = serializers.CharField(allow_blank=True)
+    handover_note = serializers.CharField(allow_blank=True)

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from kobling.followup import session_views, views
+from kobling.followup import report_views, session_views, views
 
 urlpatterns = [
     path("par/", views.PairingListView.as_view(), name="pairing_list"),
     path("par/<int:pk>/", views.pairing_detail, name="pairing_detail"),
+    path("par/<int:pk>/rapport/", report_views.referrer_report, name="referrer_report"),
+    path("par/<int:pk>/rapport.pdf", report_views.referrer_report_pdf, name="referrer_report_pdf"),
     path("par/<int:pk>/start/", views.pairing_activate, name="pairing_activate"),
     path("par/<int:pk>/pause/", views.pairing_pause, name="pairing_pause"),
     path("par/<int:pk>/fortsett/", views.pairing_resume, name="pairing_resume"),

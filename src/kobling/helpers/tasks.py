@@ -25,12 +25,15 @@ _RUNNING_TOO_LONG = dt.timedelta(minutes=15)
 
 @task()
 def checkins_tick_task() -> dict[str, int]:
-    """Enqueued every KOBLING_TICK_SECONDS by ``kobling worker``: the check-ins, then the
-    follow-up questionnaires after ended pairings (kobling.outcomes.followups)."""
+    """Enqueued every KOBLING_TICK_SECONDS by ``kobling worker``: the check-ins, the
+    follow-up questionnaires after ended pairings (kobling.outcomes.followups) and the notices
+    to referrers (kobling.followup.notices)."""
+    from kobling.followup.notices import referrer_notices_tick
     from kobling.outcomes.followups import followups_tick
 
     report = checkins.checkins_tick()
     report.update({f"followups_{k}": v for k, v in followups_tick().items()})
+    report.update(referrer_notices_tick())
     return report
 
 

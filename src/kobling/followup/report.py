@@ -1,0 +1,166 @@
+"""The referrer's report on a pairing (tilbakemelding til henviser): what was done, computed
+from the logged sessions — never typed in — so the numbers always agree with the session log.
+
+Definitions (docs/followup.md repeats them for referrers):
+
+- ``period_start``: the day the pair started (``started_on``), else the day it was confirmed;
+  ``period_end``: the day it ended, else today (an open pair: "so far").
+- Only the entries that stand count (corrections replace what they correct; withdrawn entries
+  count nowhere).
+- ``sessions_held`` and ``minutes_total``: number and sum of minutes of held sessions.
+- ``attendance_rate``: held sessions / all sessions planned (held + cancelled + no-show),
+  ``None`` when nothing was planned yet. ``participant_attendance_rate`` leaves out
+  cancellations that were not the participant's (the contact, weather, a closed facility).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from kobling.followup.choices import CancelledBy, SessionStatus
+from kobling.followup.models import Pairing, Session
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class MonthRow:
+    month: dt.date  # first day of the month
+    sessions_held: int
+    minutes_total: int
+
+
+@dataclass
+class ReferrerReport:
+    pairing_id: int
+    status: str
+    period_start: dt.date
+    period_end: dt.date
+    is_open: bool
+    sessions_planned: int
+    sessions_held: int
+    sessions_cancelled: int
+    sessions_no_show: int
+    minutes_total: int
+    attendance_rate: Decimal | None
+    participant_attendance_rate: Decimal | None
+    weekly_minutes_average: Decimal | None
+    first_session: dt.date | None
+    last_session: dt.date | None
+    sessions_confirmed: int
+    by_month: list[MonthRow] = field(default_factory=list)
+    goals: list[dict[str, Any]] = field(default_factory=list)
+    latest_review: dict[str, Any] | None = None
+    ended_on: dt.date | None = None
+    end_reason: str = ""
+    handover_destination: str = ""
+    handover_note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def period_of(pairing: Pairing, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    today = today or timezone.localdate()
+    start = pairing.started_on or timezone.localtime(pairing.confirmed_at).date()
+    end = pairing.ended_on or today
+    return start, max(start, end)
+
+
+def session_figures(pairing: Pairing) -> dict[str, Any]:
+    """Counts and minutes of the pairing's standing sessions, in one query."""
+    current = Session.objects.current().filter(pairing=pairing)
+    held = Q(status=SessionStatus.HELD)
+    figures = current.aggregate(
+        planned=Count("id"),
+        held=Count("id", filter=held),
+        cancelled=Count("id", filter=Q(status=SessionStatus.CANCELLED)),
+        cancelled_not_participant=Count(
+            "id",
+            filter=Q(status=SessionStatus.CANCELLED) & ~Q(cancelled_by=CancelledBy.PARTICIPANT),
+        ),
+        no_show=Count("id", filter=Q(status=SessionStatus.NO_SHOW)),
+        minutes=Sum("minutes", filter=held),
+        confirmed=Count("id", filter=held & Q(confirmed_at__isnull=False)),
+    )
+    figures["minutes"] = figures["minutes"] or 0
+    return figures
+
+
+def _by_month(pairing: Pairing) -> list[MonthRow]:
+    rows: dict[dt.date, MonthRow] = {}
+    held = Session.objects.held().filter(pairing=pairing).values_list("date", "minutes")
+    for day, minutes in held:
+        month = day.replace(day=1)
+        row = rows.setdefault(month, MonthRow(month, 0, 0))
+        row.sessions_held += 1
+        row.minutes_total += minutes
+    return [rows[m] for m in sorted(rows)]
+
+
+def referrer_report(
+    pairing: Pairing,
+    *,
+    today: dt.date | None = None,
+    goals: list[dict[str, Any]] | None = None,
+    latest_review: dict[str, Any] | None = None,
+) -> ReferrerReport:
+    """The report's numbers. Goals and the latest review come from the outcomes app (passed
+    in by the caller so that this module stays about sessions)."""
+    start, end = period_of(pairing, today)
+    f = session_figures(pairing)
+    dates = Session.objects.held().filter(pairing=pairing).order_by("date")
+    first = dates.values_list("date", flat=True).first()
+    last = dates.reverse().values_list("date", flat=True).first()
+    weeks = Decimal((end - start).days + 1) / 7
+    weekly = (
+        (Decimal(f["minutes"]) / weeks).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        if f["held"] and weeks > 0
+        else None
+    )
+    return ReferrerReport(
+        pairing_id=pairing.pk,
+        status=pairing.status,
+        period_start=start,
+        period_end=end,
+        is_open=pairing.ended_on is None,
+        sessions_planned=f["planned"],
+        sessions_held=f["held"],
+        sessions_cancelled=f["cancelled"],
+        sessions_no_show=f["no_show"],
+        minutes_total=f["minutes"],
+        attendance_rate=_rate(f["held"], f["planned"]),
+        participant_attendance_rate=_rate(f["held"], f["planned"] - f["cancelled_not_participant"]),
+        weekly_minutes_average=weekly,
+        first_session=first,
+        last_session=last,
+        sessions_confirmed=f["confirmed"],
+        by_month=_by_month(pairing),
+        goals=goals or [],
+        latest_review=latest_review,
+        ended_on=pairing.ended_on,
+        end_reason=pairing.end_reason,
+        handover_destination=pairing.handover_destination,
+        handover_note=pairing.handover_note,
+    )
+
+
+def build_referrer_report(pairing: Pairing, *, today: dt.date | None = None) -> ReferrerReport:
+    """The full report: the session numbers, the goals and the latest review that stands.
+    The review's free-text note stays out (the referrer gets figures, not notes)."""
+    from kobling.outcomes.selectors import goal_progress, latest_review
+
+    review = latest_review(pairing)
+    if review is not None:
+        review = {key: value for key, value in review.items() if key != "note"}
+    return referrer_report(pairing, today=today, goals=goal_progress(pairing), latest_review=review)
