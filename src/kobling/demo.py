@@ -200,6 +200,9 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
         counts["helpers"] = Helper.objects.count()
         counts.update(load_referrals_demo(today=today, rng=rng))
         counts.update(load_matching_demo(today=today, rng=rng))
+        from kobling.demo_history import load_history_demo
+
+        counts.update(load_history_demo(today=today, rng=rng, towns=TOWNS))
     return counts
 
 
