@@ -1,10 +1,8 @@
 """The "goal review due" alert for the coordinators' alerts page (kobling.followup.alerts).
 
 :func:`review_due_provider` has the alerts page's provider shape — ``(municipality_ids, today)
--> list[Alert]``, a fixed number of queries — and is **not registered yet**: turning it on is
-one line, ``register_alert_provider(review_due_provider)`` in ``OutcomesConfig.ready``, once the
-alerts page's own tests allow for the extra kind. The plain-dict version for other callers is
-:func:`kobling.outcomes.selectors.review_due_alerts`."""
+-> list[Alert]``, a fixed number of queries — and is registered in ``OutcomesConfig.ready``.
+The plain-dict version for other callers is :func:`kobling.outcomes.selectors.review_due_alerts`."""
 
 from __future__ import annotations
 

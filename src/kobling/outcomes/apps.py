@@ -25,3 +25,9 @@ def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003
         )
     except LookupError:  # migrating backwards past the models
         return
+
+    def ready(self) -> None:
+        from kobling.followup.alerts import register_alert_provider
+        from kobling.outcomes.alerts import review_due_provider
+
+        register_alert_provider(review_due_provider)
