@@ -3,6 +3,8 @@ course provider and a national analyst (the healthchecks alice/bob/charlie patte
 
 from __future__ import annotations
 
+import os
+import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -163,3 +165,61 @@ def signed_in(user):
 @pytest.fixture
 def web():
     return signed_in
+
+
+# --- a real headless browser (tests marked ``browser``) -------------------------------------
+# The browser: ``KOBLING_CHROMIUM`` (a path), else the system's ``chromium`` (Debian's package),
+# else Playwright's own download. If none can be launched the test **fails** with a message
+# saying what to install — unless ``KOBLING_SKIP_BROWSER=1`` says to skip it on purpose.
+
+# No sandbox (CI runs as root); no background connections (the network is closed).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+INSTALL_HINT = (
+    "No Chromium for the browser test. Install Debian's (apt-get install -y chromium), set "
+    "KOBLING_CHROMIUM to a Chromium binary, or run `playwright install chromium`; set "
+    "KOBLING_SKIP_BROWSER=1 to skip this test on purpose."
+)
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("KOBLING_CHROMIUM", "").strip()
+    if configured:
+        return configured
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None  # Playwright's own browser, if it was installed
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between browser steps are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    skip = os.environ.get("KOBLING_SKIP_BROWSER") == "1"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is a dev dependency
+        if skip:
+            pytest.skip("KOBLING_SKIP_BROWSER=1 and Playwright is not installed")
+        pytest.fail("Playwright is not installed (pip install -c constraints.txt -e '.[dev]').")
+    with sync_playwright() as playwright:
+        path = chromium_path()
+        try:
+            launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser"
+            if skip:
+                pytest.skip(f"KOBLING_SKIP_BROWSER=1 and no browser: {exc}")
+            pytest.fail(f"{INSTALL_HINT}\nTried: {path or 'Playwright’s own Chromium'}\n{exc}")
+        try:
+            yield launched
+        finally:
+            launched.close()

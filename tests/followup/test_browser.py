@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -27,50 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "kontakt-passord-123"
-INSTALL_HINT = (
-    "No Chromium for the browser test. Install Debian's (apt-get install -y chromium), set "
-    "KOBLING_CHROMIUM to a Chromium binary, or run `playwright install chromium`; set "
-    "KOBLING_SKIP_BROWSER=1 to skip this test on purpose."
-)
-
-
-def chromium_path() -> str | None:
-    configured = os.environ.get("KOBLING_CHROMIUM", "").strip()
-    if configured:
-        return configured
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None  # Playwright's own browser, if it was installed
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # between browser steps are still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    skip = os.environ.get("KOBLING_SKIP_BROWSER") == "1"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a dev dependency
-        if skip:
-            pytest.skip("KOBLING_SKIP_BROWSER=1 and Playwright is not installed")
-        pytest.fail("Playwright is not installed (pip install -c constraints.txt -e '.[dev]').")
-    with sync_playwright() as playwright:
-        path = chromium_path()
-        try:
-            launched = playwright.chromium.launch(
-                executable_path=path, args=["--no-sandbox", "--disable-dev-shm-usage"]
-            )
-        except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser"
-            if skip:
-                pytest.skip(f"KOBLING_SKIP_BROWSER=1 and no browser: {exc}")
-            pytest.fail(f"{INSTALL_HINT}\nTried: {path or 'Playwright’s own Chromium'}\n{exc}")
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ download. If none can be launched the test fails saying what to install — unle
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,33 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "kontakt-passord-123"
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    skip = os.environ.get("KOBLING_SKIP_BROWSER") == "1"
-    from playwright.sync_api import sync_playwright
-
-    path = os.environ.get("KOBLING_CHROMIUM", "").strip() or next(
-        filter(None, (shutil.which(n) for n in ("chromium", "chromium-browser"))), None
-    )
-    with sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(
-                executable_path=path, args=["--no-sandbox", "--disable-dev-shm-usage"]
-            )
-        except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser"
-            if skip:
-                pytest.skip(f"KOBLING_SKIP_BROWSER=1 and no browser: {exc}")
-            pytest.fail(
-                "No Chromium: apt-get install -y chromium, set KOBLING_CHROMIUM, or run "
-                f"`playwright install chromium`.\n{exc}"
-            )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def phone(browser):
