@@ -278,3 +278,22 @@ def test_the_other_municipality_sees_none_of_as_goals_reviews_or_follow_ups(cast
     client = api(cast.coordinator_b)
     for url in ("/api/v1/goals/", "/api/v1/reviews/", "/api/v1/follow-ups/"):
         assert client.get(url).json()["results"] == [], url
+
+
+def test_list_filters_do_not_tell_whether_an_id_exists_in_another_municipality(cast, api, ids):
+    client = api(cast.coordinator_b)
+    for url in (
+        "/api/v1/goals/?pairing={}",
+        "/api/v1/reviews/?pairing={}",
+        "/api/v1/follow-ups/?pairing={}",
+        "/api/v1/follow-ups/?municipality={}",
+    ):
+        theirs = ids["pairing"] if "pairing" in url else ids["a"]
+        for value in (theirs, 999999):
+            response = client.get(url.format(value))
+            assert response.status_code == 200, (url, value)
+            assert response.json()["results"] == [], (url, value)
+    # The filters still filter for those who may see.
+    mine = api(cast.coordinator_a).get(f"/api/v1/goals/?pairing={ids['pairing']}").json()
+    assert [g["id"] for g in mine["results"]] == [ids["goal"]]
+    assert api(cast.coordinator_a).get("/api/v1/goals/?pairing=999999").json()["results"] == []

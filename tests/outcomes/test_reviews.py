@@ -524,3 +524,16 @@ def test_the_review_due_provider_fits_the_alerts_page(cast, contact):
     ]
     assert "start review was due" in found[0].text
     assert alerts_for(cast.coordinator_b, providers=[review_due_provider]) == []
+
+
+def test_a_due_review_shows_on_the_coordinators_alerts_page(cast, contact):
+    from kobling.followup.alerts import ALERT_PROVIDERS, AlertKind, alerts_for
+    from kobling.outcomes.alerts import review_due_provider
+
+    assert review_due_provider in ALERT_PROVIDERS  # registered when the app is ready
+    due = b.pairing(cast.programme_a, contact, started_days_ago=5)
+    assert (AlertKind.GOAL_REVIEW_DUE, due.pk) in [
+        (a.kind, a.pairing.pk) for a in alerts_for(cast.coordinator_a)
+    ]
+    html = signed_in(cast.coordinator_a).get(reverse("web:alerts")).content.decode()
+    assert "Goal review due" in html and "start review was due" in html

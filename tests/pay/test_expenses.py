@@ -9,11 +9,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from kobling.pay import ledger, services
 from kobling.pay.choices import RECEIPT_MAX_BYTES, LineKind
 from kobling.pay.models import Expense, Timesheet
 from kobling.tenancy.models import AuditEntry
+from tests.conftest import signed_in
 from tests.pay import builders as b
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +174,59 @@ def test_an_open_expense_is_changed_not_corrected_and_only_managers_approve(worl
         )
     with pytest.raises(PermissionDenied):
         services.expense_approve(expense=expense, by=world.cast.contact_user_a)
+
+
+def test_a_correction_is_the_managers_the_contact_cannot_change_it_before_approval(world, api):
+    approved = services.expense_approve(expense=record(world), by=world.cast.coordinator_a)
+    correction = services.expense_correct(
+        original=approved,
+        amount="-150",
+        description="Delvis refundert",
+        by=world.cast.coordinator_a,
+    )
+    contact = world.cast.contact_user_a
+    with pytest.raises(PermissionDenied):
+        services.expense_update(expense=correction, by=contact, amount="5000")
+    response = api(contact).patch(
+        f"/api/v1/expenses/{correction.pk}/", {"amount": "5000.00"}, format="json"
+    )
+    assert response.status_code == 403
+    page = signed_in(contact)
+    assert page.get(reverse("web:expense_edit", args=[correction.pk])).status_code == 403
+    assert b'href="' + reverse("web:expense_edit", args=[correction.pk]).encode() not in (
+        page.get(reverse("web:expense_detail", args=[correction.pk])).content
+    )
+    # Their own open expense they still change.
+    assert services.expense_update(expense=record(world), by=contact, amount="10").amount == 10
+    # A manager changes the correction, but never below 0 in all.
+    with pytest.raises(ValidationError, match="below 0"):
+        services.expense_update(expense=correction, by=world.cast.coordinator_a, amount="-451")
+    changed = services.expense_update(
+        expense=correction, by=world.cast.coordinator_a, amount="-450"
+    )
+    assert Expense.objects.get(pk=correction.pk).amount == changed.amount == Decimal("-450.00")
+
+
+def test_an_expense_changed_after_the_manager_looked_is_not_approved(world, api):
+    from kobling.lib.errors import ConflictError
+
+    expense = record(world)  # version 1: what the coordinator sees
+    services.expense_update(expense=expense, by=world.cast.contact_user_a, amount="4500")
+    coordinator = world.cast.coordinator_a
+    with pytest.raises(ConflictError):
+        services.expense_approve(expense=expense, by=coordinator, expected_version=1)
+    response = api(coordinator).post(
+        f"/api/v1/expenses/{expense.pk}/approve", {"version": 1}, format="json"
+    )
+    assert response.status_code == 409
+    signed_in(coordinator).post(reverse("web:expense_approve", args=[expense.pk]), {"version": "1"})
+    assert Expense.objects.get(pk=expense.pk).status == "open"
+    page = signed_in(coordinator).get(reverse("web:expense_detail", args=[expense.pk]))
+    assert b'name="version" value="2"' in page.content
+    approved = api(coordinator).post(
+        f"/api/v1/expenses/{expense.pk}/approve", {"version": 2}, format="json"
+    )
+    assert approved.status_code == 200 and approved.json()["amount"] == "4500.00"
 
 
 def test_approved_expenses_are_paid_with_the_next_approved_timesheet(world):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from kobling.pay import services
 from kobling.pay.models import Expense, PaySettings, Timesheet
 from kobling.pay.months import current_month, next_month
+from kobling.tenancy.models import AuditEntry
 from tests.conftest import signed_in
 from tests.pay import builders as b
 
@@ -176,6 +177,50 @@ def test_a_contact_records_an_expense_with_a_photo_from_the_phone(world):
     assert reverse("web:expense_receipt", args=[expense.pk]) in detail.content.decode()
     receipt = client.get(reverse("web:expense_receipt", args=[expense.pk]))
     assert receipt.status_code == 200 and receipt["Content-Type"] == "image/jpeg"
+
+
+def test_a_coordinator_must_choose_whose_expense_it_is(world):
+    client = signed_in(world.cast.coordinator_a)
+    assert 'name="helper"' in client.get(reverse("web:expense_create")).content.decode()
+    data = {
+        "date": str(b.day(world.m1, 2)),
+        "category": "transport",
+        "amount": "89,50",
+        "receipt": b.receipt("pdf"),
+    }
+    response = client.post(reverse("web:expense_create"), data)
+    assert response.status_code == 200 and "Choose the contact." in response.content.decode()
+    assert Expense.objects.count() == 0
+    data["receipt"] = b.receipt("pdf")
+    response = client.post(
+        reverse("web:expense_create"), {**data, "helper": world.cast.helper_a2.pk}
+    )
+    assert response.status_code == 302
+    assert Expense.objects.get().helper_id == world.cast.helper_a2.pk
+
+
+def test_the_expense_forms_audit_the_participants_they_offer(world):
+    signed_in(world.cast.coordinator_a).get(reverse("web:expense_create"))
+    entry = AuditEntry.objects.get(action="view", object_type="followup.pairing")
+    assert sorted(entry.changes["ids"]) == sorted(
+        [str(world.pairing_a.pk), str(world.pairing_a2.pk)]
+    )
+    assert entry.municipality_id == world.cast.a.pk
+    expense = services.expense_create(
+        helper=world.cast.helper_a,
+        by=world.cast.contact_user_a,
+        date=b.day(world.m1, 2),
+        category="equipment",
+        amount="300",
+        receipt=b.receipt("pdf"),
+    )
+    signed_in(world.cast.contact_user_a).get(reverse("web:expense_edit", args=[expense.pk]))
+    assert AuditEntry.objects.filter(
+        action="view", object_type="pay.expense", object_id=str(expense.pk)
+    ).exists()
+    assert AuditEntry.objects.filter(
+        action="view", object_type="followup.pairing", user=world.cast.contact_user_a
+    ).get().changes == {"ids": [str(world.pairing_a.pk)]}
 
 
 @pytest.mark.parametrize(

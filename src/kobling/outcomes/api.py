@@ -113,7 +113,7 @@ class GoalViewSet(
 
     queryset = Goal.objects.all()
     serializer_class = GoalSerializer
-    filterset_fields = ["pairing", "status"]
+    filterset_class = selectors.GoalFilterSet
     http_method_names = ["get", "patch", "head", "options"]
     audit_reads = True
 
@@ -145,7 +145,7 @@ class ReviewViewSet(
 
     queryset = Review.objects.all()
     serializer_class = ReviewSerializer
-    filterset_fields = ["pairing", "kind"]
+    filterset_class = selectors.ReviewFilterSet
     audit_reads = True
 
     def optimize(self, queryset):  # noqa: ANN001, ANN201
@@ -282,7 +282,7 @@ class FollowUpViewSet(
 
     queryset = FollowUp.objects.all()
     serializer_class = FollowUpSerializer
-    filterset_fields = ["pairing", "months", "status", "municipality"]
+    filterset_class = selectors.FollowUpFilterSet
     audit_reads = True
 
     @extend_schema(

@@ -10,7 +10,12 @@ class OutcomesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from kobling.followup.alerts import register_alert_provider
+        from kobling.outcomes.alerts import review_due_provider
+
         post_migrate.connect(_seed, sender=self)
+        # "A goal review due" among the coordinators' alerts.
+        register_alert_provider(review_due_provider)
 
 
 def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003
@@ -25,9 +30,3 @@ def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003
         )
     except LookupError:  # migrating backwards past the models
         return
-
-    def ready(self) -> None:
-        from kobling.followup.alerts import register_alert_provider
-        from kobling.outcomes.alerts import review_due_provider
-
-        register_alert_provider(review_due_provider)

@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import django_filters
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from kobling.followup.choices import PairingStatus
 from kobling.followup.models import Pairing
@@ -353,3 +355,36 @@ def _median(values: list[int]) -> Decimal | None:
     if len(ordered) % 2:
         return Decimal(ordered[middle])
     return (Decimal(ordered[middle - 1]) + Decimal(ordered[middle])) / 2
+
+
+# --- filters for the API lists ------------------------------------------------------------------
+
+# Plain numbers, as for pairings: a filter must not confirm that an id exists in another
+# municipality (a model choice filter answers 400 for an unknown id, 200 for someone else's).
+
+
+class GoalFilterSet(django_filters.FilterSet):
+    pairing = django_filters.NumberFilter(field_name="pairing_id", label=_("Pairing"))
+
+    class Meta:
+        model = Goal
+        fields = ["pairing", "status"]
+
+
+class ReviewFilterSet(django_filters.FilterSet):
+    pairing = django_filters.NumberFilter(field_name="pairing_id", label=_("Pairing"))
+
+    class Meta:
+        model = Review
+        fields = ["pairing", "kind"]
+
+
+class FollowUpFilterSet(django_filters.FilterSet):
+    pairing = django_filters.NumberFilter(field_name="pairing_id", label=_("Pairing"))
+    municipality = django_filters.NumberFilter(
+        field_name="municipality_id", label=_("Municipality")
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = ["pairing", "months", "status", "municipality"]

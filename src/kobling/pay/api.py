@@ -43,6 +43,7 @@ from kobling.pay.serializers import (
     AdjustmentResponseSerializer,
     ApproveRequestSerializer,
     ApproveResponseSerializer,
+    ExpenseApproveSerializer,
     ExpenseCorrectSerializer,
     ExpenseCreateSerializer,
     ExpenseSerializer,
@@ -371,10 +372,23 @@ class ExpenseViewSet(
         )
         return self._respond(updated)
 
-    @extend_schema(request=None, responses=ExpenseSerializer, summary="Approve an expense")
+    @extend_schema(
+        request=ExpenseApproveSerializer,
+        responses=ExpenseSerializer,
+        summary="Approve an expense (409 if it changed since the version you read)",
+    )
     @action(detail=True, methods=["post"], url_path="approve")
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        return self._respond(services.expense_approve(expense=self.get_object(), by=request.user))
+        expense = self.get_object()
+        data = ExpenseApproveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._respond(
+            services.expense_approve(
+                expense=expense,
+                by=request.user,
+                expected_version=data.validated_data.get("version"),
+            )
+        )
 
     @extend_schema(
         request=ExpenseCorrectSerializer,

@@ -410,6 +410,10 @@ class Expense(models.Model):
     def permits(self, user, action: str) -> bool:  # noqa: ANN001
         if user.is_manager_of(self.municipality_id):
             return True
+        # A correction is the managers' entry (they record and approve it): the contact reads
+        # it but may not change it before it is approved.
+        if action == "change" and self.is_correction:
+            return False
         return action in {"view", "change"} and _is_own(user, self)
 
 

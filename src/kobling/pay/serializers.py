@@ -238,6 +238,12 @@ class ExpenseUpdateSerializer(serializers.Serializer):
     )
 
 
+class ExpenseApproveSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The version you read (409 if it changed)"
+    )
+
+
 class ExpenseCorrectSerializer(serializers.Serializer):
     amount = serializers.DecimalField(
         max_digits=10,

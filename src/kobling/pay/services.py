@@ -575,9 +575,13 @@ def expense_update(
     pairing: Any = _UNSET,
     receipt: Any = None,
 ) -> Expense:
-    """Change an expense that is still open (refused once approved). Audited with the diff."""
+    """Change an expense that is still open (refused once approved). A correction is changed
+    only by a manager, and never so that the expense and its corrections add up to less than 0.
+    Audited with the diff."""
     with transaction.atomic():
         locked = _lock_open_expense(expense, expected_version)
+        if locked.is_correction and not by.is_manager_of(locked.municipality_id):
+            raise PermissionDenied(_("Only coordinators and municipal administrators correct."))
         fields = ("date", "category", "amount", "description", "pairing_id", "receipt_name")
         before = {f: getattr(locked, f) for f in fields}
         errors: dict[str, str] = {}
@@ -591,6 +595,14 @@ def expense_update(
             locked.pairing = pairing
         if amount is not _UNSET:
             locked.amount = _amount(amount, errors, correction=locked.is_correction)
+            if locked.is_correction and "amount" not in errors:
+                base = Expense.objects.select_for_update().get(pk=locked.corrects_id)
+                others = base.corrections.exclude(pk=locked.pk).aggregate(total=Sum("amount"))
+                now = base.amount + (others["total"] or Decimal("0"))
+                if now + locked.amount < 0:
+                    errors["amount"] = _(
+                        "The corrections cannot take the expense below 0 (now %(now)s NOK)."
+                    ) % {"now": now}
         _check_expense_fields(
             helper=locked.helper,
             date=locked.date,
@@ -614,15 +626,20 @@ def expense_update(
     return locked
 
 
-def expense_approve(*, expense: Expense, by: User) -> Expense:
+def expense_approve(*, expense: Expense, by: User, expected_version: int | None = None) -> Expense:
     """A manager approves an expense; it is paid on the contact's next approved timesheet and
-    can no longer be changed."""
+    can no longer be changed. ``expected_version`` is the version the manager looked at: if the
+    contact changed the expense since, nothing is approved (409)."""
     with transaction.atomic():
         locked = Expense.objects.select_for_update().get(pk=expense.pk)
         if not by.is_manager_of(locked.municipality_id):
             raise PermissionDenied(_("Only coordinators and municipal administrators approve."))
         if locked.is_approved:
             raise ValidationError(_("This expense is already approved."))
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError(
+                _("Someone else changed this expense in the meantime. Reload and try again.")
+            )
         locked.status = ExpenseStatus.APPROVED
         locked.approved_by = _user(by)
         locked.approved_at = timezone.now()

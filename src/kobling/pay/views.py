@@ -360,23 +360,29 @@ def expense_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        helper = data.get("helper") or helpers.first()
-        try:
-            expense = services.expense_create(
-                helper=helper,
-                by=user,
-                date=data.get("date"),
-                category=data.get("category") or "",
-                amount=data.get("amount"),
-                description=data.get("description") or "",
-                pairing=data.get("pairing"),
-                receipt=data.get("receipt"),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+        # With several to choose from, the one chosen: never a guess at the first in the list.
+        helper = data.get("helper") if "helper" in form.fields else helpers.first()
+        if helper is None:
+            form.add_error("helper", _("Choose the contact."))
         else:
-            messages.success(request, _("The expense was recorded and waits for approval."))
-            return redirect("web:expense_detail", pk=expense.pk)
+            try:
+                expense = services.expense_create(
+                    helper=helper,
+                    by=user,
+                    date=data.get("date"),
+                    category=data.get("category") or "",
+                    amount=data.get("amount"),
+                    description=data.get("description") or "",
+                    pairing=data.get("pairing"),
+                    receipt=data.get("receipt"),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The expense was recorded and waits for approval."))
+                return redirect("web:expense_detail", pk=expense.pk)
+    # The form names the participants it offers: a read of their pairings.
+    audit_list_read(user=user, objects=list(form.fields["pairing"].queryset))
     return render(request, "pay/expense_form.html", {"form": form, "editing": False})
 
 
@@ -404,7 +410,7 @@ def expense_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "expense": expense,
             "manager": manager,
-            "can_edit": not expense.is_approved,
+            "can_edit": not expense.is_approved and expense.permits(request.user, "change"),
             "can_approve": manager and not expense.is_approved,
             "can_correct": manager and expense.is_approved and not expense.is_correction,
             "correction_form": CorrectionForm(),
@@ -417,7 +423,7 @@ def expense_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    expense = _expense(request, pk, action="change")
+    expense = _expense(request, pk, action="change", audit=request.method == "GET")
     if expense.is_approved:
         from kobling.pay.models import locked_expense_message
 
@@ -461,6 +467,7 @@ def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The expense was saved."))
             return redirect("web:expense_detail", pk=expense.pk)
+    audit_list_read(user=request.user, objects=list(form.fields["pairing"].queryset))
     return render(
         request, "pay/expense_form.html", {"form": form, "editing": True, "expense": expense}
     )
@@ -477,10 +484,17 @@ def expense_receipt(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def expense_approve(request: HttpRequest, pk: int) -> HttpResponse:
     expense = _expense(request, pk, action="approve")
+    version = request.POST.get("version", "")
     try:
-        services.expense_approve(expense=expense, by=request.user)
+        services.expense_approve(
+            expense=expense,
+            by=request.user,
+            expected_version=int(version) if version.isdigit() else None,
+        )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
+    except ConflictError as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, _("The expense was approved."))
     return redirect("web:expense_detail", pk=expense.pk)
