@@ -337,7 +337,7 @@ class ReportGoalSerializer(serializers.Serializer):
 class ReportScoreSerializer(serializers.Serializer):
     instrument = serializers.CharField(help_text="Instrument code, e.g. activity_minutes.")
     name = serializers.CharField()
-    version = serializers.IntegerField()
+    version = serializers.CharField(help_text="The instrument's version when the score was taken.")
     value = serializers.DecimalField(max_digits=8, decimal_places=2)
     unit = serializers.CharField()
     goal_id = serializers.IntegerField(allow_null=True)
