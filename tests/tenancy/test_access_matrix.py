@@ -405,6 +405,9 @@ ACCESS_MODULES = (
     "tests.followup.test_access",
     "tests.outcomes.test_access",
     "tests.pay.test_access",
+    "tests.dashboards.test_access",
+    "tests.national.test_access",
+    "tests.profiles.test_access",
 )
 
 

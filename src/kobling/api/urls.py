@@ -6,11 +6,14 @@ from rest_framework.routers import DefaultRouter
 
 from kobling.api import auth
 from kobling.courses import api as courses_api
+from kobling.dashboards import api as dashboards_api
 from kobling.followup import api as followup_api
 from kobling.helpers import api as helpers_api
 from kobling.matching import api as matching_api
+from kobling.national import api as national_api
 from kobling.outcomes import api as outcomes_api
 from kobling.pay import api as pay_api
+from kobling.profiles import api as profiles_api
 from kobling.referrals import api as referrals_api
 from kobling.tenancy import api as tenancy_api
 
@@ -23,6 +26,9 @@ matching_api.register(router)
 followup_api.register(router)
 outcomes_api.register(router)
 pay_api.register(router)
+dashboards_api.register(router)
+national_api.register(router)
+profiles_api.register(router)
 
 urlpatterns = [
     path("auth/token", auth.ObtainTokenView.as_view(), name="api-token"),
@@ -34,6 +40,9 @@ urlpatterns = [
     *matching_api.extra_urls,
     *outcomes_api.extra_urls,
     *pay_api.extra_urls,
+    *dashboards_api.extra_urls,
+    *national_api.extra_urls,
+    *profiles_api.extra_urls,
     *followup_api.extra_urls,
     path("", include(router.urls)),
 ]

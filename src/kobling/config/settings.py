@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "kobling.followup",
     "kobling.outcomes",
     "kobling.pay",
+    "kobling.dashboards",
+    "kobling.national",
+    "kobling.profiles",
     "kobling.api",
     "kobling.web",
 ]

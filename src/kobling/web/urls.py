@@ -30,5 +30,8 @@ urlpatterns = [
     path("", include("kobling.followup.urls")),
     path("", include("kobling.outcomes.urls")),
     path("", include("kobling.pay.urls")),
+    path("", include("kobling.dashboards.urls")),
+    path("", include("kobling.national.urls")),
+    path("", include("kobling.profiles.urls")),
     path("", include("kobling.referrals.urls")),
 ]

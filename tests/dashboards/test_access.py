@@ -1,0 +1,4 @@
+"""Access matrix for the dashboards app (filled in with its endpoints and pages)."""
+
+READS: dict = {}
+PAGES: dict = {}
