@@ -32,7 +32,7 @@ def test_the_contact_sees_goals_the_latest_review_and_a_record_review_link(cast,
     assert reverse("web:review_create", args=[pair.pk]) in html
     assert reverse("web:goal_create", args=[pair.pk]) in html
     # 60 days after the start review, the periodic one is overdue.
-    assert "Due" in html
+    assert "Overdue" in html
     # Not an admin: no link to the programme's settings.
     assert reverse("web:programme_instruments", args=[cast.programme_a.pk]) not in html
 
