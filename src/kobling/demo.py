@@ -203,6 +203,13 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
         from kobling.demo_history import load_history_demo
 
         counts.update(load_history_demo(today=today, rng=rng, towns=TOWNS))
+        # The national picture: the unit register, scheme status and survey campaigns in every
+        # state; synthetic public-health profiles for the comparison.
+        from kobling.national.demo import load_national_demo
+        from kobling.profiles.demo import load_profiles_demo
+
+        counts.update({f"national_{k}": v for k, v in load_national_demo(today).items()})
+        load_profiles_demo()
     return counts
 
 
