@@ -61,7 +61,7 @@ def test_the_analyst_edits_and_adds_questions_but_cannot_break_the_gate(cast, we
     assert client.post(f"/nasjonalt/sporsmal/{question.pk}/", data).status_code == 302
     question.refresh_from_db()
     assert question.text == "Kjønnsbalanse blant kontaktene"
-    assert question.choices[0] == ["women", "Majority women"]
+    assert question.choices[0] == ["women", "Flest kvinner"]
 
     gate = short.questions.get(role="gate")
     data = {

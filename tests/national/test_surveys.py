@@ -391,10 +391,10 @@ def test_the_campaign_page_and_csv_show_statuses_and_suppress_small_person_count
     header = rows["unit_code"]
     stavanger = dict(zip(header, rows["1103"], strict=True))
     assert stavanger["survey_status"] == "answered"
-    assert stavanger["status"] == "Yes, it runs today"
+    assert stavanger["status"] == "Ja, ordningen er i drift i dag"
     assert stavanger["contacts_since_start"] == "<5"
     assert stavanger["contacts_last_year"] == "12"
-    assert stavanger["contact_gender"] == "Majority women"
+    assert stavanger["contact_gender"] == "Flest kvinner"
     assert dict(zip(header, rows["1101"], strict=True))["survey_status"] == "sent"
 
     api = analyst.get("/api/v1/national/campaigns/").json()["results"][0]

@@ -11,28 +11,32 @@ from __future__ import annotations
 from typing import Any
 
 GATE = [
-    ["running", "Yes, it runs today"],
-    ["ended", "We had it, but it has ended"],
-    ["never", "No, we have never had it"],
+    ["running", "Ja, ordningen er i drift i dag"],
+    ["ended", "Vi har hatt ordningen, men den er avsluttet"],
+    ["never", "Nei, vi har aldri hatt ordningen"],
 ]
 END_REASONS = [
-    ["economy", "Economy"],
-    ["key_person_left", "Key person left"],
-    ["redundant", "Redundant with other offers"],
-    ["could_not_recruit", "Could not recruit or keep contacts"],
-    ["other", "Other"],
+    ["economy", "Økonomi"],
+    ["key_person_left", "Nøkkelpersonen (ildsjelen) sluttet"],
+    ["redundant", "Overflødig på grunn av andre tilbud"],
+    ["could_not_recruit", "Klarte ikke å rekruttere eller beholde treningskontakter"],
+    ["other", "Annet"],
 ]
-PER_CONTACT = [["1", "1"], ["1-2", "1–2"], ["more_than_2", "More than 2"]]
+PER_CONTACT = [["1", "1"], ["1-2", "1–2"], ["more_than_2", "Flere enn 2"]]
 AGE_PROFILE = [
-    ["under_20", "Most are under 20"],
-    ["20_25", "Most are 20–25"],
-    ["25_35", "Most are 25–35"],
-    ["35_45", "Most are 35–45"],
-    ["over_45", "Most are over 45"],
+    ["under_20", "De fleste er under 20 år"],
+    ["20_25", "De fleste er 20–25 år"],
+    ["25_35", "De fleste er 25–35 år"],
+    ["35_45", "De fleste er 35–45 år"],
+    ["over_45", "De fleste er over 45 år"],
 ]
-GENDER = [["women", "Majority women"], ["men", "Majority men"], ["equal", "About equal"]]
+GENDER = [
+    ["women", "Flest kvinner"],
+    ["men", "Flest menn"],
+    ["equal", "Omtrent like mange kvinner og menn"],
+]
 POSITION = [
-    ["0_20", "20 % or less"],
+    ["0_20", "20 % eller mindre"],
     ["20_40", "20–40 %"],
     ["40_60", "40–60 %"],
     ["60_80", "60–80 %"],
@@ -40,20 +44,20 @@ POSITION = [
 ]
 OWNER = [
     ["frisklivssentral", "Frisklivssentral"],
-    ["health_care", "Health and care"],
-    ["culture_leisure", "Culture and leisure"],
-    ["administration", "Administration"],
-    ["course_leaders", "Course leaders"],
+    ["health_care", "Helse og omsorg"],
+    ["culture_leisure", "Kultur og fritid"],
+    ["administration", "Administrasjonen"],
+    ["course_leaders", "Kursledere"],
     ["nav", "NAV"],
 ]
 LEADER_EDUCATION = [
-    ["none", "None"],
-    ["internal", "Internal course"],
-    ["higher", "General higher education"],
-    ["sports_higher", "Higher sports education"],
+    ["none", "Ingen"],
+    ["internal", "Internt kurs"],
+    ["higher", "Generell høyere utdanning"],
+    ["sports_higher", "Høyere idrettsutdanning"],
 ]
-ENOUGH = [["more", "We need more"], ["enough", "About right"], ["fewer", "We have too many"]]
-ATTITUDE = [["positive", "Positive"], ["neutral", "Neutral"], ["negative", "Negative"]]
+ENOUGH = [["more", "Vi trenger flere"], ["enough", "Passe mange"], ["fewer", "Vi har for mange"]]
+ATTITUDE = [["positive", "Positiv"], ["neutral", "Nøytral"], ["negative", "Negativ"]]
 
 Q = tuple[str, str, str, str, list, bool, str, str, bool]
 
@@ -63,7 +67,7 @@ def _gate(required: bool = True) -> list[Q]:
         (
             "status",
             "Status",
-            "Does the municipality run a training-contact scheme?",
+            "Har kommunen eller bydelen en ordning med treningskontakt i dag?",
             "choice",
             GATE,
             required,
@@ -74,7 +78,7 @@ def _gate(required: bool = True) -> list[Q]:
         (
             "ended_year",
             "Status",
-            "Which year did the scheme end?",
+            "Hvilket år ble ordningen avsluttet?",
             "number",
             [],
             True,
@@ -85,7 +89,7 @@ def _gate(required: bool = True) -> list[Q]:
         (
             "ended_reason",
             "Status",
-            "Why did it end?",
+            "Hvorfor ble ordningen avsluttet?",
             "choice",
             END_REASONS,
             True,
@@ -101,7 +105,7 @@ SHORT: list[Q] = [
     (
         "started_year",
         "Status",
-        "When was the scheme introduced (year)?",
+        "Når ble ordningen innført (årstall)?",
         "number",
         [],
         False,
@@ -111,8 +115,8 @@ SHORT: list[Q] = [
     ),
     (
         "contacts_since_start",
-        "Contacts",
-        "How many contacts have you had since the start?",
+        "Treningskontakter",
+        "Hvor mange treningskontakter har dere hatt siden oppstart?",
         "number",
         [],
         False,
@@ -122,8 +126,8 @@ SHORT: list[Q] = [
     ),
     (
         "contacts_last_year",
-        "Contacts",
-        "How many contacts have you had in the last year?",
+        "Treningskontakter",
+        "Hvor mange treningskontakter har dere hatt det siste året?",
         "number",
         [],
         False,
@@ -133,8 +137,8 @@ SHORT: list[Q] = [
     ),
     (
         "contact_requirements",
-        "Contacts",
-        "Requirements, prior knowledge or education for new contacts?",
+        "Treningskontakter",
+        "Hvilke krav stiller dere til forkunnskaper eller utdanning for nye treningskontakter?",
         "text",
         [],
         False,
@@ -144,8 +148,8 @@ SHORT: list[Q] = [
     ),
     (
         "participants_per_contact",
-        "Participants",
-        "How many participants does each contact have?",
+        "Deltakere",
+        "Hvor mange deltakere har hver treningskontakt?",
         "choice",
         PER_CONTACT,
         False,
@@ -155,8 +159,8 @@ SHORT: list[Q] = [
     ),
     (
         "granted_since_start",
-        "Participants",
-        "How many applications were granted and offered a contact since the start?",
+        "Deltakere",
+        "Hvor mange søknader er innvilget og har fått tilbud om treningskontakt siden oppstart?",
         "number",
         [],
         False,
@@ -166,8 +170,8 @@ SHORT: list[Q] = [
     ),
     (
         "granted_last_year",
-        "Participants",
-        "How many applications were granted and offered a contact in the last year?",
+        "Deltakere",
+        "Hvor mange søknader er innvilget og har fått tilbud om treningskontakt det siste året?",
         "number",
         [],
         False,
@@ -177,8 +181,8 @@ SHORT: list[Q] = [
     ),
     (
         "contact_age_profile",
-        "Contacts",
-        "Age profile of the contacts",
+        "Treningskontakter",
+        "Aldersfordeling blant treningskontaktene",
         "choice",
         AGE_PROFILE,
         False,
@@ -188,8 +192,8 @@ SHORT: list[Q] = [
     ),
     (
         "contact_gender",
-        "Contacts",
-        "Gender balance of the contacts",
+        "Treningskontakter",
+        "Kjønnsfordeling blant treningskontaktene",
         "choice",
         GENDER,
         False,
@@ -199,8 +203,8 @@ SHORT: list[Q] = [
     ),
     (
         "course_provider",
-        "Courses",
-        "Who runs your course (name and contact details)?",
+        "Kurs",
+        "Hvem holder kurset for treningskontaktene deres (navn og kontaktinformasjon)?",
         "text",
         [],
         False,
@@ -214,8 +218,8 @@ EXTENDED: list[Q] = [
     *_gate(),
     (
         "started_year",
-        "Anchoring",
-        "When was the scheme introduced (year)?",
+        "Forankring",
+        "Når ble ordningen innført (årstall)?",
         "number",
         [],
         False,
@@ -225,8 +229,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "why_chosen",
-        "Anchoring",
-        "Why did the municipality choose the scheme?",
+        "Forankring",
+        "Hvorfor valgte kommunen å innføre ordningen?",
         "text",
         [],
         False,
@@ -236,8 +240,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "definition",
-        "Anchoring",
-        "Which definition of the scheme do you use, and where is it from?",
+        "Forankring",
+        "Hvilken definisjon av ordningen bruker dere, og hvor kommer den fra?",
         "text",
         [],
         False,
@@ -247,8 +251,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "purpose",
-        "Anchoring",
-        "What are the purpose and aims?",
+        "Forankring",
+        "Hva er formålet med ordningen, og hvilke mål har den?",
         "text",
         [],
         False,
@@ -258,8 +262,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "owner",
-        "Anchoring",
-        "Which department owns the scheme?",
+        "Forankring",
+        "Hvilken avdeling eller tjeneste i kommunen har ansvaret for ordningen?",
         "choice",
         OWNER,
         False,
@@ -269,8 +273,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "attitude_management",
-        "Anchoring",
-        "How do the municipality's leaders regard the scheme?",
+        "Forankring",
+        "Hvordan stiller kommuneledelsen seg til ordningen?",
         "choice",
         ATTITUDE,
         False,
@@ -280,8 +284,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "course_holder",
-        "Course leaders and courses",
-        "Who holds the course, and what are their qualifications?",
+        "Kursledere og kurs",
+        "Hvem holder kurset, og hvilke kvalifikasjoner har kursholderen?",
         "text",
         [],
         False,
@@ -291,8 +295,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "leader_education",
-        "Course leaders and courses",
-        "Course leaders' education",
+        "Kursledere og kurs",
+        "Kursledernes utdanning",
         "choice",
         LEADER_EDUCATION,
         False,
@@ -302,8 +306,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "course_hours",
-        "Course leaders and courses",
-        "Course length (hours)",
+        "Kursledere og kurs",
+        "Kursets lengde (timer)",
         "number",
         [],
         False,
@@ -313,8 +317,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "course_content",
-        "Course leaders and courses",
-        "Course content (topics)",
+        "Kursledere og kurs",
+        "Kursets innhold (temaer)",
         "text",
         [],
         False,
@@ -324,8 +328,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "course_cost_trainee",
-        "Course leaders and courses",
-        "Course cost for a trainee (NOK)",
+        "Kursledere og kurs",
+        "Kursavgift for den som skal bli treningskontakt (kr)",
         "number",
         [],
         False,
@@ -335,8 +339,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "course_cost_municipality",
-        "Course leaders and courses",
-        "Course cost for the municipality (NOK)",
+        "Kursledere og kurs",
+        "Kursets kostnad for kommunen (kr)",
         "number",
         [],
         False,
@@ -346,8 +350,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "course_frequency",
-        "Course leaders and courses",
-        "How often does the course run?",
+        "Kursledere og kurs",
+        "Hvor ofte holdes kurset?",
         "text",
         [],
         False,
@@ -357,8 +361,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "coordinator_share",
-        "Management",
-        "The coordinator's position share for the scheme",
+        "Drift",
+        "Koordinatorens stillingsandel til ordningen",
         "choice",
         POSITION,
         False,
@@ -368,8 +372,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "in_support_register",
-        "Management",
-        "Is the scheme organised in the support-contact register?",
+        "Drift",
+        "Er ordningen organisert under støttekontaktregisteret?",
         "yes_no",
         [],
         False,
@@ -379,8 +383,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "hourly_pay",
-        "Management",
-        "Hourly pay for contacts (NOK)",
+        "Drift",
+        "Timelønn for treningskontaktene (kr)",
         "number",
         [],
         False,
@@ -390,8 +394,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "must_report",
-        "Management",
-        "Must contacts report to the municipality?",
+        "Drift",
+        "Må treningskontaktene rapportere til kommunen?",
         "yes_no",
         [],
         False,
@@ -401,8 +405,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "must_log",
-        "Management",
-        "Must contacts keep a log?",
+        "Drift",
+        "Må treningskontaktene føre logg?",
         "yes_no",
         [],
         False,
@@ -412,8 +416,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "follow_up_contacts",
-        "Management",
-        "How are contacts followed up after the course?",
+        "Drift",
+        "Hvordan følges treningskontaktene opp etter kurset?",
         "text",
         [],
         False,
@@ -423,8 +427,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "follow_up_participants",
-        "Management",
-        "How are participants followed up after assignment?",
+        "Drift",
+        "Hvordan følges deltakerne opp etter at de har fått treningskontakt?",
         "text",
         [],
         False,
@@ -434,8 +438,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "scheme_cost",
-        "Management",
-        "What does the scheme cost the municipality a year (NOK)?",
+        "Drift",
+        "Hva koster ordningen kommunen per år (kr)?",
         "number",
         [],
         False,
@@ -445,8 +449,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "contacts_today",
-        "The contacts",
-        "Number of contacts today",
+        "Treningskontaktene",
+        "Antall treningskontakter i dag",
         "number",
         [],
         False,
@@ -456,8 +460,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "enough_contacts",
-        "The contacts",
-        "Do you have enough contacts?",
+        "Treningskontaktene",
+        "Har dere nok treningskontakter?",
         "choice",
         ENOUGH,
         False,
@@ -467,8 +471,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "recruitment",
-        "The contacts",
-        "How are new contacts recruited?",
+        "Treningskontaktene",
+        "Hvordan rekrutterer dere nye treningskontakter?",
         "text",
         [],
         False,
@@ -478,8 +482,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "minimum_age",
-        "The contacts",
-        "Minimum age for a contact",
+        "Treningskontaktene",
+        "Nedre aldersgrense for å bli treningskontakt (år)",
         "number",
         [],
         False,
@@ -489,8 +493,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "unsuitable",
-        "The contacts",
-        "What happens if someone is found unsuitable after the course?",
+        "Treningskontaktene",
+        "Hva skjer dersom noen viser seg å være uegnet som treningskontakt etter kurset?",
         "text",
         [],
         False,
@@ -500,8 +504,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "allocation",
-        "Organisation",
-        "How are contacts allocated to participants?",
+        "Organisering",
+        "Hvordan tildeles treningskontakter til deltakerne?",
         "text",
         [],
         False,
@@ -509,11 +513,21 @@ EXTENDED: list[Q] = [
         "running",
         False,
     ),
-    ("prioritised", "Organisation", "Who is prioritised?", "text", [], False, "", "running", False),
+    (
+        "prioritised",
+        "Organisering",
+        "Hvem blir prioritert?",
+        "text",
+        [],
+        False,
+        "",
+        "running",
+        False,
+    ),
     (
         "need_met",
-        "Organisation",
-        "Is the need for contacts met?",
+        "Organisering",
+        "Er behovet for treningskontakter dekket?",
         "yes_no",
         [],
         False,
@@ -523,8 +537,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "partners",
-        "Organisation",
-        "Partner municipalities and other partner bodies",
+        "Organisering",
+        "Samarbeidskommuner og andre samarbeidspartnere",
         "text",
         [],
         False,
@@ -534,8 +548,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "informed",
-        "Visibility",
-        "How are potential participants informed?",
+        "Synlighet",
+        "Hvordan får aktuelle deltakere informasjon om tilbudet?",
         "text",
         [],
         False,
@@ -545,8 +559,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "learned_of",
-        "Visibility",
-        "How did the municipality learn of the scheme?",
+        "Synlighet",
+        "Hvordan ble kommunen kjent med ordningen?",
         "text",
         [],
         False,
@@ -556,8 +570,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "who_uses",
-        "The participants",
-        "Who uses the offer (target groups)?",
+        "Deltakerne",
+        "Hvem bruker tilbudet (målgrupper)?",
         "text",
         [],
         False,
@@ -567,8 +581,8 @@ EXTENDED: list[Q] = [
     ),
     (
         "participants_last_year",
-        "The participants",
-        "Participants in the last year",
+        "Deltakerne",
+        "Antall deltakere det siste året",
         "number",
         [],
         False,
@@ -581,16 +595,17 @@ EXTENDED: list[Q] = [
 TEMPLATES: list[dict[str, Any]] = [
     {
         "code": "short-2016",
-        "name": "Short survey (2016 mapping)",
-        "introduction": "Eight short questions about your training-contact scheme. If you do "
-        "not run one, the first question is enough.",
+        "name": "Kort spørreundersøkelse (kartleggingen 2016)",
+        "introduction": "Åtte korte spørsmål om ordningen med treningskontakt hos dere. Har "
+        "dere ikke en slik ordning, holder det å svare på det første spørsmålet.",
         "questions": SHORT,
     },
     {
         "code": "extended-2016",
-        "name": "Extended survey (2016 mapping)",
-        "introduction": "Questions about how your training-contact scheme is anchored, "
-        "organised and run. If it has ended or never ran, only the first questions are asked.",
+        "name": "Utvidet spørreundersøkelse (kartleggingen 2016)",
+        "introduction": "Spørsmål om hvordan ordningen med treningskontakt er forankret, "
+        "organisert og drevet hos dere. Er ordningen avsluttet, eller har dere aldri hatt den, "
+        "stiller vi bare de første spørsmålene.",
         "questions": EXTENDED,
     },
 ]
