@@ -26,14 +26,17 @@ _RUNNING_TOO_LONG = dt.timedelta(minutes=15)
 @task()
 def checkins_tick_task() -> dict[str, int]:
     """Enqueued every KOBLING_TICK_SECONDS by ``kobling worker``: the check-ins, the
-    follow-up questionnaires after ended pairings (kobling.outcomes.followups) and the notices
-    to referrers (kobling.followup.notices)."""
+    follow-up questionnaires after ended pairings (kobling.outcomes.followups), the notices
+    to referrers (kobling.followup.notices) and the mapping-survey reminders
+    (kobling.national.surveys)."""
     from kobling.followup.notices import referrer_notices_tick
+    from kobling.national.surveys import surveys_tick
     from kobling.outcomes.followups import followups_tick
 
     report = checkins.checkins_tick()
     report.update({f"followups_{k}": v for k, v in followups_tick().items()})
     report.update(referrer_notices_tick())
+    report.update({f"national_{k}": v for k, v in surveys_tick().items()})
     return report
 
 
