@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from kobling.dashboards import views
+
+urlpatterns = [
+    path("evaluering/", views.dashboard_home, name="dashboard_home"),
+    path("evaluering/<int:pk>/", views.dashboard, name="dashboard"),
+    path("evaluering/<int:pk>/csv/", views.dashboard_csv, name="dashboard_csv"),
+    path("evaluering/<int:pk>/rapport.pdf", views.dashboard_pdf, name="dashboard_pdf"),
+]

@@ -28,7 +28,8 @@ def checkins_tick_task() -> dict[str, int]:
     """Enqueued every KOBLING_TICK_SECONDS by ``kobling worker``: the check-ins, the
     follow-up questionnaires after ended pairings (kobling.outcomes.followups), the notices
     to referrers (kobling.followup.notices) and the mapping-survey reminders
-    (kobling.national.surveys)."""
+    (kobling.national.surveys), and the dashboard aggregates (kobling.dashboards.refresh)."""
+    from kobling.dashboards.refresh import dashboards_tick
     from kobling.followup.notices import referrer_notices_tick
     from kobling.national.surveys import surveys_tick
     from kobling.outcomes.followups import followups_tick
@@ -37,6 +38,7 @@ def checkins_tick_task() -> dict[str, int]:
     report.update({f"followups_{k}": v for k, v in followups_tick().items()})
     report.update(referrer_notices_tick())
     report.update({f"national_{k}": v for k, v in surveys_tick().items()})
+    report.update(dashboards_tick())
     return report
 
 

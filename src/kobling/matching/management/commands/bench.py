@@ -3,7 +3,12 @@ the matching engine end to end on a deterministic synthetic problem, against
 ``scipy.optimize.linear_sum_assignment`` alone on the engine's own cost matrix.
 
 With ``--json`` the last line is ``{"n", "m", "total_s", "solver_only_s", "ratio", "optimal"}``.
-The work is in kobling.matching.engine.benchmark (pure); this command only prints."""
+The work is in kobling.matching.engine.benchmark (pure); this command only prints.
+
+``kobling bench dashboard [--participants 5000 --contacts 1500 --sessions 500000] [--json]``:
+the evaluation dashboard against the equivalent SQL over the base tables
+(kobling.dashboards.bench; last line ``{"participants", "contacts", "sessions",
+"dashboard_ms", "direct_sql_ms", "ratio"}``)."""
 
 from __future__ import annotations
 
@@ -14,14 +19,28 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from kobling.matching.engine import benchmark
 
 
+def _size(value: object, default: int) -> int:
+    return default if value is None else int(value)  # type: ignore[call-overload]
+
+
 class Command(BaseCommand):
-    help = "Benchmarks. `bench matching`: the matching engine end to end against the bare solver."
+    help = (
+        "Benchmarks. `bench matching`: the matching engine end to end against the bare solver. "
+        "`bench dashboard`: the evaluation dashboard against direct SQL on the base tables."
+    )
     requires_system_checks: list[str] = []  # no database, no settings needed
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["matching"], help="what to benchmark")
-        parser.add_argument("--participants", type=int, default=2000, help="N (default 2000)")
-        parser.add_argument("--contacts", type=int, default=2000, help="M (default 2000)")
+        parser.add_argument("what", choices=["matching", "dashboard"], help="what to benchmark")
+        parser.add_argument(
+            "--participants", type=int, default=None, help="N (default 2000; dashboard 5000)"
+        )
+        parser.add_argument(
+            "--contacts", type=int, default=None, help="M (default 2000; dashboard 1500)"
+        )
+        parser.add_argument(
+            "--sessions", type=int, default=500_000, help="dashboard only (default 500000)"
+        )
         parser.add_argument("--seed", type=int, default=0, help="synthetic problem seed")
         parser.add_argument(
             "--repeat", type=int, default=3, help="runs; the best time of each is kept"
@@ -29,7 +48,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="end with one JSON line")
 
     def handle(self, *args: object, **options: object) -> None:
-        n, m = int(options["participants"]), int(options["contacts"])  # type: ignore[call-overload]
+        if options["what"] == "dashboard":
+            self._dashboard(options)
+            return
+        n = _size(options["participants"], 2000)
+        m = _size(options["contacts"], 2000)
         if n < 1 or m < 1:
             raise CommandError("--participants and --contacts must be at least 1.")
         result = benchmark.run(n, m, seed=int(options["seed"]), repeat=int(options["repeat"]))  # type: ignore[call-overload]
@@ -51,3 +74,34 @@ class Command(BaseCommand):
             f"unmatched {result.unmatched}",
         ]
         self.stdout.write("\n".join(lines))
+
+    def _dashboard(self, options: dict[str, object]) -> None:
+        from kobling.dashboards import bench as dashboard_bench
+
+        n = _size(options["participants"], 5000)
+        m = _size(options["contacts"], 1500)
+        s = int(options["sessions"])  # type: ignore[call-overload]
+        if n < 1 or m < 1 or s < 0:
+            raise CommandError("--participants and --contacts must be at least 1.")
+        r = dashboard_bench.run(
+            participants=n,
+            contacts=m,
+            sessions=s,
+            seed=int(options["seed"]),  # type: ignore[call-overload]
+            repeat=int(options["repeat"]),  # type: ignore[call-overload]
+        )
+        if not options["json"]:
+            self.stdout.write(
+                "\n".join(
+                    [
+                        f"Dashboard benchmark ({r.vendor}): {n} participants, {m} contacts, "
+                        f"{s} sessions (best of {options['repeat']})",
+                        f"  built in:            {r.build_s:.1f} s",
+                        f"  aggregates refresh:  {r.refresh_ms:.0f} ms ({r.facts} figures)",
+                        f"  dashboard page:      {r.dashboard_ms:.1f} ms",
+                        f"  direct SQL:          {r.direct_sql_ms:.1f} ms",
+                        f"  ratio:               {r.ratio:.3f}",
+                    ]
+                )
+            )
+        self.stdout.write(json.dumps(r.as_json()))
