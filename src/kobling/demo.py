@@ -210,6 +210,11 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
 
         counts.update({f"national_{k}": v for k, v in load_national_demo(today).items()})
         load_profiles_demo()
+        # The dashboards read aggregates; make them now rather than at the worker's first tick.
+        from kobling.dashboards.refresh import refresh_municipality
+
+        for municipality in Municipality.objects.order_by("pk"):
+            refresh_municipality(municipality.pk)
     return counts
 
 
