@@ -139,7 +139,34 @@ class PaySettings(models.Model):
         return user.is_manager_of(self.municipality_id)
 
 
-class Timesheet(models.Model):
+class LockedOnceApproved:
+    """The last line of defence for rows that are frozen by approval: whatever path a change
+    takes (service, admin, a stray ``save()``), a row whose *stored* status is approved can be
+    neither saved again nor deleted. The approving save itself passes: the stored status is
+    still open at that moment."""
+
+    APPROVED: str  # the model's approved status value
+
+    def locked_message(self) -> str:
+        raise NotImplementedError
+
+    def _stored_status(self) -> str | None:
+        if self.pk is None or self._state.adding:
+            return None
+        return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        if self._stored_status() == self.APPROVED:
+            raise ValidationError(self.locked_message())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        if self._stored_status() == self.APPROVED:
+            raise ValidationError(self.locked_message())
+        return super().delete(*args, **kwargs)
+
+
+class Timesheet(LockedOnceApproved, models.Model):
     """One helper's pay for one month (``month`` is the first day of the month)."""
 
     municipality = models.ForeignKey(
@@ -237,22 +264,10 @@ class Timesheet(models.Model):
     def month_label(self) -> str:
         return month_label(self.month)
 
-    def _stored_status(self) -> str | None:
-        if self.pk is None or self._state.adding:
-            return None
-        return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+    APPROVED = TimesheetStatus.APPROVED
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        # The last line of defence: whatever path a change takes, an approved sheet stays as it
-        # was approved.
-        if self._stored_status() == TimesheetStatus.APPROVED:
-            raise ValidationError(locked_timesheet_message())
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-        if self._stored_status() == TimesheetStatus.APPROVED:
-            raise ValidationError(locked_timesheet_message())
-        return super().delete(*args, **kwargs)
+    def locked_message(self) -> str:
+        return locked_timesheet_message()
 
     @classmethod
     def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
@@ -277,7 +292,7 @@ def locked_expense_message() -> str:
     )
 
 
-class Expense(models.Model):
+class Expense(LockedOnceApproved, models.Model):
     """Money a helper laid out (equipment, a gym fee, transport …), with the receipt. Approved
     expenses are never changed: a correction is a new expense (negative or positive) that
     ``corrects`` the original."""
@@ -386,20 +401,10 @@ class Expense(models.Model):
     def is_correction(self) -> bool:
         return self.corrects_id is not None
 
-    def _stored_status(self) -> str | None:
-        if self.pk is None or self._state.adding:
-            return None
-        return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+    APPROVED = ExpenseStatus.APPROVED
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        if self._stored_status() == ExpenseStatus.APPROVED:
-            raise ValidationError(locked_expense_message())
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-        if self._stored_status() == ExpenseStatus.APPROVED:
-            raise ValidationError(locked_expense_message())
-        return super().delete(*args, **kwargs)
+    def locked_message(self) -> str:
+        return locked_expense_message()
 
     @classmethod
     def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
