@@ -62,3 +62,35 @@ def test_a_part_is_hidden_when_the_rest_of_its_whole_is_small():
     assert part_of(3, 10) == SUPPRESSED
     assert part_of(0, 6) == 0
     assert part_of(6, 6) == 6
+
+
+def test_a_stage_a_few_persons_short_of_the_one_before_is_hidden():
+    from kobling.dashboards.suppression import suppress_chain
+
+    # 7 referred, 6 granted would tell that one person was refused.
+    assert suppress_chain([7, 6, 6]) == [7, "<5", "<5"]  # 6 started is 1 short of 7 shown too
+    assert suppress_chain([12, 6, 5]) == [12, 6, "<5"]
+    assert suppress_chain([12, 6, 0]) == [12, 6, 0]
+    assert suppress_chain([12, 12, 6]) == [12, 12, 6]  # equal stages tell nothing new
+    assert suppress_chain([12, 9, 4]) == [12, "<5", "<5"]
+    assert suppress_chain([12, 3, 0]) == [12, "<5", 0]
+
+
+def test_a_table_of_chains_is_suppressed_until_no_subtraction_is_left():
+    from kobling.dashboards.suppression import suppress_table
+
+    rows = [[20, 18, 10], [30, 25, 20], [12, 12, 11]]
+    cells = suppress_table(rows)
+    # Row 0: 18 is 2 short of 20 → hidden; column 1 then needs a second hidden cell (the
+    # next smallest, 12); row 2's 11 is 1 short of 12 → hidden; column 2 needs one more, the
+    # next smallest there (row 0's 10).
+    assert cells == [[20, "<5", "<5"], [30, 25, 20], [12, "<5", "<5"]]
+    for c in range(3):
+        assert sum(1 for row in cells if row[c] == SUPPRESSED) != 1
+
+
+def test_a_table_without_small_differences_is_untouched():
+    from kobling.dashboards.suppression import suppress_table
+
+    assert suppress_table([[20, 10, 5], [30, 25, 0]]) == [[20, 10, 5], [30, 25, 0]]
+    assert suppress_table([]) == []

@@ -11,7 +11,11 @@ Rules (docs/dashboards.md):
 3. A derived value (share, mean, median, cost per person) is shown only when every count it is
    computed from is shown and its base is at least 5; otherwise it is ``"<5"`` too.
 4. A cell that is not a count of persons but *describes* them (sessions and minutes in a month,
-   the pay of the contacts) is suppressed when the persons it describes are fewer than 5."""
+   the pay of the contacts) is suppressed when the persons it describes are fewer than 5.
+5. Nested counts (referred ⊇ granted ⊇ started): a count is hidden too when it differs from the
+   nearest *shown* count before it by 1–4 persons, so the few who dropped off between two
+   stages cannot be found by subtraction. In a table whose rows are such chains and whose
+   columns are groups (rule 2), both rules are applied until nothing more changes."""
 
 from __future__ import annotations
 
@@ -51,6 +55,53 @@ def suppress_group(counts: Sequence[Number]) -> list[Any]:
         if others:
             cells[min(others)[1]] = SUPPRESSED
     return cells
+
+
+def _chain_hides(counts: Sequence[Number], hide: set[int]) -> set[int]:
+    """Rule 5 for one chain, given the cells already hidden: the indices to hide."""
+    hide = set(hide) | {i for i, n in enumerate(counts) if is_small(n)}
+    last_shown: Number | None = None
+    for i, n in enumerate(counts):
+        if i in hide:
+            continue
+        if last_shown is not None and is_small(last_shown - n):
+            hide.add(i)
+            continue
+        last_shown = n
+    return hide
+
+
+def suppress_chain(counts: Sequence[Number]) -> list[Any]:
+    """Rules 1 and 5 for counts where each is a subset of the one before."""
+    hide = _chain_hides(counts, set())
+    return [SUPPRESSED if i in hide else suppress(n) for i, n in enumerate(counts)]
+
+
+def suppress_table(rows: Sequence[Sequence[Number]]) -> list[list[Any]]:
+    """Rules 1, 2 and 5 for a table whose rows are nested chains (e.g. a target group's
+    referred, granted, started) and whose columns each add up to a shown total."""
+    hidden_cells: set[tuple[int, int]] = set()
+    width = max((len(r) for r in rows), default=0)
+    while True:
+        before = len(hidden_cells)
+        for r, row in enumerate(rows):
+            mine = {c for (rr, c) in hidden_cells if rr == r}
+            hidden_cells |= {(r, c) for c in _chain_hides(row, mine)}
+        for c in range(width):
+            column = [row[c] for row in rows]
+            mine = [r for r in range(len(rows)) if (r, c) in hidden_cells]
+            if len(mine) == 1:
+                others = [
+                    (column[r], r) for r in range(len(rows)) if r not in mine and column[r] > 0
+                ]
+                if others:
+                    hidden_cells.add((min(others)[1], c))
+        if len(hidden_cells) == before:
+            break
+    return [
+        [SUPPRESSED if (r, c) in hidden_cells else suppress(n) for c, n in enumerate(row)]
+        for r, row in enumerate(rows)
+    ]
 
 
 def suppress_rows(persons: Sequence[Number]) -> list[bool]:
