@@ -373,7 +373,7 @@ def period_costs(
         for h, m in sorted(logged | set(open_sheet))
         if (h, m) not in approved_months
     ]
-    for key, view in ledger.compute_open(keys, helpers).items():
+    for key, view in ledger.compute_open(keys, helpers, names=False).items():
         parts[key_of[key.helper_id]]["pay_estimated"] += view.figures.pay_amount
 
     # Expenses by date.
