@@ -53,6 +53,7 @@ class ConsentScope(models.TextChoices):
     SHARE_WITH_REFERRER = "share_with_referrer", _("Share progress with the referrer")
     SHARE_WITH_PARTNER = "share_with_partner", _("Share with a partner organisation")
     CONTACT_FOR_FOLLOW_UP = "follow_up", _("Contact me for follow-up after the end")
+    RESEARCH = "research", _("Use in research, pseudonymised")
 
 
 class Priority(models.IntegerChoices):

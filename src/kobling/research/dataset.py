@@ -1,0 +1,570 @@
+"""The research dataset: a ZIP of CSV files, a data dictionary and a README, built in memory.
+
+Rules (docs/research.md):
+
+* Only referrals with a research consent in force on the export date, in the chosen programmes,
+  received in the chosen period.
+* Pseudonyms are HMAC-SHA256 of the record's id under a key made for this one export
+  (``secrets.token_bytes(32)``) and thrown away afterwards — never stored, never logged. Within
+  one export the same person, referral, pairing or contact always has the same pseudonym; two
+  exports share none.
+* Minimised: birth year instead of birth date, referral month instead of date, every later event
+  as days since the referral was received; codes from fixed lists, numbers and booleans only —
+  no names, identity numbers, contact details, postcodes, places or free text of any kind.
+
+The column list in :data:`FILES` is the single source of both the CSV headers and
+``data_dictionary.csv``; writing a row with a column it does not list fails."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from kobling.followup.choices import (
+    EndReason,
+    HandoverDestination,
+    Intensity,
+    PairingStatus,
+    SessionStatus,
+)
+from kobling.followup.models import Pairing, Session
+from kobling.helpers.choices import Gender
+from kobling.lib.spreadsheet import neutralise
+from kobling.outcomes.choices import FOLLOW_UP_MONTHS, GoalStatus, ReviewKind
+from kobling.outcomes.models import FollowUp, Goal, ReviewScore
+from kobling.referrals.choices import (
+    ConsentScope,
+    DecisionOutcome,
+    ReferralSource,
+    ReferralStatus,
+)
+from kobling.referrals.models import Consent, Decision, Referral
+from kobling.tenancy.choices import ProgrammeKind
+from kobling.tenancy.models import Programme
+
+PSEUDONYM_LENGTH = 16  # hex characters: 64 bits, no collisions at municipal sizes
+
+
+# --- the files and their columns ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # pseudonym, integer, decimal, boolean, code, codes, month
+    description: str
+    allowed: str = ""
+
+
+def _codes(choices: Iterable[Any]) -> str:
+    return " | ".join(str(value) for value, _label in choices if value != "")
+
+
+PSEUDONYM = f"{PSEUDONYM_LENGTH} hexadecimal characters, valid within this export only"
+DAYS = "days (0 = the day the referral was received); empty when it has not happened"
+
+
+def _participant_col() -> Column:
+    return Column("participant_id", "pseudonym", "The participant.", PSEUDONYM)
+
+
+def _pairing_col(description: str = "The pairing (pairings.csv).") -> Column:
+    return Column("pairing_id", "pseudonym", description, PSEUDONYM)
+
+
+FILES: dict[str, tuple[str, tuple[Column, ...]]] = {
+    "participants.csv": (
+        "One row per participant with at least one referral in the export.",
+        (
+            _participant_col(),
+            Column("birth_year", "integer", "Year of birth (never the date).", "year"),
+            Column("gender", "code", "Gender as recorded.", _codes(Gender.choices)),
+        ),
+    ),
+    "referrals.csv": (
+        "One row per referral (a participant may have several).",
+        (
+            Column("referral_id", "pseudonym", "The referral.", PSEUDONYM),
+            _participant_col(),
+            Column(
+                "programme",
+                "code",
+                "The programme within this export (see README.txt).",
+                "P1, P2, …",
+            ),
+            Column("programme_kind", "code", "Kind of programme.", _codes(ProgrammeKind.choices)),
+            Column("source", "code", "Who referred.", _codes(ReferralSource.choices)),
+            Column(
+                "target_groups",
+                "codes",
+                "Target groups, separated by ';' (empty: none recorded).",
+                "target-group codes of the municipality's reference list",
+            ),
+            Column("referral_month", "month", "Month the referral was received.", "YYYY-MM"),
+            Column("status", "code", "Status on the export date.", _codes(ReferralStatus.choices)),
+            Column("first_decision_day", "integer", "First decision.", DAYS),
+            Column(
+                "final_decision_outcome",
+                "code",
+                "Outcome of the decision that stands (empty: none yet).",
+                _codes(DecisionOutcome.choices),
+            ),
+            Column("final_decision_day", "integer", "The decision that stands.", DAYS),
+        ),
+    ),
+    "pairings.csv": (
+        "One row per pairing of a participant with a training contact.",
+        (
+            _pairing_col("The pairing."),
+            Column("referral_id", "pseudonym", "The referral (referrals.csv).", PSEUDONYM),
+            _participant_col(),
+            Column(
+                "helper_id",
+                "pseudonym",
+                "The training contact (only to tell contacts apart within this export).",
+                PSEUDONYM,
+            ),
+            Column("status", "code", "Status on the export date.", _codes(PairingStatus.choices)),
+            Column("confirmed_day", "integer", "Pairing confirmed.", DAYS),
+            Column("start_day", "integer", "Pairing started (first meeting).", DAYS),
+            Column("end_day", "integer", "Pairing ended.", DAYS),
+            Column("end_reason", "code", "Why it ended.", _codes(EndReason.choices)),
+            Column(
+                "handover_destination",
+                "code",
+                "Where the participant went on to after the end.",
+                _codes(HandoverDestination.choices),
+            ),
+        ),
+    ),
+    "sessions.csv": (
+        "One row per session as it stands (corrections applied, withdrawn entries left out). "
+        "No notes.",
+        (
+            _pairing_col(),
+            Column("day", "integer", "Day of the session.", DAYS),
+            Column("status", "code", "What became of it.", _codes(SessionStatus.choices)),
+            Column("minutes", "integer", "Length of the session.", "minutes"),
+            Column(
+                "intensity",
+                "code",
+                "Intensity (empty when not held or not recorded).",
+                _codes(Intensity.choices),
+            ),
+        ),
+    ),
+    "review_scores.csv": (
+        "One row per score of a review as it stands. No notes.",
+        (
+            _pairing_col(),
+            Column("review_id", "pseudonym", "The review the score belongs to.", PSEUDONYM),
+            Column("review_kind", "code", "Kind of review.", _codes(ReviewKind.choices)),
+            Column("day", "integer", "Day of the review.", DAYS),
+            Column(
+                "instrument_code",
+                "code",
+                "Instrument measured.",
+                "instrument codes, e.g. activity_minutes, self_rated_health, mastery, goal_attainment",
+            ),
+            Column("instrument_version", "code", "Version of the instrument.", "text code"),
+            Column("unit", "code", "Unit of the value (empty: a scale score).", "e.g. min/week"),
+            Column("value", "decimal", "The score ('.' as decimal separator).", "number"),
+            Column(
+                "goal_id",
+                "pseudonym",
+                "For goal attainment: the goal scored (goals.csv); empty otherwise.",
+                PSEUDONYM,
+            ),
+        ),
+    ),
+    "goals.csv": (
+        "One row per goal of a pairing. Status only: the goal's text is never exported.",
+        (
+            _pairing_col(),
+            Column("goal_id", "pseudonym", "The goal.", PSEUDONYM),
+            Column("status", "code", "Status on the export date.", _codes(GoalStatus.choices)),
+        ),
+    ),
+    "follow_ups.csv": (
+        "One row per follow-up question sent (or due) after a pairing ended.",
+        (
+            _pairing_col(),
+            Column(
+                "months", "integer", "Months after the end.", " | ".join(map(str, FOLLOW_UP_MONTHS))
+            ),
+            Column("answered", "boolean", "Whether the participant answered.", "true | false"),
+            Column(
+                "still_active",
+                "boolean",
+                "The participant's answer: still physically active (empty: not answered).",
+                "true | false",
+            ),
+            Column(
+                "minutes_per_week",
+                "integer",
+                "The participant's answer: minutes of activity per week (empty: not given).",
+                "minutes per week",
+            ),
+        ),
+    ),
+}
+
+DICTIONARY = ("file", "column", "type", "description", "allowed_values_or_unit")
+README = "README.txt"
+DATA_DICTIONARY = "data_dictionary.csv"
+
+
+# --- selection ----------------------------------------------------------------------------------
+
+
+def research_consent_in_force(day: dt.date) -> Q:
+    """Consents of scope research in force on ``day`` (for a Consent queryset)."""
+    return Q(scope=ConsentScope.RESEARCH, given_on__lte=day) & (
+        Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day)
+    )
+
+
+def consenting_referrals(*, day: dt.date) -> QuerySet[Referral]:
+    """Referrals whose participant's research consent is in force on ``day``."""
+    consents = Consent.objects.filter(research_consent_in_force(day), referral=OuterRef("pk"))
+    return Referral.objects.filter(Exists(consents))
+
+
+def selected_referrals(
+    *, programmes: Sequence[Programme], period_start: dt.date, period_end: dt.date, day: dt.date
+) -> QuerySet[Referral]:
+    return consenting_referrals(day=day).filter(
+        programme__in=[p.pk for p in programmes],
+        received_at__date__gte=period_start,
+        received_at__date__lte=period_end,
+    )
+
+
+# --- pseudonyms ---------------------------------------------------------------------------------
+
+
+class Pseudonymiser:
+    """HMAC-SHA256 of "kind:id" under this export's key, hex, truncated. The kind keeps a person
+    and a pairing with the same database id apart."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 32:
+            raise ValueError("The key must be at least 32 bytes.")
+        self._key = key
+
+    def __call__(self, kind: str, pk: int | None) -> str:
+        if pk is None:
+            return ""
+        digest = hmac.new(self._key, f"{kind}:{pk}".encode(), hashlib.sha256).hexdigest()
+        return digest[:PSEUDONYM_LENGTH]
+
+    def __repr__(self) -> str:  # never show the key, not even in a traceback
+        return "Pseudonymiser(<key hidden>)"
+
+
+# --- building -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    export_id: int
+    project_title: str
+    approval_reference: str
+    recipient: str
+    created_at: dt.datetime
+    period_start: dt.date
+    period_end: dt.date
+
+
+def _days(day: dt.date | dt.datetime | None, since: dt.date) -> int | None:
+    if day is None:
+        return None
+    if isinstance(day, dt.datetime):
+        day = timezone.localdate(day)
+    return (day - since).days
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int):
+        return value
+    return neutralise(str(value))
+
+
+def _csv(name: str, rows: list[dict[str, Any]]) -> bytes:
+    columns = [c.name for c in FILES[name][1]] if name in FILES else list(DICTIONARY)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="raise", lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        missing = set(columns) - set(row)
+        if missing:
+            raise ValueError(f"{name}: row without {sorted(missing)}")
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return out.getvalue().encode("utf-8")
+
+
+def _sorted(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+    # Sorted by pseudonym (and offset), never by database order, which follows time.
+    return sorted(rows, key=lambda r: tuple(("" if r[k] is None else str(r[k])) for k in keys))
+
+
+def build_rows(
+    *,
+    referrals: QuerySet[Referral],
+    programmes: Sequence[Programme],
+    pseudonym: Pseudonymiser,
+) -> dict[str, list[dict[str, Any]]]:
+    """Every file's rows, with a fixed number of queries whatever the number of participants."""
+    programme_keys = {
+        p.pk: f"P{i}" for i, p in enumerate(sorted(programmes, key=lambda p: p.pk), 1)
+    }
+    programme_kinds = {p.pk: p.kind for p in programmes}
+    chosen = list(
+        referrals.select_related("participant").prefetch_related(
+            "target_groups",
+            Prefetch(
+                "decisions", queryset=Decision.objects.order_by("decided_on", "created_at", "pk")
+            ),
+        )
+    )
+    received: dict[int, dt.date] = {}
+    participants: dict[int, dict[str, Any]] = {}
+    referral_rows = []
+    for referral in chosen:
+        since = timezone.localdate(referral.received_at)
+        received[referral.pk] = since
+        person = referral.participant
+        participants[person.pk] = {
+            "participant_id": pseudonym("participant", person.pk),
+            "birth_year": person.birth_date.year,
+            "gender": person.gender,
+        }
+        decisions = list(referral.decisions.all())
+        referral_rows.append(
+            {
+                "referral_id": pseudonym("referral", referral.pk),
+                "participant_id": pseudonym("participant", person.pk),
+                "programme": programme_keys[referral.programme_id],
+                "programme_kind": programme_kinds[referral.programme_id],
+                "source": referral.source,
+                "target_groups": ";".join(sorted(g.code for g in referral.target_groups.all())),
+                "referral_month": f"{since:%Y-%m}",
+                "status": referral.status,
+                "first_decision_day": _days(decisions[0].decided_on, since) if decisions else None,
+                "final_decision_outcome": decisions[-1].outcome if decisions else None,
+                "final_decision_day": _days(decisions[-1].decided_on, since) if decisions else None,
+            }
+        )
+
+    pairings = list(
+        Pairing.objects.filter(referral_id__in=list(received)).values(
+            "pk",
+            "referral_id",
+            "participant_id",
+            "helper_id",
+            "status",
+            "confirmed_at",
+            "started_on",
+            "ended_on",
+            "end_reason",
+            "handover_destination",
+        )
+    )
+    since_pairing = {p["pk"]: received[p["referral_id"]] for p in pairings}
+    pairing_rows = [
+        {
+            "pairing_id": pseudonym("pairing", p["pk"]),
+            "referral_id": pseudonym("referral", p["referral_id"]),
+            "participant_id": pseudonym("participant", p["participant_id"]),
+            "helper_id": pseudonym("helper", p["helper_id"]),
+            "status": p["status"],
+            "confirmed_day": _days(p["confirmed_at"], since_pairing[p["pk"]]),
+            "start_day": _days(p["started_on"], since_pairing[p["pk"]]),
+            "end_day": _days(p["ended_on"], since_pairing[p["pk"]]),
+            "end_reason": p["end_reason"] or None,
+            "handover_destination": p["handover_destination"] or None,
+        }
+        for p in pairings
+    ]
+    pairing_ids = list(since_pairing)
+
+    session_rows = [
+        {
+            "pairing_id": pseudonym("pairing", s["pairing_id"]),
+            "day": _days(s["date"], since_pairing[s["pairing_id"]]),
+            "status": s["status"],
+            "minutes": s["minutes"],
+            "intensity": s["intensity"] or None,
+        }
+        for s in Session.objects.current()
+        .filter(pairing_id__in=pairing_ids)
+        .values("pairing_id", "date", "status", "minutes", "intensity")
+    ]
+    score_rows = [
+        {
+            "pairing_id": pseudonym("pairing", s["review__pairing_id"]),
+            "review_id": pseudonym("review", s["review_id"]),
+            "review_kind": s["review__kind"],
+            "day": _days(s["review__date"], since_pairing[s["review__pairing_id"]]),
+            "instrument_code": s["instrument_code"],
+            "instrument_version": s["instrument_version"],
+            "unit": s["unit"],
+            "value": s["value"],
+            "goal_id": pseudonym("goal", s["goal_id"]),
+        }
+        for s in ReviewScore.objects.filter(
+            review__pairing_id__in=pairing_ids,
+            review__superseded_by__isnull=True,
+            review__is_void=False,
+        ).values(
+            "review_id",
+            "review__pairing_id",
+            "review__kind",
+            "review__date",
+            "instrument_code",
+            "instrument_version",
+            "unit",
+            "value",
+            "goal_id",
+        )
+    ]
+    goal_rows = [
+        {
+            "pairing_id": pseudonym("pairing", g["pairing_id"]),
+            "goal_id": pseudonym("goal", g["pk"]),
+            "status": g["status"],
+        }
+        for g in Goal.objects.filter(pairing_id__in=pairing_ids).values(
+            "pk", "pairing_id", "status"
+        )
+    ]
+    follow_up_rows = [
+        {
+            "pairing_id": pseudonym("pairing", u["pairing_id"]),
+            "months": u["months"],
+            "answered": u["answered_at"] is not None,
+            "still_active": u["still_active"],
+            "minutes_per_week": u["minutes_per_week"],
+        }
+        for u in FollowUp.objects.filter(pairing_id__in=pairing_ids).values(
+            "pairing_id", "months", "answered_at", "still_active", "minutes_per_week"
+        )
+    ]
+    return {
+        "participants.csv": _sorted(list(participants.values()), "participant_id"),
+        "referrals.csv": _sorted(referral_rows, "participant_id", "referral_month", "referral_id"),
+        "pairings.csv": _sorted(pairing_rows, "referral_id", "confirmed_day", "pairing_id"),
+        "sessions.csv": sorted(
+            session_rows, key=lambda r: (r["pairing_id"], r["day"], r["status"], r["minutes"])
+        ),
+        "review_scores.csv": sorted(
+            score_rows,
+            key=lambda r: (
+                r["pairing_id"],
+                r["day"],
+                r["review_id"],
+                r["instrument_code"],
+                r["goal_id"],
+            ),
+        ),
+        "goals.csv": _sorted(goal_rows, "pairing_id", "goal_id"),
+        "follow_ups.csv": sorted(follow_up_rows, key=lambda r: (r["pairing_id"], r["months"])),
+    }
+
+
+def dictionary_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "file": name,
+            "column": column.name,
+            "type": column.type,
+            "description": column.description,
+            "allowed_values_or_unit": column.allowed,
+        }
+        for name, (_about, columns) in FILES.items()
+        for column in columns
+    ]
+
+
+def readme(info: ExportInfo, programmes: Sequence[Programme], counts: dict[str, int]) -> str:
+    ordered = sorted(programmes, key=lambda p: p.pk)
+    lines = [
+        f"Kobling research export {info.export_id}",
+        "=" * 40,
+        "",
+        f"Project: {info.project_title}",
+        f"Approval reference: {info.approval_reference}",
+        f"Recipient: {info.recipient}",
+        f"Created: {timezone.localtime(info.created_at):%Y-%m-%d %H:%M} (Europe/Oslo)",
+        f"Referrals received: {info.period_start:%Y-%m-%d} to {info.period_end:%Y-%m-%d}",
+        "",
+        "Programmes:",
+        *(f"  P{i}: {p.kind}" for i, p in enumerate(ordered, 1)),
+        "",
+        "Rules:",
+        "  * Only participants whose referral has a consent to use in research, in force on the",
+        "    export date, in the programmes above, with referrals received in the period.",
+        "  * Identifiers are pseudonyms: a keyed hash (HMAC-SHA256, truncated to "
+        f"{PSEUDONYM_LENGTH} hex",
+        "    characters) under a key made for this export alone and then discarded. They are",
+        "    consistent across the files of this export and cannot be linked to any other export.",
+        "  * Birth year instead of birth date; referral month instead of date; every later event as",
+        "    days since the referral was received.",
+        "  * No names, identity numbers, contact details, postcodes, places, notes, goal texts or",
+        "    any other free text; the training contact appears only as a pseudonym.",
+        "  * Sessions and reviews as they stand: corrections applied, withdrawn entries left out.",
+        "  * CSV: UTF-8, comma-separated, header row, '.' as decimal separator. Text cells that",
+        "    would start like a spreadsheet formula are prefixed with an apostrophe.",
+        "  * Columns, types and allowed values: data_dictionary.csv.",
+        "",
+        "Rows per file:",
+        *(f"  {name}: {n}" for name, n in counts.items()),
+        "",
+        "The data may only be used for the project and purpose named above, under its approval.",
+        "Do not try to re-identify anyone.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@sensitive_variables("key")  # not even an error report may show the key
+def build_archive(
+    *,
+    info: ExportInfo,
+    referrals: QuerySet[Referral],
+    programmes: Sequence[Programme],
+    key: bytes,
+) -> tuple[bytes, dict[str, int]]:
+    """The ZIP (bytes) and the number of data rows per file."""
+    rows = build_rows(referrals=referrals, programmes=programmes, pseudonym=Pseudonymiser(key))
+    counts = {name: len(file_rows) for name, file_rows in rows.items()}
+    stamp = timezone.localtime(info.created_at).timetuple()[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+
+        def add(name: str, content: bytes) -> None:
+            archive.writestr(zipfile.ZipInfo(name, date_time=stamp), content, zipfile.ZIP_DEFLATED)
+
+        add(README, readme(info, programmes, counts).encode("utf-8"))
+        add(DATA_DICTIONARY, _csv(DATA_DICTIONARY, dictionary_rows()))
+        for name, file_rows in rows.items():
+            add(name, _csv(name, file_rows))
+    return buffer.getvalue(), counts
