@@ -30,6 +30,7 @@ from kobling.helpers.models import Helper
 from kobling.outcomes.choices import ACTIVITY_MINUTES, ReviewKind
 from kobling.outcomes.models import FollowUp, Review, ReviewScore
 from kobling.outcomes.selectors import recommended_weekly_minutes
+from kobling.partners.models import Agreement, Partner, agreement_valid_q
 from kobling.referrals.choices import DecisionOutcome
 from kobling.referrals.models import Decision, Referral
 from kobling.tenancy.models import Municipality, Programme
@@ -122,6 +123,12 @@ def source_mark(municipality_id: int) -> dict[str, str]:
             n=Count("pk"), t=Max("status_since")
         ),
         "programmes": Programme.objects.filter(municipality_id=m).aggregate(n=Count("pk")),
+        "partners": Partner.objects.filter(municipality_id=m).aggregate(
+            n=Count("pk"), v=Sum("version"), t=Max("updated_at")
+        ),
+        "agreements": Agreement.objects.filter(municipality_id=m).aggregate(
+            n=Count("pk"), v=Sum("version"), t=Max("updated_at")
+        ),
     }
     return {name: str(sorted(values.items())) for name, values in parts.items()}
 
@@ -148,6 +155,7 @@ def compute_facts(
             "participant_id",
             "participant__gender",
             "participant__birth_date",
+            "referrer_organisation",
         )
         .order_by()
     }
@@ -354,8 +362,83 @@ def compute_facts(
             if status == HelperStatus.ACTIVE:
                 facts.add(programme_id, Grain.NOW, now, "helpers_trained_active")
 
+    _partner_uptake(facts, m, today, referrals.values())
     _costs(facts, m, skip=skip_cost_years)
     return facts
+
+
+def _partner_uptake(
+    facts: _Facts, municipality_id: int, today: dt.date, referrals: Iterable[dict[str, Any]]
+) -> None:
+    """Adoption → partner uptake (docs/dashboards.md). Counts of *organisations* (partners,
+    referring organisations) and of *persons* (hand-overs):
+
+    - ``partners_in_agreement`` (now, by ``kind``): partners with an agreement valid today. A
+      partner counts for each of its programmes, or for every programme of the municipality
+      when it lists none (it works with the scheme as a whole). Organisations.
+    - ``handovers`` (month, by ``destination``) and ``handovers_to_partner`` (month, by the
+      partner's ``kind``): ended pairings by where the participant went on, and those handed
+      over to a partner. Persons.
+    - ``handover_partners`` (year, by ``kind``): distinct partners that took participants over
+      in the year. Organisations.
+    - ``referring_organisations`` (year, by ``source``; the total is distinct over sources):
+      distinct non-blank ``Referral.referrer_organisation`` (trimmed, case-insensitive) by the
+      year the referral was received. Organisations."""
+    m = municipality_id
+    all_programmes = list(Programme.objects.filter(municipality_id=m).values_list("pk", flat=True))
+    partner_programmes: dict[int, list[int]] = defaultdict(list)
+    for partner_id, programme_id in Partner.programmes.through.objects.filter(
+        partner__municipality_id=m
+    ).values_list("partner_id", "programme_id"):
+        partner_programmes[partner_id].append(programme_id)
+    valid = (
+        Partner.objects.filter(municipality_id=m)
+        .filter(pk__in=Agreement.objects.filter(agreement_valid_q(today)).values("partner_id"))
+        .values_list("pk", "kind")
+    )
+    for partner_id, kind in valid:
+        for p in partner_programmes.get(partner_id) or all_programmes:
+            facts.add(p, Grain.NOW, today, "partners_in_agreement")
+            facts.add(p, Grain.NOW, today, "partners_in_agreement", 1, "kind", kind)
+
+    took_over: dict[tuple[int, dt.date], dict[int, str]] = defaultdict(dict)
+    for p, ended_on, destination, partner_id, partner_kind in (
+        Pairing.objects.filter(
+            municipality_id=m, status=PairingStatus.ENDED, ended_on__isnull=False
+        )
+        .values_list(
+            "programme_id",
+            "ended_on",
+            "handover_destination",
+            "handover_partner_id",
+            "handover_partner__kind",
+        )
+        .order_by()
+    ):
+        facts.month(p, ended_on, "handovers", dimension="destination", key=destination or "unknown")
+        if partner_id is not None:
+            facts.month(p, ended_on, "handovers_to_partner")
+            facts.month(p, ended_on, "handovers_to_partner", dimension="kind", key=partner_kind)
+            took_over[(p, dt.date(ended_on.year, 1, 1))][partner_id] = partner_kind
+    for (p, year), partners in took_over.items():
+        facts.add(p, Grain.YEAR, year, "handover_partners", len(partners))
+        for kind, n in Counter(partners.values()).items():
+            facts.add(p, Grain.YEAR, year, "handover_partners", n, "kind", kind)
+
+    organisations: dict[tuple[int, dt.date], dict[str, set[str]]] = defaultdict(
+        lambda: defaultdict(set)
+    )
+    for r in referrals:
+        name = " ".join((r.get("referrer_organisation") or "").split()).casefold()
+        if name:
+            year = dt.date(_local(r["received_at"]).year, 1, 1)
+            organisations[(r["programme_id"], year)][r["source"]].add(name)
+    for (p, year), by_source in organisations.items():
+        facts.add(
+            p, Grain.YEAR, year, "referring_organisations", len(set().union(*by_source.values()))
+        )
+        for source, names in by_source.items():
+            facts.add(p, Grain.YEAR, year, "referring_organisations", len(names), "source", source)
 
 
 def _costs(facts: _Facts, municipality_id: int, skip: set[int] = frozenset()) -> int:

@@ -62,9 +62,13 @@ KIND_LABELS = {
 @dataclass(frozen=True)
 class Alert:
     kind: str
-    pairing: Pairing
+    pairing: Pairing | None
     since: dt.date | None
     text: str
+    # Alerts about something other than a pair (an agreement with a partner, from the partners
+    # app) have no pairing: they name what it is about and link to it.
+    subject: str = ""
+    url: str = ""
 
     @property
     def label(self) -> str:

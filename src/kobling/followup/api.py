@@ -186,6 +186,7 @@ class PairingViewSet(
                 reason=values["reason"],
                 handover_destination=values["handover_destination"],
                 handover_note=values["handover_note"],
+                handover_partner=values.get("handover_partner"),
                 note=values["note"],
                 ended_on=values.get("ended_on"),
                 participant_continues=values["participant_continues"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +52,12 @@ class EndForm(VersionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Place, times, a contact person there — what the participant needs to go on."),
     )
+    handover_partner = forms.IntegerField(
+        label=_("Partner that takes over"),
+        required=False,
+        widget=forms.Select(choices=[("", "—")]),
+        help_text=_("Optional: the partner organisation the participant goes on with."),
+    )
     ended_on = forms.DateField(
         label=_("Ended"), required=False, widget=DATE, help_text=_("Today if left empty.")
     )
@@ -63,6 +71,19 @@ class EndForm(VersionForm):
             "Otherwise, after no chemistry or the contact leaving, the next match avoids this contact."
         ),
     )
+
+    def __init__(self, *args: Any, partners: Any = None, **kwargs: Any) -> None:
+        """``partners``: the choices to show (the pairing's municipality's active partners);
+        none → no partner field. On a POST the service checks the chosen id."""
+        super().__init__(*args, **kwargs)
+        if partners is not None:
+            if partners:
+                self.fields["handover_partner"].widget.choices = [
+                    ("", "—"),
+                    *((p.pk, p.name) for p in partners),
+                ]
+            else:
+                del self.fields["handover_partner"]
 
 
 class IntroForm(VersionForm):

@@ -99,6 +99,16 @@ class Pairing(models.Model):
     handover_destination = models.CharField(
         _("handed over to"), max_length=30, choices=HandoverDestination.choices, blank=True
     )
+    # The partner organisation that took the participant over, when there is one (the free
+    # ``handover_destination`` above stays the answer to "where"; this says "who").
+    handover_partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handovers",
+        verbose_name=_("partner that took over"),
+    )
     handover_note = models.TextField(
         _("hand-over note"),
         blank=True,

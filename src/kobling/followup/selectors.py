@@ -19,7 +19,13 @@ from kobling.tenancy.choices import Role
 def pairing_list_queryset(queryset: QuerySet[Pairing]) -> QuerySet[Pairing]:
     """Everything a pairing row shows, in one query."""
     return queryset.select_related(
-        "municipality", "programme", "participant", "helper", "referral", "confirmed_by"
+        "municipality",
+        "programme",
+        "participant",
+        "helper",
+        "referral",
+        "confirmed_by",
+        "handover_partner",
     )
 
 

@@ -36,6 +36,9 @@ class PairingSerializer(serializers.ModelSerializer):
     status = enum_field(PairingStatus.choices, read_only=True)
     end_reason = enum_field([("", ""), *EndReason.choices], read_only=True)
     handover_destination = enum_field([("", ""), *HandoverDestination.choices], read_only=True)
+    handover_partner_name = serializers.CharField(
+        source="handover_partner.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Pairing
@@ -62,6 +65,8 @@ class PairingSerializer(serializers.ModelSerializer):
             "end_reason",
             "end_note",
             "handover_destination",
+            "handover_partner",
+            "handover_partner_name",
             "handover_note",
             "version",
         ]
@@ -142,6 +147,13 @@ class EndRequestSerializer(VersionMixin):
         allow_blank=True,
         default="",
         help_text="Where and how the participant goes on (place, times, contact)",
+    )
+    handover_partner = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Optional: the id of the partner that takes the participant over (an active "
+        "partner of the pairing's municipality)",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
     ended_on = serializers.DateField(required=False, allow_null=True)

@@ -5,6 +5,7 @@ re-match after a broken pair that avoids the previous contact unless the coordin
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -401,6 +402,7 @@ def pairing_end(
     reason: str,
     handover_destination: str = "",
     handover_note: str = "",
+    handover_partner: Any = None,
     note: str = "",
     ended_on: dt.date | None = None,
     participant_continues: bool = False,
@@ -409,7 +411,9 @@ def pairing_end(
 ) -> Pairing:
     """End the pair with a reason (and a note) and a hand-over: where the participant goes on
     to be active (``handover_destination``, required — "none" is an answer) and how
-    (``handover_note``). The contact's place is free again. If the participant continues, the
+    (``handover_note``), and optionally the partner organisation that took the participant
+    over (``handover_partner``: a Partner or its id; an active partner of the pairing's
+    municipality). The contact's place is free again. If the participant continues, the
     referral goes back on the waiting list — and after a broken pair (no chemistry, the contact
     left) the re-match avoids this contact unless the coordinator says the same contact may be
     proposed again. Otherwise the referral is closed."""
@@ -420,6 +424,22 @@ def pairing_end(
         problems["handover_destination"] = _(
             "Say where the participant goes on to be active (or none)."
         )
+    partner = None
+    if handover_partner not in (None, ""):
+        from kobling.partners.models import Partner
+
+        partner_pk = getattr(handover_partner, "pk", handover_partner)
+        # Looked up within the pairing's municipality: another municipality's partner gets the
+        # same answer as one that does not exist.
+        partner = Partner.objects.filter(
+            pk=partner_pk if str(partner_pk).isdigit() else None,
+            municipality_id=pairing.municipality_id,
+            is_active=True,
+        ).first()
+        if partner is None:
+            problems["handover_partner"] = _(
+                "Choose an active partner of the pairing's municipality."
+            )
     if problems:
         raise ValidationError(problems)
     handover_note = (handover_note or "").strip()
@@ -458,6 +478,7 @@ def pairing_end(
         locked.end_note = note
         locked.handover_destination = handover_destination
         locked.handover_note = handover_note
+        locked.handover_partner = partner
         locked.save(
             update_fields=[
                 "status",
@@ -466,6 +487,7 @@ def pairing_end(
                 "end_note",
                 "handover_destination",
                 "handover_note",
+                "handover_partner",
                 "version",
             ]
         )
@@ -477,6 +499,7 @@ def pairing_end(
                 "status": [before, PairingStatus.ENDED],
                 "end_reason": reason,
                 "handover_destination": handover_destination,
+                "handover_partner": partner.pk if partner else None,
                 "ended_on": ended_on,
                 "participant_continues": participant_continues,
             },

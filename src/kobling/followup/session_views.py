@@ -297,7 +297,10 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     groups: dict[str, list] = {}
     for alert in found:
         groups.setdefault(alert.kind, []).append(alert)
-    audit_list_read(user=user, objects=list({a.pairing.pk: a.pairing for a in found}.values()))
+    audit_list_read(
+        user=user,
+        objects=list({a.pairing.pk: a.pairing for a in found if a.pairing is not None}.values()),
+    )
     return render(
         request,
         "followup/alerts.html",

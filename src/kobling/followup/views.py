@@ -29,6 +29,7 @@ from kobling.followup.forms import (
 from kobling.followup.models import Pairing
 from kobling.followup.selectors import PairingFilterSet, pairing_list_queryset
 from kobling.lib.errors import ConflictError
+from kobling.partners.models import Partner
 from kobling.tenancy.audit import audit_list_read
 from kobling.web.base import ScopedMixin, get_visible_or_404
 
@@ -98,7 +99,14 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             can_rematch=pairing.status == PairingStatus.ENDED,
             activate_form=ActivateForm(initial=version),
             pause_form=PauseForm(initial=version),
-            end_form=EndForm(initial=version),
+            end_form=EndForm(
+                initial=version,
+                partners=list(
+                    Partner.objects.filter(
+                        municipality_id=pairing.municipality_id, is_active=True
+                    ).only("pk", "name")
+                ),
+            ),
             intro_form=IntroForm(
                 initial={
                     **version,
@@ -206,6 +214,7 @@ def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
             reason=d["reason"],
             handover_destination=d["handover_destination"],
             handover_note=d.get("handover_note") or "",
+            handover_partner=d.get("handover_partner"),
             note=d.get("note") or "",
             ended_on=d.get("ended_on"),
             participant_continues=bool(d.get("participant_continues")),
