@@ -203,6 +203,20 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
         from kobling.demo_history import load_history_demo
 
         counts.update(load_history_demo(today=today, rng=rng, towns=TOWNS))
+        # Partners and agreements in every state; some ended pairs handed over to them.
+        from kobling.partners.demo import load_partners_demo
+
+        partners = load_partners_demo(today)
+        counts.update(partners if isinstance(partners, dict) else {})
+        # Research consents for a share of Fjordvik's participants, so an export has data.
+        from kobling.research.demo import load_research_demo
+
+        counts.update(load_research_demo(today))
+        # Yearly implementation-quality self-assessments with a trend, and this year's draft.
+        from kobling.quality.demo import load_quality_demo
+
+        quality = load_quality_demo(today)
+        counts.update(quality if isinstance(quality, dict) else {})
         # The national picture: the unit register, scheme status and survey campaigns in every
         # state; synthetic public-health profiles for the comparison.
         from kobling.national.demo import load_national_demo
@@ -595,13 +609,20 @@ def load_referrals_demo(*, today: dt.date, rng: random.Random) -> dict[str, int]
                 "contact_age_max": rng.choice([None, 45, 60]),
                 "languages": rng.choice([[], ["nb"], ["nb", "en"]]),
             }
+            # Which office referred (no random draw, so the rest of the demo stays as it was).
+            data["referrer_organisation"] = {
+                "gp": f"{town.name} legesenter" if slot % 2 else f"{town.areas[slot]} legekontor",
+                "nav": f"NAV {town.name}",
+                "frisklivssentral": f"Frisklivssentralen i {town.name}",
+                "specialist": "DPS Fjord og Fjell",
+                "municipal_staff": f"{town.name} kommune, helse og omsorg",
+            }.get(source, "")
             data["gender_is_must"] = bool(data["preferred_gender"]) and rng.random() < 0.4
             data["age_is_must"] = data["contact_age_min"] is not None and rng.random() < 0.3
             data["language_is_must"] = bool(data["languages"]) and rng.random() < 0.3
             if channel == "paper":
                 data.update(
                     referrer_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                    referrer_organisation=f"NAV {town.name}" if source == "nav" else "",
                     coordinator_notes="Mottatt på papir; ring før første møte.",
                 )
             if minor:

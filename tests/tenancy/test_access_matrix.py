@@ -408,6 +408,9 @@ ACCESS_MODULES = (
     "tests.dashboards.test_access",
     "tests.national.test_access",
     "tests.profiles.test_access",
+    "tests.research.test_access",
+    "tests.quality.test_access",
+    "tests.partners.test_access",
 )
 
 

@@ -12,9 +12,12 @@ from kobling.helpers import api as helpers_api
 from kobling.matching import api as matching_api
 from kobling.national import api as national_api
 from kobling.outcomes import api as outcomes_api
+from kobling.partners import api as partners_api
 from kobling.pay import api as pay_api
 from kobling.profiles import api as profiles_api
+from kobling.quality import api as quality_api
 from kobling.referrals import api as referrals_api
+from kobling.research import api as research_api
 from kobling.tenancy import api as tenancy_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -29,6 +32,9 @@ pay_api.register(router)
 dashboards_api.register(router)
 national_api.register(router)
 profiles_api.register(router)
+quality_api.register(router)
+research_api.register(router)
+partners_api.register(router)
 
 urlpatterns = [
     path("auth/token", auth.ObtainTokenView.as_view(), name="api-token"),
@@ -43,6 +49,9 @@ urlpatterns = [
     *dashboards_api.extra_urls,
     *national_api.extra_urls,
     *profiles_api.extra_urls,
+    *quality_api.extra_urls,
+    *research_api.extra_urls,
+    *partners_api.extra_urls,
     *followup_api.extra_urls,
     path("", include(router.urls)),
 ]

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "kobling.dashboards",
     "kobling.national",
     "kobling.profiles",
+    "kobling.quality",
+    "kobling.research",
+    "kobling.partners",
     "kobling.api",
     "kobling.web",
 ]

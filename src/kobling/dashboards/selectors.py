@@ -29,8 +29,10 @@ from kobling.dashboards.suppression import (
     hidden,
     part_of,
     suppress,
+    suppress_chain,
     suppress_group,
     suppress_rows,
+    suppress_table,
 )
 from kobling.helpers.choices import Gender, HelperStatus
 from kobling.helpers.models import TargetGroup
@@ -232,7 +234,14 @@ def _stage_names() -> dict[str, str]:
 
 def _reach(f: _Facts) -> list[Table]:
     names = _stage_names()
-    funnel = [suppress(f.n(stage)) for stage in STAGES]
+    # Referred ⊇ granted ⊇ started is a chain (rule 5); completed and dropped out are parts of
+    # started, with the rest (still going, other endings) hidden beside them (rule 2).
+    referred, granted, started, completed, dropped = (int(f.n(stage)) for stage in STAGES)
+    rest = max(started - completed - dropped, 0)
+    funnel = (
+        suppress_chain([referred, granted, started])
+        + suppress_group([completed, dropped, rest])[:2]
+    )
     tables = [
         Table(
             "reach_funnel",
@@ -265,16 +274,13 @@ def _reach(f: _Facts) -> list[Table]:
         )
         order = list(labels[dimension])
         keys.sort(key=lambda k: order.index(k) if k in order else len(order))
-        counts = {
-            s: [f.n(s, dimension, k) for k in keys]
-            for s in ("referred", "granted", "started", "dropped_out")
-        }
-        cells = {s: suppress_group(values) for s, values in counts.items()}
+        # Each row is a chain (referred ⊇ granted ⊇ started ⊇ dropped out), each column adds
+        # up to the funnel's figure: rules 2 and 5 together.
+        stages = ("referred", "granted", "started", "dropped_out")
+        cells = suppress_table([[int(f.n(s, dimension, k)) for s in stages] for k in keys])
         table_rows = []
         for i, key in enumerate(keys):
-            referred, granted, started, dropped = (
-                cells[s][i] for s in ("referred", "granted", "started", "dropped_out")
-            )
+            referred, granted, started, dropped = cells[i]
             table_rows.append(
                 [
                     labels[dimension].get(key, key),
@@ -411,6 +417,115 @@ def _adoption(f: _Facts) -> list[Table]:
                 [str(label), cell]
                 for (_s, label), cell in zip(HelperStatus.choices, by_status, strict=True)
             ],
+        ),
+        *_partner_uptake(f),
+    ]
+
+
+def _partner_uptake(f: _Facts) -> list[Table]:
+    """Adoption → partner uptake. Partner and referring-organisation counts are organisations,
+    not persons: not suppressed as such, but hidden (rule 4) where the persons behind them — the
+    participants handed over, the referrals from a source — are 1–4, so that, say, "4 partners
+    took participants over" next to "<5 participants" cannot give the persons away."""
+    from kobling.followup.choices import HandoverDestination
+    from kobling.partners.choices import PartnerKind
+
+    in_agreement = int(f.now.get(("partners_in_agreement", "", ""), 0))
+    handed_to_partner = f.n("handovers_to_partner")
+    took_over = describing(f.n("handover_partners"), handed_to_partner)
+    summary = [
+        [_("Partners with an agreement in force now (organisations)"), in_agreement],
+        [_("Partners that took participants over in the year (organisations)"), took_over],
+        [
+            _("Participants handed over to a partner in the year (persons)"),
+            suppress(handed_to_partner),
+        ],
+    ]
+    kinds = list(PartnerKind.choices)
+    by_kind_rows = []
+    for value, label in kinds:
+        agreements = int(f.now.get(("partners_in_agreement", "kind", value), 0))
+        took = describing(
+            f.n("handover_partners", "kind", value), f.n("handovers_to_partner", "kind", value)
+        )
+        if agreements or took:
+            by_kind_rows.append([str(label), agreements, took])
+    by_kind_rows.append([_("All kinds"), in_agreement, took_over])
+
+    destinations = [*HandoverDestination.choices, ("unknown", _("Not recorded"))]
+    counts = [f.n("handovers", "destination", value) for value, _label in destinations]
+    total = sum(counts)
+    cells = suppress_group(counts)
+    shown_total = suppress(total)
+    handover_rows = [
+        [str(label), cell, derived(_pct(cell, shown_total), shown_total, cell)]
+        for (_v, label), cell in zip(destinations, cells, strict=True)
+        if cell != 0
+    ]
+    handover_rows.append([_("All ended pairings"), shown_total, None])
+
+    sources = list(ReferralSource.choices)
+    referrer_rows = []
+    for value, label in sources:
+        organisations = f.n("referring_organisations", "source", value)
+        if organisations:
+            referrer_rows.append(
+                [
+                    str(label),
+                    describing(organisations, f.n("referred", "source", value)),
+                ]
+            )
+    referrer_rows.append(
+        [
+            _("All sources (distinct)"),
+            describing(f.n("referring_organisations"), f.n("referred")),
+        ]
+    )
+    labels = [row[0] for row in handover_rows[:-1]]
+    return [
+        Table(
+            "adoption_partners",
+            _("Partner uptake"),
+            [_("Partner uptake"), _("Number")],
+            summary,
+            note=_(
+                "Partners are organisations, not persons. A partner counts for each of its "
+                "programmes, or for all when it lists none."
+            ),
+        ),
+        Table(
+            "adoption_partners_kind",
+            _("Partners by kind (organisations)"),
+            [
+                _("Kind"),
+                _("With an agreement in force now"),
+                _("Took participants over in the year"),
+            ],
+            by_kind_rows,
+        ),
+        Table(
+            "adoption_handovers",
+            _("Hand-overs by destination (persons)"),
+            [_("Handed over to"), _("Persons"), _("Share %")],
+            handover_rows,
+            chart=charts.bars(
+                _("Hand-overs by destination (persons)"),
+                labels,
+                [row[1] for row in handover_rows[:-1]],
+            )
+            if labels
+            else None,
+            note=_("Where participants went on to be active when their pairing ended."),
+        ),
+        Table(
+            "adoption_referrers",
+            _("Referring organisations by referral source (organisations)"),
+            [_("Referral source"), _("Organisations")],
+            referrer_rows,
+            note=_(
+                "Distinct organisations named on the referrals received in the year; the last "
+                "row counts each organisation once."
+            ),
         ),
     ]
 

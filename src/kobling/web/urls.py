@@ -33,5 +33,8 @@ urlpatterns = [
     path("", include("kobling.dashboards.urls")),
     path("", include("kobling.national.urls")),
     path("", include("kobling.profiles.urls")),
+    path("", include("kobling.quality.urls")),
+    path("", include("kobling.research.urls")),
+    path("", include("kobling.partners.urls")),
     path("", include("kobling.referrals.urls")),
 ]
