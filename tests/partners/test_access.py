@@ -122,6 +122,21 @@ def test_only_the_municipalitys_managers_register_its_partners(cast, api, role, 
     assert Partner.objects.filter(name="Aby Treningssenter").exists() == (expected == 201)
 
 
+def test_another_municipalitys_programme_is_answered_as_if_it_did_not_exist(cast, api):
+    missing = cast.programme_b.pk + 1000
+    answers = []
+    for programme in (cast.programme_b.pk, missing):
+        response = api(cast.coordinator_a).post(
+            "/api/v1/partners/",
+            {**PAYLOAD, "municipality": cast.a.pk, "programmes": [programme]},
+            format="json",
+        )
+        assert response.status_code == 400
+        answers.append(str(response.json()["programmes"]).replace(str(programme), "ID"))
+    assert answers[0] == answers[1]
+    assert not Partner.objects.filter(name="Aby Treningssenter").exists()
+
+
 @pytest.mark.parametrize(("role", "expected"), matrix(200, 200, 403, 403, 404, 403, 403))
 def test_only_the_municipalitys_managers_change_its_partners(cast, api, ids, role, expected):
     response = api(cast.roles[role]).patch(

@@ -20,9 +20,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_partner_demo_fills_both_towns(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    load_demo()
+    counts = load_demo()  # loads the partner demo too
     today = timezone.localdate()
-    counts = load_partners_demo(today)
     assert counts["partners"] == 10
     assert counts["agreements"] == 8
     assert counts["handovers_linked"] > 0

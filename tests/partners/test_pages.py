@@ -95,6 +95,21 @@ def test_the_csv_export_follows_the_filters_and_is_audited(cast, register):
     assert AuditEntry.objects.filter(action="export", object_type="partners.partner").exists()
 
 
+def test_the_csv_export_never_lets_a_spreadsheet_run_a_typed_cell(cast):
+    partner(
+        cast.a,
+        name='=HYPERLINK("https://evil.test","Aby IL")',
+        contact_name="@SUM(1+1)",
+        contact_phone="+4712345678",
+    )
+    response = signed_in(cast.coordinator_a).get("/partnere/eksport.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["name"] == '\'=HYPERLINK("https://evil.test","Aby IL")'
+    assert record["contact_name"] == "'@SUM(1+1)"
+    assert record["contact_phone"] == "'+4712345678"
+
+
 def test_a_partner_is_registered_on_the_page(cast):
     client = signed_in(cast.coordinator_a)
     response = client.post(

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from kobling.lib.spreadsheet import neutralise
 from kobling.partners.choices import ENDING_SOON_DAYS, AgreementStatus
 from kobling.partners.models import Agreement, Partner, agreement_valid_q
 
@@ -54,17 +55,18 @@ def partner_csv_rows(partners: Iterable[Partner], today: dt.date) -> Iterator[li
     yield list(CSV_HEADER)
     for p in partners:
         agreement = current_agreement(p, today)
+        # Names and contact details are typed by users: a spreadsheet must not run them.
         yield [
             str(p.pk),
-            p.municipality.name,
-            p.name,
+            neutralise(p.municipality.name),
+            neutralise(p.name),
             p.organisation_number,
             p.kind,
             p.prevention_level,
-            "; ".join(sorted(pr.name for pr in p.programmes.all())),
-            p.contact_name,
-            p.contact_phone,
-            p.contact_email,
+            neutralise("; ".join(sorted(pr.name for pr in p.programmes.all()))),
+            neutralise(p.contact_name),
+            neutralise(p.contact_phone),
+            neutralise(p.contact_email),
             "yes" if p.is_active else "no",
             str(len(p.agreements.all())),
             agreement.status_on(today) if agreement else "",

@@ -19,6 +19,7 @@ from kobling.partners.choices import (
     PreventionLevel,
 )
 from kobling.partners.models import Agreement, Partner
+from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Municipality, Programme
 
 
@@ -112,6 +113,13 @@ class PartnerSerializer(serializers.ModelSerializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # Only the programmes of municipalities the caller manages: another municipality's
+            # programme gets the same answer as one that does not exist.
+            self.fields["programmes"].child_relation.queryset = Programme.objects.filter(
+                municipality__in=sorted(request.user.municipality_ids(*MANAGER_ROLES))
+            )
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             self.fields["municipality"].read_only = True
 
