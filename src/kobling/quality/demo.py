@@ -37,13 +37,16 @@ def _answers(start: tuple[int, ...], step: int) -> dict[str, tuple[int, str]]:
 
 
 def load_quality_demo(today: dt.date) -> dict[str, int]:
-    """Three submitted years and this year's draft per town; returns how many were made."""
+    """Three submitted years and this year's draft per town (none where the programme has
+    assessments already); returns how many were made."""
     made = {"quality_submitted": 0, "quality_drafts": 0}
     for slug, start in STARTS.items():
         coordinator = User.objects.get(username=f"koordinator@{slug}.demo")
         programme = Programme.objects.get(
             municipality__memberships__user=coordinator, name="Treningskontakt"
         )
+        if SelfAssessment.objects.filter(programme=programme).exists():
+            continue  # loaded before
         for step, year in enumerate(range(today.year - 3, today.year)):
             assessment = services.assessment_create(
                 programme=programme,
