@@ -222,4 +222,9 @@ def browser(monkeypatch):
         try:
             yield launched
         finally:
+            # ORM calls made while Playwright's event loop is current run on a connection of
+            # their own; close it here, or the test database cannot be dropped at the end.
+            from django.db import connections
+
+            connections.close_all()
             launched.close()

@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from kobling.followup.models import Session
@@ -126,6 +125,3 @@ def test_a_contact_logs_a_session_on_a_phone(live_server, contacts_pair, cast, b
     assert session.logged_by_id == cast.contact_user_a.pk
     assert session.confirmed_via == "in_person"
     assert session.date - dt.timedelta(days=7) == Session.objects.exclude(pk=session.pk).get().date
-    # The ORM calls above ran while Playwright's event loop was current, on a connection of
-    # their own; close it so that the test database can be dropped at the end.
-    connections.close_all()
