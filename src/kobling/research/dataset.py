@@ -11,6 +11,11 @@ Rules (docs/research.md):
 * Minimised: birth year instead of birth date, referral month instead of date, every later event
   as days since the referral was received; codes from fixed lists, numbers and booleans only —
   no names, identity numbers, contact details, postcodes, places or free text of any kind.
+* With ``bands`` (the default) the birth year is coarsened to a 5-year band ("1980-1984") and the
+  referral month to its quarter ("2025-Q3"); the columns keep their names and the data
+  dictionary describes the form used (:data:`BANDED`).
+* The export's smallest group — the fewest participants sharing birth year (or band), gender and
+  programme — is measured (:func:`smallest_group`) and written in the README.
 
 The column list in :data:`FILES` is the single source of both the CSV headers and
 ``data_dictionary.csv``; writing a row with a column it does not list fails."""
@@ -51,6 +56,7 @@ from kobling.referrals.choices import (
     ReferralStatus,
 )
 from kobling.referrals.models import Consent, Decision, Referral
+from kobling.research.models import SMALL_GROUP
 from kobling.tenancy.choices import ProgrammeKind
 from kobling.tenancy.models import Programme
 
@@ -63,7 +69,7 @@ PSEUDONYM_LENGTH = 16  # hex characters: 64 bits, no collisions at municipal siz
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # pseudonym, integer, decimal, boolean, code, codes, month
+    type: str  # pseudonym, integer, decimal, boolean, code, codes, month, band, quarter
     description: str
     allowed: str = ""
 
@@ -221,6 +227,23 @@ FILES: dict[str, tuple[str, tuple[Column, ...]]] = {
     ),
 }
 
+# The columns as they are described when birth years and referral months are banded: same names,
+# coarser values.
+BANDED: dict[tuple[str, str], Column] = {
+    ("participants.csv", "birth_year"): Column(
+        "birth_year",
+        "band",
+        "Five-year band of birth years (never the date or the exact year).",
+        "YYYY-YYYY, e.g. 1980-1984 (bands start at years divisible by 5)",
+    ),
+    ("referrals.csv", "referral_month"): Column(
+        "referral_month",
+        "quarter",
+        "Quarter of the year the referral was received (never the month or the date).",
+        "YYYY-Qn, e.g. 2025-Q3",
+    ),
+}
+
 DICTIONARY = ("file", "column", "type", "description", "allowed_values_or_unit")
 README = "README.txt"
 DATA_DICTIONARY = "data_dictionary.csv"
@@ -274,6 +297,41 @@ class Pseudonymiser:
         return "Pseudonymiser(<key hidden>)"
 
 
+# --- coarsening and group sizes -------------------------------------------------------------------
+
+
+def birth_year_band(year: int) -> str:
+    """The 5-year band of ``year``: 1983 → "1980-1984"."""
+    start = year - year % 5
+    return f"{start}-{start + 4}"
+
+
+def quarter(day: dt.date) -> str:
+    """The quarter of ``day``: 2025-08-14 → "2025-Q3"."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def columns(name: str, *, bands: bool) -> tuple[Column, ...]:
+    """The columns of data file ``name`` as written in this export."""
+    listed = FILES[name][1]
+    if not bands:
+        return listed
+    return tuple(BANDED.get((name, c.name), c) for c in listed)
+
+
+def smallest_group(rows: dict[str, list[dict[str, Any]]]) -> int | None:
+    """The number of participants in the smallest group sharing birth year (or band, as
+    exported), gender and programme — the export's k in k-anonymity over those three columns. A
+    participant referred to two programmes counts in both programmes' groups. ``None`` when the
+    export has no participant."""
+    people = {p["participant_id"]: (p["birth_year"], p["gender"]) for p in rows["participants.csv"]}
+    groups: dict[tuple[Any, ...], set[str]] = {}
+    for referral in rows["referrals.csv"]:
+        who = referral["participant_id"]
+        groups.setdefault((*people[who], referral["programme"]), set()).add(who)
+    return min((len(members) for members in groups.values()), default=None)
+
+
 # --- building -----------------------------------------------------------------------------------
 
 
@@ -286,6 +344,7 @@ class ExportInfo:
     created_at: dt.datetime
     period_start: dt.date
     period_end: dt.date
+    bands: bool = True
 
 
 def _days(day: dt.date | dt.datetime | None, since: dt.date) -> int | None:
@@ -331,8 +390,10 @@ def build_rows(
     referrals: QuerySet[Referral],
     programmes: Sequence[Programme],
     pseudonym: Pseudonymiser,
+    bands: bool = True,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Every file's rows, with a fixed number of queries whatever the number of participants."""
+    """Every file's rows, with a fixed number of queries whatever the number of participants.
+    With ``bands`` birth years are 5-year bands and referral months quarters."""
     programme_keys = {
         p.pk: f"P{i}" for i, p in enumerate(sorted(programmes, key=lambda p: p.pk), 1)
     }
@@ -354,7 +415,9 @@ def build_rows(
         person = referral.participant
         participants[person.pk] = {
             "participant_id": pseudonym("participant", person.pk),
-            "birth_year": person.birth_date.year,
+            "birth_year": (
+                birth_year_band(person.birth_date.year) if bands else person.birth_date.year
+            ),
             "gender": person.gender,
         }
         decisions = list(referral.decisions.all())
@@ -366,7 +429,7 @@ def build_rows(
                 "programme_kind": programme_kinds[referral.programme_id],
                 "source": referral.source,
                 "target_groups": ";".join(sorted(g.code for g in referral.target_groups.all())),
-                "referral_month": f"{since:%Y-%m}",
+                "referral_month": quarter(since) if bands else f"{since:%Y-%m}",
                 "status": referral.status,
                 "first_decision_day": _days(decisions[0].decided_on, since) if decisions else None,
                 "final_decision_outcome": decisions[-1].outcome if decisions else None,
@@ -490,7 +553,7 @@ def build_rows(
     }
 
 
-def dictionary_rows() -> list[dict[str, Any]]:
+def dictionary_rows(*, bands: bool = True) -> list[dict[str, Any]]:
     return [
         {
             "file": name,
@@ -499,13 +562,47 @@ def dictionary_rows() -> list[dict[str, Any]]:
             "description": column.description,
             "allowed_values_or_unit": column.allowed,
         }
-        for name, (_about, columns) in FILES.items()
-        for column in columns
+        for name in FILES
+        for column in columns(name, bands=bands)
     ]
 
 
-def readme(info: ExportInfo, programmes: Sequence[Programme], counts: dict[str, int]) -> str:
+def _group_lines(smallest: int | None) -> list[str]:
+    if smallest is None:
+        return ["Smallest group: none (no participants)."]
+    lines = [
+        f"Smallest group: {smallest}. This is the fewest participants in this export who share",
+        "  the same birth year (or band), gender and programme (k-anonymity over those three",
+        f"  columns: k = {smallest}).",
+    ]
+    if smallest < SMALL_GROUP:
+        lines += [
+            f"  WARNING: at least one group has fewer than {SMALL_GROUP} participants. Someone who",
+            "  knows a participant's birth year, gender and programme may be able to single that",
+            "  person out. Take particular care: never publish or pass on rows, and report only",
+            f"  figures for groups of at least {SMALL_GROUP}.",
+        ]
+    return lines
+
+
+def readme(
+    info: ExportInfo,
+    programmes: Sequence[Programme],
+    counts: dict[str, int],
+    smallest: int | None = None,
+) -> str:
     ordered = sorted(programmes, key=lambda p: p.pk)
+    if info.bands:
+        coarsened = [
+            "  * Birth year as a 5-year band (e.g. 1980-1984) instead of birth date; referral",
+            "    quarter (e.g. 2025-Q3) instead of date; every later event as days since the",
+            "    referral was received. The columns keep the names birth_year and referral_month.",
+        ]
+    else:
+        coarsened = [
+            "  * Birth year instead of birth date; referral month instead of date; every later event as",
+            "    days since the referral was received.",
+        ]
     lines = [
         f"Kobling research export {info.export_id}",
         "=" * 40,
@@ -526,8 +623,7 @@ def readme(info: ExportInfo, programmes: Sequence[Programme], counts: dict[str, 
         f"{PSEUDONYM_LENGTH} hex",
         "    characters) under a key made for this export alone and then discarded. They are",
         "    consistent across the files of this export and cannot be linked to any other export.",
-        "  * Birth year instead of birth date; referral month instead of date; every later event as",
-        "    days since the referral was received.",
+        *coarsened,
         "  * No names, identity numbers, contact details, postcodes, places, notes, goal texts or",
         "    any other free text; the training contact appears only as a pseudonym.",
         "  * Sessions and reviews as they stand: corrections applied, withdrawn entries left out.",
@@ -538,11 +634,20 @@ def readme(info: ExportInfo, programmes: Sequence[Programme], counts: dict[str, 
         "Rows per file:",
         *(f"  {name}: {n}" for name, n in counts.items()),
         "",
+        *_group_lines(smallest),
+        "",
         "The data may only be used for the project and purpose named above, under its approval.",
         "Do not try to re-identify anyone.",
         "",
     ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Archive:
+    content: bytes
+    counts: dict[str, int]
+    smallest_group: int | None
 
 
 @sensitive_variables("key")  # not even an error report may show the key
@@ -552,10 +657,16 @@ def build_archive(
     referrals: QuerySet[Referral],
     programmes: Sequence[Programme],
     key: bytes,
-) -> tuple[bytes, dict[str, int]]:
-    """The ZIP (bytes) and the number of data rows per file."""
-    rows = build_rows(referrals=referrals, programmes=programmes, pseudonym=Pseudonymiser(key))
+) -> Archive:
+    """The ZIP (bytes), the number of data rows per file and the smallest group."""
+    rows = build_rows(
+        referrals=referrals,
+        programmes=programmes,
+        pseudonym=Pseudonymiser(key),
+        bands=info.bands,
+    )
     counts = {name: len(file_rows) for name, file_rows in rows.items()}
+    smallest = smallest_group(rows)
     stamp = timezone.localtime(info.created_at).timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -563,8 +674,8 @@ def build_archive(
         def add(name: str, content: bytes) -> None:
             archive.writestr(zipfile.ZipInfo(name, date_time=stamp), content, zipfile.ZIP_DEFLATED)
 
-        add(README, readme(info, programmes, counts).encode("utf-8"))
-        add(DATA_DICTIONARY, _csv(DATA_DICTIONARY, dictionary_rows()))
+        add(README, readme(info, programmes, counts, smallest).encode("utf-8"))
+        add(DATA_DICTIONARY, _csv(DATA_DICTIONARY, dictionary_rows(bands=info.bands)))
         for name, file_rows in rows.items():
             add(name, _csv(name, file_rows))
-    return buffer.getvalue(), counts
+    return Archive(content=buffer.getvalue(), counts=counts, smallest_group=smallest)

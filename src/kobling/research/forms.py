@@ -45,6 +45,18 @@ class ResearchExportForm(forms.Form):
     recipient_name = forms.CharField(label=_("Researcher"), max_length=160)
     recipient_institution = forms.CharField(label=_("Institution"), max_length=200)
     purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 4}))
+    birth_year_bands = forms.BooleanField(
+        label=_("Birth years in 5-year bands and referral quarters"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Recommended. Gives birth years as 5-year bands (e.g. 1980-1984) instead of the exact "
+            "year, and the quarter a referral was received (e.g. 2025-Q3) instead of the month. "
+            "In a small municipality birth year, gender and programme together can point to one "
+            "person. Untick only if the project's approval covers exact birth years and months. "
+            "Either way the export's record shows its smallest group."
+        ),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from kobling.tenancy.choices import Role
 from kobling.tenancy.scoping import ScopedManager, in_municipalities
 
+# Below this many participants sharing (birth year or band, gender, programme) the export's record
+# and README warn that someone may be singled out (the same 5 as the dashboards' small cells).
+SMALL_GROUP = 5
+
 
 class ResearchExport(models.Model):
     """One delivered research dataset (metadata only). Every download is a new export with new
@@ -45,6 +49,23 @@ class ResearchExport(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    birth_year_bands = models.BooleanField(
+        _("birth years in 5-year bands and referral quarters"),
+        default=True,
+        help_text=_(
+            "Birth years as 5-year bands (e.g. 1980-1984) and referral months as quarters "
+            "(e.g. 2025-Q3), so that fewer participants can be singled out."
+        ),
+    )
+    smallest_group = models.PositiveIntegerField(
+        _("smallest group"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The number of participants in the smallest group sharing birth year (or band), "
+            "gender and programme in the export."
+        ),
+    )
     counts = models.JSONField(_("rows per file"), default=dict, blank=True)
     sha256 = models.CharField(_("SHA-256 of the archive"), max_length=64, blank=True)
 
@@ -64,6 +85,12 @@ class ResearchExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_title} ({self.approval_reference})"
+
+    @property
+    def small_group(self) -> bool:
+        """Whether the smallest group sharing birth year (or band), gender and programme is
+        smaller than :data:`SMALL_GROUP`, so a participant may be singled out."""
+        return self.smallest_group is not None and self.smallest_group < SMALL_GROUP
 
     @property
     def participant_count(self) -> int:

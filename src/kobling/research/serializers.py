@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from kobling.research.models import ResearchExport
@@ -29,6 +30,8 @@ class ResearchExportSerializer(serializers.ModelSerializer):
             "recipient_name",
             "recipient_institution",
             "purpose",
+            "birth_year_bands",
+            "smallest_group",
             "created_by",
             "created_at",
             "counts",
@@ -54,6 +57,14 @@ class ResearchExportCreateSerializer(serializers.Serializer):
     recipient_name = serializers.CharField(max_length=160)
     recipient_institution = serializers.CharField(max_length=200)
     purpose = serializers.CharField()
+    birth_year_bands = serializers.BooleanField(
+        default=True,
+        help_text=_(
+            "Birth years as 5-year bands (e.g. 1980-1984) and referral months as quarters "
+            "(e.g. 2025-Q3). Default true; set false only when the project's approval covers "
+            "exact birth years and months."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -53,9 +53,15 @@ def research_export_create(
     recipient_name: str,
     recipient_institution: str,
     purpose: str,
+    birth_year_bands: bool = True,
 ) -> ExportResult:
     """Export a pseudonymised, minimised dataset of the consenting participants of
     ``programmes`` (one municipality, which ``by`` administers) referred in the period.
+
+    ``birth_year_bands`` (the default) gives birth years as 5-year bands and referral months as
+    quarters; turn it off only when the project's approval covers exact years and months. Either
+    way the smallest group sharing birth year (or band), gender and programme is measured, stored
+    on the record, written in the README and audited; a small group does not stop the export.
 
     Every call makes a new key, so the same data exported twice shares no pseudonym. The key is
     dropped when this function returns: it is neither stored nor logged."""
@@ -105,6 +111,7 @@ def research_export_create(
             municipality_id=municipality_id,
             period_start=period_start,
             period_end=period_end,
+            birth_year_bands=birth_year_bands,
             created_by=by,
             **texts,
         )
@@ -119,16 +126,19 @@ def research_export_create(
             created_at=export.created_at,
             period_start=period_start,
             period_end=period_end,
+            bands=birth_year_bands,
         )
-        content, counts = dataset.build_archive(
+        archive = dataset.build_archive(
             info=info,
             referrals=referrals,
             programmes=programmes,
             key=secrets.token_bytes(32),  # this export's key: used once, never kept
         )
+        content, counts = archive.content, archive.counts
         export.counts = counts
+        export.smallest_group = archive.smallest_group
         export.sha256 = hashlib.sha256(content).hexdigest()
-        export.save(update_fields=["counts", "sha256"])
+        export.save(update_fields=["counts", "smallest_group", "sha256"])
         audit_log(
             user=by,
             action=AuditAction.EXPORT,
@@ -139,6 +149,8 @@ def research_export_create(
                 "period": [period_start, period_end],
                 "approval_reference": export.approval_reference,
                 "recipient": info.recipient,
+                "birth_year_bands": birth_year_bands,
+                "smallest_group": export.smallest_group,
                 "counts": [[name, n] for name, n in counts.items()],
                 "sha256": export.sha256,
             },
