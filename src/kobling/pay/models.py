@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kobling.lib.frozen import FrozenOnceFinal
 from kobling.pay.choices import (
     MAX_EXTRA_MINUTES,
     ExpenseCategory,
@@ -139,34 +140,7 @@ class PaySettings(models.Model):
         return user.is_manager_of(self.municipality_id)
 
 
-class LockedOnceApproved:
-    """The last line of defence for rows that are frozen by approval: whatever path a change
-    takes (service, admin, a stray ``save()``), a row whose *stored* status is approved can be
-    neither saved again nor deleted. The approving save itself passes: the stored status is
-    still open at that moment."""
-
-    APPROVED: str  # the model's approved status value
-
-    def locked_message(self) -> str:
-        raise NotImplementedError
-
-    def _stored_status(self) -> str | None:
-        if self.pk is None or self._state.adding:
-            return None
-        return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
-
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        if self._stored_status() == self.APPROVED:
-            raise ValidationError(self.locked_message())
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-        if self._stored_status() == self.APPROVED:
-            raise ValidationError(self.locked_message())
-        return super().delete(*args, **kwargs)
-
-
-class Timesheet(LockedOnceApproved, models.Model):
+class Timesheet(FrozenOnceFinal, models.Model):
     """One helper's pay for one month (``month`` is the first day of the month)."""
 
     municipality = models.ForeignKey(
@@ -264,7 +238,7 @@ class Timesheet(LockedOnceApproved, models.Model):
     def month_label(self) -> str:
         return month_label(self.month)
 
-    APPROVED = TimesheetStatus.APPROVED
+    FINAL = TimesheetStatus.APPROVED  # approved rows are frozen (FrozenOnceFinal)
 
     def locked_message(self) -> str:
         return locked_timesheet_message()
@@ -292,7 +266,7 @@ def locked_expense_message() -> str:
     )
 
 
-class Expense(LockedOnceApproved, models.Model):
+class Expense(FrozenOnceFinal, models.Model):
     """Money a helper laid out (equipment, a gym fee, transport …), with the receipt. Approved
     expenses are never changed: a correction is a new expense (negative or positive) that
     ``corrects`` the original."""
@@ -401,7 +375,7 @@ class Expense(LockedOnceApproved, models.Model):
     def is_correction(self) -> bool:
         return self.corrects_id is not None
 
-    APPROVED = ExpenseStatus.APPROVED
+    FINAL = ExpenseStatus.APPROVED  # approved rows are frozen (FrozenOnceFinal)
 
     def locked_message(self) -> str:
         return locked_expense_message()

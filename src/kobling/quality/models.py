@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kobling.lib.frozen import FrozenOnceFinal
 from kobling.quality.checklist import CHECKLIST, CHECKLISTS, MAX_SCORE
 from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.scoping import ScopedManager, in_municipalities
@@ -37,7 +38,7 @@ def submitted_message() -> str:
     )
 
 
-class SelfAssessment(models.Model):
+class SelfAssessment(FrozenOnceFinal, models.Model):
     """One yearly self-assessment of a programme's implementation quality (see the module
     docstring for drafts, submission and corrections)."""
 
@@ -155,23 +156,10 @@ class SelfAssessment(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    # The last line of defence (as pay's LockedOnceApproved): whatever path a change takes, a row
-    # whose *stored* status is submitted is neither saved again nor deleted. The submitting save
-    # itself passes: the stored status is still draft at that moment.
-    def _stored_status(self) -> str | None:
-        if self.pk is None or self._state.adding:
-            return None
-        return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+    FINAL = AssessmentStatus.SUBMITTED  # submitted rows are frozen (FrozenOnceFinal)
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self._stored_status() == AssessmentStatus.SUBMITTED:
-            raise ValidationError(submitted_message())
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        if self._stored_status() == AssessmentStatus.SUBMITTED:
-            raise ValidationError(submitted_message())
-        return super().delete(*args, **kwargs)
+    def locked_message(self) -> str:
+        return submitted_message()
 
     @classmethod
     def visibility_q(cls, user: Any, action: str) -> Q | None:
