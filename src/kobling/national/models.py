@@ -29,18 +29,7 @@ from kobling.national.choices import (
     UnitKind,
 )
 from kobling.tenancy.choices import ProgrammeKind
-from kobling.tenancy.scoping import ScopedManager
-
-
-class AnalystOnly:
-    """National records: the national analyst sees and changes them; nobody else does."""
-
-    @classmethod
-    def visibility_q(cls, user: Any, action: str) -> Q | None:
-        return Q() if getattr(user, "is_analyst", False) else None
-
-    def permits(self, user: Any, action: str) -> bool:
-        return bool(getattr(user, "is_analyst", False))
+from kobling.tenancy.scoping import AnalystOnly, ScopedManager
 
 
 class Unit(AnalystOnly, models.Model):

@@ -5,8 +5,6 @@ on the unit register, so profiles can be imported before the register knows a un
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -14,18 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kobling.profiles.choices import Category
-from kobling.tenancy.scoping import ScopedManager
-
-
-class AnalystOnly:
-    """National records: the national analyst sees and changes them; nobody else does."""
-
-    @classmethod
-    def visibility_q(cls, user: Any, action: str) -> Q | None:
-        return Q() if getattr(user, "is_analyst", False) else None
-
-    def permits(self, user: Any, action: str) -> bool:
-        return bool(getattr(user, "is_analyst", False))
+from kobling.tenancy.scoping import AnalystOnly, ScopedManager
 
 
 class ProfileIndicator(AnalystOnly, models.Model):

@@ -52,3 +52,15 @@ def any_of(*qs: Q | None) -> Q | None:
     for q in present[1:]:
         combined |= q
     return combined
+
+
+class AnalystOnly:
+    """National records (the unit register, surveys, public-health profiles): the national
+    analyst sees and changes them; nobody else does. Aggregates only, never a person."""
+
+    @classmethod
+    def visibility_q(cls, user: Any, action: str) -> Q | None:
+        return Q() if getattr(user, "is_analyst", False) else None
+
+    def permits(self, user: Any, action: str) -> bool:
+        return bool(getattr(user, "is_analyst", False))
