@@ -5,18 +5,18 @@ The save that makes it final passes: the stored status is not yet final at that 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 
 class FrozenOnceFinal:
-    """Mix into a model with a ``status`` field; set ``FINAL`` and define ``locked_message``."""
+    """Mix into a model with a ``status`` field; the model sets ``FINAL`` and defines
+    ``locked_message()`` (the refusal, in the user's language)."""
 
     FINAL: str  # the status value that freezes the row
-
-    def locked_message(self) -> str:
-        raise NotImplementedError
+    locked_message: Callable[[], str]
 
     def _stored_status(self) -> str | None:
         if self.pk is None or self._state.adding:
