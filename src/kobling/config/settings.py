@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "kobling.tenancy",
+    "kobling.core",
     "kobling.helpers",
     "kobling.courses",
     "kobling.referrals",
