@@ -1,1 +1,146 @@
-"""Models of the shared mechanisms (outbox, scheduler)."""
+"""Models of the shared mechanisms: the outbox of e-mails and the signed single-use links.
+
+Both name what they are about with a *subject key* (``"checkin:12"``) instead of a foreign key,
+so that core never imports a domain app; the domain rows keep their own state (answered,
+lapsed, …) and ask the outbox for the rest."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kobling.core.choices import LinkStatus, MessageStatus
+from kobling.tenancy.choices import MANAGER_ROLES
+from kobling.tenancy.scoping import ScopedManager, in_municipalities
+
+
+def subject_key(kind: str, pk: int) -> str:
+    """The generic key of a domain row: ``subject_key("checkin", 12) == "checkin:12"``."""
+    return f"{kind}:{pk}"
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to one address, sent by the worker exactly once (the row is locked for the
+    send and marked sent in the same transaction). A failed send is retried with back-off.
+    No body is stored — only the subject line and the template — so no health detail lands
+    here; the calling app renders the e-mail at the moment of sending."""
+
+    purpose = models.CharField(_("purpose"), max_length=60, db_index=True)
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    recipient = models.EmailField(_("recipient"))
+    subject_key = models.CharField(_("about"), max_length=80)
+    # 0 for the first e-mail about a subject, n for its n-th reminder (or n-th notice).
+    sequence = models.PositiveSmallIntegerField(_("number"), default=0)
+    language = models.CharField(_("language"), max_length=10, default="nb")
+    template = models.CharField(_("template"), max_length=200, blank=True)
+    subject_line = models.CharField(_("subject line"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=MessageStatus.choices,
+        default=MessageStatus.QUEUED,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # Set when sent (``sent_at + remind_after``); cleared when the reminder is queued or the
+    # subject is answered, so a reminder schedule stops on answer.
+    remind_after = models.DurationField(_("remind after"), null=True, blank=True)
+    reminder_due_at = models.DateTimeField(_("reminder due"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose", "subject_key", "sequence"],
+                name="core_outbox_one_message_per_step",
+                violation_error_message=_("This e-mail is already in the outbox."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="core_outbox_due"),
+            models.Index(fields=["purpose", "subject_key"], name="core_outbox_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.subject_key}#{self.sequence} → {self.recipient}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        """Coordinators and municipal admins see what was sent in their municipality, and only
+        look (the outbox is written by the system). National e-mails belong to no municipality
+        and are seen by the national analyst."""
+        if action != "view":
+            return None
+        managers = in_municipalities(user, MANAGER_ROLES)
+        national = Q(municipality__isnull=True) if getattr(user, "is_analyst", False) else None
+        if managers is None:
+            return national
+        return managers if national is None else managers | national
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return (
+            action == "view" and OutboxMessage.objects.visible_to(user).filter(pk=self.pk).exists()
+        )
+
+
+class SignedLink(models.Model):
+    """A single-use link that works without signing in, until it expires. The token is never
+    stored: it is derived from the secret key when an e-mail needs it, and the row holds only
+    its SHA-256 for the look-up. At most one live link per purpose and subject — issuing a new
+    one cancels the old."""
+
+    purpose = models.CharField(_("purpose"), max_length=60)
+    subject_key = models.CharField(_("about"), max_length=80)
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The hash of the token a link carried before the outbox existed (set only by the data
+    # migrations), so e-mails already sent keep working.
+    legacy_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=LinkStatus.choices, default=LinkStatus.LIVE
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signed link")
+        verbose_name_plural = _("signed links")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose", "subject_key"],
+                condition=Q(status="live"),
+                name="core_one_live_link_per_subject",
+                violation_error_message=_("There is already a live link for this."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.subject_key} ({self.status})"

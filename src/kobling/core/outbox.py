@@ -1,0 +1,398 @@
+"""The outbox: every e-mail the system sends, and the signed single-use links they carry.
+
+One mechanism for every app (check-ins, session confirmations, follow-up questionnaires,
+mapping surveys, referrer and decision notices):
+
+* :func:`message_queue` puts an e-mail in the outbox and queues its send after commit;
+  :func:`message_send` (the worker's :func:`kobling.core.tasks.message_send_task`) sends it
+  *exactly once*: the row is locked for the whole send and marked sent in the same transaction
+  after the mail server accepted it. A failure is recorded and retried with back-off
+  (:data:`RETRY_DELAYS`); after the last attempt it stays *failed*.
+* The calling app registers a :class:`Purpose` that renders the e-mail (its templates stay in
+  the app), may settle it instead of sending (consent withdrawn → *opted out*, nothing left to
+  ask → *cancelled*) and updates its own row when it was sent.
+* A message may schedule a reminder (``remind_after``); :func:`reminders_due` lists the ones due
+  and :func:`link_use` stops them when the link is used — reminders stop on answer.
+* :func:`link_issue` makes a signed single-use link; only the SHA-256 of its token is stored.
+  :func:`link_resolve` says clearly why a link does not work (unknown, expired, used,
+  cancelled). At most one link per purpose and subject is live (a database constraint);
+  issuing a new one cancels the old.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import enum
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django_tasks_db.utils import exclusive_transaction
+
+from kobling.core.choices import LinkStatus, MessageStatus
+from kobling.core.models import OutboxMessage, SignedLink, subject_key
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "RETRY_DELAYS",
+    "LinkClosedError",
+    "LinkOutcome",
+    "Purpose",
+    "Resolved",
+    "SendResult",
+    "link_issue",
+    "link_open",
+    "link_resolve",
+    "link_token",
+    "link_use",
+    "links_cancel",
+    "message_queue",
+    "message_send",
+    "messages_due",
+    "messages_settle",
+    "purpose_register",
+    "reminders_due",
+    "retry_delay",
+    "subject_key",
+]
+
+logger = logging.getLogger(__name__)
+
+# Pauses before retry number 1, 2, … after a failed send; after the last one we give up.
+RETRY_DELAYS = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+    dt.timedelta(hours=6),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+
+
+def retry_delay(attempts: int) -> dt.timedelta | None:
+    """How long to wait after ``attempts`` failed sends, or ``None`` when we give up."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+
+
+# --- purposes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What an app tells the outbox about one kind of e-mail.
+
+    ``render(message, now)`` builds the e-mail at the moment of sending (and may issue its
+    link); ``settle(message, now)`` returns a status (*cancelled*, *opted out*) when the e-mail
+    must not go out any more, else ``None``; ``on_sent(message, now)`` updates the app's row in
+    the same transaction as the "sent" mark."""
+
+    name: str
+    render: Callable[[OutboxMessage, dt.datetime], EmailMessage]
+    settle: Callable[[OutboxMessage, dt.datetime], str | None] | None = None
+    on_sent: Callable[[OutboxMessage, dt.datetime], None] | None = None
+
+
+_PURPOSES: dict[str, Purpose] = {}
+
+
+def purpose_register(purpose: Purpose) -> Purpose:
+    """Register (or replace) a purpose; apps do this at import, from ``AppConfig.ready``."""
+    _PURPOSES[purpose.name] = purpose
+    return purpose
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: str  # "sent", "skipped", "settled", "failed" or "gave_up"
+    retry_in: dt.timedelta | None = None
+
+
+def message_queue(
+    *,
+    purpose: str,
+    subject: str,
+    recipient: str,
+    municipality_id: int | None = None,
+    sequence: int = 0,
+    language: str = "nb",
+    template: str = "",
+    remind_after: dt.timedelta | None = None,
+    now: dt.datetime | None = None,
+) -> OutboxMessage:
+    """Put one e-mail in the outbox and queue its send once the transaction commits. Queuing
+    the same step (purpose, subject, sequence) again returns the message already there. Queuing
+    a reminder (``sequence`` > 0) takes the reminder off the previous message's schedule."""
+    from kobling.core import tasks
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                message = OutboxMessage.objects.create(
+                    purpose=purpose,
+                    subject_key=subject,
+                    sequence=sequence,
+                    recipient=recipient,
+                    municipality_id=municipality_id,
+                    language=language or "nb",
+                    template=template,
+                    remind_after=remind_after,
+                    created_at=now,
+                )
+        except IntegrityError:
+            return OutboxMessage.objects.get(
+                purpose=purpose, subject_key=subject, sequence=sequence
+            )
+        if sequence:
+            OutboxMessage.objects.filter(
+                purpose=purpose, subject_key=subject, sequence__lt=sequence
+            ).update(reminder_due_at=None)
+        message_id = message.pk
+        transaction.on_commit(lambda: tasks.enqueue_send(message_id))
+    return message
+
+
+def messages_due(*, purpose: str | None = None, now: dt.datetime | None = None):  # noqa: ANN201
+    """Messages waiting to be (re)tried now: queued, or failed with a retry that is due."""
+    now = now or timezone.now()
+    due = OutboxMessage.objects.filter(
+        Q(status=MessageStatus.QUEUED) | Q(status=MessageStatus.FAILED, next_attempt_at__lte=now)
+    )
+    return due if purpose is None else due.filter(purpose=purpose)
+
+
+def message_send(*, message_id: int, now: dt.datetime | None = None) -> SendResult:
+    """Send one message exactly once.
+
+    The row is locked for the whole send and the "sent" mark is written in the same transaction
+    after the mail server accepted the message, so a concurrent or retried send sees it and
+    skips. On SQLite, where SELECT … FOR UPDATE does not exist, the transaction takes the write
+    lock up front instead."""
+    now = now or timezone.now()
+    with exclusive_transaction():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status not in (MessageStatus.QUEUED, MessageStatus.FAILED):
+            return SendResult("skipped")
+        if message.status == MessageStatus.FAILED:
+            if message.next_attempt_at is None:
+                return SendResult("gave_up")
+            if message.next_attempt_at > now:
+                return SendResult("skipped", retry_in=message.next_attempt_at - now)
+        purpose = _PURPOSES[message.purpose]
+        settled = purpose.settle(message, now) if purpose.settle else None
+        if settled:
+            message.status = settled
+            message.next_attempt_at = None
+            message.save(update_fields=["status", "next_attempt_at"])
+            return SendResult("settled")
+        try:
+            # A savepoint: whatever rendering wrote (a link issued for the e-mail) is undone
+            # when the mail server refuses, so the retry starts clean.
+            with transaction.atomic():
+                email = purpose.render(message, now)
+                email.send(fail_silently=False)
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+            message.attempts += 1
+            message.status = MessageStatus.FAILED
+            message.last_error = f"{type(exc).__name__}: {exc}"[:300]
+            delay = retry_delay(message.attempts)
+            message.next_attempt_at = None if delay is None else now + delay
+            message.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
+            logger.warning(
+                "Could not send %s (attempt %s of %s): %s%s",
+                message,
+                message.attempts,
+                MAX_ATTEMPTS,
+                message.last_error,
+                "" if delay is None else f"; retrying in {delay}",
+            )
+            return SendResult("failed" if delay else "gave_up", retry_in=delay)
+        message.attempts += 1
+        message.status = MessageStatus.SENT
+        message.sent_at = now
+        message.subject_line = str(email.subject)[:300]
+        message.last_error = ""
+        message.next_attempt_at = None
+        message.reminder_due_at = now + message.remind_after if message.remind_after else None
+        message.save(
+            update_fields=[
+                "attempts",
+                "status",
+                "sent_at",
+                "subject_line",
+                "last_error",
+                "next_attempt_at",
+                "reminder_due_at",
+            ]
+        )
+        if purpose.on_sent:
+            purpose.on_sent(message, now)
+    return SendResult("sent")
+
+
+def messages_settle(*, purpose: str, subject: str, status: str = MessageStatus.CANCELLED) -> int:
+    """The subject is closed by another route: its unsent e-mails are settled and its reminders
+    stop. Returns how many unsent e-mails were settled."""
+    about = OutboxMessage.objects.filter(purpose=purpose, subject_key=subject)
+    about.exclude(reminder_due_at=None).update(reminder_due_at=None)
+    return about.filter(status__in=[MessageStatus.QUEUED, MessageStatus.FAILED]).update(
+        status=status, next_attempt_at=None
+    )
+
+
+def reminders_due(*, purpose: str, now: dt.datetime | None = None):  # noqa: ANN201
+    """Sent messages of ``purpose`` whose reminder is due (oldest first). Queue the reminder
+    with :func:`message_queue` (``sequence`` + 1), which takes it off the schedule."""
+    now = now or timezone.now()
+    return OutboxMessage.objects.filter(
+        purpose=purpose, status=MessageStatus.SENT, reminder_due_at__lte=now
+    ).order_by("reminder_due_at", "pk")
+
+
+# --- signed links ---------------------------------------------------------------------------
+
+
+class LinkOutcome(enum.StrEnum):
+    LIVE = "live"
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED = "used"
+    CANCELLED = "cancelled"
+
+
+class LinkClosedError(Exception):
+    """The link can no longer be used; ``outcome`` says why."""
+
+    def __init__(self, outcome: LinkOutcome) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class Resolved:
+    outcome: LinkOutcome
+    link: SignedLink | None = None
+
+    @property
+    def subject_id(self) -> int | None:
+        """The primary key in the link's subject key (``"checkin:12"`` → 12)."""
+        if self.link is None:
+            return None
+        return int(self.link.subject_key.rpartition(":")[2])
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_token(link: SignedLink) -> str:
+    """The token of a link, derived from the secret key and the row (never stored), so the
+    reminder e-mail can carry the same link as the first."""
+    value = f"{link.pk}:{link.purpose}:{link.subject_key}:{link.created_at.isoformat()}"
+    digest = salted_hmac("kobling.core.signed-link", value, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def link_issue(
+    *,
+    purpose: str,
+    subject: str,
+    expires_at: dt.datetime,
+    municipality_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[SignedLink, str]:
+    """A new live link for ``subject`` and its token; a live link issued before is cancelled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        links_cancel(purpose=purpose, subject=subject, now=now)
+        link = SignedLink.objects.create(
+            purpose=purpose,
+            subject_key=subject,
+            municipality_id=municipality_id,
+            token_hash=secrets.token_hex(32),  # replaced below, once the row has its key
+            created_at=now,
+            expires_at=expires_at,
+        )
+        token = link_token(link)
+        link.token_hash = _hash(token)
+        link.save(update_fields=["token_hash"])
+    return link, token
+
+
+def link_live(*, purpose: str, subject: str) -> SignedLink | None:
+    """The live link of ``subject``, if any (it may have expired meanwhile)."""
+    return SignedLink.objects.filter(
+        purpose=purpose, subject_key=subject, status=LinkStatus.LIVE
+    ).first()
+
+
+def links_cancel(*, purpose: str, subject: str, now: dt.datetime | None = None) -> int:
+    """Cancel the live link of ``subject`` (a newer one replaces it, or the subject closed)."""
+    return SignedLink.objects.filter(
+        purpose=purpose, subject_key=subject, status=LinkStatus.LIVE
+    ).update(status=LinkStatus.CANCELLED, cancelled_at=now or timezone.now())
+
+
+def _outcome(link: SignedLink, now: dt.datetime) -> LinkOutcome:
+    if link.status == LinkStatus.LIVE:
+        return LinkOutcome.LIVE if now < link.expires_at else LinkOutcome.EXPIRED
+    return LinkOutcome(link.status)
+
+
+def link_resolve(token: str, purpose: str, *, now: dt.datetime | None = None) -> Resolved:
+    """What a token from a link points to, and whether it still works."""
+    if not token or len(token) > 200:
+        return Resolved(LinkOutcome.UNKNOWN)
+    digest = _hash(token)
+    link = (
+        SignedLink.objects.filter(purpose=purpose)
+        .filter(Q(token_hash=digest) | Q(legacy_token_hash=digest))
+        .first()
+    )
+    if link is None:
+        return Resolved(LinkOutcome.UNKNOWN)
+    return Resolved(_outcome(link, now or timezone.now()), link)
+
+
+def link_open(*, link: SignedLink, now: dt.datetime | None = None) -> bool:
+    """Note the first time a live link was opened. Returns whether this was the first time."""
+    now = now or timezone.now()
+    return bool(SignedLink.objects.filter(pk=link.pk, opened_at__isnull=True).update(opened_at=now))
+
+
+def link_use(*, link: SignedLink, now: dt.datetime | None = None) -> SignedLink:
+    """Use the link up (call inside the transaction that applies the answer). Its subject's
+    pending reminders stop. Raises :class:`LinkClosedError` when it no longer works."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = SignedLink.objects.select_for_update().get(pk=link.pk)
+        outcome = _outcome(locked, now)
+        if outcome != LinkOutcome.LIVE:
+            raise LinkClosedError(outcome)
+        locked.status = LinkStatus.USED
+        locked.used_at = now
+        locked.save(update_fields=["status", "used_at"])
+        reminders_stop(purpose=locked.purpose, subject=locked.subject_key)
+    return locked
+
+
+def reminders_stop(*, purpose: str, subject: str) -> None:
+    """The subject was answered: no more reminders, and one queued but unsent is cancelled."""
+    about = OutboxMessage.objects.filter(purpose=purpose, subject_key=subject)
+    about.exclude(reminder_due_at=None).update(reminder_due_at=None)
+    about.filter(sequence__gt=0, status__in=[MessageStatus.QUEUED, MessageStatus.FAILED]).update(
+        status=MessageStatus.CANCELLED, next_attempt_at=None
+    )

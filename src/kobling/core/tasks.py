@@ -1,0 +1,76 @@
+"""Background tasks of the shared mechanisms: sending one outbox message, and queueing a call
+once. Tasks hold no rules; they call :mod:`kobling.core.outbox`. A failed send is queued again
+with back-off (``run_after``) where the backend can defer; otherwise the apps' ticks re-queue
+what :func:`kobling.core.outbox.messages_due` lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django_tasks import task
+from django_tasks.base import Task, TaskResultStatus
+
+# A task row still "running" after this long belongs to a worker that died; it no longer counts
+# as queued (sends time out after EMAIL_TIMEOUT seconds, the tick only queues work).
+_RUNNING_TOO_LONG = dt.timedelta(minutes=15)
+
+
+@task()
+def message_send_task(message_id: int) -> str:
+    from kobling.core.outbox import message_send
+
+    result = message_send(message_id=message_id)
+    # Without a deferring queue (the immediate backend in tests) the apps' ticks retry.
+    deferrable = message_send_task.get_backend().supports_defer
+    if result.outcome == "failed" and result.retry_in is not None and deferrable:
+        message_send_task.using(run_after=timezone.now() + result.retry_in).enqueue(
+            message_id=message_id
+        )
+    return result.outcome
+
+
+def enqueue_send(message_id: int) -> bool:
+    return enqueue_once(message_send_task, message_id=message_id)
+
+
+def is_queued(the_task: Task, **kwargs: Any) -> bool:
+    """Whether the same call is already waiting (possibly deferred) or running in the database
+    queue. Backends without a queue (immediate, dummy) never have anything waiting."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = the_task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    same_call = DBTaskResult.objects.filter(
+        backend_name=backend.alias,
+        task_path=the_task.module_path,
+        args_kwargs={"args": [], "kwargs": kwargs},
+    )
+    return (
+        same_call.filter(status=TaskResultStatus.READY).exists()
+        or same_call.filter(
+            status=TaskResultStatus.RUNNING,
+            started_at__gt=timezone.now() - _RUNNING_TOO_LONG,
+        ).exists()
+    )
+
+
+def enqueue_once(the_task: Task, **kwargs: Any) -> bool:
+    """Queue ``the_task(**kwargs)`` unless the same call is already queued. Returns whether it
+    was queued. (Two callers racing may both queue it; the tasks themselves are idempotent.)"""
+    if is_queued(the_task, **kwargs):
+        return False
+    the_task.enqueue(**kwargs)
+    return True
+
+
+def messages_requeue(*, purpose: str | None = None, now: dt.datetime | None = None) -> int:
+    """Queue the send of every message that is due (new ones whose task got lost, and failed
+    ones whose retry is due). A send already waiting in the queue is not queued twice."""
+    from kobling.core.outbox import messages_due
+
+    due = messages_due(purpose=purpose, now=now).values_list("pk", flat=True)
+    return sum(enqueue_send(pk) for pk in due)
