@@ -13,13 +13,21 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from kobling.core.models import OutboxMessage
+from kobling.core.tasks import message_send_task
 from kobling.helpers import tasks
 from kobling.helpers.choices import CheckInStatus
 from kobling.helpers.models import CheckIn, Helper
 from kobling.lib.scheduler import Every
 from tests import factories as f
 
-SEND_TASK = "kobling.helpers.tasks.checkin_send_task"
+
+def first_mail(checkin: CheckIn) -> OutboxMessage:
+    """The check-in's e-mail in the outbox, where its attempts are counted."""
+    return OutboxMessage.objects.get(subject_key=f"checkin:{checkin.pk}", sequence=0)
+
+
+SEND_TASK = "kobling.core.tasks.message_send_task"
 TICK_TASK = "kobling.helpers.tasks.checkins_tick_task"
 
 
@@ -75,9 +83,9 @@ def test_the_real_worker_retries_a_refused_send_later_and_sends_it_once(
 
     checkin = helper.checkins.get()
     assert smtp_server.messages == [] and smtp_server.handler.refused == 1
-    assert (checkin.status, checkin.send_attempts) == (CheckInStatus.PENDING, 1)
+    assert (checkin.status, first_mail(checkin).attempts) == (CheckInStatus.PENDING, 1)
     [retry] = queued(SEND_TASK)
-    assert retry.args_kwargs == {"args": [], "kwargs": {"checkin_id": checkin.pk}}
+    assert retry.args_kwargs == {"args": [], "kwargs": {"message_id": first_mail(checkin).pk}}
     assert retry.run_after - moving_clock.now == dt.timedelta(minutes=1)
 
     run_worker()  # before the retry is due: the tick must not queue a second send
@@ -91,7 +99,7 @@ def test_the_real_worker_retries_a_refused_send_later_and_sends_it_once(
 
     assert [m.rcpt_tos for m in smtp_server.messages] == [[helper.email]]
     checkin.refresh_from_db()
-    assert (checkin.status, checkin.send_attempts) == (CheckInStatus.SENT, 2)
+    assert (checkin.status, first_mail(checkin).attempts) == (CheckInStatus.SENT, 2)
     assert queued(SEND_TASK) == []
 
 
@@ -102,8 +110,8 @@ def test_a_send_queued_twice_still_sends_one_mail(database_tasks, smtp_server):
     helper = due_helper()
     call_command("worker", "--batch", "--no-startup-delay", verbosity=0)  # sends it
     checkin = helper.checkins.get()
-    tasks.checkin_send_task.enqueue(checkin_id=checkin.pk)
-    tasks.checkin_send_task.enqueue(checkin_id=checkin.pk)
+    message_send_task.enqueue(message_id=first_mail(checkin).pk)
+    message_send_task.enqueue(message_id=first_mail(checkin).pk)
 
     run_worker("--no-tick")
 

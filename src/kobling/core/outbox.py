@@ -130,11 +130,13 @@ def message_queue(
     language: str = "nb",
     template: str = "",
     remind_after: dt.timedelta | None = None,
+    enqueue: bool = True,
     now: dt.datetime | None = None,
 ) -> OutboxMessage:
     """Put one e-mail in the outbox and queue its send once the transaction commits. Queuing
     the same step (purpose, subject, sequence) again returns the message already there. Queuing
-    a reminder (``sequence`` > 0) takes the reminder off the previous message's schedule."""
+    a reminder (``sequence`` > 0) takes the reminder off the previous message's schedule. A
+    periodic tick passes ``enqueue=False`` and queues the sends itself (and counts them)."""
     from kobling.core import tasks
 
     now = now or timezone.now()
@@ -160,18 +162,29 @@ def message_queue(
             OutboxMessage.objects.filter(
                 purpose=purpose, subject_key=subject, sequence__lt=sequence
             ).update(reminder_due_at=None)
-        message_id = message.pk
-        transaction.on_commit(lambda: tasks.enqueue_send(message_id))
+        if enqueue:
+            message_id = message.pk
+            transaction.on_commit(lambda: tasks.enqueue_send(message_id))
     return message
 
 
-def messages_due(*, purpose: str | None = None, now: dt.datetime | None = None):  # noqa: ANN201
-    """Messages waiting to be (re)tried now: queued, or failed with a retry that is due."""
+def messages_due(  # noqa: ANN201
+    *,
+    purpose: str | None = None,
+    reminders: bool | None = None,
+    now: dt.datetime | None = None,
+):
+    """Messages waiting to be (re)tried now: queued, or failed with a retry that is due
+    (``reminders``: only the reminders, or only the first e-mails)."""
     now = now or timezone.now()
     due = OutboxMessage.objects.filter(
         Q(status=MessageStatus.QUEUED) | Q(status=MessageStatus.FAILED, next_attempt_at__lte=now)
     )
-    return due if purpose is None else due.filter(purpose=purpose)
+    if purpose is not None:
+        due = due.filter(purpose=purpose)
+    if reminders is not None:
+        due = due.filter(sequence__gt=0) if reminders else due.filter(sequence=0)
+    return due.order_by("pk")
 
 
 def message_send(*, message_id: int, now: dt.datetime | None = None) -> SendResult:

@@ -67,10 +67,12 @@ def enqueue_once(the_task: Task, **kwargs: Any) -> bool:
     return True
 
 
-def messages_requeue(*, purpose: str | None = None, now: dt.datetime | None = None) -> int:
+def messages_requeue(
+    *, purpose: str | None = None, reminders: bool | None = None, now: dt.datetime | None = None
+) -> int:
     """Queue the send of every message that is due (new ones whose task got lost, and failed
     ones whose retry is due). A send already waiting in the queue is not queued twice."""
     from kobling.core.outbox import messages_due
 
-    due = messages_due(purpose=purpose, now=now).values_list("pk", flat=True)
+    due = messages_due(purpose=purpose, reminders=reminders, now=now).values_list("pk", flat=True)
     return sum(enqueue_send(pk) for pk in due)

@@ -2,7 +2,7 @@
 
 E-mail security scanners open every link in a message before the person does, so a GET never
 changes anything: it shows the chosen answer preselected with one button that POSTs (with CSRF
-protection) to confirm. The token is signed; a tampered one is a plain 404."""
+protection) to confirm. The token is the outbox's signed link; an unknown one is a plain 404."""
 
 from __future__ import annotations
 
@@ -77,9 +77,10 @@ def _closed(request: HttpRequest, checkin: CheckIn, state: LinkState) -> HttpRes
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkin_answer_view(request: HttpRequest, token: str) -> HttpResponse:
-    checkin = checkin_from_token(token)
-    if checkin is None:
+    found = checkin_from_token(token)
+    if found is None:
         raise Http404
+    checkin, _link = found
     now = timezone.now()
     today = timezone.localdate(now)
     state = checkin_link_state(checkin, now=now)

@@ -5,14 +5,14 @@ The life of a check-in (every step takes an explicit ``now`` so tests can move t
 
 1. :func:`checkins_tick` creates one for each active helper who has neither confirmed nor been
    asked within the municipality's interval, and queues its e-mail.
-2. :func:`checkin_send` e-mails it under a row lock; ``sent_at`` is set in the same transaction
-   after the SMTP server accepted the message, so a retried send never e-mails twice. A failure
-   is recorded and retried with backoff, at most :data:`MAX_SEND_ATTEMPTS` times.
+2. The outbox (:mod:`kobling.core.outbox`) e-mails it exactly once, retrying a failure with
+   back-off, and tells us when it went out (``sent_at``).
 3. ``checkin_reminder_days`` after sending without an answer, one reminder goes out (same rules).
 4. ``checkin_lapse_days`` after the reminder the check-in lapses and the helper becomes
    *unconfirmed*, which keeps them out of matching until they answer.
 
-The answer link is signed, single-use and expires; :func:`checkin_answer` applies the answer
+The answer link is the outbox's signed single-use link (purpose ``checkin``), valid until the
+check-in expires; :func:`checkin_answer` applies the answer
 through the helper services so the lifecycle rules, history and audit log stay in one place.
 """
 
@@ -21,13 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -36,8 +33,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks_db.utils import exclusive_transaction
 
+from kobling.core import outbox, tasks
+from kobling.core.models import OutboxMessage, SignedLink
 from kobling.helpers.choices import CheckInAnswer, CheckInStatus, HelperStatus, LeftReason
 from kobling.helpers.models import CheckIn, Helper
 from kobling.tenancy.audit import audit_context, audit_log, current_context
@@ -47,20 +45,14 @@ from kobling.tenancy.models import Municipality
 logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = (CheckInStatus.PENDING, CheckInStatus.SENT, CheckInStatus.REMINDED)
-# Pauses of wait before retry number 1, 2, … after a failed send; then we give up.
-RETRY_DELAYS = (
-    dt.timedelta(minutes=1),
-    dt.timedelta(minutes=5),
-    dt.timedelta(minutes=30),
-    dt.timedelta(hours=2),
-    dt.timedelta(hours=6),
-)
-MAX_SEND_ATTEMPTS = len(RETRY_DELAYS) + 1
+MAX_SEND_ATTEMPTS = outbox.MAX_ATTEMPTS
+PURPOSE = "checkin"
 # What the audit log shows as the route of changes made by the helper through the e-mail link.
 VIA_LINK = "checkin link"
 VIA_TICK = "checkin tick"
 
-_SIGNER_SALT = "kobling.helpers.checkin"
+# The salt of the answer links signed before the outbox existed (0010 moves them over).
+LEGACY_SIGNER_SALT = "kobling.helpers.checkin"
 
 
 class LinkState(enum.StrEnum):
@@ -80,25 +72,28 @@ class CheckInClosedError(Exception):
 # --- links ---------------------------------------------------------------------------------
 
 
-def checkin_token(checkin: CheckIn) -> str:
-    """The signed token in the answer link. Only the nonce is signed: everything else (expiry,
-    single use) is decided by the database row, so a link can be revoked by changing the row."""
-    return signing.Signer(salt=_SIGNER_SALT).sign(checkin.nonce)
+def _subject(checkin: CheckIn) -> str:
+    return outbox.subject_key(PURPOSE, checkin.pk)
 
 
-def checkin_from_token(token: str) -> CheckIn | None:
-    """The check-in a token points to, or ``None`` when it was tampered with or is unknown."""
-    try:
-        nonce = signing.Signer(salt=_SIGNER_SALT).unsign(token)
-    except signing.BadSignature:
+def checkin_from_token(token: str) -> tuple[CheckIn, SignedLink] | None:
+    """The check-in a link's token points to and its link, or ``None`` when the token is
+    unknown (tampered with, or never issued)."""
+    resolved = outbox.link_resolve(token, PURPOSE)
+    if resolved.link is None:
         return None
-    return CheckIn.objects.select_related("helper", "municipality").filter(nonce=nonce).first()
+    checkin = (
+        CheckIn.objects.select_related("helper", "municipality")
+        .filter(pk=resolved.subject_id)
+        .first()
+    )
+    return None if checkin is None else (checkin, resolved.link)
 
 
-def checkin_links(checkin: CheckIn) -> dict[str, str]:
+def checkin_links(token: str) -> dict[str, str]:
     """Absolute answer links, one per answer, for the e-mail."""
     base = settings.KOBLING_BASE_URL.rstrip("/")
-    path = reverse("web:checkin_answer", args=[checkin_token(checkin)])
+    path = reverse("web:checkin_answer", args=[token])
     return {answer: f"{base}{path}?{urlencode({'svar': answer})}" for answer in CheckInAnswer}
 
 
@@ -107,8 +102,11 @@ def checkin_link_state(checkin: CheckIn, *, now: dt.datetime) -> LinkState:
     answer is better than none) until the link expires or a newer check-in replaces it."""
     if checkin.status == CheckInStatus.ANSWERED:
         return LinkState.ANSWERED
+    link = SignedLink.objects.filter(purpose=PURPOSE, subject_key=_subject(checkin)).first()
     if (
         checkin.status == CheckInStatus.CANCELLED
+        or link is None
+        or link.status != "live"
         or now >= checkin.expires_at
         or checkin.helper.status != HelperStatus.ACTIVE
         or CheckIn.objects.filter(helper_id=checkin.helper_id, created_at__gt=checkin.created_at)
@@ -146,6 +144,9 @@ def checkin_answer(
         state = checkin_link_state(locked, now=now)
         if state != LinkState.OPEN:
             raise CheckInClosedError(state)
+        link = outbox.link_live(purpose=PURPOSE, subject=_subject(locked))
+        if link is not None:
+            outbox.link_use(link=link, now=now)  # single use; the reminder stops
         from_status = locked.status
         # Closed before the helper changes: pausing or stopping cancels *open* check-ins.
         locked.status = CheckInStatus.ANSWERED
@@ -208,9 +209,16 @@ def _helper_confirm(*, helper: Helper, now: dt.datetime, checkin: CheckIn) -> No
 def checkins_cancel_open(*, helper: Helper) -> int:
     """A helper who paused or left by another route no longer needs an open check-in."""
     with transaction.atomic():
-        return CheckIn.objects.filter(helper=helper, status__in=OPEN_STATUSES).update(
-            status=CheckInStatus.CANCELLED
+        open_ids = list(
+            CheckIn.objects.filter(helper=helper, status__in=OPEN_STATUSES).values_list(
+                "pk", flat=True
+            )
         )
+        for pk in open_ids:
+            subject = outbox.subject_key(PURPOSE, pk)
+            outbox.messages_settle(purpose=PURPOSE, subject=subject)
+            outbox.links_cancel(purpose=PURPOSE, subject=subject)
+        return CheckIn.objects.filter(pk__in=open_ids).update(status=CheckInStatus.CANCELLED)
 
 
 # --- the periodic tick ----------------------------------------------------------------------
@@ -269,13 +277,23 @@ def checkins_create_due(*, now: dt.datetime) -> int:
         for helper in helpers_due_for_checkin(municipality=municipality, now=now):
             try:
                 with transaction.atomic():
-                    CheckIn.objects.create(
+                    checkin = CheckIn.objects.create(
                         helper=helper,
                         municipality_id=helper.municipality_id,
                         created_at=now,
                         status=CheckInStatus.PENDING,
-                        nonce=secrets.token_urlsafe(24),
                         expires_at=now + valid_for,
+                    )
+                    outbox.message_queue(
+                        purpose=PURPOSE,
+                        subject=_subject(checkin),
+                        recipient=helper.email,
+                        municipality_id=checkin.municipality_id,
+                        language=_language(helper),
+                        template="emails/checkin.txt",
+                        remind_after=dt.timedelta(days=municipality.checkin_reminder_days),
+                        enqueue=False,  # the tick queues the sends next
+                        now=now,
                     )
             except IntegrityError:
                 # A concurrent tick got there first; the constraint allows one open check-in.
@@ -285,17 +303,10 @@ def checkins_create_due(*, now: dt.datetime) -> int:
 
 
 def checkins_queue_sends(*, now: dt.datetime) -> int:
-    """Queue the e-mail for every check-in not sent yet (new ones, and failed sends whose retry
-    got lost). A send already waiting in the queue is not queued twice."""
-    from kobling.helpers import tasks
-
-    unsent = CheckIn.objects.filter(
-        status=CheckInStatus.PENDING,
-        sent_at__isnull=True,
-        send_attempts__lt=MAX_SEND_ATTEMPTS,
-        expires_at__gt=now,
-    ).values_list("pk", flat=True)
-    return sum(tasks.enqueue_once(tasks.checkin_send_task, checkin_id=pk) for pk in unsent)
+    """Queue the e-mail of every check-in not sent yet (new ones, failed sends whose retry is
+    due, and sends whose task got lost). A send already waiting in the queue is not queued
+    twice."""
+    return tasks.messages_requeue(purpose=PURPOSE, now=now, reminders=False)
 
 
 def _by_municipality(statuses: tuple[str, ...]) -> Iterator[Municipality]:
@@ -305,20 +316,22 @@ def _by_municipality(statuses: tuple[str, ...]) -> Iterator[Municipality]:
 
 
 def checkins_queue_reminders(*, now: dt.datetime) -> int:
-    """Queue the one reminder for check-ins sent ``checkin_reminder_days`` ago without answer."""
-    from kobling.helpers import tasks
-
-    queued = 0
-    for municipality in _by_municipality((CheckInStatus.SENT,)):
-        due = CheckIn.objects.filter(
-            municipality=municipality,
-            status=CheckInStatus.SENT,
-            reminder_sent_at__isnull=True,
-            reminder_attempts__lt=MAX_SEND_ATTEMPTS,
-            sent_at__lte=now - dt.timedelta(days=municipality.checkin_reminder_days),
-            expires_at__gt=now,
-        ).values_list("pk", flat=True)
-        queued += sum(tasks.enqueue_once(tasks.checkin_reminder_task, checkin_id=pk) for pk in due)
+    """Queue the one reminder of check-ins sent ``checkin_reminder_days`` ago without answer
+    (and retry a failed reminder whose retry is due)."""
+    queued = tasks.messages_requeue(purpose=PURPOSE, now=now, reminders=True)
+    for first in outbox.reminders_due(purpose=PURPOSE, now=now):
+        reminder = outbox.message_queue(
+            purpose=PURPOSE,
+            subject=first.subject_key,
+            sequence=1,
+            recipient=first.recipient,
+            municipality_id=first.municipality_id,
+            language=first.language,
+            template=first.template,
+            enqueue=False,
+            now=now,
+        )
+        queued += tasks.enqueue_send(reminder.pk)
     return queued
 
 
@@ -332,11 +345,7 @@ def checkins_lapse_overdue(*, now: dt.datetime) -> int:
         remind = dt.timedelta(days=municipality.checkin_reminder_days)
         overdue = CheckIn.objects.filter(municipality=municipality).filter(
             Q(status=CheckInStatus.REMINDED, reminder_sent_at__lte=now - lapse)
-            | Q(
-                status=CheckInStatus.SENT,
-                reminder_attempts__gte=MAX_SEND_ATTEMPTS,
-                sent_at__lte=now - remind - lapse,
-            )
+            | Q(status=CheckInStatus.SENT, sent_at__lte=now - remind - lapse)
             | Q(status__in=[CheckInStatus.SENT, CheckInStatus.REMINDED], expires_at__lte=now)
         )
         for pk in overdue.values_list("pk", flat=True):
@@ -353,6 +362,8 @@ def checkin_lapse(*, checkin_id: int, now: dt.datetime) -> bool:
         locked.status = CheckInStatus.LAPSED
         locked.lapsed_at = now
         locked.save(update_fields=["status", "lapsed_at"])
+        # No more e-mails; the link keeps working for a late answer until it expires.
+        outbox.messages_settle(purpose=PURPOSE, subject=_subject(locked))
         helper = Helper.objects.select_for_update().get(pk=locked.helper_id)
         if helper.status == HelperStatus.ACTIVE and not helper.is_unconfirmed:
             helper.is_unconfirmed = True
@@ -373,90 +384,99 @@ def checkins_expire_unsent(*, now: dt.datetime) -> int:
     stale = CheckIn.objects.filter(status=CheckInStatus.PENDING, expires_at__lte=now)
     count = 0
     for checkin in stale:
+        message = OutboxMessage.objects.filter(
+            purpose=PURPOSE, subject_key=_subject(checkin), sequence=0
+        ).first()
         logger.warning(
             "Check-in %s was never sent (%s attempts, last error: %s); giving up.",
             checkin.pk,
-            checkin.send_attempts,
-            checkin.last_error or "—",
+            message.attempts if message else 0,
+            (message.last_error if message else "") or "—",
         )
-        count += CheckIn.objects.filter(pk=checkin.pk, status=CheckInStatus.PENDING).update(
-            status=CheckInStatus.CANCELLED
-        )
+        with transaction.atomic():
+            outbox.messages_settle(purpose=PURPOSE, subject=_subject(checkin))
+            count += CheckIn.objects.filter(pk=checkin.pk, status=CheckInStatus.PENDING).update(
+                status=CheckInStatus.CANCELLED
+            )
     return count
 
 
-# --- sending --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SendResult:
-    outcome: str  # "sent", "skipped", "failed" or "gave_up"
-    retry_in: dt.timedelta | None = None
-
-
-def retry_delay(attempts: int) -> dt.timedelta | None:
-    """How long to wait after ``attempts`` failed sends, or ``None`` when we give up."""
-    if attempts >= MAX_SEND_ATTEMPTS:
-        return None
-    return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+# --- sending (through the outbox) -----------------------------------------------------------
 
 
 def checkin_send(
     *, checkin_id: int, reminder: bool = False, now: dt.datetime | None = None
-) -> SendResult:
-    """E-mail a check-in (or its reminder) exactly once.
+) -> outbox.SendResult:
+    """Send a check-in's e-mail (or its reminder) now, through the outbox: exactly once."""
+    message = OutboxMessage.objects.filter(
+        purpose=PURPOSE, subject_key=outbox.subject_key(PURPOSE, checkin_id), sequence=int(reminder)
+    ).first()
+    if message is None:
+        return outbox.SendResult("skipped")
+    return outbox.message_send(message_id=message.pk, now=now)
 
-    The row is locked for the whole send and the "sent" mark is written in the same transaction
-    after the SMTP server accepted the message, so a concurrent or retried send sees it and skips.
-    On SQLite, where SELECT … FOR UPDATE does not exist, the transaction takes the write lock up
-    front instead."""
-    sent_field, attempts_field = (
-        ("reminder_sent_at", "reminder_attempts") if reminder else ("sent_at", "send_attempts")
+
+def _language(helper: Helper) -> str:
+    return (helper.user.preferred_language if helper.user_id else "") or settings.LANGUAGE_CODE
+
+
+def _checkin_of(message: OutboxMessage) -> CheckIn:
+    pk = int(message.subject_key.rpartition(":")[2])
+    return CheckIn.objects.select_related("helper__user", "helper__programme", "municipality").get(
+        pk=pk
     )
-    expected_status = CheckInStatus.SENT if reminder else CheckInStatus.PENDING
-    with exclusive_transaction():
-        locked = CheckIn.objects.select_for_update().filter(pk=checkin_id).first()
-        if (
-            locked is None
-            or locked.status != expected_status
-            or getattr(locked, sent_field) is not None
-        ):
-            return SendResult("skipped")
-        attempts = getattr(locked, attempts_field)
-        if attempts >= MAX_SEND_ATTEMPTS:
-            return SendResult("gave_up")
-        try:
-            checkin_message(locked, reminder=reminder).send(fail_silently=False)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-            attempts += 1
-            setattr(locked, attempts_field, attempts)
-            locked.last_error = f"{type(exc).__name__}: {exc}"[:300]
-            locked.save(update_fields=[attempts_field, "last_error"])
-            delay = retry_delay(attempts)
-            logger.warning(
-                "Could not e-mail check-in %s%s (attempt %s of %s): %s%s",
-                locked.pk,
-                " reminder" if reminder else "",
-                attempts,
-                MAX_SEND_ATTEMPTS,
-                locked.last_error,
-                "" if delay is None else f"; retrying in {delay}",
-            )
-            return SendResult("failed" if delay else "gave_up", retry_in=delay)
-        setattr(locked, attempts_field, attempts + 1)
-        setattr(locked, sent_field, now or timezone.now())
-        locked.status = CheckInStatus.REMINDED if reminder else CheckInStatus.SENT
-        locked.last_error = ""
-        locked.save(update_fields=[attempts_field, sent_field, "status", "last_error"])
-    return SendResult("sent")
 
 
-def checkin_message(checkin: CheckIn, *, reminder: bool = False) -> EmailMultiAlternatives:
+def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:
+    """Send the first e-mail only while the check-in waits for it, the reminder only while it
+    waits for an answer and has not expired."""
+    checkin = _checkin_of(message)
+    if message.sequence == 0 and checkin.status == CheckInStatus.PENDING:
+        return None
+    if message.sequence == 1 and checkin.status == CheckInStatus.SENT and now < checkin.expires_at:
+        return None
+    return "cancelled"
+
+
+def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
+    checkin = _checkin_of(message)
+    link = outbox.link_live(purpose=PURPOSE, subject=message.subject_key)
+    if link is None:
+        link, token = outbox.link_issue(
+            purpose=PURPOSE,
+            subject=message.subject_key,
+            municipality_id=checkin.municipality_id,
+            expires_at=checkin.expires_at,
+            now=now,
+        )
+    else:
+        token = outbox.link_token(link)
+    return checkin_message(checkin, token=token, reminder=bool(message.sequence))
+
+
+def _on_sent(message: OutboxMessage, now: dt.datetime) -> None:
+    checkin = CheckIn.objects.select_for_update().get(pk=_checkin_of(message).pk)
+    if message.sequence:
+        checkin.status, checkin.reminder_sent_at = CheckInStatus.REMINDED, now
+        checkin.save(update_fields=["status", "reminder_sent_at"])
+    else:
+        checkin.status, checkin.sent_at = CheckInStatus.SENT, now
+        checkin.save(update_fields=["status", "sent_at"])
+
+
+outbox.purpose_register(
+    outbox.Purpose(name=PURPOSE, render=_render, settle=_settle, on_sent=_on_sent)
+)
+
+
+def checkin_message(
+    checkin: CheckIn, *, token: str, reminder: bool = False
+) -> EmailMultiAlternatives:
     """The check-in e-mail: plain text with an HTML alternative, in the helper's language (the
     site's default, Norwegian bokmål, unless their account says otherwise). No health data."""
     helper = checkin.helper
     municipality = checkin.municipality
-    language = (helper.user.preferred_language if helper.user_id else "") or settings.LANGUAGE_CODE
+    language = _language(helper)
     lapse_on = None
     if reminder:
         lapse_on = timezone.localdate() + dt.timedelta(days=municipality.checkin_lapse_days)
@@ -468,7 +488,7 @@ def checkin_message(checkin: CheckIn, *, reminder: bool = False) -> EmailMultiAl
             "municipality": municipality.name,
             "contact_email": municipality.contact_email,
             "interval_weeks": municipality.checkin_interval_weeks,
-            "links": checkin_links(checkin),
+            "links": checkin_links(token),
             "expires_on": timezone.localtime(checkin.expires_at).date(),
             "reminder": reminder,
             "lapse_on": lapse_on,

@@ -380,8 +380,9 @@ class AvailabilityWindow(models.Model):
 
 
 class CheckIn(models.Model):
-    """One availability check-in sent to an active helper. Its answer link is signed, single-use
-    and expires; ``sent_at`` is set under a row lock so a retried send never e-mails twice."""
+    """One availability check-in sent to an active helper. Its e-mails and its signed,
+    single-use answer link live in the outbox (:mod:`kobling.core.outbox`, subject
+    ``checkin:<id>``); ``sent_at`` and ``reminder_sent_at`` say when they went out."""
 
     helper = models.ForeignKey(
         Helper, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("helper")
@@ -400,13 +401,9 @@ class CheckIn(models.Model):
         default=CheckInStatus.PENDING,
         db_index=True,
     )
-    nonce = models.CharField(max_length=32, unique=True)
     expires_at = models.DateTimeField(_("link expires"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
-    reminder_attempts = models.PositiveSmallIntegerField(default=0)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answer = models.CharField(_("answer"), max_length=20, choices=CheckInAnswer.choices, blank=True)
     pause_until = models.DateField(_("pause until"), null=True, blank=True)

@@ -192,7 +192,6 @@ class CheckInSerializer(serializers.ModelSerializer):
             "pause_until",
             "lapsed_at",
             "expires_at",
-            "send_attempts",
         ]
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
 
-from kobling.helpers.checkins import SendResult
+from kobling.core.outbox import SendResult
 from kobling.national import surveys
 
 
