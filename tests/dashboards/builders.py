@@ -82,7 +82,6 @@ def answered_followups(pairings, *, months: int, active: int, due: dt.date) -> N
             months=months,
             due_on=due,
             status="answered",
-            nonce=f"n-{p.pk}-{months}",
             answered_at=at(due),
             still_active=i < active,
             minutes_per_week=150,

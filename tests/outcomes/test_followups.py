@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from kobling.core.models import OutboxMessage
 from kobling.followup.models import Pairing
 from kobling.outcomes import followups, selectors
 from kobling.outcomes.models import FollowUp, Goal
@@ -281,13 +282,16 @@ def test_a_refused_send_is_retried_by_the_next_tick_and_sent_once(
     smtp_server.fail_next(1)
     tick(clock)
     followup = pairing.follow_ups.get(months=3)
-    assert (followup.status, followup.send_attempts) == ("scheduled", 1)
-    assert followup.last_error
+    mail = OutboxMessage.objects.get(subject_key=f"followup:{followup.pk}")
+    assert (followup.status, mail.attempts) == ("scheduled", 1)
+    assert mail.last_error
+    clock.advance(minutes=1)  # the outbox's back-off before the first retry
     tick(clock)
     tick(clock)
     assert len(smtp_server.messages) == 1
     followup.refresh_from_db()
-    assert (followup.status, followup.send_attempts, followup.last_error) == ("sent", 2, "")
+    mail.refresh_from_db()
+    assert (followup.status, mail.attempts, mail.last_error) == ("sent", 2, "")
 
 
 # --- the questionnaire page ---------------------------------------------------------------------
@@ -404,7 +408,6 @@ def test_maintenance_counts_answers_per_month_after_the_end(cast, contact, clock
             months=months,
             due_on=timezone.localdate(),
             status=status,
-            nonce=f"n{FollowUp.objects.count()}-{months}",
             still_active=active,
             minutes_per_week=minutes,
         )
@@ -463,8 +466,8 @@ def test_the_maintenance_api_and_page(cast, contact, api, web, sent):
 
 # --- the real worker ----------------------------------------------------------------------------
 
-SEND_TASK = "kobling.outcomes.tasks.followup_send_task"
-REMINDER_TASK = "kobling.outcomes.tasks.followup_reminder_task"
+# First e-mails and reminders alike are sent by the outbox's one task.
+SEND_TASK = "kobling.core.tasks.message_send_task"
 
 
 def run_worker() -> None:
@@ -496,7 +499,7 @@ def test_the_real_worker_sends_reminds_and_stops_on_the_answer(
 
     assert len(to(smtp_server, participant)) == 2
     assert statuses(pairing)[3] == "reminded"
-    assert DBTaskResult.objects.filter(task_path=REMINDER_TASK).count() == 1
+    assert DBTaskResult.objects.filter(task_path=SEND_TASK).count() == 2
 
     from django.test import Client
 
@@ -525,4 +528,4 @@ def test_the_real_worker_answered_before_the_reminder_sends_no_reminder(
     moving_clock.advance(days=8)
     run_worker()
     assert len(to(smtp_server, "deltaker@example.test")) == 1
-    assert not DBTaskResult.objects.filter(task_path=REMINDER_TASK).exists()
+    assert DBTaskResult.objects.filter(task_path=SEND_TASK).count() == 1  # no reminder

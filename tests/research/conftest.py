@@ -130,7 +130,6 @@ def full_history(programme, contact, *, index: int, research: bool = True, recei
         months=3,
         due_on=days_ago(10),
         status="answered",
-        nonce=f"research-{ended.pk}",
         answered_at=timezone.now() - dt.timedelta(days=9),
         still_active=True,
         minutes_per_week=120,

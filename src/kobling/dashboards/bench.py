@@ -443,7 +443,6 @@ def _build(participants: int, contacts: int, sessions: int, seed: int) -> tuple[
                     months=months,
                     due_on=due,
                     status="answered" if answered else "sent",
-                    nonce=f"bench-{tag}-{p.pk}-{months}",
                     answered_at=now if answered else None,
                     still_active=rng.random() < 0.5 if answered else None,
                     minutes_per_week=rng.randint(0, 300) if answered else None,

@@ -16,6 +16,7 @@ class OutcomesConfig(AppConfig):
         post_migrate.connect(_seed, sender=self)
         # "A goal review due" among the coordinators' alerts.
         register_alert_provider(review_due_provider)
+        from kobling.outcomes import followups  # noqa: F401 - registers the outbox purpose
 
 
 def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003

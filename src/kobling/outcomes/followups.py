@@ -12,12 +12,13 @@ the worker's periodic tick (:func:`followups_tick`, called from the check-in tic
    to be contacted after the end (*opted out*), no e-mail address (*no address*, looked at again
    while the sending window is open), the participant paired again or the window of
    :data:`SEND_WINDOW` passed (*cancelled*) — and queues the e-mail for the rest.
-3. :func:`followup_send` e-mails it under a row lock; ``sent_at`` is set in the same
-   transaction after the SMTP server accepted the message, so a retried send never e-mails
-   twice. The link works for :data:`LINK_VALID` from then on.
-4. :data:`REMINDER_AFTER` without an answer, one reminder; then nothing more.
+3. The outbox (:mod:`kobling.core.outbox`, purpose ``followup``) e-mails it exactly once and
+   retries a failure with back-off; consent, address and a new pairing are checked again at the
+   moment of sending. The link works for :data:`LINK_VALID` from then on.
+4. :data:`REMINDER_AFTER` without an answer, one reminder (the outbox's reminder schedule,
+   stopped by the answer); then nothing more.
 
-The link is signed, single-use and expires; GET shows the questions, POST answers (or opts out
+The link is the outbox's signed single-use link; GET shows the questions, POST answers (or opts out
 of the rest), a second POST is "already answered". No health details in the e-mail."""
 
 from __future__ import annotations
@@ -25,12 +26,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -39,10 +38,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks_db.utils import exclusive_transaction
 
-from kobling.core.outbox import MAX_ATTEMPTS as MAX_SEND_ATTEMPTS
-from kobling.core.outbox import SendResult, retry_delay
+from kobling.core import outbox, tasks
+from kobling.core.models import OutboxMessage, SignedLink
 from kobling.followup.choices import HandoverDestination, PairingStatus
 from kobling.followup.models import Pairing
 from kobling.outcomes.choices import (
@@ -68,7 +66,9 @@ LINK_VALID = dt.timedelta(days=30)
 
 VIA_LINK = "follow-up link"
 VIA_TICK = "follow-up tick"
-_SIGNER_SALT = "kobling.outcomes.followup"
+PURPOSE = "followup"
+# The salt of the links signed before the outbox existed (0004 moves them over).
+LEGACY_SIGNER_SALT = "kobling.outcomes.followup"
 OPEN_STATUSES = (FollowUpStatus.SENT, FollowUpStatus.REMINDED)
 
 
@@ -89,19 +89,32 @@ class FollowUpClosedError(Exception):
 # --- links --------------------------------------------------------------------------------------
 
 
-def followup_token(followup: FollowUp) -> str:
-    """The signed token in the link. Only the nonce is signed; expiry and single use are decided
-    by the row, so changing the row revokes the link."""
-    return signing.Signer(salt=_SIGNER_SALT).sign(followup.nonce)
+def _subject(followup: FollowUp) -> str:
+    return outbox.subject_key(PURPOSE, followup.pk)
+
+
+def followup_token(followup: FollowUp, *, now: dt.datetime | None = None) -> str:
+    """The token of the follow-up's live link (issued when there is none, valid until the
+    follow-up's ``expires_at``)."""
+    now = now or timezone.now()
+    link = outbox.link_live(purpose=PURPOSE, subject=_subject(followup))
+    if link is not None:
+        return outbox.link_token(link)
+    return outbox.link_issue(
+        purpose=PURPOSE,
+        subject=_subject(followup),
+        municipality_id=followup.municipality_id,
+        expires_at=followup.expires_at or now + LINK_VALID,
+        now=now,
+    )[1]
 
 
 def followup_from_token(token: str) -> FollowUp | None:
-    """The follow-up a token points to, or ``None`` when it was tampered with or is unknown."""
-    try:
-        nonce = signing.Signer(salt=_SIGNER_SALT).unsign(token)
-    except signing.BadSignature:
+    """The follow-up a token points to, or ``None`` when the token is unknown."""
+    resolved = outbox.link_resolve(token, PURPOSE)
+    if resolved.link is None:
         return None
-    return FollowUp.objects.select_related("municipality").filter(nonce=nonce).first()
+    return FollowUp.objects.select_related("municipality").filter(pk=resolved.subject_id).first()
 
 
 def followup_link(followup: FollowUp) -> str:
@@ -112,10 +125,13 @@ def followup_link(followup: FollowUp) -> str:
 def followup_link_state(followup: FollowUp, *, now: dt.datetime) -> LinkState:
     if followup.status == FollowUpStatus.ANSWERED:
         return LinkState.ANSWERED
+    link = SignedLink.objects.filter(purpose=PURPOSE, subject_key=_subject(followup)).first()
     if (
         followup.status in OPEN_STATUSES
         and followup.expires_at is not None
         and now < followup.expires_at
+        and link is not None
+        and link.status == "live"
     ):
         return LinkState.OPEN
     return LinkState.EXPIRED
@@ -206,7 +222,6 @@ def followups_create_missing(*, now: dt.datetime) -> int:
                         pairing=pairing,
                         months=months,
                         due_on=add_months(pairing.ended_on, months),
-                        nonce=secrets.token_urlsafe(24),
                         created_at=now,
                     )
             except IntegrityError:
@@ -219,9 +234,6 @@ def followups_queue_due(*, now: dt.datetime) -> dict[str, int]:
     """Settle the due follow-ups that must not be sent and queue the e-mail for the others. A
     follow-up without an address is looked at again while its window is open (an address may
     have been added). A send already waiting in the queue is not queued twice."""
-    from kobling.helpers.tasks import enqueue_once
-    from kobling.outcomes import tasks
-
     today = timezone.localdate(now)
     report = {"sends_queued": 0, "no_address": 0, "opted_out": 0, "cancelled": 0}
     due = (
@@ -256,116 +268,122 @@ def followups_queue_due(*, now: dt.datetime) -> dict[str, int]:
             if locked.status == FollowUpStatus.NO_ADDRESS:
                 # An address has turned up: back in line.
                 _set_status(locked, FollowUpStatus.SCHEDULED, reason="address added")
-        if locked.send_attempts < MAX_SEND_ATTEMPTS and enqueue_once(
-            tasks.followup_send_task, followup_id=locked.pk
-        ):
-            report["sends_queued"] += 1
+            outbox.message_queue(
+                purpose=PURPOSE,
+                subject=_subject(locked),
+                recipient=recipient(locked.pairing.participant, today)[1],
+                municipality_id=locked.municipality_id,
+                template="outcomes/emails/followup.txt",
+                remind_after=REMINDER_AFTER,
+                enqueue=False,
+                now=now,
+            )
+    report["sends_queued"] = tasks.messages_requeue(purpose=PURPOSE, reminders=False, now=now)
     return report
 
 
 def followups_queue_reminders(*, now: dt.datetime) -> int:
-    """Queue the one reminder for follow-ups sent :data:`REMINDER_AFTER` ago without answer."""
-    from kobling.helpers.tasks import enqueue_once
-    from kobling.outcomes import tasks
+    """Queue the one reminder for follow-ups sent :data:`REMINDER_AFTER` ago without answer
+    (and retry a failed reminder whose retry is due)."""
+    queued = tasks.messages_requeue(purpose=PURPOSE, reminders=True, now=now)
+    for first in outbox.reminders_due(purpose=PURPOSE, now=now):
+        reminder = outbox.message_queue(
+            purpose=PURPOSE,
+            subject=first.subject_key,
+            sequence=1,
+            recipient=first.recipient,
+            municipality_id=first.municipality_id,
+            template=first.template,
+            enqueue=False,
+            now=now,
+        )
+        queued += tasks.enqueue_send(reminder.pk)
+    return queued
 
-    due = FollowUp.objects.filter(
-        status=FollowUpStatus.SENT,
-        reminder_sent_at__isnull=True,
-        reminder_attempts__lt=MAX_SEND_ATTEMPTS,
-        sent_at__lte=now - REMINDER_AFTER,
-        expires_at__gt=now,
-    ).values_list("pk", flat=True)
-    return sum(enqueue_once(tasks.followup_reminder_task, followup_id=pk) for pk in due)
 
-
-# --- sending ------------------------------------------------------------------------------------
+# --- sending (through the outbox) ---------------------------------------------------------------
 
 
 def followup_send(
     *, followup_id: int, reminder: bool = False, now: dt.datetime | None = None
-) -> SendResult:
-    """E-mail a follow-up (or its reminder) exactly once. The row is locked for the whole send
-    and the "sent" mark is written in the same transaction after the SMTP server accepted the
-    message. Consent, address and a new pairing are checked again at the moment of sending."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    sent_field, attempts_field = (
-        ("reminder_sent_at", "reminder_attempts") if reminder else ("sent_at", "send_attempts")
+) -> outbox.SendResult:
+    """Send a follow-up's e-mail (or its reminder) now, through the outbox: exactly once."""
+    message = OutboxMessage.objects.filter(
+        purpose=PURPOSE,
+        subject_key=outbox.subject_key(PURPOSE, followup_id),
+        sequence=int(reminder),
+    ).first()
+    if message is None:
+        return outbox.SendResult("skipped")
+    return outbox.message_send(message_id=message.pk, now=now)
+
+
+def _followup_of(message: OutboxMessage, *, lock: bool = False) -> FollowUp:
+    rows = FollowUp.objects.select_for_update(of=("self",)) if lock else FollowUp.objects
+    return (
+        rows.select_related("pairing__participant", "pairing__referral", "pairing__programme")
+        .select_related("municipality")
+        .get(pk=int(message.subject_key.rpartition(":")[2]))
     )
-    expected_status = FollowUpStatus.SENT if reminder else FollowUpStatus.SCHEDULED
-    with exclusive_transaction(), audit_context(via=VIA_TICK):
-        locked = (
-            FollowUp.objects.select_for_update(of=("self",))
-            .select_related("pairing__participant", "pairing__referral", "pairing__programme")
-            .select_related("municipality")
-            .filter(pk=followup_id)
-            .first()
-        )
-        if (
-            locked is None
-            or locked.status != expected_status
-            or getattr(locked, sent_field) is not None
-            or locked.due_on > today
-        ):
-            return SendResult("skipped")
-        if reminder and (locked.expires_at is None or locked.expires_at <= now):
-            return SendResult("skipped")
-        blocked = _blocked_status(locked, today)
+
+
+def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:
+    """Consent, address and a new pairing are checked again at the moment of sending."""
+    today = timezone.localdate(now)
+    with audit_context(via=VIA_TICK):
+        followup = _followup_of(message, lock=True)
+        expected = FollowUpStatus.SENT if message.sequence else FollowUpStatus.SCHEDULED
+        if followup.status != expected or followup.due_on > today:
+            return "cancelled"
+        if message.sequence and (followup.expires_at is None or followup.expires_at <= now):
+            return "cancelled"
+        blocked = _blocked_status(followup, today)
         if blocked is not None:
-            _set_status(locked, blocked)
-            return SendResult("skipped")
-        attempts = getattr(locked, attempts_field)
-        if attempts >= MAX_SEND_ATTEMPTS:
-            return SendResult("gave_up")
-        who, address = recipient(locked.pairing.participant, today)
-        if not reminder:
-            locked.expires_at = now + LINK_VALID
-        try:
-            followup_message(locked, to=address, who=who, reminder=reminder).send(
-                fail_silently=False
-            )
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-            attempts += 1
-            setattr(locked, attempts_field, attempts)
-            locked.last_error = f"{type(exc).__name__}: {exc}"[:300]
-            locked.save(update_fields=[attempts_field, "last_error"])
-            delay = retry_delay(attempts)
-            logger.warning(
-                "Could not e-mail follow-up %s%s (attempt %s of %s): %s",
-                locked.pk,
-                " reminder" if reminder else "",
-                attempts,
-                MAX_SEND_ATTEMPTS,
-                locked.last_error,
-            )
-            return SendResult("failed" if delay else "gave_up", retry_in=delay)
-        setattr(locked, attempts_field, attempts + 1)
-        setattr(locked, sent_field, now)
-        before = locked.status
-        locked.status = FollowUpStatus.REMINDED if reminder else FollowUpStatus.SENT
-        locked.recipient = who
-        locked.last_error = ""
-        locked.save(
-            update_fields=[
-                attempts_field,
-                sent_field,
-                "status",
-                "recipient",
-                "expires_at",
-                "last_error",
-            ]
-        )
+            _set_status(followup, blocked)
+            return "opted_out" if blocked == FollowUpStatus.OPTED_OUT else "cancelled"
+    return None
+
+
+def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
+    followup = _followup_of(message)
+    who, address = recipient(followup.pairing.participant, timezone.localdate(now))
+    if not message.sequence:
+        followup.expires_at = now + LINK_VALID
+        outbox.links_cancel(purpose=PURPOSE, subject=message.subject_key, now=now)
+    token = followup_token(followup, now=now)
+    return followup_message(
+        followup, to=address, who=who, token=token, reminder=bool(message.sequence)
+    )
+
+
+def _on_sent(message: OutboxMessage, now: dt.datetime) -> None:
+    with audit_context(via=VIA_TICK):
+        followup = _followup_of(message, lock=True)
+        before = followup.status
+        if message.sequence:
+            followup.status, followup.reminder_sent_at = FollowUpStatus.REMINDED, now
+            fields = ["status", "reminder_sent_at"]
+        else:
+            who = recipient(followup.pairing.participant, timezone.localdate(now))[0]
+            followup.status, followup.sent_at, followup.recipient = FollowUpStatus.SENT, now, who
+            followup.expires_at = now + LINK_VALID
+            fields = ["status", "sent_at", "recipient", "expires_at"]
+        followup.save(update_fields=fields)
         audit_log(
             user=None,
             action=AuditAction.UPDATE,
-            obj=locked,
-            changes={"status": [before, locked.status], "recipient": who},
+            obj=followup,
+            changes={"status": [before, followup.status], "recipient": followup.recipient},
         )
-    return SendResult("sent")
+
+
+outbox.purpose_register(
+    outbox.Purpose(name=PURPOSE, render=_render, settle=_settle, on_sent=_on_sent)
+)
 
 
 def followup_message(
-    followup: FollowUp, *, to: str, who: str, reminder: bool = False
+    followup: FollowUp, *, to: str, who: str, token: str, reminder: bool = False
 ) -> EmailMultiAlternatives:
     """The questionnaire e-mail, in bokmål: plain text with an HTML alternative. It names the
     municipality and the programme, never anything about health; for a guardian, the
@@ -380,7 +398,8 @@ def followup_message(
             "contact_email": municipality.contact_email,
             "guardian": who == "guardian",
             "first_name": pairing.participant.first_name,
-            "link": followup_link(followup),
+            "link": settings.KOBLING_BASE_URL.rstrip("/")
+            + reverse("web:followup_answer", args=[token]),
             "expires_on": timezone.localtime(followup.expires_at).date()
             if followup.expires_at
             else None,
@@ -439,6 +458,13 @@ def _answer_problems(
     return problems
 
 
+def _use_link(followup: FollowUp, now: dt.datetime) -> None:
+    """The link works once; the reminder stops."""
+    link = outbox.link_live(purpose=PURPOSE, subject=_subject(followup))
+    if link is not None:
+        outbox.link_use(link=link, now=now)
+
+
 def followup_answer(
     *,
     followup: FollowUp,
@@ -465,6 +491,7 @@ def followup_answer(
         state = followup_link_state(locked, now=now)
         if state != LinkState.OPEN:
             raise FollowUpClosedError(state)
+        _use_link(locked, now)
         before = locked.status
         locked.status = FollowUpStatus.ANSWERED
         locked.answered_at = now
@@ -503,6 +530,7 @@ def followup_opt_out(*, followup: FollowUp, now: dt.datetime | None = None) -> F
         state = followup_link_state(locked, now=now)
         if state != LinkState.OPEN:
             raise FollowUpClosedError(state)
+        _use_link(locked, now)
         later = FollowUp.objects.select_for_update().filter(
             pairing_id=locked.pairing_id,
             months__gt=locked.months,

@@ -409,9 +409,9 @@ class ReviewScore(models.Model):
 
 class FollowUp(models.Model):
     """A short questionnaire e-mailed to the participant (a minor's guardian) 3, 6 and 12 months
-    after their pairing ended: still active, minutes a week, where. Its link is signed,
-    single-use and expires; ``sent_at`` and ``reminder_sent_at`` are set under a row lock so a
-    retried send never e-mails twice (see :mod:`kobling.outcomes.followups`)."""
+    after their pairing ended: still active, minutes a week, where. Its e-mails and its signed
+    single-use link live in the outbox (subject ``followup:<id>``); ``sent_at`` and
+    ``reminder_sent_at`` say when they went out (see :mod:`kobling.outcomes.followups`)."""
 
     municipality = models.ForeignKey(
         "tenancy.Municipality",
@@ -436,7 +436,6 @@ class FollowUp(models.Model):
         default=FollowUpStatus.SCHEDULED,
         db_index=True,
     )
-    nonce = models.CharField(max_length=40, unique=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     recipient = models.CharField(
         _("sent to"),
@@ -446,10 +445,7 @@ class FollowUp(models.Model):
     )
     expires_at = models.DateTimeField(_("link expires"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
-    reminder_attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     still_active = models.BooleanField(_("still active"), null=True, blank=True)
     minutes_per_week = models.PositiveSmallIntegerField(
