@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from kobling.core.models import OutboxMessage
 from kobling.helpers.tasks import checkins_tick_task
 from kobling.national import services, surveys
 from kobling.national.models import SchemeStatus, SurveyRecipient, SurveyTemplate, Unit
@@ -141,13 +142,16 @@ def test_a_refused_send_is_retried_by_the_tick_and_sent_once(
     campaign = make_campaign(cast.analyst)
     smtp_server.fail_next(1)
     dispatch(campaign, cast.analyst, django_capture_on_commit_callbacks)
-    failed = SurveyRecipient.objects.get(status="pending", send_attempts=1)
-    assert failed.last_error
+    failed = SurveyRecipient.objects.get(status="pending")
+    mail = OutboxMessage.objects.get(subject_key=f"survey:{failed.pk}")
+    assert (mail.attempts, mail.status) == (1, "failed") and mail.last_error
+    clock.advance(minutes=1)  # the outbox's back-off before the first retry
     assert tick(clock)["sends_queued"] == 1
     tick(clock)
     assert len(smtp_server.messages) == 2
     failed.refresh_from_db()
-    assert (failed.status, failed.last_error) == ("sent", "")
+    mail.refresh_from_db()
+    assert (failed.status, mail.last_error) == ("sent", "")
 
 
 # --- the link -----------------------------------------------------------------------------------
@@ -409,8 +413,8 @@ def test_the_check_in_tick_task_runs_the_survey_tick(sent, smtp_server, clock):
 
 # --- the real worker ----------------------------------------------------------------------------
 
-SEND_TASK = "kobling.national.tasks.survey_send_task"
-REMINDER_TASK = "kobling.national.tasks.survey_reminder_task"
+# Surveys and reminders alike are sent by the outbox's one task.
+SEND_TASK = "kobling.core.tasks.message_send_task"
 
 
 def run_worker() -> None:
@@ -445,5 +449,5 @@ def test_the_real_worker_sends_reminds_and_stops_on_the_answer(
     run_worker()
     assert len(to(smtp_server, "postmottak@eigersund.example")) == 2
     assert len(to(smtp_server, "kari@stavanger.example")) == 1
-    assert DBTaskResult.objects.filter(task_path=REMINDER_TASK).count() == 1
+    assert DBTaskResult.objects.filter(task_path=SEND_TASK).count() == 3  # two, one reminder
     assert recipient(eid).reminders_sent == 1 and recipient(sta).status == "answered"

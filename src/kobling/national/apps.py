@@ -11,6 +11,7 @@ class NationalConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         post_migrate.connect(_seed, sender=self)
+        from kobling.national import surveys  # noqa: F401 - registers the outbox purpose
 
 
 def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003

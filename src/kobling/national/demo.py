@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-import secrets
 import unicodedata
 
 from django.db import transaction
 from django.utils import timezone
 
+from kobling.core import outbox
 from kobling.national import io, services, surveys
 from kobling.national.choices import (
     GATE_ENDED,
@@ -192,15 +192,21 @@ def _campaigns(
             contact_name=name,
             email="" if status == RecipientStatus.NO_ADDRESS else email,
             status=RecipientStatus.SENT if status != RecipientStatus.NO_ADDRESS else status,
-            nonce=secrets.token_urlsafe(24),
             sent_at=sent_at if status != RecipientStatus.NO_ADDRESS else None,
-            send_attempts=1,
             expires_at=sent_at + dt.timedelta(days=spring.link_valid_days),
             # Half of the unanswered ones have had their first reminder already.
             reminders_sent=1 if i % 2 else 0,
             last_reminder_at=(sent_at + dt.timedelta(days=14)) if i % 2 else None,
         )
         counts["national_recipients"] += 1
+        if recipient.sent_at is not None:
+            # As if the outbox had sent it: the link exists, so the demo answers go through it.
+            outbox.link_issue(
+                purpose=surveys.PURPOSE,
+                subject=outbox.subject_key(surveys.PURPOSE, recipient.pk),
+                expires_at=recipient.expires_at,
+                now=recipient.sent_at,
+            )
         answered_at = sent_at + dt.timedelta(days=rng.randrange(1, 25))
         if status == RecipientStatus.OPENED:
             surveys.recipient_open(recipient=recipient, now=answered_at)

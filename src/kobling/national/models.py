@@ -315,7 +315,8 @@ class SurveyCampaign(AnalystOnly, models.Model):
 
 class SurveyRecipient(AnalystOnly, models.Model):
     """One unit in a campaign: where the survey went, what happened, and the answers (a dict of
-    question code → value). The link carries a signed nonce; the row decides whether it works."""
+    question code → value). Its e-mails and signed single-use link live in the outbox (subject
+    ``survey:<id>``); this row keeps what happened."""
 
     campaign = models.ForeignKey(
         SurveyCampaign,
@@ -334,7 +335,6 @@ class SurveyRecipient(AnalystOnly, models.Model):
         choices=RecipientStatus.choices,
         default=RecipientStatus.PENDING,
     )
-    nonce = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
@@ -344,9 +344,6 @@ class SurveyRecipient(AnalystOnly, models.Model):
     expires_at = models.DateTimeField(_("link expires"), null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     last_reminder_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
-    send_attempts = models.PositiveSmallIntegerField(default=0)
-    reminder_attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
 
     objects = ScopedManager()

@@ -4,7 +4,6 @@ and audited. E-mail goes out through :mod:`kobling.national.surveys` and the wor
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -250,7 +249,6 @@ def campaign_add_units(
                 contact_name=name,
                 email=email,
                 status=RecipientStatus.PENDING if email else RecipientStatus.NO_ADDRESS,
-                nonce=secrets.token_urlsafe(24),
             )
         )
     with transaction.atomic():

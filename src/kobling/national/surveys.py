@@ -4,15 +4,16 @@ The life of a recipient (every step takes an explicit ``now`` so tests can move 
 
 1. The analyst dispatches a campaign (:func:`kobling.national.services.campaign_dispatch`):
    each *pending* recipient's e-mail is queued for the worker.
-2. :func:`recipient_send` e-mails it under a row lock and marks it *sent* in the same
-   transaction after the SMTP server accepted it, so a retried send never e-mails twice. The
-   link works for the campaign's ``link_valid_days`` from then on.
+2. The outbox (:mod:`kobling.core.outbox`, purpose ``survey``) e-mails it exactly once,
+   retrying a failure with back-off, and issues the signed single-use link, which works for the
+   campaign's ``link_valid_days`` from then on.
 3. The first GET of the link marks it *opened* (mail scanners that open links count too; the
    docs say so). The page shows the questions; POST answers, declines or opts out.
 4. :func:`surveys_tick` (run by the worker's periodic tick) re-queues lost sends and queues
-   reminder *n* when ``reminder_interval_days`` have passed since the e-mail or reminder *n−1*,
-   up to the campaign's ``reminder_count``, while the recipient is *sent* or *opened*. An answer,
-   a decline or an opt-out ends the reminders.
+   reminder *n* when ``reminder_interval_days`` have passed since the e-mail or reminder *n−1*
+   (the outbox's reminder schedule), up to the campaign's ``reminder_count``, while the
+   recipient is *sent* or *opened*. An answer, a decline or an opt-out uses the link up, which
+   ends the reminders.
 
 An answer records the scheme status (source *survey*). No health details in any e-mail."""
 
@@ -25,19 +26,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks_db.utils import exclusive_transaction
 
-from kobling.core.outbox import MAX_ATTEMPTS as MAX_SEND_ATTEMPTS
-from kobling.core.outbox import SendResult, retry_delay
+from kobling.core import outbox, tasks
+from kobling.core.models import OutboxMessage, SignedLink
 from kobling.national.choices import (
     GATE_TO_STATE,
     OPEN_RECIPIENT_STATUSES,
@@ -56,7 +54,9 @@ logger = logging.getLogger(__name__)
 
 VIA_LINK = "mapping survey link"
 VIA_TICK = "mapping survey tick"
-_SIGNER_SALT = "kobling.national.survey"
+PURPOSE = "survey"
+# The salt of the links signed before the outbox existed (0004 moves them over).
+LEGACY_SIGNER_SALT = "kobling.national.survey"
 MAX_NUMBER = 10**7
 MAX_TEXT = 2000
 
@@ -77,25 +77,20 @@ class SurveyClosedError(Exception):
 # --- links --------------------------------------------------------------------------------------
 
 
-def recipient_token(recipient: SurveyRecipient) -> str:
-    return signing.Signer(salt=_SIGNER_SALT).sign(recipient.nonce)
+def _subject(recipient: SurveyRecipient) -> str:
+    return outbox.subject_key(PURPOSE, recipient.pk)
 
 
 def recipient_from_token(token: str) -> SurveyRecipient | None:
-    try:
-        nonce = signing.Signer(salt=_SIGNER_SALT).unsign(token)
-    except signing.BadSignature:
+    """The recipient a token points to, or ``None`` when the token is unknown."""
+    resolved = outbox.link_resolve(token, PURPOSE)
+    if resolved.link is None:
         return None
     return (
         SurveyRecipient.objects.select_related("campaign__template", "unit")
-        .filter(nonce=nonce)
+        .filter(pk=resolved.subject_id)
         .first()
     )
-
-
-def recipient_link(recipient: SurveyRecipient) -> str:
-    base = settings.KOBLING_BASE_URL.rstrip("/")
-    return base + reverse("web:national_survey_answer", args=[recipient_token(recipient)])
 
 
 def link_state(recipient: SurveyRecipient, *, now: dt.datetime) -> LinkState:
@@ -103,10 +98,13 @@ def link_state(recipient: SurveyRecipient, *, now: dt.datetime) -> LinkState:
         return LinkState.ANSWERED
     if recipient.status in (RecipientStatus.DECLINED, RecipientStatus.OPTED_OUT):
         return LinkState.CLOSED
+    link = SignedLink.objects.filter(purpose=PURPOSE, subject_key=_subject(recipient)).first()
     if (
         recipient.status in OPEN_RECIPIENT_STATUSES
         and recipient.expires_at is not None
         and now < recipient.expires_at
+        and link is not None
+        and link.status == "live"
     ):
         return LinkState.OPEN
     return LinkState.EXPIRED
@@ -115,134 +113,154 @@ def link_state(recipient: SurveyRecipient, *, now: dt.datetime) -> LinkState:
 # --- the periodic tick --------------------------------------------------------------------------
 
 
-def queue_sends(*, recipient_ids: list[int]) -> int:
-    from kobling.helpers.tasks import enqueue_once
-    from kobling.national import tasks
+def _remind_after(campaign: Any, sequence: int) -> dt.timedelta | None:
+    """After e-mail number ``sequence`` (0: the survey), when the next reminder is due."""
+    if sequence >= campaign.reminder_count:
+        return None
+    return dt.timedelta(days=campaign.reminder_interval_days)
 
-    return sum(enqueue_once(tasks.survey_send_task, recipient_id=pk) for pk in recipient_ids)
+
+def queue_sends(*, recipient_ids: list[int]) -> int:
+    """Put the survey e-mail of each recipient in the outbox and queue its send."""
+    queued = 0
+    recipients = SurveyRecipient.objects.filter(
+        pk__in=recipient_ids, status=RecipientStatus.PENDING
+    )
+    for recipient in recipients.select_related("campaign"):
+        message = outbox.message_queue(
+            purpose=PURPOSE,
+            subject=_subject(recipient),
+            recipient=recipient.email,
+            template="national/emails/survey.txt",
+            remind_after=_remind_after(recipient.campaign, 0),
+            enqueue=False,
+        )
+        queued += tasks.enqueue_send(message.pk)
+    return queued
 
 
 def surveys_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Everything periodic about mapping surveys, safe to run as often as you like."""
     now = now or timezone.now()
     with audit_context(via=VIA_TICK):
-        report = {"sends_queued": surveys_queue_unsent()}
+        report = {"sends_queued": surveys_queue_unsent(now=now)}
         report["reminders_queued"] = surveys_queue_reminders(now=now)
     return report
 
 
-def surveys_queue_unsent() -> int:
-    """Re-queue dispatched recipients whose send task got lost (or failed and was not retried)."""
-    unsent = SurveyRecipient.objects.filter(
-        status=RecipientStatus.PENDING,
-        campaign__dispatched_at__isnull=False,
-        send_attempts__lt=MAX_SEND_ATTEMPTS,
-    ).values_list("pk", flat=True)
-    return queue_sends(recipient_ids=list(unsent))
-
-
-def _reminder_due(recipient: SurveyRecipient, now: dt.datetime) -> bool:
-    campaign = recipient.campaign
-    since = recipient.last_reminder_at or recipient.sent_at
-    return (
-        recipient.status in OPEN_RECIPIENT_STATUSES
-        and recipient.reminders_sent < campaign.reminder_count
-        and since is not None
-        and since <= now - dt.timedelta(days=campaign.reminder_interval_days)
-        and recipient.expires_at is not None
-        and recipient.expires_at > now
-        and recipient.reminder_attempts < MAX_SEND_ATTEMPTS
-    )
+def surveys_queue_unsent(*, now: dt.datetime | None = None) -> int:
+    """Re-queue surveys whose send task got lost, or whose retry after a failure is due."""
+    return tasks.messages_requeue(purpose=PURPOSE, reminders=False, now=now)
 
 
 def surveys_queue_reminders(*, now: dt.datetime) -> int:
-    """Queue the next reminder of every open recipient that is due for one."""
-    from kobling.helpers.tasks import enqueue_once
-    from kobling.national import tasks
-
-    candidates = SurveyRecipient.objects.filter(
-        status__in=OPEN_RECIPIENT_STATUSES,
-        reminders_sent__lt=F("campaign__reminder_count"),
-        expires_at__gt=now,
-    ).select_related("campaign")
-    queued = 0
-    for recipient in candidates:
-        if _reminder_due(recipient, now):
-            queued += enqueue_once(
-                tasks.survey_reminder_task,
-                recipient_id=recipient.pk,
-                number=recipient.reminders_sent + 1,
-            )
+    """Queue the next reminder of every open recipient that is due for one (and retry a failed
+    reminder whose retry is due)."""
+    queued = tasks.messages_requeue(purpose=PURPOSE, reminders=True, now=now)
+    for previous in outbox.reminders_due(purpose=PURPOSE, now=now):
+        recipient = _recipient_of(previous)
+        if not _may_remind(recipient, previous.sequence + 1, now):
+            continue
+        reminder = outbox.message_queue(
+            purpose=PURPOSE,
+            subject=previous.subject_key,
+            sequence=previous.sequence + 1,
+            recipient=previous.recipient,
+            template=previous.template,
+            remind_after=_remind_after(recipient.campaign, previous.sequence + 1),
+            enqueue=False,
+            now=now,
+        )
+        queued += tasks.enqueue_send(reminder.pk)
     return queued
 
 
-# --- sending ------------------------------------------------------------------------------------
+# --- sending (through the outbox) ---------------------------------------------------------------
+
+
+def _recipient_of(message: OutboxMessage, *, lock: bool = False) -> SurveyRecipient:
+    rows = (
+        SurveyRecipient.objects.select_for_update(of=("self",)) if lock else SurveyRecipient.objects
+    )
+    return rows.select_related("campaign__template", "unit").get(
+        pk=int(message.subject_key.rpartition(":")[2])
+    )
+
+
+def _may_remind(recipient: SurveyRecipient, number: int, now: dt.datetime) -> bool:
+    return (
+        recipient.status in OPEN_RECIPIENT_STATUSES
+        and recipient.reminders_sent == number - 1
+        and number <= recipient.campaign.reminder_count
+        and recipient.expires_at is not None
+        and recipient.expires_at > now
+    )
+
+
+def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:
+    recipient = _recipient_of(message)
+    if message.sequence:
+        return None if _may_remind(recipient, message.sequence, now) else "cancelled"
+    if recipient.status == RecipientStatus.PENDING and recipient.sent_at is None:
+        return None
+    return "opted_out" if recipient.status == RecipientStatus.OPTED_OUT else "cancelled"
+
+
+def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
+    recipient = _recipient_of(message)
+    link = outbox.link_live(purpose=PURPOSE, subject=message.subject_key)
+    if message.sequence == 0 or link is None:
+        recipient.expires_at = now + dt.timedelta(days=recipient.campaign.link_valid_days)
+        link, token = outbox.link_issue(
+            purpose=PURPOSE, subject=message.subject_key, expires_at=recipient.expires_at, now=now
+        )
+    else:
+        token = outbox.link_token(link)
+    return survey_message(recipient, token=token, reminder=message.sequence)
+
+
+def _on_sent(message: OutboxMessage, now: dt.datetime) -> None:
+    with audit_context(via=VIA_TICK):
+        recipient = _recipient_of(message, lock=True)
+        before = recipient.status
+        if message.sequence:
+            recipient.reminders_sent = message.sequence
+            recipient.last_reminder_at = now
+            fields = ["reminders_sent", "last_reminder_at"]
+        else:
+            recipient.status = RecipientStatus.SENT
+            recipient.sent_at = now
+            recipient.expires_at = now + dt.timedelta(days=recipient.campaign.link_valid_days)
+            fields = ["status", "sent_at", "expires_at"]
+        recipient.save(update_fields=fields)
+        audit_log(
+            user=None,
+            action=AuditAction.UPDATE,
+            obj=recipient,
+            changes={"status": [before, recipient.status], "reminder": message.sequence},
+        )
+
+
+outbox.purpose_register(
+    outbox.Purpose(name=PURPOSE, render=_render, settle=_settle, on_sent=_on_sent)
+)
 
 
 def recipient_send(
     *, recipient_id: int, reminder: int = 0, now: dt.datetime | None = None
-) -> SendResult:
-    """E-mail the survey (``reminder=0``) or reminder number ``reminder``, exactly once."""
-    now = now or timezone.now()
-    attempts_field = "reminder_attempts" if reminder else "send_attempts"
-    with exclusive_transaction(), audit_context(via=VIA_TICK):
-        locked = (
-            SurveyRecipient.objects.select_for_update(of=("self",))
-            .select_related("campaign__template", "unit")
-            .filter(pk=recipient_id)
-            .first()
-        )
-        if locked is None:
-            return SendResult("skipped")
-        if reminder:
-            if locked.reminders_sent != reminder - 1 or not _reminder_due(locked, now):
-                return SendResult("skipped")
-        elif locked.status != RecipientStatus.PENDING or locked.sent_at is not None:
-            return SendResult("skipped")
-        attempts = getattr(locked, attempts_field)
-        if attempts >= MAX_SEND_ATTEMPTS:
-            return SendResult("gave_up")
-        if not reminder:
-            locked.expires_at = now + dt.timedelta(days=locked.campaign.link_valid_days)
-        try:
-            survey_message(locked, reminder=reminder).send(fail_silently=False)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-            attempts += 1
-            setattr(locked, attempts_field, attempts)
-            locked.last_error = f"{type(exc).__name__}: {exc}"[:300]
-            locked.save(update_fields=[attempts_field, "last_error"])
-            delay = retry_delay(attempts)
-            logger.warning(
-                "Could not e-mail mapping survey %s (reminder %s, attempt %s): %s",
-                locked.pk,
-                reminder,
-                attempts,
-                locked.last_error,
-            )
-            return SendResult("failed" if delay else "gave_up", retry_in=delay)
-        before = locked.status
-        if reminder:
-            locked.reminders_sent = reminder
-            locked.last_reminder_at = now
-            locked.reminder_attempts = 0
-            fields = ["reminders_sent", "last_reminder_at", "reminder_attempts", "last_error"]
-        else:
-            locked.status = RecipientStatus.SENT
-            locked.sent_at = now
-            locked.send_attempts = attempts + 1
-            fields = ["status", "sent_at", "send_attempts", "expires_at", "last_error"]
-        locked.last_error = ""
-        locked.save(update_fields=fields)
-        audit_log(
-            user=None,
-            action=AuditAction.UPDATE,
-            obj=locked,
-            changes={"status": [before, locked.status], "reminder": reminder},
-        )
-    return SendResult("sent")
+) -> outbox.SendResult:
+    """Send the survey (``reminder=0``) or reminder number ``reminder`` now, through the outbox."""
+    message = OutboxMessage.objects.filter(
+        purpose=PURPOSE, subject_key=outbox.subject_key(PURPOSE, recipient_id), sequence=reminder
+    ).first()
+    if message is None:
+        return outbox.SendResult("skipped")
+    return outbox.message_send(message_id=message.pk, now=now)
 
 
-def survey_message(recipient: SurveyRecipient, *, reminder: int = 0) -> EmailMultiAlternatives:
+def survey_message(
+    recipient: SurveyRecipient, *, token: str, reminder: int = 0
+) -> EmailMultiAlternatives:
     """The survey e-mail, in bokmål: plain text with an HTML alternative."""
     campaign = recipient.campaign
     with translation.override(settings.LANGUAGE_CODE or "nb"):
@@ -250,7 +268,8 @@ def survey_message(recipient: SurveyRecipient, *, reminder: int = 0) -> EmailMul
             "unit": recipient.unit.name,
             "contact_name": recipient.contact_name,
             "survey": campaign.template.name,
-            "link": recipient_link(recipient),
+            "link": settings.KOBLING_BASE_URL.rstrip("/")
+            + reverse("web:national_survey_answer", args=[token]),
             "expires_on": timezone.localtime(recipient.expires_at).date()
             if recipient.expires_at
             else None,
@@ -287,6 +306,9 @@ def recipient_open(*, recipient: SurveyRecipient, now: dt.datetime | None = None
     )
     if changed:
         recipient.status, recipient.opened_at = RecipientStatus.OPENED, now
+        link = outbox.link_live(purpose=PURPOSE, subject=_subject(recipient))
+        if link is not None:
+            outbox.link_open(link=link, now=now)
     return bool(changed)
 
 
@@ -367,6 +389,8 @@ def _locked_open(recipient: SurveyRecipient, now: dt.datetime) -> SurveyRecipien
     state = link_state(locked, now=now)
     if state != LinkState.OPEN:
         raise SurveyClosedError(state)
+    # Answering, declining and opting out each use the link up; the reminders stop.
+    outbox.link_use(link=outbox.link_live(purpose=PURPOSE, subject=_subject(locked)), now=now)
     return locked
 
 
@@ -467,10 +491,14 @@ def survey_opt_out(
         contact.opted_out_at = now
         contact.save(update_fields=["opted_out_at", "updated_at"])
         # Other campaigns' open or unsent surveys to the unit stop too.
-        SurveyRecipient.objects.filter(
+        others = SurveyRecipient.objects.filter(
             unit=locked.unit,
             status__in=[RecipientStatus.PENDING, *OPEN_RECIPIENT_STATUSES],
-        ).exclude(pk=locked.pk).update(status=RecipientStatus.OPTED_OUT, opted_out_at=now)
+        ).exclude(pk=locked.pk)
+        for other in others:
+            outbox.messages_settle(purpose=PURPOSE, subject=_subject(other), status="opted_out")
+            outbox.links_cancel(purpose=PURPOSE, subject=_subject(other), now=now)
+        others.update(status=RecipientStatus.OPTED_OUT, opted_out_at=now)
         audit_log(
             user=None,
             action=AuditAction.UPDATE,
