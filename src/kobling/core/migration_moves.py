@@ -100,3 +100,41 @@ def move_message(
     elif attempts:
         fields.update(status="failed", next_attempt_at=now if attempts < MAX_ATTEMPTS else None)
     OutboxMessage.objects.create(**fields)
+
+
+def move_first_and_reminder(
+    apps,  # noqa: ANN001
+    row,  # noqa: ANN001
+    *,
+    remind_after: dt.timedelta,
+    awaiting_reminder: bool,
+    **common,  # noqa: ANN003 - purpose, subject, recipient, municipality_id, template, language
+) -> None:
+    """An e-mail with one reminder (check-ins, follow-ups, whose rows name their fields alike:
+    ``sent_at``, ``send_attempts``, ``reminder_sent_at``, ``reminder_attempts``,
+    ``last_error``): the first e-mail with its reminder schedule, and the reminder when it was
+    sent or tried."""
+    reminder_tried = row.reminder_sent_at is not None or (
+        awaiting_reminder and row.reminder_attempts
+    )
+    move_message(
+        apps,
+        **common,
+        sent_at=row.sent_at,
+        attempts=row.send_attempts,
+        last_error="" if row.sent_at else row.last_error,
+        created_at=row.created_at,
+        remind_after=remind_after,
+        reminder_due_at=row.sent_at + remind_after
+        if row.sent_at and awaiting_reminder and not reminder_tried
+        else None,
+    )
+    if reminder_tried:
+        move_message(
+            apps,
+            **common,
+            sequence=1,
+            sent_at=row.reminder_sent_at,
+            attempts=row.reminder_attempts,
+            last_error="" if row.reminder_sent_at else row.last_error,
+        )

@@ -6,11 +6,15 @@ what :func:`kobling.core.outbox.messages_due` lists."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task, TaskResultStatus
+
+if TYPE_CHECKING:
+    from kobling.core.models import OutboxMessage
 
 # A task row still "running" after this long belongs to a worker that died; it no longer counts
 # as queued (sends time out after EMAIL_TIMEOUT seconds, the tick only queues work).
@@ -76,3 +80,38 @@ def messages_requeue(
 
     due = messages_due(purpose=purpose, reminders=reminders, now=now).values_list("pk", flat=True)
     return sum(enqueue_send(pk) for pk in due)
+
+
+def reminders_queue(
+    *,
+    purpose: str,
+    now: dt.datetime | None = None,
+    wanted: Callable[[OutboxMessage], bool] | None = None,
+    remind_after: Callable[[OutboxMessage], dt.timedelta | None] | None = None,
+) -> int:
+    """Queue every reminder of ``purpose`` that is due (and retry a failed reminder whose retry
+    is due). ``wanted(previous)`` may refuse one (its schedule stops); ``remind_after(previous)``
+    gives the pause before the reminder after this one (``None``, the default: it is the
+    last). Returns how many sends were queued."""
+    from kobling.core.outbox import message_queue, reminders_due
+
+    queued = messages_requeue(purpose=purpose, reminders=True, now=now)
+    for previous in reminders_due(purpose=purpose, now=now):
+        if wanted is not None and not wanted(previous):
+            previous.reminder_due_at = None
+            previous.save(update_fields=["reminder_due_at"])
+            continue
+        reminder = message_queue(
+            purpose=purpose,
+            subject=previous.subject_key,
+            sequence=previous.sequence + 1,
+            recipient=previous.recipient,
+            municipality_id=previous.municipality_id,
+            language=previous.language,
+            template=previous.template,
+            remind_after=remind_after(previous) if remind_after else None,
+            enqueue=False,
+            now=now,
+        )
+        queued += enqueue_send(reminder.pk)
+    return queued

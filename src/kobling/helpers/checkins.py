@@ -317,22 +317,8 @@ def _by_municipality(statuses: tuple[str, ...]) -> Iterator[Municipality]:
 
 def checkins_queue_reminders(*, now: dt.datetime) -> int:
     """Queue the one reminder of check-ins sent ``checkin_reminder_days`` ago without answer
-    (and retry a failed reminder whose retry is due)."""
-    queued = tasks.messages_requeue(purpose=PURPOSE, now=now, reminders=True)
-    for first in outbox.reminders_due(purpose=PURPOSE, now=now):
-        reminder = outbox.message_queue(
-            purpose=PURPOSE,
-            subject=first.subject_key,
-            sequence=1,
-            recipient=first.recipient,
-            municipality_id=first.municipality_id,
-            language=first.language,
-            template=first.template,
-            enqueue=False,
-            now=now,
-        )
-        queued += tasks.enqueue_send(reminder.pk)
-    return queued
+    (the outbox's schedule, stopped by the answer)."""
+    return tasks.reminders_queue(purpose=PURPOSE, now=now)
 
 
 def checkins_lapse_overdue(*, now: dt.datetime) -> int:

@@ -154,25 +154,16 @@ def surveys_queue_unsent(*, now: dt.datetime | None = None) -> int:
 
 
 def surveys_queue_reminders(*, now: dt.datetime) -> int:
-    """Queue the next reminder of every open recipient that is due for one (and retry a failed
-    reminder whose retry is due)."""
-    queued = tasks.messages_requeue(purpose=PURPOSE, reminders=True, now=now)
-    for previous in outbox.reminders_due(purpose=PURPOSE, now=now):
-        recipient = _recipient_of(previous)
-        if not _may_remind(recipient, previous.sequence + 1, now):
-            continue
-        reminder = outbox.message_queue(
-            purpose=PURPOSE,
-            subject=previous.subject_key,
-            sequence=previous.sequence + 1,
-            recipient=previous.recipient,
-            template=previous.template,
-            remind_after=_remind_after(recipient.campaign, previous.sequence + 1),
-            enqueue=False,
-            now=now,
-        )
-        queued += tasks.enqueue_send(reminder.pk)
-    return queued
+    """Queue the next reminder of every open recipient that is due for one (the outbox's
+    schedule, stopped by an answer, a decline or an opt-out)."""
+
+    def wanted(previous: OutboxMessage) -> bool:
+        return _may_remind(_recipient_of(previous), previous.sequence + 1, now)
+
+    def remind_after(previous: OutboxMessage) -> dt.timedelta | None:
+        return _remind_after(_recipient_of(previous).campaign, previous.sequence + 1)
+
+    return tasks.reminders_queue(purpose=PURPOSE, now=now, wanted=wanted, remind_after=remind_after)
 
 
 # --- sending (through the outbox) ---------------------------------------------------------------

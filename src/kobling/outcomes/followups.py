@@ -284,21 +284,8 @@ def followups_queue_due(*, now: dt.datetime) -> dict[str, int]:
 
 def followups_queue_reminders(*, now: dt.datetime) -> int:
     """Queue the one reminder for follow-ups sent :data:`REMINDER_AFTER` ago without answer
-    (and retry a failed reminder whose retry is due)."""
-    queued = tasks.messages_requeue(purpose=PURPOSE, reminders=True, now=now)
-    for first in outbox.reminders_due(purpose=PURPOSE, now=now):
-        reminder = outbox.message_queue(
-            purpose=PURPOSE,
-            subject=first.subject_key,
-            sequence=1,
-            recipient=first.recipient,
-            municipality_id=first.municipality_id,
-            template=first.template,
-            enqueue=False,
-            now=now,
-        )
-        queued += tasks.enqueue_send(reminder.pk)
-    return queued
+    (the outbox's schedule, stopped by the answer)."""
+    return tasks.reminders_queue(purpose=PURPOSE, now=now)
 
 
 # --- sending (through the outbox) ---------------------------------------------------------------

@@ -11,7 +11,7 @@ SALT = "kobling.helpers.checkin"
 
 
 def forwards(apps, schema_editor):
-    from kobling.core.migration_moves import move_link, move_message
+    from kobling.core.migration_moves import move_first_and_reminder, move_link
 
     CheckIn = apps.get_model("helpers", "CheckIn")
     checkins = CheckIn.objects.select_related("helper__user", "municipality").order_by("pk")
@@ -28,30 +28,9 @@ def forwards(apps, schema_editor):
         }
         if c.sent_at is None and c.status != "pending":
             continue  # never e-mailed and closed: nothing to move
-        reminder_due = (
-            c.sent_at + remind_after
-            if c.status == "sent" and c.reminder_sent_at is None and not c.reminder_attempts
-            else None
+        move_first_and_reminder(
+            apps, c, remind_after=remind_after, awaiting_reminder=c.status == "sent", **common
         )
-        move_message(
-            apps,
-            **common,
-            sent_at=c.sent_at,
-            attempts=c.send_attempts,
-            last_error="" if c.sent_at else c.last_error,
-            created_at=c.created_at,
-            remind_after=remind_after,
-            reminder_due_at=reminder_due,
-        )
-        if c.reminder_sent_at is not None or (c.status == "sent" and c.reminder_attempts):
-            move_message(
-                apps,
-                **common,
-                sequence=1,
-                sent_at=c.reminder_sent_at,
-                attempts=c.reminder_attempts,
-                last_error="" if c.reminder_sent_at else c.last_error,
-            )
         if c.sent_at is not None:
             status = {"answered": "used", "cancelled": "cancelled"}.get(c.status, "live")
             move_link(

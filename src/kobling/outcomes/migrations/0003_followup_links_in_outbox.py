@@ -12,7 +12,7 @@ REMINDER_AFTER = dt.timedelta(days=7)
 
 
 def forwards(apps, schema_editor):
-    from kobling.core.migration_moves import move_link, move_message
+    from kobling.core.migration_moves import move_first_and_reminder, move_link
 
     FollowUp = apps.get_model("outcomes", "FollowUp")
     rows = FollowUp.objects.select_related("pairing__participant").order_by("pk")
@@ -28,30 +28,9 @@ def forwards(apps, schema_editor):
             "municipality_id": fu.municipality_id,
             "template": "outcomes/emails/followup.txt",
         }
-        reminder_due = (
-            fu.sent_at + REMINDER_AFTER
-            if fu.status == "sent" and fu.reminder_sent_at is None and not fu.reminder_attempts
-            else None
+        move_first_and_reminder(
+            apps, fu, remind_after=REMINDER_AFTER, awaiting_reminder=fu.status == "sent", **common
         )
-        move_message(
-            apps,
-            **common,
-            sent_at=fu.sent_at,
-            attempts=fu.send_attempts,
-            last_error="" if fu.sent_at else fu.last_error,
-            created_at=fu.created_at,
-            remind_after=REMINDER_AFTER,
-            reminder_due_at=reminder_due,
-        )
-        if fu.reminder_sent_at is not None or (fu.status == "sent" and fu.reminder_attempts):
-            move_message(
-                apps,
-                **common,
-                sequence=1,
-                sent_at=fu.reminder_sent_at,
-                attempts=fu.reminder_attempts,
-                last_error="" if fu.reminder_sent_at else fu.last_error,
-            )
         if fu.sent_at is not None and fu.expires_at is not None:
             status = (
                 "used"
