@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from kobling.core.models import OutboxMessage
 from kobling.followup import services as pairing_services
 from kobling.followup.models import ReferrerNotice
 from kobling.followup.notices import referrer_notices_tick
@@ -210,4 +211,5 @@ def test_the_real_worker_sends_each_notice_once_without_details(cast, database_t
     body = mails[0].text
     assert "Ingeborg" not in body and "Kvalheim" not in body and "kneet" not in body
     assert reverse("web:referrer_report", args=[pair.pk]) in body
-    assert ReferrerNotice.objects.get().sent_at is not None
+    notice = ReferrerNotice.objects.get()
+    assert OutboxMessage.objects.get(subject_key=f"referrer-notice:{notice.pk}").sent_at

@@ -6,3 +6,7 @@ class FollowupConfig(AppConfig):
     name = "kobling.followup"
     verbose_name = _("Follow-up")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The outbox purposes of this app (session confirmations, notices to referrers).
+        from kobling.followup import confirmations, notices  # noqa: F401

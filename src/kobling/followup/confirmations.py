@@ -3,9 +3,9 @@ trusted without the participant signing in (the other way is in person, on the c
 
 1. :func:`confirmation_link_create` lists the pairing's held, unconfirmed sessions that stand
    and queues the e-mail (after commit) to the participant — or, for a minor, the guardian.
-2. :func:`confirmation_send` (run by the worker) e-mails it under a row lock and writes
-   ``sent_at`` in the same transaction after the mail server accepted it: never twice.
-3. The link (signed nonce) opens a page listing the sessions — dates, minutes, activity; no
+2. The outbox (:mod:`kobling.core.outbox`, purpose ``session-confirmation``) e-mails it
+   exactly once, retrying a failure with back-off.
+3. The link (the outbox's signed single-use link) opens a page listing the sessions — dates, minutes, activity; no
    health details — and a POST confirms the ticked ones (:func:`confirmation_use`). The link
    works once and expires after :data:`LINK_VALID_DAYS` days.
 """
@@ -15,12 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-import secrets
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -28,8 +26,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks_db.utils import exclusive_transaction
 
+from kobling.core import outbox
+from kobling.core.models import OutboxMessage
 from kobling.followup.choices import ConfirmedVia
 from kobling.followup.models import Pairing, Session, SessionConfirmationLink
 from kobling.followup.sessions import session_confirm
@@ -40,10 +39,10 @@ from kobling.tenancy.models import User
 logger = logging.getLogger(__name__)
 
 LINK_VALID_DAYS = 14
-MAX_SEND_ATTEMPTS = 4
-RETRY_DELAYS = (dt.timedelta(minutes=1), dt.timedelta(minutes=10), dt.timedelta(hours=1))
 VIA_LINK = "session confirmation link"
-_SALT = "kobling.followup.session-confirmation"
+PURPOSE = "session-confirmation"
+# The salt of the links signed before the outbox existed (0004 moves them over).
+LEGACY_SIGNER_SALT = "kobling.followup.session-confirmation"
 
 
 class LinkState(enum.StrEnum):
@@ -76,34 +75,35 @@ def recipient_for(pairing: Pairing) -> str:
     return participant.email
 
 
-def token_for(link: SessionConfirmationLink) -> str:
-    return signing.Signer(salt=_SALT).sign(link.nonce)
+def _subject(link: SessionConfirmationLink) -> str:
+    return outbox.subject_key(PURPOSE, link.pk)
 
 
 def link_from_token(token: str) -> SessionConfirmationLink | None:
-    try:
-        nonce = signing.Signer(salt=_SALT).unsign(token)
-    except signing.BadSignature:
+    """The confirmation request a token points to, or ``None`` when the token is unknown."""
+    resolved = outbox.link_resolve(token, PURPOSE)
+    if resolved.link is None:
         return None
     return (
         SessionConfirmationLink.objects.select_related(
             "pairing__helper", "pairing__participant", "municipality"
         )
-        .filter(nonce=nonce)
+        .filter(pk=resolved.subject_id)
         .first()
     )
 
 
-def link_url(link: SessionConfirmationLink) -> str:
+def link_url(token: str) -> str:
     base = settings.KOBLING_BASE_URL.rstrip("/")
-    return base + reverse("web:session_confirmation", args=[token_for(link)])
+    return base + reverse("web:session_confirmation", args=[token])
 
 
 def link_state(link: SessionConfirmationLink, *, now: dt.datetime | None = None) -> LinkState:
     now = now or timezone.now()
+    signed = outbox.link_live(purpose=PURPOSE, subject=_subject(link))
     if link.used_at is not None:
         return LinkState.USED
-    if now >= link.expires_at:
+    if now >= link.expires_at or signed is None:
         return LinkState.EXPIRED
     return LinkState.OPEN
 
@@ -122,8 +122,6 @@ def sessions_to_confirm(link: SessionConfirmationLink) -> list[Session]:
 def confirmation_link_create(*, pairing: Pairing, by: User | None) -> SessionConfirmationLink:
     """Make a link for the pair's unconfirmed held sessions and queue its e-mail. Refused when
     there is nothing to confirm or no e-mail address to send to. Audited."""
-    from kobling.followup import tasks
-
     with transaction.atomic():
         locked = (
             Pairing.objects.select_for_update(of=("self",))
@@ -146,7 +144,6 @@ def confirmation_link_create(*, pairing: Pairing, by: User | None) -> SessionCon
         link = SessionConfirmationLink.objects.create(
             municipality_id=locked.municipality_id,
             pairing=locked,
-            nonce=secrets.token_urlsafe(24),
             recipient=recipient,
             created_by=by if by is not None and getattr(by, "is_authenticated", False) else None,
             created_at=now,
@@ -159,8 +156,21 @@ def confirmation_link_create(*, pairing: Pairing, by: User | None) -> SessionCon
             obj=link,
             changes={"pairing": locked.pk, "sessions": [s.pk for s in pending]},
         )
-        link_id = link.pk
-        transaction.on_commit(lambda: tasks.send_session_confirmation.enqueue(link_id=link_id))
+        outbox.link_issue(
+            purpose=PURPOSE,
+            subject=_subject(link),
+            municipality_id=link.municipality_id,
+            expires_at=link.expires_at,
+            now=now,
+        )
+        outbox.message_queue(
+            purpose=PURPOSE,
+            subject=_subject(link),
+            recipient=recipient,
+            municipality_id=link.municipality_id,
+            template="followup/emails/confirmation.txt",
+            now=now,
+        )
     return link
 
 
@@ -187,6 +197,9 @@ def confirmation_use(
         if not chosen:
             raise ValidationError({"sessions": _("Tick the sessions that took place.")})
         confirmed = [session_confirm(session=s, via=ConfirmedVia.LINK, by=None) for s in chosen]
+        signed = outbox.link_live(purpose=PURPOSE, subject=_subject(locked))
+        if signed is not None:
+            outbox.link_use(link=signed, now=now)
         locked.used_at = now
         locked.save(update_fields=["used_at"])
         audit_log(
@@ -199,7 +212,7 @@ def confirmation_use(
     return confirmed
 
 
-def confirmation_message(link: SessionConfirmationLink) -> EmailMultiAlternatives:
+def confirmation_message(link: SessionConfirmationLink, *, token: str) -> EmailMultiAlternatives:
     """Plain text, in bokmål: who the contact is (first name), how many sessions, the link and
     when it expires. Nothing about health, activities or notes."""
     pairing = link.pairing
@@ -209,7 +222,7 @@ def confirmation_message(link: SessionConfirmationLink) -> EmailMultiAlternative
             "contact_first_name": pairing.helper.first_name,
             "municipality": link.municipality.name,
             "count": link.sessions.count(),
-            "link": link_url(link),
+            "link": link_url(token),
             "expires_on": timezone.localtime(link.expires_at).date(),
         }
         subject = " ".join(
@@ -230,31 +243,37 @@ def confirmation_message(link: SessionConfirmationLink) -> EmailMultiAlternative
     )
 
 
-def confirmation_send(*, link_id: int) -> tuple[str, dt.timedelta | None]:
-    """E-mail the link exactly once: ("sent" | "skipped" | "failed" | "gave_up", retry in)."""
-    with exclusive_transaction():
-        locked = (
-            SessionConfirmationLink.objects.select_for_update(of=("self",))
-            .select_related("pairing__participant", "pairing__helper", "municipality")
-            .filter(pk=link_id)
-            .first()
-        )
-        if locked is None or locked.sent_at is not None or link_state(locked) != LinkState.OPEN:
-            return "skipped", None
-        if locked.send_attempts >= MAX_SEND_ATTEMPTS:
-            return "gave_up", None
-        try:
-            confirmation_message(locked).send(fail_silently=False)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-            locked.send_attempts += 1
-            locked.last_error = f"{type(exc).__name__}: {exc}"[:300]
-            locked.save(update_fields=["send_attempts", "last_error"])
-            logger.warning("Could not e-mail confirmation link %s: %s", link_id, locked.last_error)
-            if locked.send_attempts >= MAX_SEND_ATTEMPTS:
-                return "gave_up", None
-            return "failed", RETRY_DELAYS[min(locked.send_attempts, len(RETRY_DELAYS)) - 1]
-        locked.send_attempts += 1
-        locked.sent_at = timezone.now()
-        locked.last_error = ""
-        locked.save(update_fields=["send_attempts", "sent_at", "last_error"])
-    return "sent", None
+# --- sending (through the outbox) ------------------------------------------------------------
+
+
+def _link_of(message: OutboxMessage) -> SessionConfirmationLink:
+    return SessionConfirmationLink.objects.select_related(
+        "pairing__participant", "pairing__helper", "municipality"
+    ).get(pk=int(message.subject_key.rpartition(":")[2]))
+
+
+def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:
+    """A link used or expired before its e-mail went out is not sent any more."""
+    return None if link_state(_link_of(message), now=now) == LinkState.OPEN else "cancelled"
+
+
+def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
+    link = _link_of(message)
+    signed = outbox.link_live(purpose=PURPOSE, subject=message.subject_key)
+    return confirmation_message(link, token=outbox.link_token(signed))
+
+
+outbox.purpose_register(outbox.Purpose(name=PURPOSE, render=_render, settle=_settle))
+
+
+def confirmation_send(
+    *, link_id: int, now: dt.datetime | None = None
+) -> tuple[str, dt.timedelta | None]:
+    """Send the link's e-mail now, through the outbox (exactly once): (outcome, retry in)."""
+    message = OutboxMessage.objects.filter(
+        purpose=PURPOSE, subject_key=outbox.subject_key(PURPOSE, link_id)
+    ).first()
+    if message is None:
+        return "skipped", None
+    result = outbox.message_send(message_id=message.pk, now=now)
+    return result.outcome, result.retry_in

@@ -322,11 +322,10 @@ class Session(models.Model):
 
 
 class SessionConfirmationLink(models.Model):
-    """A signed, single-use link e-mailed to the participant (or a minor's guardian) to confirm
-    the listed sessions without signing in. Only the ``nonce`` is signed; expiry and single use
-    are decided by this row, so a link is revoked by changing it. The e-mail is sent by the
-    worker; ``sent_at`` is written after the mail server accepted it, so a retry never sends
-    twice."""
+    """A request, e-mailed to the participant (or a minor's guardian), to confirm the listed
+    sessions without signing in. Its e-mail and its signed single-use link live in the outbox
+    (subject ``session-confirmation:<id>``); this row keeps the sessions, the expiry and when it
+    was used."""
 
     municipality = models.ForeignKey(
         "tenancy.Municipality",
@@ -341,7 +340,6 @@ class SessionConfirmationLink(models.Model):
         verbose_name=_("pairing"),
     )
     sessions = models.ManyToManyField(Session, related_name="+", verbose_name=_("sessions"))
-    nonce = models.CharField(max_length=64, unique=True)
     recipient = models.EmailField(_("sent to"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -352,9 +350,6 @@ class SessionConfirmationLink(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
 
     objects = ScopedManager()
@@ -387,7 +382,7 @@ class ReferrerNotice(models.Model):
     start, every four weeks while it runs, and at the end — with a link to sign in and read the
     report. Only sent while the participant's consent to share with the referrer is in force;
     the body carries no health details. One row per (pairing, kind, sequence): the tick creates
-    it, the worker sends it once (``sent_at`` after the mail server accepted it)."""
+    it, the outbox sends it once (subject ``referrer-notice:<id>``)."""
 
     class Kind(models.TextChoices):
         START = "start", _("Start")
@@ -410,9 +405,6 @@ class ReferrerNotice(models.Model):
     sequence = models.PositiveSmallIntegerField(_("number"), default=0)
     recipient = models.EmailField(_("sent to"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
     objects = ScopedManager()
 

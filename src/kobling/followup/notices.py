@@ -4,7 +4,8 @@ is ready and links to it (sign-in required) — not even the participant's name,
 no health details.
 
 ``referrer_notices_tick`` (run by the worker's tick) creates the notices that are due and
-queues their e-mail; ``referrer_notice_send`` (the task) sends each one exactly once. Nothing
+puts their e-mail in the outbox (:mod:`kobling.core.outbox`, purpose ``referrer-notice``),
+which sends each one exactly once. Nothing
 is created while the participant's consent to share with the referrer is not in force, or when
 the referrer has no e-mail address or is no longer a referrer in the municipality. A pairing
 that ended before this notice existed is not announced after the fact (``END_WITHIN``)."""
@@ -12,7 +13,6 @@ that ended before this notice existed is not announced after the fact (``END_WIT
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -21,19 +21,17 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_tasks_db.utils import exclusive_transaction
 
+from kobling.core import outbox
+from kobling.core.models import OutboxMessage
 from kobling.followup.choices import PairingStatus
 from kobling.followup.models import Pairing, ReferrerNotice, _sharing_consent_in_force
 from kobling.tenancy.choices import Role
 from kobling.tenancy.models import Membership
 
-logger = logging.getLogger(__name__)
-
 EVERY = dt.timedelta(weeks=4)
 END_WITHIN = dt.timedelta(days=14)  # an end older than this is not announced any more
-MAX_SEND_ATTEMPTS = 4
-RETRY_DELAYS = (dt.timedelta(minutes=1), dt.timedelta(minutes=10), dt.timedelta(hours=1))
+PURPOSE = "referrer-notice"
 
 
 def _candidates():  # noqa: ANN202
@@ -94,8 +92,6 @@ def due_notices(*, today: dt.date) -> list[tuple[Pairing, str, int]]:
 def referrer_notices_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Create the notices that are due and queue their e-mail (on commit). Idempotent: a second
     tick finds nothing new; a concurrent one loses on the unique constraint."""
-    from kobling.followup.tasks import send_referrer_notice
-
     now = now or timezone.now()
     created = 0
     for pairing, kind, sequence in due_notices(today=timezone.localdate(now)):
@@ -109,8 +105,15 @@ def referrer_notices_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
                     recipient=pairing.referral.referrer.email,
                     created_at=now,
                 )
-                transaction.on_commit(
-                    lambda pk=notice.pk: send_referrer_notice.enqueue(notice_id=pk)
+                referrer = pairing.referral.referrer
+                outbox.message_queue(
+                    purpose=PURPOSE,
+                    subject=outbox.subject_key(PURPOSE, notice.pk),
+                    recipient=notice.recipient,
+                    municipality_id=notice.municipality_id,
+                    language=referrer.preferred_language or "nb",
+                    template="emails/referrer_notice.txt",
+                    now=now,
                 )
         except IntegrityError:
             continue
@@ -139,39 +142,26 @@ def referrer_notice_message(notice: ReferrerNotice) -> EmailMultiAlternatives:
     return EmailMultiAlternatives(subject=subject, body=body, to=[notice.recipient])
 
 
-def referrer_notice_send(*, notice_id: int) -> tuple[str, dt.timedelta | None]:
-    """Send the notice exactly once: ("sent" | "skipped" | "failed" | "gave_up", retry in).
-    Skipped when the consent was withdrawn since the notice was created."""
-    with exclusive_transaction():
-        locked = (
-            ReferrerNotice.objects.select_for_update(of=("self",))
-            .select_related(
-                "pairing__participant",
-                "pairing__referral__referrer",
-                "pairing__municipality",
-                "pairing__programme",
-            )
-            .filter(pk=notice_id)
-            .first()
-        )
-        if locked is None or locked.sent_at is not None:
-            return "skipped", None
-        if not _candidates().filter(pk=locked.pairing_id).exists():
-            return "skipped", None
-        if locked.send_attempts >= MAX_SEND_ATTEMPTS:
-            return "gave_up", None
-        try:
-            referrer_notice_message(locked).send(fail_silently=False)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-            locked.send_attempts += 1
-            locked.last_error = f"{type(exc).__name__}: {exc}"[:300]
-            locked.save(update_fields=["send_attempts", "last_error"])
-            logger.warning("Could not e-mail referrer notice %s: %s", notice_id, locked.last_error)
-            if locked.send_attempts >= MAX_SEND_ATTEMPTS:
-                return "gave_up", None
-            return "failed", RETRY_DELAYS[min(locked.send_attempts, len(RETRY_DELAYS)) - 1]
-        locked.send_attempts += 1
-        locked.sent_at = timezone.now()
-        locked.last_error = ""
-        locked.save(update_fields=["send_attempts", "sent_at", "last_error"])
-    return "sent", None
+# --- sending (through the outbox) ------------------------------------------------------------
+
+
+def _notice_of(message: OutboxMessage) -> ReferrerNotice:
+    return ReferrerNotice.objects.select_related(
+        "pairing__participant",
+        "pairing__referral__referrer",
+        "pairing__municipality",
+        "pairing__programme",
+    ).get(pk=int(message.subject_key.rpartition(":")[2]))
+
+
+def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:
+    """Not sent when the consent was withdrawn (or the referrer left) since it was created."""
+    notice = _notice_of(message)
+    return None if _candidates().filter(pk=notice.pairing_id).exists() else "cancelled"
+
+
+def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
+    return referrer_notice_message(_notice_of(message))
+
+
+outbox.purpose_register(outbox.Purpose(name=PURPOSE, render=_render, settle=_settle))

@@ -62,33 +62,3 @@ def send_pairing_participant_email(*, pairing_id: int) -> None:
         subject = render_to_string("emails/pairing_participant_subject.txt", context).strip()
         body = render_to_string("emails/pairing_participant.txt", context)
     EmailMultiAlternatives(subject=subject, body=body, to=[to]).send()
-
-
-@task()
-def send_session_confirmation(*, link_id: int) -> str:
-    """E-mail a session confirmation link (see :mod:`kobling.followup.confirmations`); a failed
-    send is queued again later where the backend can defer."""
-    from django.utils import timezone
-
-    from kobling.followup.confirmations import confirmation_send
-
-    outcome, retry_in = confirmation_send(link_id=link_id)
-    if retry_in is not None and send_session_confirmation.get_backend().supports_defer:
-        send_session_confirmation.using(run_after=timezone.now() + retry_in).enqueue(
-            link_id=link_id
-        )
-    return outcome
-
-
-@task()
-def send_referrer_notice(*, notice_id: int) -> str:
-    """E-mail a notice to the referrer (see :mod:`kobling.followup.notices`); a failed send is
-    queued again later where the backend can defer."""
-    from django.utils import timezone
-
-    from kobling.followup.notices import referrer_notice_send
-
-    outcome, retry_in = referrer_notice_send(notice_id=notice_id)
-    if retry_in is not None and send_referrer_notice.get_backend().supports_defer:
-        send_referrer_notice.using(run_after=timezone.now() + retry_in).enqueue(notice_id=notice_id)
-    return outcome

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from kobling.core.tasks import enqueue_once, is_queued
+from kobling.core.tasks import enqueue_once, is_queued, messages_requeue
 from kobling.helpers import checkins
 
 __all__ = ["checkins_tick_task", "enqueue_once", "enqueue_tick", "is_queued"]
@@ -29,6 +29,8 @@ def checkins_tick_task() -> dict[str, int]:
     report.update(referrer_notices_tick())
     report.update({f"national_{k}": v for k, v in surveys_tick().items()})
     report.update(dashboards_tick())
+    # Every other e-mail in the outbox whose send got lost or whose retry is due.
+    report["outbox_requeued"] = messages_requeue()
     return report
 
 

@@ -6,3 +6,6 @@ class ReferralsConfig(AppConfig):
     name = "kobling.referrals"
     verbose_name = _("Referrals")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from kobling.referrals import notices  # noqa: F401 - registers the outbox purpose

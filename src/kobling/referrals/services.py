@@ -765,10 +765,9 @@ def referral_decide(
             changes={"status": [before_status, locked.status], "decision": decision.pk},
         )
         if notify and locked.referrer_id and locked.referrer and locked.referrer.email:
-            from kobling.referrals.tasks import send_decision_notice
+            from kobling.referrals.notices import decision_notice_queue
 
-            decision_id = decision.pk
-            transaction.on_commit(lambda: send_decision_notice.enqueue(decision_id=decision_id))
+            decision_notice_queue(decision=decision)
     return decision
 
 
