@@ -14,7 +14,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from kobling.core.models import OutboxMessage
-from kobling.core.tasks import message_send_task
+from kobling.core.outbox_tasks import message_send_task
 from kobling.helpers import tasks
 from kobling.helpers.choices import CheckInStatus
 from kobling.helpers.models import CheckIn, Helper
@@ -27,7 +27,7 @@ def first_mail(checkin: CheckIn) -> OutboxMessage:
     return OutboxMessage.objects.get(subject_key=f"checkin:{checkin.pk}", sequence=0)
 
 
-SEND_TASK = "kobling.core.tasks.message_send_task"
+SEND_TASK = "kobling.core.outbox_tasks.message_send_task"
 TICK_TASK = "kobling.helpers.tasks.checkins_tick_task"
 
 

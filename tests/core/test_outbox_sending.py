@@ -9,7 +9,7 @@ import pytest
 from kobling.core import outbox
 from kobling.core.choices import MessageStatus
 from kobling.core.models import OutboxMessage
-from kobling.core.tasks import messages_requeue
+from kobling.core.outbox_tasks import messages_requeue
 from tests.core.conftest import sent_to_app, settled
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smtp]

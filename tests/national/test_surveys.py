@@ -414,7 +414,7 @@ def test_the_check_in_tick_task_runs_the_survey_tick(sent, smtp_server, clock):
 # --- the real worker ----------------------------------------------------------------------------
 
 # Surveys and reminders alike are sent by the outbox's one task.
-SEND_TASK = "kobling.core.tasks.message_send_task"
+SEND_TASK = "kobling.core.outbox_tasks.message_send_task"
 
 
 def run_worker() -> None:

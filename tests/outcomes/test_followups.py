@@ -467,7 +467,7 @@ def test_the_maintenance_api_and_page(cast, contact, api, web, sent):
 # --- the real worker ----------------------------------------------------------------------------
 
 # First e-mails and reminders alike are sent by the outbox's one task.
-SEND_TASK = "kobling.core.tasks.message_send_task"
+SEND_TASK = "kobling.core.outbox_tasks.message_send_task"
 
 
 def run_worker() -> None:

@@ -307,6 +307,21 @@ MATRIX = [
         ),
     ),
     (
+        "outbox list",
+        "get",
+        "/api/v1/outbox/",
+        None,
+        row(
+            admin_a=200,
+            coordinator_a=200,
+            referrer_a=403,
+            contact_a=403,
+            coordinator_b=200,
+            analyst=200,
+            provider=403,
+        ),
+    ),
+    (
         "checkin list",
         "get",
         "/api/v1/checkins/",

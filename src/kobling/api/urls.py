@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from kobling.api import auth
+from kobling.core import outbox_api
 from kobling.courses import api as courses_api
 from kobling.dashboards import api as dashboards_api
 from kobling.followup import api as followup_api
@@ -35,6 +36,7 @@ profiles_api.register(router)
 quality_api.register(router)
 research_api.register(router)
 partners_api.register(router)
+outbox_api.register(router)
 
 urlpatterns = [
     path("auth/token", auth.ObtainTokenView.as_view(), name="api-token"),

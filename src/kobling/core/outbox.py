@@ -4,7 +4,7 @@ One mechanism for every app (check-ins, session confirmations, follow-up questio
 mapping surveys, referrer and decision notices):
 
 * :func:`message_queue` puts an e-mail in the outbox and queues its send after commit;
-  :func:`message_send` (the worker's :func:`kobling.core.tasks.message_send_task`) sends it
+  :func:`message_send` (the worker's :func:`kobling.core.outbox_tasks.message_send_task`) sends it
   *exactly once*: the row is locked for the whole send and marked sent in the same transaction
   after the mail server accepted it. A failure is recorded and retried with back-off
   (:data:`RETRY_DELAYS`); after the last attempt it stays *failed*.
@@ -58,6 +58,8 @@ __all__ = [
     "message_send",
     "messages_due",
     "messages_settle",
+    "purpose_choices",
+    "purpose_label",
     "purpose_register",
     "reminders_due",
     "retry_delay",
@@ -98,6 +100,7 @@ class Purpose:
 
     name: str
     render: Callable[[OutboxMessage, dt.datetime], EmailMessage]
+    label: str = ""  # what the outbox page calls it (a lazy translation)
     settle: Callable[[OutboxMessage, dt.datetime], str | None] | None = None
     on_sent: Callable[[OutboxMessage, dt.datetime], None] | None = None
 
@@ -109,6 +112,16 @@ def purpose_register(purpose: Purpose) -> Purpose:
     """Register (or replace) a purpose; apps do this at import, from ``AppConfig.ready``."""
     _PURPOSES[purpose.name] = purpose
     return purpose
+
+
+def purpose_label(name: str) -> str:
+    """The readable name of a purpose (its key when the app gave none)."""
+    purpose = _PURPOSES.get(name)
+    return str(purpose.label) if purpose is not None and purpose.label else name
+
+
+def purpose_choices() -> list[tuple[str, str]]:
+    return sorted(((name, purpose_label(name)) for name in _PURPOSES), key=lambda c: c[1])
 
 
 # --- messages -------------------------------------------------------------------------------
@@ -137,7 +150,7 @@ def message_queue(
     the same step (purpose, subject, sequence) again returns the message already there. Queuing
     a reminder (``sequence`` > 0) takes the reminder off the previous message's schedule. A
     periodic tick passes ``enqueue=False`` and queues the sends itself (and counts them)."""
-    from kobling.core import tasks
+    from kobling.core import outbox_tasks as tasks
 
     now = now or timezone.now()
     with transaction.atomic():

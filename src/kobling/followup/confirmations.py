@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kobling.core import outbox
 from kobling.core.models import OutboxMessage
@@ -263,7 +264,11 @@ def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
     return confirmation_message(link, token=outbox.link_token(signed))
 
 
-outbox.purpose_register(outbox.Purpose(name=PURPOSE, render=_render, settle=_settle))
+outbox.purpose_register(
+    outbox.Purpose(
+        name=PURPOSE, label=gettext_lazy("Session confirmation"), render=_render, settle=_settle
+    )
+)
 
 
 def confirmation_send(

@@ -21,6 +21,7 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from kobling.core import outbox
 from kobling.core.models import OutboxMessage
@@ -164,4 +165,8 @@ def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
     return referrer_notice_message(_notice_of(message))
 
 
-outbox.purpose_register(outbox.Purpose(name=PURPOSE, render=_render, settle=_settle))
+outbox.purpose_register(
+    outbox.Purpose(
+        name=PURPOSE, label=gettext_lazy("Notice to the referrer"), render=_render, settle=_settle
+    )
+)

@@ -33,8 +33,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from kobling.core import outbox, tasks
+from kobling.core import outbox
+from kobling.core import outbox_tasks as tasks
 from kobling.core.models import OutboxMessage, SignedLink
 from kobling.helpers.choices import CheckInAnswer, CheckInStatus, HelperStatus, LeftReason
 from kobling.helpers.models import CheckIn, Helper
@@ -451,7 +453,13 @@ def _on_sent(message: OutboxMessage, now: dt.datetime) -> None:
 
 
 outbox.purpose_register(
-    outbox.Purpose(name=PURPOSE, render=_render, settle=_settle, on_sent=_on_sent)
+    outbox.Purpose(
+        name=PURPOSE,
+        label=gettext_lazy("Check-in"),
+        render=_render,
+        settle=_settle,
+        on_sent=_on_sent,
+    )
 )
 
 

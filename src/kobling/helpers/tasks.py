@@ -1,13 +1,13 @@
 """Background tasks for helpers: the periodic tick.
 
-The check-in e-mails are sent by the outbox (:mod:`kobling.core.tasks`); the tick re-queues
+The check-in e-mails are sent by the outbox (:mod:`kobling.core.outbox_tasks`); the tick re-queues
 any send whose task got lost, and :func:`enqueue_once` keeps the queue free of duplicates."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from kobling.core.tasks import enqueue_once, is_queued, messages_requeue
+from kobling.core.outbox_tasks import enqueue_once, is_queued, messages_requeue
 from kobling.helpers import checkins
 
 __all__ = ["checkins_tick_task", "enqueue_once", "enqueue_tick", "is_queued"]

@@ -14,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from kobling.core import outbox
 from kobling.core.models import OutboxMessage
@@ -68,4 +69,11 @@ def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
     return EmailMultiAlternatives(subject=subject, body=body, to=[referrer.email])
 
 
-outbox.purpose_register(outbox.Purpose(name=PURPOSE, render=_render, settle=_settle))
+outbox.purpose_register(
+    outbox.Purpose(
+        name=PURPOSE,
+        label=gettext_lazy("Decision notice to the referrer"),
+        render=_render,
+        settle=_settle,
+    )
+)

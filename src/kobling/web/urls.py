@@ -37,4 +37,5 @@ urlpatterns = [
     path("", include("kobling.research.urls")),
     path("", include("kobling.partners.urls")),
     path("", include("kobling.referrals.urls")),
+    path("", include("kobling.core.outbox_urls")),
 ]
