@@ -1,19 +1,10 @@
+"""The outbox in the Django admin: written by the system, so the admin only looks (and a
+look at someone's address is audited, as for any record about a person)."""
+
 from django.contrib import admin
 
 from kobling.core.models import OutboxMessage, SignedLink
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The outbox is written by the system; the admin only looks."""
-
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
+from kobling.tenancy.admin_mixins import PersonalRecordAdmin as ReadOnlyAdmin
 
 
 @admin.register(OutboxMessage)

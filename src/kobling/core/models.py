@@ -21,7 +21,14 @@ def subject_key(kind: str, pk: int) -> str:
     return f"{kind}:{pk}"
 
 
-class OutboxMessage(models.Model):
+class AboutSubject:
+    @property
+    def subject_id(self) -> int:
+        """The primary key in the subject key (``"checkin:12"`` → 12)."""
+        return int(self.subject_key.rpartition(":")[2])  # type: ignore[attr-defined]
+
+
+class OutboxMessage(AboutSubject, models.Model):
     """One e-mail to one address, sent by the worker exactly once (the row is locked for the
     send and marked sent in the same transaction). A failed send is retried with back-off.
     No body is stored — only the subject line and the template — so no health detail lands
@@ -100,7 +107,7 @@ class OutboxMessage(models.Model):
         )
 
 
-class SignedLink(models.Model):
+class SignedLink(AboutSubject, models.Model):
     """A single-use link that works without signing in, until it expires. The token is never
     stored: it is derived from the secret key when an e-mail needs it, and the row holds only
     its SHA-256 for the look-up. At most one live link per purpose and subject — issuing a new

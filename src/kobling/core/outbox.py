@@ -315,9 +315,7 @@ class Resolved:
     @property
     def subject_id(self) -> int | None:
         """The primary key in the link's subject key (``"checkin:12"`` → 12)."""
-        if self.link is None:
-            return None
-        return int(self.link.subject_key.rpartition(":")[2])
+        return None if self.link is None else self.link.subject_id
 
 
 def _hash(token: str) -> str:

@@ -250,7 +250,7 @@ def confirmation_message(link: SessionConfirmationLink, *, token: str) -> EmailM
 def _link_of(message: OutboxMessage) -> SessionConfirmationLink:
     return SessionConfirmationLink.objects.select_related(
         "pairing__participant", "pairing__helper", "municipality"
-    ).get(pk=int(message.subject_key.rpartition(":")[2]))
+    ).get(pk=message.subject_id)
 
 
 def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:

@@ -152,7 +152,7 @@ def _notice_of(message: OutboxMessage) -> ReferrerNotice:
         "pairing__referral__referrer",
         "pairing__municipality",
         "pairing__programme",
-    ).get(pk=int(message.subject_key.rpartition(":")[2]))
+    ).get(pk=message.subject_id)
 
 
 def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:

@@ -409,7 +409,7 @@ def _language(helper: Helper) -> str:
 
 
 def _checkin_of(message: OutboxMessage) -> CheckIn:
-    pk = int(message.subject_key.rpartition(":")[2])
+    pk = message.subject_id
     return CheckIn.objects.select_related("helper__user", "helper__programme", "municipality").get(
         pk=pk
     )

@@ -175,9 +175,7 @@ def _recipient_of(message: OutboxMessage, *, lock: bool = False) -> SurveyRecipi
     rows = (
         SurveyRecipient.objects.select_for_update(of=("self",)) if lock else SurveyRecipient.objects
     )
-    return rows.select_related("campaign__template", "unit").get(
-        pk=int(message.subject_key.rpartition(":")[2])
-    )
+    return rows.select_related("campaign__template", "unit").get(pk=message.subject_id)
 
 
 def _may_remind(recipient: SurveyRecipient, number: int, now: dt.datetime) -> bool:

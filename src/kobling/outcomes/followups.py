@@ -312,7 +312,7 @@ def _followup_of(message: OutboxMessage, *, lock: bool = False) -> FollowUp:
     return (
         rows.select_related("pairing__participant", "pairing__referral", "pairing__programme")
         .select_related("municipality")
-        .get(pk=int(message.subject_key.rpartition(":")[2]))
+        .get(pk=message.subject_id)
     )
 
 

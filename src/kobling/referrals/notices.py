@@ -42,7 +42,7 @@ def decision_notice_queue(*, decision: Decision) -> OutboxMessage | None:
 
 def _decision_of(message: OutboxMessage) -> Decision:
     return Decision.objects.select_related("referral__referrer", "referral__municipality").get(
-        pk=int(message.subject_key.rpartition(":")[2])
+        pk=message.subject_id
     )
 
 
