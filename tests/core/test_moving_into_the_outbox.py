@@ -57,3 +57,94 @@ def test_an_emailed_checkin_link_keeps_working_and_its_mail_is_not_sent_again(cl
     assert message.reminder_due_at == sent.sent_at + dt.timedelta(days=7)
     assert outbox.message_send(message_id=message.pk).outcome == "skipped"
     assert client.get(f"/innsjekk/{token}/?svar=available").status_code == 200
+
+
+def test_emailed_follow_up_and_session_confirmation_links_keep_working(cast, client):
+    from tests.followup import scenario as s
+
+    pair = s.active_pair(s.waiting(cast.programme_a), f.make_active(cast.helper_a))
+    now = timezone.now()
+    old = migrate(
+        ("outcomes", "0002_seed_instruments"), ("followup", "0006_pairing_handover_partner")
+    )
+    old.get_model("outcomes", "FollowUp").objects.create(
+        municipality_id=cast.a.pk,
+        pairing_id=pair.pk,
+        months=3,
+        due_on=timezone.localdate(),
+        status="sent",
+        nonce="fu-nonce",
+        recipient="participant",
+        sent_at=now,
+        send_attempts=1,
+        expires_at=now + dt.timedelta(days=30),
+    )
+    old.get_model("followup", "SessionConfirmationLink").objects.create(
+        municipality_id=cast.a.pk,
+        pairing_id=pair.pk,
+        nonce="sc-nonce",
+        recipient="per@example.test",
+        expires_at=now + dt.timedelta(days=14),
+        send_attempts=2,
+        last_error="SMTPDataError: 451",
+    )
+    migrate(latest("outcomes"), latest("followup"))
+
+    followup = signing.Signer(salt="kobling.outcomes.followup").sign("fu-nonce")
+    confirmation = signing.Signer(salt="kobling.followup.session-confirmation").sign("sc-nonce")
+    assert outbox.link_resolve(followup, "followup").outcome == LinkOutcome.LIVE
+    assert outbox.link_resolve(confirmation, "session-confirmation").outcome == LinkOutcome.LIVE
+    assert client.get(f"/oppfolging/{followup}/").status_code == 200
+    assert client.get(f"/bekreft-okter/{confirmation}/").status_code == 200
+    unsent = OutboxMessage.objects.get(purpose="session-confirmation")
+    assert (unsent.status, unsent.attempts, unsent.next_attempt_at is not None) == (
+        "failed",
+        2,
+        True,
+    )
+    assert OutboxMessage.objects.get(purpose="followup").reminder_due_at == now + dt.timedelta(
+        days=7
+    )
+
+
+def test_an_emailed_survey_keeps_its_link_and_its_reminder_schedule(cast, client):
+    from kobling.national import services
+    from kobling.national.models import SurveyTemplate, Unit
+
+    unit = Unit.objects.create(
+        kind="municipality",
+        code="1103",
+        name="Stavanger",
+        county_code="11",
+        valid_from="2024-01-01",
+    )
+    campaign = services.campaign_create(
+        template=SurveyTemplate.objects.get(code="short-2016"),
+        by=cast.analyst,
+        name="Kartlegging",
+        reminder_interval_days=14,
+        reminder_count=2,
+    )
+    sent_at = timezone.now() - dt.timedelta(days=20)
+    old = migrate(("national", "0002_seed_templates"))
+    old.get_model("national", "SurveyRecipient").objects.create(
+        campaign_id=campaign.pk,
+        unit_id=unit.pk,
+        email="post@stavanger.example",
+        status="opened",
+        nonce="survey-nonce",
+        sent_at=sent_at,
+        opened_at=sent_at,
+        expires_at=sent_at + dt.timedelta(days=60),
+        reminders_sent=1,
+        last_reminder_at=sent_at + dt.timedelta(days=14),
+        send_attempts=1,
+    )
+    migrate(latest("national"))
+
+    token = signing.Signer(salt="kobling.national.survey").sign("survey-nonce")
+    assert outbox.link_resolve(token, "survey").outcome == LinkOutcome.LIVE
+    assert client.get(f"/kartlegging/{token}/").status_code == 200
+    first, reminder = OutboxMessage.objects.filter(purpose="survey").order_by("sequence")
+    assert (first.status, reminder.status, first.reminder_due_at) == ("sent", "sent", None)
+    assert reminder.reminder_due_at == sent_at + dt.timedelta(days=28)

@@ -8,5 +8,6 @@ class FollowupConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # The outbox purposes of this app (session confirmations, notices to referrers).
-        from kobling.followup import confirmations, notices  # noqa: F401
+        # The outbox purposes of this app (session confirmations, notices to referrers, the
+        # e-mails about a new pair).
+        from kobling.followup import confirmations, notices, pairing_mail  # noqa: F401

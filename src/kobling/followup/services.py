@@ -60,20 +60,11 @@ def _intro_problems(at: dt.datetime | None, place: str) -> dict[str, str]:
 
 
 def _notify(pairing: Pairing, *, contact_event: str | None, participant: bool) -> None:
-    """Queue the e-mails once the transaction has committed (never for a rolled-back change)."""
-    from kobling.followup import tasks
+    """Put the e-mails in the outbox, which sends them once the transaction has committed
+    (never for a rolled-back change)."""
+    from kobling.followup.pairing_mail import pairing_mail_queue
 
-    pairing_id = pairing.pk
-    if contact_event:
-        transaction.on_commit(
-            lambda: tasks.send_pairing_contact_email.enqueue(
-                pairing_id=pairing_id, event=contact_event
-            )
-        )
-    if participant:
-        transaction.on_commit(
-            lambda: tasks.send_pairing_participant_email.enqueue(pairing_id=pairing_id)
-        )
+    pairing_mail_queue(pairing=pairing, contact_event=contact_event, participant=participant)
 
 
 def _set_referral_status(
