@@ -41,6 +41,8 @@ from kobling.core.choices import LinkStatus, MessageStatus
 from kobling.core.models import OutboxMessage, SignedLink, subject_key
 
 __all__ = [
+    "AnswerClosedError",
+    "AnswerState",
     "MAX_ATTEMPTS",
     "RETRY_DELAYS",
     "LinkClosedError",
@@ -305,6 +307,26 @@ class LinkClosedError(Exception):
     def __init__(self, outcome: LinkOutcome) -> None:
         super().__init__(outcome)
         self.outcome = outcome
+
+
+class AnswerState(enum.StrEnum):
+    """Whether the thing a link answers can still be answered, as its app sees it (the link's
+    own outcome plus the app's rules: a newer check-in, a withdrawn consent, …). Each app uses
+    the states it needs; the pages show them."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    USED = "used"
+    CLOSED = "closed"  # declined or opted out
+    EXPIRED = "expired"
+
+
+class AnswerClosedError(Exception):
+    """It can no longer be answered; ``state`` says why. Apps subclass it with their name."""
+
+    def __init__(self, state: AnswerState) -> None:
+        super().__init__(state)
+        self.state = state
 
 
 @dataclass(frozen=True)

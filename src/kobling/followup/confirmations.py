@@ -13,7 +13,6 @@ trusted without the participant signing in (the other way is in person, on the c
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -46,16 +45,11 @@ PURPOSE = "session-confirmation"
 LEGACY_SIGNER_SALT = "kobling.followup.session-confirmation"
 
 
-class LinkState(enum.StrEnum):
-    OPEN = "open"
-    USED = "used"
-    EXPIRED = "expired"
+LinkState = outbox.AnswerState
 
 
-class LinkClosedError(Exception):
-    def __init__(self, state: LinkState) -> None:
-        super().__init__(state)
-        self.state = state
+class LinkClosedError(outbox.AnswerClosedError):
+    """The confirmation link was used or has expired."""
 
 
 def unconfirmed_sessions(pairing: Pairing):  # noqa: ANN201

@@ -19,7 +19,6 @@ through the helper services so the lifecycle rules, history and audit log stay i
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
@@ -57,18 +56,11 @@ VIA_TICK = "checkin tick"
 LEGACY_SIGNER_SALT = "kobling.helpers.checkin"
 
 
-class LinkState(enum.StrEnum):
-    OPEN = "open"
-    ANSWERED = "answered"
-    EXPIRED = "expired"
+LinkState = outbox.AnswerState
 
 
-class CheckInClosedError(Exception):
+class CheckInClosedError(outbox.AnswerClosedError):
     """The check-in can no longer be answered (already answered, or expired/replaced)."""
-
-    def __init__(self, state: LinkState) -> None:
-        super().__init__(state)
-        self.state = state
 
 
 # --- links ---------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ An answer records the scheme status (source *survey*). No health details in any 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,17 +62,11 @@ MAX_NUMBER = 10**7
 MAX_TEXT = 2000
 
 
-class LinkState(enum.StrEnum):
-    OPEN = "open"
-    ANSWERED = "answered"
-    CLOSED = "closed"  # declined or opted out
-    EXPIRED = "expired"
+LinkState = outbox.AnswerState
 
 
-class SurveyClosedError(Exception):
-    def __init__(self, state: LinkState) -> None:
-        super().__init__(state)
-        self.state = state
+class SurveyClosedError(outbox.AnswerClosedError):
+    """The survey can no longer be answered (answered, declined, opted out or expired)."""
 
 
 # --- links --------------------------------------------------------------------------------------

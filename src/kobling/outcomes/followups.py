@@ -24,7 +24,6 @@ of the rest), a second POST is "already answered". No health details in the e-ma
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,18 +73,11 @@ LEGACY_SIGNER_SALT = "kobling.outcomes.followup"
 OPEN_STATUSES = (FollowUpStatus.SENT, FollowUpStatus.REMINDED)
 
 
-class LinkState(enum.StrEnum):
-    OPEN = "open"
-    ANSWERED = "answered"
-    EXPIRED = "expired"
+LinkState = outbox.AnswerState
 
 
-class FollowUpClosedError(Exception):
+class FollowUpClosedError(outbox.AnswerClosedError):
     """The follow-up can no longer be answered (already answered, expired or opted out)."""
-
-    def __init__(self, state: LinkState) -> None:
-        super().__init__(state)
-        self.state = state
 
 
 # --- links --------------------------------------------------------------------------------------
