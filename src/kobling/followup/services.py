@@ -25,7 +25,8 @@ from kobling.lib.errors import ConflictError
 from kobling.matching.choices import PairRuleKind, ProposalStatus
 from kobling.matching.models import PairRule, Proposal
 from kobling.matching.services import lock_open_proposal
-from kobling.referrals.choices import OPEN_STATUSES, ReferralStatus
+from kobling.referrals import episodes
+from kobling.referrals.choices import OPEN_STATUSES, EpisodeStatus, ReferralStatus
 from kobling.referrals.models import Referral
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
@@ -77,9 +78,16 @@ def _notify(pairing: Pairing, *, contact_event: str | None, participant: bool) -
 
 
 def _set_referral_status(
-    referral: Referral, *, by: User | None, status: str, avoid_helper_id: int | None = None
+    referral: Referral,
+    *,
+    by: User | None,
+    status: str,
+    avoid_helper_id: int | None = None,
+    ended: Pairing | None = None,
 ) -> None:
-    """Move the (row-locked) referral along with its pairing, audited."""
+    """Move the (row-locked) referral along with its pairing, audited — and the course with it:
+    back on the waiting list means the course waits for a new pair; closed after ``ended``
+    means the course ends with that pair's reason and hand-over."""
     before = {"status": referral.status, "avoid_helper": referral.avoid_helper_id}
     referral.status = status
     fields = ["status", "version", "updated_at"]
@@ -96,6 +104,19 @@ def _set_referral_status(
     if before["avoid_helper"] != referral.avoid_helper_id:
         changes["avoid_helper"] = [before["avoid_helper"], referral.avoid_helper_id]
     audit_log(user=by, action=AuditAction.UPDATE, obj=referral, changes=changes)
+    if status == ReferralStatus.WAITING:
+        episodes.episode_move(referral=referral, status=EpisodeStatus.WAITING, by=by)
+    elif status == ReferralStatus.CLOSED:
+        episodes.episode_move(
+            referral=referral,
+            status=EpisodeStatus.ENDED,
+            by=by,
+            on=ended.ended_on if ended else None,
+            end_reason=ended.end_reason if ended else "",
+            end_note=ended.end_note if ended else "",
+            handover_destination=ended.handover_destination if ended else "",
+            handover_note=ended.handover_note if ended else "",
+        )
 
 
 def pairing_confirm(
@@ -309,6 +330,9 @@ def pairing_activate(
         before = _move(locked, PairingStatus.ACTIVE)
         locked.started_on = started_on
         locked.save(update_fields=["status", "started_on", "version"])
+        episodes.episode_move(
+            referral=locked.referral, status=EpisodeStatus.ACTIVE, by=by, on=started_on
+        )
         audit_log(
             user=by,
             action=AuditAction.UPDATE,
@@ -339,6 +363,14 @@ def _simple_move(
         paused_before = locked.paused_on
         locked.paused_on = timezone.localdate() if to_status == PairingStatus.PAUSED else None
         locked.save(update_fields=["status", "paused_on", "version"])
+        episodes.episode_move(
+            referral=locked.referral,
+            status=EpisodeStatus.PAUSED
+            if to_status == PairingStatus.PAUSED
+            else EpisodeStatus.ACTIVE,
+            by=by,
+            on=locked.paused_on or locked.started_on,
+        )
         audit_log(
             user=by,
             action=AuditAction.UPDATE,
@@ -519,7 +551,7 @@ def pairing_end(
                     avoid_helper_id=locked.helper_id if avoid else None,
                 )
             else:
-                _set_referral_status(referral, by=by, status=ReferralStatus.CLOSED)
+                _set_referral_status(referral, by=by, status=ReferralStatus.CLOSED, ended=locked)
     return locked
 
 

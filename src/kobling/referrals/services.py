@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kobling.helpers.models import Activity, TargetGroup
 from kobling.helpers.services import Window
 from kobling.lib.errors import ConflictError
+from kobling.referrals import episodes
 from kobling.referrals.choices import (
     OPEN_STATUSES,
     ConsentScope,
@@ -748,6 +749,11 @@ def referral_decide(
         locked.version += 1
         locked.save()
         decision.save()
+        if outcome == DecisionOutcome.GRANTED:
+            episodes.episode_open(referral=locked, decision=decision, by=by)
+        elif before_status == ReferralStatus.WAITING:
+            # The grant is replaced before the course started.
+            episodes.episode_close_unstarted(referral=locked, by=by, reason="revoked")
         audit_log(
             user=by,
             action=AuditAction.CREATE,
@@ -797,6 +803,7 @@ def referral_withdraw(
         locked.closed_at = timezone.now()
         locked.version += 1
         locked.save()
+        episodes.episode_close_unstarted(referral=locked, by=by, reason="withdrawn")
         audit_log(
             user=by,
             action=AuditAction.UPDATE,
