@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.api.base import ScopedViewSetMixin
-from kobling.followup import access, services, sessions
+from kobling.followup import access, episode_api, services, sessions
 from kobling.followup.choices import ConfirmedVia
 from kobling.followup.models import Pairing, Session
 from kobling.followup.report import build_referrer_report
@@ -393,6 +393,7 @@ class ReferrerReportView(viewsets.GenericViewSet):
 def register(router) -> None:  # noqa: ANN001
     router.register("pairings", PairingViewSet, basename="pairing")
     router.register("sessions", SessionViewSet, basename="session")
+    episode_api.register(router)
 
 
 ACTIONS = {
@@ -439,3 +440,4 @@ extra_urls += [
         for url in ("correct", "confirm")
     ),
 ]
+extra_urls += episode_api.extra_urls
