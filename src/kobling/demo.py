@@ -203,6 +203,13 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
         from kobling.demo_history import load_history_demo
 
         counts.update(load_history_demo(today=today, rng=rng, towns=TOWNS))
+        # The history writes its pairs directly (back-dated); bring their courses in line by
+        # the same rule the pairing services follow.
+        from kobling.followup.course import course_sync
+        from kobling.referrals.models import Referral
+
+        for referral in Referral.objects.filter(pairings__isnull=False).distinct().order_by("pk"):
+            course_sync(referral)
         # Partners and agreements in every state; some ended pairs handed over to them.
         from kobling.partners.demo import load_partners_demo
 

@@ -20,13 +20,13 @@ from kobling.followup.choices import (
     HandoverDestination,
     PairingStatus,
 )
+from kobling.followup.course import course_sync
 from kobling.followup.models import Pairing, Session
 from kobling.lib.errors import ConflictError
 from kobling.matching.choices import PairRuleKind, ProposalStatus
 from kobling.matching.models import PairRule, Proposal
 from kobling.matching.services import lock_open_proposal
-from kobling.referrals import episodes
-from kobling.referrals.choices import OPEN_STATUSES, EpisodeStatus, ReferralStatus
+from kobling.referrals.choices import OPEN_STATUSES, ReferralStatus
 from kobling.referrals.models import Referral
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
@@ -83,11 +83,9 @@ def _set_referral_status(
     by: User | None,
     status: str,
     avoid_helper_id: int | None = None,
-    ended: Pairing | None = None,
 ) -> None:
-    """Move the (row-locked) referral along with its pairing, audited — and the course with it:
-    back on the waiting list means the course waits for a new pair; closed after ``ended``
-    means the course ends with that pair's reason and hand-over."""
+    """Move the (row-locked) referral along with its pairing, audited — and the course with it
+    (:func:`kobling.followup.course.course_sync`)."""
     before = {"status": referral.status, "avoid_helper": referral.avoid_helper_id}
     referral.status = status
     fields = ["status", "version", "updated_at"]
@@ -104,19 +102,7 @@ def _set_referral_status(
     if before["avoid_helper"] != referral.avoid_helper_id:
         changes["avoid_helper"] = [before["avoid_helper"], referral.avoid_helper_id]
     audit_log(user=by, action=AuditAction.UPDATE, obj=referral, changes=changes)
-    if status == ReferralStatus.WAITING:
-        episodes.episode_move(referral=referral, status=EpisodeStatus.WAITING, by=by)
-    elif status == ReferralStatus.CLOSED:
-        episodes.episode_move(
-            referral=referral,
-            status=EpisodeStatus.ENDED,
-            by=by,
-            on=ended.ended_on if ended else None,
-            end_reason=ended.end_reason if ended else "",
-            end_note=ended.end_note if ended else "",
-            handover_destination=ended.handover_destination if ended else "",
-            handover_note=ended.handover_note if ended else "",
-        )
+    course_sync(referral, by=by)
 
 
 def pairing_confirm(
@@ -330,9 +316,7 @@ def pairing_activate(
         before = _move(locked, PairingStatus.ACTIVE)
         locked.started_on = started_on
         locked.save(update_fields=["status", "started_on", "version"])
-        episodes.episode_move(
-            referral=locked.referral, status=EpisodeStatus.ACTIVE, by=by, on=started_on
-        )
+        course_sync(locked.referral, by=by)
         audit_log(
             user=by,
             action=AuditAction.UPDATE,
@@ -363,14 +347,7 @@ def _simple_move(
         paused_before = locked.paused_on
         locked.paused_on = timezone.localdate() if to_status == PairingStatus.PAUSED else None
         locked.save(update_fields=["status", "paused_on", "version"])
-        episodes.episode_move(
-            referral=locked.referral,
-            status=EpisodeStatus.PAUSED
-            if to_status == PairingStatus.PAUSED
-            else EpisodeStatus.ACTIVE,
-            by=by,
-            on=locked.paused_on or locked.started_on,
-        )
+        course_sync(locked.referral, by=by)
         audit_log(
             user=by,
             action=AuditAction.UPDATE,
@@ -551,7 +528,7 @@ def pairing_end(
                     avoid_helper_id=locked.helper_id if avoid else None,
                 )
             else:
-                _set_referral_status(referral, by=by, status=ReferralStatus.CLOSED, ended=locked)
+                _set_referral_status(referral, by=by, status=ReferralStatus.CLOSED)
     return locked
 
 

@@ -9,6 +9,7 @@ status that lists, reports, alerts and dashboards read whatever the delivery."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -78,7 +79,9 @@ def episode_open(*, referral: Referral, decision: Decision, by: User | None) -> 
             return existing
         if existing.started_on is None and existing.end_reason == "revoked":
             # Granted again after a decision replaced the grant: the same course waits again.
-            reopened = episode_move(referral=referral, status=EpisodeStatus.WAITING, by=by)
+            reopened = episode_set_state(
+                referral=referral, state=CourseState(status=EpisodeStatus.WAITING), by=by
+            )
             reopened.decision = decision
             reopened.save(update_fields=["decision", "updated_at"])
             return reopened
@@ -99,77 +102,62 @@ def _locked(referral_id: int) -> Episode | None:
     return Episode.objects.select_for_update().filter(referral_id=referral_id).first()
 
 
-def episode_move(
-    *,
-    referral: Referral,
-    status: str,
-    by: User | None,
-    on: dt.date | None = None,
-    end_reason: str = "",
-    end_note: str = "",
-    handover_destination: str = "",
-    handover_note: str = "",
-) -> Episode:
-    """What the delivery reports: the course started (``active``, ``on`` = the start date; the
-    first start stays), paused (``on`` = since), is waiting again (a re-match), or ended (with
-    the reason and the hand-over). Audited when the status changes."""
-    episode = _locked(referral.pk) or episode_for_referral(referral)
-    before = {
-        "status": episode.status,
-        "started_on": episode.started_on,
-        "paused_on": episode.paused_on,
-        "ended_on": episode.ended_on,
-    }
-    today = timezone.localdate()
-    if status == EpisodeStatus.ACTIVE:
-        start = on or today
-        if episode.started_on is None or start < episode.started_on:
-            episode.started_on = start
-        episode.paused_on = None
-        episode.ended_on = None
-    elif status == EpisodeStatus.PAUSED:
-        episode.paused_on = on or today
-    elif status == EpisodeStatus.WAITING:
-        episode.paused_on = None
-        episode.ended_on = None
-        episode.end_reason = episode.end_note = ""
-        episode.handover_destination = episode.handover_note = ""
-    elif status == EpisodeStatus.ENDED:
-        ended = on or today
-        if episode.started_on and ended < episode.started_on:
-            ended = episode.started_on
-        episode.ended_on = ended
-        episode.paused_on = None
-        episode.end_reason = end_reason
-        episode.end_note = end_note
-        episode.handover_destination = handover_destination
-        episode.handover_note = handover_note
-    else:
+@dataclass(frozen=True)
+class CourseState:
+    """Where a course stands, as its delivery reports it."""
+
+    status: str
+    started_on: dt.date | None = None
+    paused_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    end_reason: str = ""
+    end_note: str = ""
+    handover_destination: str = ""
+    handover_note: str = ""
+
+
+_STATE_FIELDS = tuple(CourseState.__dataclass_fields__)
+
+
+def episode_set_state(*, referral: Referral, state: CourseState, by: User | None) -> Episode:
+    """What the delivery reports (the pairs today; groups and providers later): the course's
+    status, start, pause, end, reason and hand-over. Saved and audited only when it changes."""
+    if state.status not in EpisodeStatus.values:
         raise ValidationError({"status": _("Unknown course status.")})
-    episode.status = status
-    after = {
-        "status": episode.status,
-        "started_on": episode.started_on,
-        "paused_on": episode.paused_on,
-        "ended_on": episode.ended_on,
+    episode = _locked(referral.pk) or episode_for_referral(referral)
+    changes = {
+        name: [getattr(episode, name), getattr(state, name)]
+        for name in _STATE_FIELDS
+        if getattr(episode, name) != getattr(state, name)
     }
-    if after != before or status == EpisodeStatus.ENDED:
+    if changes:
+        for name, (_before, after) in changes.items():
+            setattr(episode, name, after)
         episode.version += 1
         episode.save()
-        changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-        if end_reason:
-            changes["end_reason"] = end_reason
         audit_log(user=by, action=AuditAction.UPDATE, obj=episode, changes=changes)
     return episode
 
 
-def episode_close_unstarted(*, referral: Referral, by: User | None, reason: str) -> None:
-    """A granted course that never started ends with the referral (withdrawn, or a new decision
-    that replaced the grant)."""
+def episode_close_with_referral(*, referral: Referral, by: User | None) -> None:
+    """A course that has not started ends with its referral (withdrawn, or a new decision that
+    replaced the grant): the reason says which."""
     episode = _locked(referral.pk)
     if episode is None or episode.status == EpisodeStatus.ENDED:
         return
-    episode_move(referral=referral, status=EpisodeStatus.ENDED, by=by, end_reason=reason)
+    closed = timezone.localtime(referral.closed_at or referral.updated_at or timezone.now()).date()
+    ended_on = max(closed, episode.started_on) if episode.started_on else closed
+    reason = {"withdrawn": "withdrawn"}.get(referral.status, "revoked")
+    episode_set_state(
+        referral=referral,
+        state=CourseState(
+            status=EpisodeStatus.ENDED,
+            started_on=episode.started_on,
+            ended_on=ended_on,
+            end_reason=reason,
+        ),
+        by=by,
+    )
 
 
 def _lock_for_change(episode: Episode, by: User, expected_version: int | None) -> Episode:

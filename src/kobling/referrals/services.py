@@ -753,7 +753,7 @@ def referral_decide(
             episodes.episode_open(referral=locked, decision=decision, by=by)
         elif before_status == ReferralStatus.WAITING:
             # The grant is replaced before the course started.
-            episodes.episode_close_unstarted(referral=locked, by=by, reason="revoked")
+            episodes.episode_close_with_referral(referral=locked, by=by)
         audit_log(
             user=by,
             action=AuditAction.CREATE,
@@ -803,7 +803,7 @@ def referral_withdraw(
         locked.closed_at = timezone.now()
         locked.version += 1
         locked.save()
-        episodes.episode_close_unstarted(referral=locked, by=by, reason="withdrawn")
+        episodes.episode_close_with_referral(referral=locked, by=by)
         audit_log(
             user=by,
             action=AuditAction.UPDATE,

@@ -12,6 +12,52 @@ def _date(value):
     return timezone.localtime(value).date() if value is not None else None
 
 
+_CLOSED_BEFORE_END = {
+    "withdrawn": "withdrawn",
+    "refused": "revoked",
+    "more_info": "revoked",
+    "received": "revoked",
+}
+
+
+def _derive(referral_status, closed_on, pairs):
+    """A frozen copy of kobling.followup.course.derive_course_state (as of this migration)."""
+    starts = [p.started_on for p in pairs if p.started_on]
+    started = min(starts) if starts else None
+    last = pairs[-1] if pairs else None
+    state = {
+        "status": "waiting",
+        "started_on": started,
+        "paused_on": None,
+        "ended_on": None,
+        "end_reason": "",
+        "end_note": "",
+        "handover_destination": "",
+        "handover_note": "",
+    }
+    if referral_status == "paired" and last is not None:
+        state["status"] = {"active": "active", "paused": "paused"}.get(last.status, "waiting")
+        if state["status"] == "paused":
+            state["paused_on"] = last.paused_on
+    elif referral_status == "closed" or referral_status in _CLOSED_BEFORE_END:
+        state["status"] = "ended"
+        if referral_status == "closed" and last is not None and last.status == "ended":
+            state.update(
+                ended_on=last.ended_on or closed_on,
+                end_reason=last.end_reason,
+                end_note=last.end_note,
+                handover_destination=last.handover_destination,
+                handover_note=last.handover_note,
+            )
+        else:
+            state.update(
+                ended_on=closed_on, end_reason=_CLOSED_BEFORE_END.get(referral_status, "other")
+            )
+        if started and state["ended_on"] and state["ended_on"] < started:
+            state["ended_on"] = started
+    return state
+
+
 def forwards(apps, schema_editor):
     Referral = apps.get_model("referrals", "Referral")
     Decision = apps.get_model("referrals", "Decision")
@@ -25,41 +71,23 @@ def forwards(apps, schema_editor):
         .order_by("pk")
     )
     for referral in referrals.iterator(chunk_size=500):
-        pairings = list(Pairing.objects.filter(referral_id=referral.pk).order_by("confirmed_at", "pk"))
+        pairings = list(
+            Pairing.objects.filter(referral_id=referral.pk).order_by("confirmed_at", "pk")
+        )
         decision = (
             Decision.objects.filter(referral_id=referral.pk, outcome="granted")
             .order_by("-decided_on", "-pk")
             .first()
         )
-        last = pairings[-1] if pairings else None
-        starts = [p.started_on for p in pairings if p.started_on]
-        started_on = min(starts) if starts else None
-        status, paused_on, ended_on = "waiting", None, None
-        end_reason = end_note = handover_destination = handover_note = ""
-        if referral.status == "paired" and last is not None:
-            status = {"active": "active", "paused": "paused"}.get(last.status, "waiting")
-            if status == "paused":
-                paused_on = last.paused_on
-        elif referral.status in ("closed", "refused", "withdrawn"):
-            status = "ended"
-            if last is not None and last.status == "ended":
-                ended_on = last.ended_on
-                end_reason, end_note = last.end_reason, last.end_note
-                handover_destination = last.handover_destination
-                handover_note = last.handover_note
-            else:
-                ended_on = _date(referral.closed_at) or _date(referral.updated_at)
-                end_reason = {"withdrawn": "withdrawn", "refused": "revoked"}.get(
-                    referral.status, "other"
-                )
-            if started_on and ended_on and ended_on < started_on:
-                ended_on = started_on
+        state = _derive(
+            referral.status,
+            _date(referral.closed_at or referral.updated_at),
+            pairings,
+        )
         if decision is not None:
             opened_on = decision.decided_on
         elif referral.granted_at is not None:
             opened_on = _date(referral.granted_at)
-        elif last is not None:
-            opened_on = _date(pairings[0].confirmed_at)
         else:
             opened_on = _date(referral.received_at)
         episode = Episode.objects.create(
@@ -69,16 +97,9 @@ def forwards(apps, schema_editor):
             referral_id=referral.pk,
             decision_id=decision.pk if decision else None,
             delivery=referral.programme.delivery,
-            status=status,
             opened_on=opened_on,
             planned_weeks=referral.programme.period_weeks,
-            started_on=started_on,
-            paused_on=paused_on,
-            ended_on=ended_on,
-            end_reason=end_reason,
-            end_note=end_note,
-            handover_destination=handover_destination,
-            handover_note=handover_note,
+            **state,
         )
         Pairing.objects.filter(referral_id=referral.pk).update(episode_id=episode.pk)
 
