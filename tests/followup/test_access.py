@@ -112,6 +112,9 @@ PAGES = {
     "alerts": (None, "get", None, (200, 200, 403, 403, 200, 403, 403, 403, 403)),
     "referrer_report": ("pairing", "get", None, [code for _role, code in SESSIONS]),
     "referrer_report_pdf": ("pairing", "get", None, [code for _role, code in SESSIONS]),
+    # The course's pages are the coordinators' (a referrer reads the report instead).
+    "episode_list": (None, "get", None, (200, 200, 403, 403, 200, 403, 403, 403, 403)),
+    "episode_timeline": ("episode", "get", None, (200, 200, 403, 403, 404, 403, 403, 403, 403)),
 }
 
 PUBLIC = {"session_confirmation"}  # signed single-use link from the e-mail

@@ -280,3 +280,76 @@ def test_the_course_list_reads_a_fixed_number_of_queries(
         s.active_pair(referral, f.make_active(s.contact(cast.programme_a)), days=10)
     with django_assert_max_num_queries(len(few.captured_queries)):
         api(cast.coordinator_a).get("/api/v1/episodes/")
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def test_the_timeline_shows_the_whole_course_and_is_audited(cast, course):
+    from django.urls import reverse
+
+    from kobling.outcomes import services as outcomes
+    from tests.conftest import signed_in
+
+    outcomes.goal_create(pairing=course.pairings.get(), by=None, text="Gå til butikken")
+    page = signed_in(cast.coordinator_a).get(reverse("web:episode_timeline", args=[course.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    for kind in ("referral", "opened", "started", "proposal", "pairing", "sessions", "goal"):
+        assert f'data-kind="{kind}"' in text, kind
+    assert "Gå til butikken" in text
+    assert AuditEntry.objects.filter(
+        user=cast.coordinator_a, action="view", object_type="referrals.episode"
+    ).exists()
+    # The referral page links to it.
+    detail = signed_in(cast.coordinator_a).get(
+        reverse("web:referral_detail", args=[course.referral_id])
+    )
+    assert reverse("web:episode_timeline", args=[course.pk]) in detail.content.decode()
+
+
+def test_the_timeline_for_every_role(cast, course):
+    from django.urls import reverse
+
+    from tests.conftest import signed_in
+
+    url = reverse("web:episode_timeline", args=[course.pk])
+    expected = {
+        "admin_a": 200,
+        "coordinator_a": 200,
+        "referrer_a": 403,
+        "contact_user_a": 403,
+        "coordinator_b": 404,
+        "analyst": 403,
+    }
+    got = {role: signed_in(getattr(cast, role)).get(url).status_code for role in expected}
+    assert got == expected
+
+
+def test_the_timeline_reads_a_fixed_number_of_queries(cast, course, django_assert_max_num_queries):
+    from django.urls import reverse
+
+    from tests.conftest import signed_in
+
+    client = signed_in(cast.coordinator_a)
+    url = reverse("web:episode_timeline", args=[course.pk])
+    with django_assert_max_num_queries(60) as few:
+        client.get(url)
+    pairing = course.pairings.get()
+    for n in range(2, 12):
+        s.log(pairing, days_ago=20 - n)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+
+def test_the_course_list_for_coordinators(cast, course):
+    from django.urls import reverse
+
+    from tests.conftest import signed_in
+
+    url = reverse("web:episode_list")
+    page = signed_in(cast.coordinator_a).get(url + "?status=active")
+    assert page.status_code == 200 and course.participant.full_name in page.content.decode()
+    other = signed_in(cast.coordinator_b).get(url)
+    assert other.status_code == 200 and course.participant.full_name not in other.content.decode()
+    assert signed_in(cast.referrer_a).get(url).status_code == 403

@@ -16,6 +16,11 @@ class OutcomesConfig(AppConfig):
         post_migrate.connect(_seed, sender=self)
         # "A goal review due" among the coordinators' alerts.
         register_alert_provider(review_due_provider)
+        from kobling.outcomes.timeline import outcome_events
+        from kobling.referrals.timeline import register_timeline_source
+
+        # Goals, reviews and follow-ups on a course's timeline (kobling.referrals.timeline).
+        register_timeline_source("outcomes", outcome_events)
 
 
 def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003

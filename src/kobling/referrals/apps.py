@@ -6,3 +6,9 @@ class ReferralsConfig(AppConfig):
     name = "kobling.referrals"
     verbose_name = _("Referrals")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from kobling.referrals.timeline import course_events, register_timeline_source
+
+        # What this app adds to a course's timeline (kobling.referrals.timeline).
+        register_timeline_source("referrals", course_events)
