@@ -97,6 +97,13 @@ WRITES = {
     ),
     "confirm": ("post", "/api/v1/sessions/{session}/confirm", {}, ACTS),
     "confirm/": ("post", "/api/v1/sessions/{session}/confirm/", {}, ACTS),
+    # Changing a course is for coordinators and admins of its municipality.
+    "plan a course": (
+        "post",
+        "/api/v1/episodes/{episode}/plan",
+        {"planned_start": None},
+        (200, 200, 403, 403, 404, 403, 403, 403, 403),
+    ),
 }
 
 GET_PAIR = (200, 200, 403, 200, 404, 403, 403, 403, 403)

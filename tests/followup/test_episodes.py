@@ -353,3 +353,47 @@ def test_the_course_list_for_coordinators(cast, course):
     other = signed_in(cast.coordinator_b).get(url)
     assert other.status_code == 200 and course.participant.full_name not in other.content.decode()
     assert signed_in(cast.referrer_a).get(url).status_code == 403
+
+
+def test_coordinators_plan_renew_and_record_conversations_through_the_api(cast, api, course):
+    programme = course.programme
+    programme.period_weeks, programme.renewals_max, programme.renewal_weeks = 12, 1, 6
+    programme.uses_conversations = True
+    programme.save()
+    Episode.objects.filter(pk=course.pk).update(planned_weeks=12)
+    client = api(cast.coordinator_a)
+    base = f"/api/v1/episodes/{course.pk}"
+    version = client.get(base + "/").json()["version"]
+    stale = client.post(
+        base + "/plan", {"planned_start": None, "version": version - 1}, format="json"
+    )
+    assert stale.status_code == 409
+    renewed = client.post(
+        base + "/renew", {"reason": "Trenger mer tid", "version": version}, format="json"
+    )
+    assert renewed.status_code == 200, renewed.content
+    assert renewed.json()["renewals_used"] == 1
+    again = client.post(base + "/renew", {"reason": "Igjen"}, format="json")
+    assert again.status_code == 400
+    today = timezone.localdate().isoformat()
+    talk = client.post(
+        base + "/conversations",
+        {"kind": "start", "held_on": today, "goals_agreed": "Gå"},
+        format="json",
+    )
+    assert talk.status_code == 201, talk.content
+    assert talk.json()["held_by"] == cast.coordinator_a.pk
+    assert (
+        client.post(
+            base + "/conversations", {"kind": "start", "held_on": today}, format="json"
+        ).status_code
+        == 409
+    )
+    assert (
+        api(cast.referrer_a).post(base + "/renew", {"reason": "x"}, format="json").status_code
+        == 403
+    )
+    assert (
+        api(cast.coordinator_b).post(base + "/renew", {"reason": "x"}, format="json").status_code
+        == 404
+    )

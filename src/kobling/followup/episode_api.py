@@ -9,7 +9,9 @@ from typing import Any
 import django_filters
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
-from rest_framework import mixins, permissions, viewsets
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,11 +19,15 @@ from kobling.api.base import ScopedViewSetMixin
 from kobling.followup import access
 from kobling.followup.report import build_episode_report
 from kobling.followup.serializers import (
+    ConversationSerializer,
+    EpisodePlanSerializer,
+    EpisodeRenewSerializer,
     EpisodeReportSerializer,
     EpisodeSerializer,
     EpisodeViewSerializer,
     ReferrerEpisodeSerializer,
 )
+from kobling.referrals import episodes
 from kobling.referrals.choices import EpisodeStatus
 from kobling.referrals.models import Episode
 from kobling.tenancy.audit import audit_log
@@ -75,6 +81,73 @@ class EpisodeViewSet(
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
 
+    def _changeable(self) -> Episode:
+        episode = self.get_object()
+        if not episode.permits(self.request.user, "change"):
+            raise PermissionDenied
+        return episode
+
+    def _respond(self, episode: Episode, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.optimize(Episode.objects.filter(pk=episode.pk)).get()
+        return Response(EpisodeSerializer(fresh).data, status=code)
+
+    @extend_schema(
+        request=EpisodeRenewSerializer,
+        responses=EpisodeSerializer,
+        summary="Renew the course's period (as the programme allows)",
+    )
+    @action(detail=True, methods=["post"], url_path="renew")
+    def renew(self, request: Request, pk: str | None = None) -> Response:
+        episode = self._changeable()
+        data = EpisodeRenewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        episodes.episode_renew(
+            episode=episode,
+            by=request.user,
+            reason=data.validated_data["reason"],
+            renewed_on=data.validated_data.get("renewed_on"),
+            expected_version=data.validated_data.get("version"),
+        )
+        return self._respond(episode)
+
+    @extend_schema(
+        request=EpisodePlanSerializer,
+        responses=EpisodeSerializer,
+        summary="Set the planned start of a course",
+    )
+    @action(detail=True, methods=["post"], url_path="plan")
+    def plan(self, request: Request, pk: str | None = None) -> Response:
+        episode = self._changeable()
+        data = EpisodePlanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        episodes.episode_plan(
+            episode=episode,
+            by=request.user,
+            planned_start=data.validated_data["planned_start"],
+            expected_version=data.validated_data.get("version"),
+        )
+        return self._respond(episode)
+
+    @extend_schema(
+        request=ConversationSerializer,
+        responses={201: ConversationSerializer},
+        summary="Record the course's start or end conversation",
+    )
+    @action(detail=True, methods=["post"], url_path="conversations")
+    def conversations(self, request: Request, pk: str | None = None) -> Response:
+        episode = self._changeable()
+        data = ConversationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation = episodes.conversation_record(
+            episode=episode,
+            by=request.user,
+            kind=data.validated_data["kind"],
+            held_on=data.validated_data["held_on"],
+            goals_agreed=data.validated_data.get("goals_agreed", ""),
+            note=data.validated_data.get("note", ""),
+        )
+        return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
+
 
 class EpisodeReportView(viewsets.GenericViewSet):
     """``GET /episodes/{id}/report``: the referrer report of the whole course — period,
@@ -105,7 +178,16 @@ def register(router) -> None:  # noqa: ANN001
     router.register("episodes", EpisodeViewSet, basename="episode")
 
 
+def _alias(method: str):  # noqa: ANN202
+    # The action without the trailing slash; out of the schema (documented once, with it).
+    return EpisodeViewSet.as_view({"post": method}, schema=None, detail=True, basename="episode")
+
+
 extra_urls = [
+    *(
+        path(f"episodes/<int:pk>/{name}", _alias(name), name=f"episode-{name}-noslash")
+        for name in ("renew", "plan", "conversations")
+    ),
     path(
         "episodes/<int:pk>/report",
         EpisodeReportView.as_view({"get": "retrieve"}),

@@ -21,8 +21,8 @@ from kobling.followup.choices import (
 from kobling.followup.models import Pairing, Session
 from kobling.helpers.models import Activity
 from kobling.matching.serializers import enum_field
-from kobling.referrals.choices import EPISODE_END_REASONS, EpisodeStatus
-from kobling.referrals.models import Episode
+from kobling.referrals.choices import EPISODE_END_REASONS, ConversationKind, EpisodeStatus
+from kobling.referrals.models import Conversation, Episode
 from kobling.tenancy.choices import Delivery
 
 
@@ -503,3 +503,23 @@ class EpisodeViewSerializer(serializers.BaseSerializer):
             else ReferrerEpisodeSerializer
         )
         return shape(instance, context=self.context).data
+
+
+class EpisodeRenewSerializer(VersionMixin):
+    reason = serializers.CharField(max_length=2000, help_text="Why the course is renewed")
+    renewed_on = serializers.DateField(required=False, allow_null=True)
+
+
+class EpisodePlanSerializer(VersionMixin):
+    planned_start = serializers.DateField(allow_null=True)
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    """A start or end conversation of a course (where the programme uses them)."""
+
+    kind = enum_field(ConversationKind.choices)
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "episode", "kind", "held_on", "held_by", "goals_agreed", "note"]
+        read_only_fields = ["id", "episode", "held_by"]
