@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin, require, write_action
+from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin, require, write_action
 from kobling.courses import services
 from kobling.courses.filtersets import (
     CourseRunFilterSet,

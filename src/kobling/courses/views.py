@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView
 
+from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
 from kobling.courses import selectors, services
 from kobling.courses.filtersets import CourseRunFilterSet, ProviderTraineeFilterSet
 from kobling.courses.forms import AssessForm, AttendanceForm, CourseRunForm, EnrolForm
 from kobling.courses.models import CourseModule, CourseRun, CourseTemplate, Enrolment
 from kobling.tenancy.audit import audit_list_read
 from kobling.tenancy.choices import MANAGER_ROLES
-from kobling.web.base import ScopedMixin, add_service_errors, get_visible_or_404
 
 
 def _error_text(exc: ValidationError) -> str:

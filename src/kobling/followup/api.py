@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.followup import access, services, sessions
 from kobling.followup.choices import ConfirmedVia
 from kobling.followup.models import Pairing, Session

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.views import add_service_errors
 from kobling.followup import access, confirmations, sessions
 from kobling.followup.alerts import KIND_LABELS, alerts_for
 from kobling.followup.choices import ConfirmedVia
@@ -36,7 +37,6 @@ from kobling.followup.selectors import (
 from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import MANAGER_ROLES, AuditAction, Role
-from kobling.web.base import add_service_errors
 
 HISTORY_PAGE = 30
 HISTORY_ON_PAIRING_PAGE = 10

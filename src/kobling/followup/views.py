@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
+from kobling.core.views import ScopedMixin, get_visible_or_404
 from kobling.followup import services
 from kobling.followup.choices import PAIRING_TRANSITIONS, PairingStatus
 from kobling.followup.forms import (
@@ -31,7 +32,6 @@ from kobling.followup.selectors import PairingFilterSet, pairing_list_queryset
 from kobling.lib.errors import ConflictError
 from kobling.partners.models import Partner
 from kobling.tenancy.audit import audit_list_read
-from kobling.web.base import ScopedMixin, get_visible_or_404
 
 
 def shape_for(user: Any, pairing: Pairing) -> str:

@@ -12,7 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin, require
+from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin, require
 from kobling.helpers import services
 from kobling.helpers.filtersets import HelperFilterSet
 from kobling.helpers.io import EXPORT_FORMATS, helpers_export, helpers_import

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, ListView
 
+from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
 from kobling.helpers import services
 from kobling.helpers.choices import HelperStatus
 from kobling.helpers.filtersets import HelperFilterSet
@@ -30,7 +31,6 @@ from kobling.helpers.selectors import helper_list_queryset, helper_overview
 from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
-from kobling.web.base import ScopedMixin, add_service_errors, get_visible_or_404
 
 
 def _require_manager(request: HttpRequest) -> None:

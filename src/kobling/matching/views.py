@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from kobling.core.views import get_visible_or_404
 from kobling.followup.services import pairing_confirm
 from kobling.lib.errors import ConflictError
 from kobling.matching import services
@@ -49,7 +50,6 @@ from kobling.referrals.choices import ReferralStatus
 from kobling.tenancy.audit import audit_list_read
 from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Programme
-from kobling.web.base import get_visible_or_404
 
 
 def _require_manager(request: HttpRequest) -> None:

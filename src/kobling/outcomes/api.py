@@ -22,7 +22,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.followup.models import Pairing
 from kobling.outcomes import selectors, services
 from kobling.outcomes.models import (

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kobling.core.views import add_service_errors, get_visible_or_404
 from kobling.followup.models import Pairing
 from kobling.lib.errors import ConflictError
 from kobling.outcomes import followups, selectors, services
@@ -40,7 +41,6 @@ from kobling.outcomes.models import (
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
 from kobling.tenancy.models import Municipality, Programme
-from kobling.web.base import add_service_errors, get_visible_or_404
 
 
 def recordable_pairing(request: HttpRequest, pk: int, *, audit: bool = False) -> Pairing:

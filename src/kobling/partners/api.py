@@ -8,7 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from kobling.api.base import ScopedViewSetMixin, require
+from kobling.core.viewsets import ScopedViewSetMixin, require
 from kobling.partners import services
 from kobling.partners.filtersets import AgreementFilterSet, PartnerFilterSet
 from kobling.partners.models import Agreement, Partner

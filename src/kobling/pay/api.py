@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kobling.api.base import ScopedViewSetMixin, require
+from kobling.core.viewsets import ScopedViewSetMixin, require
 from kobling.followup.models import Pairing
 from kobling.helpers.models import Helper
 from kobling.pay import ledger, services

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.views import add_service_errors, get_visible_or_404
 from kobling.lib.errors import ConflictError
 from kobling.pay import ledger, services
 from kobling.pay.api import receipt_response
@@ -40,7 +41,6 @@ from kobling.pay.selectors import (
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
 from kobling.tenancy.models import Programme
-from kobling.web.base import add_service_errors, get_visible_or_404
 
 
 def _require_manager(request: HttpRequest) -> None:

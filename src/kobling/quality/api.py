@@ -30,7 +30,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.dashboards.access import programme_for
 from kobling.quality import services
 from kobling.quality.keypersons import key_person_risk

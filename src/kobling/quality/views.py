@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.views import add_service_errors, get_visible_or_404
 from kobling.dashboards import charts
 from kobling.dashboards.access import managed_programmes, programme_for
 from kobling.lib.errors import ConflictError
@@ -45,7 +46,6 @@ from kobling.quality.selectors import (
 )
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
-from kobling.web.base import add_service_errors, get_visible_or_404
 
 
 def _assessment(request: HttpRequest, pk: int) -> SelfAssessment:

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kobling.api.base import ScopedPermission, ScopedViewSetMixin, require
+from kobling.core.viewsets import ScopedPermission, ScopedViewSetMixin, require
 from kobling.referrals import services
 from kobling.referrals.filtersets import ReferralFilterSet, WaitingListFilterSet
 from kobling.referrals.letters import decision_letter_pdf, letter_filename, letter_language

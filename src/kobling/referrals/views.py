@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, ListView
 
+from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
 from kobling.lib.errors import ConflictError
 from kobling.referrals import services
 from kobling.referrals.filtersets import ReferralFilterSet, WaitingListFilterSet
@@ -57,7 +58,6 @@ from kobling.referrals.selectors import (
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import MANAGER_ROLES, AuditAction, Role
 from kobling.tenancy.models import Programme
-from kobling.web.base import ScopedMixin, add_service_errors, get_visible_or_404
 
 
 def _require_manager(request: HttpRequest) -> None:
