@@ -6,3 +6,10 @@ class FollowupConfig(AppConfig):
     name = "kobling.followup"
     verbose_name = _("Follow-up")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from kobling.core.alerts import register_alert_provider
+        from kobling.followup.alerts import BUILT_IN_PROVIDERS
+
+        for provider in BUILT_IN_PROVIDERS:
+            register_alert_provider(provider)

@@ -16,6 +16,7 @@ Definitions (docs/followup.md repeats them for referrers):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -155,12 +156,21 @@ def referrer_report(
     )
 
 
-def build_referrer_report(pairing: Pairing, *, today: dt.date | None = None) -> ReferrerReport:
-    """The full report: the session numbers, the goals and the latest review that stands.
-    The review's free-text note stays out (the referrer gets figures, not notes)."""
-    from kobling.outcomes.selectors import goal_progress, latest_review
+# Parts of the report that apps above followup add: a function (pairing) -> dict of
+# referrer_report keyword arguments (outcomes: ``goals`` and ``latest_review``), registered in
+# the app's AppConfig.ready with register_report_part.
+REPORT_PARTS: list[Callable[[Pairing], dict[str, Any]]] = []
 
-    review = latest_review(pairing)
-    if review is not None:
-        review = {key: value for key, value in review.items() if key != "note"}
-    return referrer_report(pairing, today=today, goals=goal_progress(pairing), latest_review=review)
+
+def register_report_part(part: Callable[[Pairing], dict[str, Any]]) -> None:
+    if part not in REPORT_PARTS:
+        REPORT_PARTS.append(part)
+
+
+def build_referrer_report(pairing: Pairing, *, today: dt.date | None = None) -> ReferrerReport:
+    """The full report: the session numbers and what the registered parts add (the goals and
+    the latest review that stands, from outcomes)."""
+    parts: dict[str, Any] = {}
+    for part in REPORT_PARTS:
+        parts.update(part(pairing))
+    return referrer_report(pairing, today=today, **parts)

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.alerts import KIND_LABELS, alerts_for
 from kobling.core.views import add_service_errors
 from kobling.followup import access, confirmations, sessions
-from kobling.followup.alerts import KIND_LABELS, alerts_for
 from kobling.followup.choices import ConfirmedVia
 from kobling.followup.forms import SessionCorrectForm, SessionForm, activity_choices
 from kobling.followup.models import Pairing

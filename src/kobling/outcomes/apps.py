@@ -10,12 +10,16 @@ class OutcomesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from kobling.followup.alerts import register_alert_provider
+        from kobling.core.alerts import register_alert_provider
+        from kobling.followup.report import register_report_part
         from kobling.outcomes.alerts import review_due_provider
+        from kobling.outcomes.selectors import referrer_report_part
 
         post_migrate.connect(_seed, sender=self)
         # "A goal review due" among the coordinators' alerts.
         register_alert_provider(review_due_provider)
+        # The goals and the latest review in the referrer report.
+        register_report_part(referrer_report_part)
 
 
 def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003
