@@ -16,19 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView
 
-from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
+from kobling.core.views import ScopedMixin, add_service_errors, error_text, get_visible_or_404
 from kobling.courses import selectors, services
 from kobling.courses.filtersets import CourseRunFilterSet, ProviderTraineeFilterSet
 from kobling.courses.forms import AssessForm, AttendanceForm, CourseRunForm, EnrolForm
 from kobling.courses.models import CourseModule, CourseRun, CourseTemplate, Enrolment
 from kobling.tenancy.audit import audit_list_read
 from kobling.tenancy.choices import MANAGER_ROLES
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(" ".join(errors) for errors in exc.message_dict.values())
-    return " ".join(exc.messages)
 
 
 def _require_scope(request: HttpRequest, model: type) -> None:
@@ -235,7 +229,7 @@ def enrolment_attendance(request: HttpRequest, pk: int, module_pk: int) -> HttpR
                 marks={module.pk: form.cleaned_data["attended"]},
             )
         except ValidationError as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
     if request.headers.get("HX-Request"):
         attended = enrolment.attendance.filter(module=module, attended=True).exists()
         return render(
@@ -269,7 +263,7 @@ def module_attendance_all(request: HttpRequest, pk: int, module_pk: int) -> Http
             run=run, module=module, by=request.user, marks=dict.fromkeys(open_ids, True)
         )
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request, _("Everyone was marked present for %(module)s.") % {"module": module.title}
@@ -290,7 +284,7 @@ def enrolment_assess(request: HttpRequest, pk: int) -> HttpResponse:
                 enrolment=enrolment, by=request.user, result=form.cleaned_data["result"]
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(
                 request,
@@ -310,7 +304,7 @@ def enrolment_complete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request,
             _("%(name)s cannot complete the course yet. %(missing)s")
-            % {"name": name, "missing": _error_text(exc)},
+            % {"name": name, "missing": error_text(exc)},
         )
     else:
         if enrolment.run.template.qualifies:
@@ -328,7 +322,7 @@ def enrolment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.enrolment_withdraw(enrolment=enrolment, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request,

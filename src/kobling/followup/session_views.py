@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kobling.core.alerts import KIND_LABELS, alerts_for
-from kobling.core.views import add_service_errors
+from kobling.core.views import add_service_errors, error_text
 from kobling.followup import access, confirmations, sessions
 from kobling.followup.choices import ConfirmedVia
 from kobling.followup.forms import SessionCorrectForm, SessionForm, activity_choices
@@ -49,12 +49,6 @@ def _next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(" ".join(errors) for errors in exc.message_dict.values())
-    return " ".join(exc.messages)
 
 
 def _summary(pairing: Pairing) -> Pairing:
@@ -219,7 +213,7 @@ def session_confirm_in_person(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         sessions.session_confirm(session=session, via=ConfirmedVia.IN_PERSON, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Confirmed by the participant."))
     return redirect(_next(request, reverse("web:pairing_sessions", args=[session.pairing_id])))
@@ -234,7 +228,7 @@ def session_confirmation_send(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         confirmations.confirmation_link_create(pairing=pairing, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request, _("A link to confirm the sessions is on its way to the participant.")
@@ -276,7 +270,7 @@ def session_confirmation(request: HttpRequest, token: str) -> HttpResponse:
             context["state"] = exc.state
             return render(request, "followup/confirmation_closed.html", context, status=409)
         except ValidationError as exc:
-            context["error"] = _error_text(exc)
+            context["error"] = error_text(exc)
         else:
             context["confirmed"] = done
             return render(request, "followup/confirmation_done.html", context)

@@ -38,6 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks_db.utils import exclusive_transaction
 
+from kobling.core.tasks import enqueue_once
 from kobling.helpers.choices import CheckInAnswer, CheckInStatus, HelperStatus, LeftReason
 from kobling.helpers.models import CheckIn, Helper
 from kobling.tenancy.audit import audit_context, audit_log, current_context
@@ -295,7 +296,7 @@ def checkins_queue_sends(*, now: dt.datetime) -> int:
         send_attempts__lt=MAX_SEND_ATTEMPTS,
         expires_at__gt=now,
     ).values_list("pk", flat=True)
-    return sum(tasks.enqueue_once(tasks.checkin_send_task, checkin_id=pk) for pk in unsent)
+    return sum(enqueue_once(tasks.checkin_send_task, checkin_id=pk) for pk in unsent)
 
 
 def _by_municipality(statuses: tuple[str, ...]) -> Iterator[Municipality]:
@@ -318,7 +319,7 @@ def checkins_queue_reminders(*, now: dt.datetime) -> int:
             sent_at__lte=now - dt.timedelta(days=municipality.checkin_reminder_days),
             expires_at__gt=now,
         ).values_list("pk", flat=True)
-        queued += sum(tasks.enqueue_once(tasks.checkin_reminder_task, checkin_id=pk) for pk in due)
+        queued += sum(enqueue_once(tasks.checkin_reminder_task, checkin_id=pk) for pk in due)
     return queued
 
 

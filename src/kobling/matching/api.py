@@ -17,9 +17,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
-from kobling.followup.selectors import pairing_list_queryset
-from kobling.followup.serializers import PairingSerializer
-from kobling.followup.services import pairing_confirm
 from kobling.matching import services
 from kobling.matching.engine.types import FACTORS
 from kobling.matching.filtersets import (
@@ -35,7 +32,6 @@ from kobling.matching.selectors import (
     run_list_queryset,
 )
 from kobling.matching.serializers import (
-    ConfirmRequestSerializer,
     MatchingRunCreateSerializer,
     MatchingRunDetailSerializer,
     MatchingRunSerializer,
@@ -119,25 +115,6 @@ class ProposalViewSet(ScopedReadOnlyViewSet):
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "names": Names.load()}
-
-    @extend_schema(
-        request=ConfirmRequestSerializer,
-        responses={201: PairingSerializer},
-        summary="Confirm a proposal: create the pairing (optionally with the introduction meeting)",
-    )
-    @action(detail=True, methods=["post"], url_path="confirm")
-    def confirm(self, request: Request, pk: str | None = None) -> Response:
-        proposal = self.get_object()
-        data = ConfirmRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        pairing = pairing_confirm(
-            proposal=proposal,
-            by=request.user,
-            intro_meeting_at=data.validated_data.get("intro_meeting_at"),
-            intro_meeting_place=data.validated_data.get("intro_meeting_place", ""),
-        )
-        fresh = pairing_list_queryset(type(pairing).objects.filter(pk=pairing.pk)).get()
-        return Response(PairingSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=RejectRequestSerializer,
@@ -270,10 +247,8 @@ def _alias(name: str):  # noqa: ANN202
     )
 
 
+# (Confirming a proposal into a pairing is followup's: kobling.followup.api.ProposalConfirmView.)
 extra_urls = [
     path("matching/weights/", MatchingWeightsView.as_view(), name="matching-weights"),
-    *(
-        path(f"matching/proposals/<int:pk>/{name}", _alias(name), name=f"proposal-{name}-noslash")
-        for name in ("confirm", "reject")
-    ),
+    path("matching/proposals/<int:pk>/reject", _alias("reject"), name="proposal-reject-noslash"),
 ]

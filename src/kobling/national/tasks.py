@@ -1,6 +1,6 @@
 """Background tasks for the mapping surveys: the e-mail and its reminders. Tasks hold no rules;
-they call :mod:`kobling.national.surveys`. The tick runs inside the check-in tick task
-(kobling.helpers.tasks), so ``kobling worker`` needs no second schedule."""
+they call :mod:`kobling.national.surveys`. The survey run is a job of the core scheduler
+(registered in NationalConfig.ready), so ``kobling worker`` needs no second schedule."""
 
 from __future__ import annotations
 

@@ -218,7 +218,7 @@ def followups_queue_due(*, now: dt.datetime) -> dict[str, int]:
     """Settle the due follow-ups that must not be sent and queue the e-mail for the others. A
     follow-up without an address is looked at again while its window is open (an address may
     have been added). A send already waiting in the queue is not queued twice."""
-    from kobling.helpers.tasks import enqueue_once
+    from kobling.core.tasks import enqueue_once
     from kobling.outcomes import tasks
 
     today = timezone.localdate(now)
@@ -264,7 +264,7 @@ def followups_queue_due(*, now: dt.datetime) -> dict[str, int]:
 
 def followups_queue_reminders(*, now: dt.datetime) -> int:
     """Queue the one reminder for follow-ups sent :data:`REMINDER_AFTER` ago without answer."""
-    from kobling.helpers.tasks import enqueue_once
+    from kobling.core.tasks import enqueue_once
     from kobling.outcomes import tasks
 
     due = FollowUp.objects.filter(

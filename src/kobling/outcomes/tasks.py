@@ -1,7 +1,7 @@
 """Background tasks for the follow-up questionnaires: the e-mail and its reminder. Tasks hold no
-rules; they call :mod:`kobling.outcomes.followups`. The tick itself runs inside the check-in
-tick task (kobling.helpers.tasks), so ``kobling worker`` needs no second schedule. A failed send
-is queued again with backoff; the tick re-queues any due follow-up whose task got lost."""
+rules; they call :mod:`kobling.outcomes.followups`. The run itself is a job of the core
+scheduler (registered in OutcomesConfig.ready), so ``kobling worker`` needs no second schedule.
+A failed send is queued again with backoff; the tick re-queues any due follow-up whose task got lost."""
 
 from __future__ import annotations
 

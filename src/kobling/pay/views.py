@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kobling.core.views import add_service_errors, get_visible_or_404
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404
 from kobling.lib.errors import ConflictError
 from kobling.pay import ledger, services
 from kobling.pay.api import receipt_response
@@ -48,12 +48,6 @@ def _require_manager(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(" ".join(errors) for errors in exc.message_dict.values())
-    return " ".join(exc.messages)
-
-
 def _month_from(request: HttpRequest, default):  # noqa: ANN001, ANN202
     """The ``month`` asked for, or ``default`` with a message saying why not."""
     value = request.GET.get("month")
@@ -62,7 +56,7 @@ def _month_from(request: HttpRequest, default):  # noqa: ANN001, ANN202
     try:
         return parse_month(value)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return default
 
 
@@ -143,7 +137,7 @@ def pay_approve(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Nothing was approved. %(problems)s") % {"problems": problems})
         return back
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return back
     messages.success(
         request,
@@ -159,7 +153,7 @@ def pay_export(request: HttpRequest) -> HttpResponse:
     try:
         month = parse_month(request.GET.get("month"))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("web:pay_month")
     content, filename = payroll_csv(user=request.user, month=month)
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
@@ -211,7 +205,7 @@ def timesheet_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _sheet(request, pk, action="change")
     form = AdjustmentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _error_text(ValidationError(form.errors)))
+        messages.error(request, error_text(ValidationError(form.errors)))
         return redirect("web:timesheet_detail", pk=sheet.pk)
     try:
         services.timesheet_add_adjustment(
@@ -221,7 +215,7 @@ def timesheet_adjust(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("The adjustment was added."))
     return redirect("web:timesheet_detail", pk=sheet.pk)
@@ -242,12 +236,12 @@ def timesheet_note(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except (ValidationError, ConflictError) as exc:
             messages.error(
-                request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc)
+                request, error_text(exc) if isinstance(exc, ValidationError) else str(exc)
             )
         else:
             messages.success(request, _("The note was saved."))
     else:
-        messages.error(request, _error_text(ValidationError(form.errors)))
+        messages.error(request, error_text(ValidationError(form.errors)))
     return redirect("web:timesheet_detail", pk=sheet.pk)
 
 
@@ -492,7 +486,7 @@ def expense_approve(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=int(version) if version.isdigit() else None,
         )
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     except ConflictError as exc:
         messages.error(request, str(exc))
     else:
@@ -514,7 +508,7 @@ def expense_correct(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("web:expense_detail", pk=expense.pk)
     messages.success(request, _("The correction was recorded and waits for approval."))
     return redirect("web:expense_detail", pk=correction.pk)
