@@ -36,7 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks_db.utils import exclusive_transaction
 
-from kobling.helpers.checkins import MAX_SEND_ATTEMPTS, SendResult, retry_delay
+from kobling.core.sending import MAX_SEND_ATTEMPTS, SendResult, retry_delay
 from kobling.national.choices import (
     GATE_TO_STATE,
     OPEN_RECIPIENT_STATUSES,

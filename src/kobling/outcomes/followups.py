@@ -41,9 +41,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks_db.utils import exclusive_transaction
 
+from kobling.core.sending import MAX_SEND_ATTEMPTS, SendResult, retry_delay
 from kobling.followup.choices import HandoverDestination, PairingStatus
 from kobling.followup.models import Pairing
-from kobling.helpers.checkins import MAX_SEND_ATTEMPTS, SendResult, retry_delay
 from kobling.outcomes.choices import (
     ADULT_AGE,
     FOLLOW_UP_MONTHS,
