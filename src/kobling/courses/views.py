@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView
 
+from kobling.core.access import is_manager, managed_municipality_ids
 from kobling.core.views import ScopedMixin, add_service_errors, error_text, get_visible_or_404
 from kobling.courses import selectors, services
 from kobling.courses.filtersets import CourseRunFilterSet, ProviderTraineeFilterSet
 from kobling.courses.forms import AssessForm, AttendanceForm, CourseRunForm, EnrolForm
 from kobling.courses.models import CourseModule, CourseRun, CourseTemplate, Enrolment
 from kobling.tenancy.audit import audit_list_read
-from kobling.tenancy.choices import MANAGER_ROLES
 
 
 def _require_scope(request: HttpRequest, model: type) -> None:
@@ -56,7 +56,7 @@ class CourseRunListView(ScopedMixin, ListView):
             filter=self.filterset,
             page=context["page_obj"],
             querystring_without_page=_querystring_without_page(self.request),
-            can_create=bool(self.request.user.municipality_ids(*MANAGER_ROLES)),
+            can_create=bool(managed_municipality_ids(self.request.user)),
         )
         return context
 
@@ -121,7 +121,7 @@ def course_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": run.permits(request.user, "change"),
             # Enrolling picks from the municipality's helper register, which only its own
             # coordinators and admins see, so only they enrol.
-            "can_enrol": request.user.is_manager_of(run.municipality_id),
+            "can_enrol": is_manager(request.user, run.municipality_id),
             "places_left": max(run.capacity - run.enrolled_count, 0),
         },
     )
@@ -130,7 +130,7 @@ def course_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_run_create(request: HttpRequest) -> HttpResponse:
-    if not request.user.municipality_ids(*MANAGER_ROLES):
+    if not managed_municipality_ids(request.user):
         raise PermissionDenied
     form = CourseRunForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

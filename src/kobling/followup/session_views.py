@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.access import is_manager, managed_municipality_ids
 from kobling.core.alerts import KIND_LABELS, alerts_for
 from kobling.core.views import add_service_errors, error_text
 from kobling.followup import access, confirmations, sessions
@@ -36,7 +37,7 @@ from kobling.followup.selectors import (
 )
 from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_list_read, audit_log
-from kobling.tenancy.choices import MANAGER_ROLES, AuditAction, Role
+from kobling.tenancy.choices import AuditAction, Role
 
 HISTORY_PAGE = 30
 HISTORY_ON_PAIRING_PAGE = 10
@@ -143,7 +144,7 @@ def pairing_sessions(request: HttpRequest, pk: int) -> HttpResponse:
     audit_log(user=request.user, action=AuditAction.VIEW, obj=pairing)  # the page shows it
     context = session_panel(request, pairing, form=form)
     context["shape"] = (
-        "manager" if request.user.is_manager_of(pairing.municipality_id) else ("contact")
+        "manager" if is_manager(request.user, pairing.municipality_id) else ("contact")
     )
     return render(request, "followup/pairing_sessions.html", context)
 
@@ -285,7 +286,7 @@ def session_confirmation(request: HttpRequest, token: str) -> HttpResponse:
 def alert_list(request: HttpRequest) -> HttpResponse:
     """Pairs that need a look, by kind, for the municipalities the user manages."""
     user = request.user
-    if not user.municipality_ids(*MANAGER_ROLES):
+    if not managed_municipality_ids(user):
         raise PermissionDenied
     found = alerts_for(user)
     groups: dict[str, list] = {}

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
+from kobling.core.access import is_manager
 from kobling.core.views import ScopedMixin, error_text, get_visible_or_404
 from kobling.followup import services
 from kobling.followup.choices import PAIRING_TRANSITIONS, PairingStatus
@@ -38,7 +39,7 @@ from kobling.tenancy.audit import audit_list_read
 
 def shape_for(user: Any, pairing: Pairing) -> str:
     """What the user may see of this pairing: "manager", "contact" or "referrer"."""
-    if user.is_manager_of(pairing.municipality_id):
+    if is_manager(user, pairing.municipality_id):
         return "manager"
     if pairing.helper.user_id == user.pk:
         return "contact"

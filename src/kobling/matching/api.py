@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kobling.core.access import managed_municipality_ids
 from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.matching import services
 from kobling.matching.engine.types import FACTORS
@@ -41,7 +42,7 @@ from kobling.matching.serializers import (
     RejectRequestSerializer,
 )
 from kobling.tenancy.audit import audit_log
-from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
+from kobling.tenancy.choices import AuditAction
 from kobling.tenancy.models import Municipality
 
 
@@ -174,11 +175,11 @@ class IsManager(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.municipality_ids(*MANAGER_ROLES))
+        return bool(user and user.is_authenticated and managed_municipality_ids(user))
 
 
 def _municipality(request: Request, raw: Any) -> Municipality:
-    managed = sorted(request.user.municipality_ids(*MANAGER_ROLES))
+    managed = sorted(managed_municipality_ids(request.user))
     if raw in (None, ""):
         if len(managed) == 1:
             return Municipality.objects.get(pk=managed[0])

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from kobling.core.access import require_manager
 from kobling.core.views import error_text, get_visible_or_404
 from kobling.lib.errors import ConflictError
 from kobling.matching import services
@@ -47,13 +48,7 @@ from kobling.matching.selectors import (
 )
 from kobling.referrals.choices import ReferralStatus
 from kobling.tenancy.audit import audit_list_read
-from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Programme
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.municipality_ids(*MANAGER_ROLES):
-        raise PermissionDenied
 
 
 def _home_url(programme_id: int | None) -> str:
@@ -127,14 +122,14 @@ def _home(
 @require_GET
 def matching_home(request: HttpRequest) -> HttpResponse:
     """Choose the programme and the participants, see and change the weights, start a run."""
-    _require_manager(request)
+    require_manager(request.user)
     return _home(request, _chosen_programme(request))
 
 
 @login_required
 @require_POST
 def matching_run_start(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     form = RunStartForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, _("Choose a programme and participants who are waiting."))
@@ -161,7 +156,7 @@ def matching_run_start(request: HttpRequest) -> HttpResponse:
 @require_POST
 def matching_weights(request: HttpRequest) -> HttpResponse:
     """Save the municipality's weights (for the programme chosen on the page)."""
-    _require_manager(request)
+    require_manager(request.user)
     choice = ProgrammeChoiceForm(request.POST, user=request.user)
     if not choice.is_valid() or not choice.cleaned_data.get("programme"):
         raise PermissionDenied

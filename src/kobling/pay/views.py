@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.access import is_manager, managed_municipality_ids, require_manager
 from kobling.core.views import add_service_errors, error_text, get_visible_or_404
 from kobling.lib.errors import ConflictError
 from kobling.pay import ledger, services
@@ -39,13 +40,8 @@ from kobling.pay.selectors import (
     timesheet_list_queryset,
 )
 from kobling.tenancy.audit import audit_list_read, audit_log
-from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
+from kobling.tenancy.choices import AuditAction
 from kobling.tenancy.models import Programme
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.municipality_ids(*MANAGER_ROLES):
-        raise PermissionDenied
 
 
 def _month_from(request: HttpRequest, default):  # noqa: ANN001, ANN202
@@ -66,7 +62,7 @@ def _month_from(request: HttpRequest, default):  # noqa: ANN001, ANN202
 @login_required
 @require_GET
 def pay_month(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     user = request.user
     month = _month_from(request, previous_month(current_month()))
     services.timesheet_roll_up(helper_ids=managed_helper_ids(user), by=user, month=month)
@@ -111,7 +107,7 @@ def _next_or_none(month):  # noqa: ANN001, ANN202
 @login_required
 @require_POST
 def pay_approve(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     month_value = request.POST.get("month", "")
     back = (
         redirect(f"{reverse('web:pay_month')}?month={month_value}")
@@ -149,7 +145,7 @@ def pay_approve(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def pay_export(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     try:
         month = parse_month(request.GET.get("month"))
     except ValidationError as exc:
@@ -183,7 +179,7 @@ def timesheet_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not sheet.is_approved:
         services.timesheet_roll_up(helper_ids=[sheet.helper_id], by=request.user)
     view = ledger.sheet_views([sheet])[sheet.pk]
-    manager = request.user.is_manager_of(sheet.municipality_id)
+    manager = is_manager(request.user, sheet.municipality_id)
     return render(
         request,
         "pay/timesheet_detail.html",
@@ -316,7 +312,7 @@ def expense_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "querystring_without_page": params.urlencode(),
             "filter": filterset,
-            "is_manager_here": bool(user.municipality_ids(*MANAGER_ROLES)),
+            "is_manager_here": bool(managed_municipality_ids(user)),
         },
     )
 
@@ -344,7 +340,7 @@ def expense_create(request: HttpRequest) -> HttpResponse:
     helpers = _recordable_helpers(user)
     if not helpers.exists():
         raise PermissionDenied
-    manager = bool(user.municipality_ids(*MANAGER_ROLES))
+    manager = bool(managed_municipality_ids(user))
     form = ExpenseForm(
         request.POST or None,
         request.FILES or None,
@@ -396,7 +392,7 @@ def _expense(
 @require_GET
 def expense_detail(request: HttpRequest, pk: int) -> HttpResponse:
     expense = _expense(request, pk, audit=True)
-    manager = request.user.is_manager_of(expense.municipality_id)
+    manager = is_manager(request.user, expense.municipality_id)
     corrections = list(expense.corrections.all().order_by("created_at", "pk"))
     return render(
         request,
@@ -423,7 +419,7 @@ def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
         messages.error(request, locked_expense_message())
         return redirect("web:expense_detail", pk=expense.pk)
-    manager = request.user.is_manager_of(expense.municipality_id)
+    manager = is_manager(request.user, expense.municipality_id)
     form = ExpenseForm(
         request.POST or None,
         request.FILES or None,
@@ -520,10 +516,10 @@ def expense_correct(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pay_settings(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     user = request.user
     programmes = list(
-        Programme.objects.filter(municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES)))
+        Programme.objects.filter(municipality__in=sorted(managed_municipality_ids(user)))
         .select_related("municipality")
         .order_by("municipality__name", "name")
     )
