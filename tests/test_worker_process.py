@@ -118,9 +118,7 @@ def test_kobling_worker_ticks_on_its_own_sends_once_and_stops_cleanly(site, smtp
         try:
             assert smtp_server.wait_for(1, timeout=30), site.log.read_text()
             # A few more ticks must not send again.
-            assert _wait(
-                lambda: site.log.read_text().count("checkins_tick_task state=SUCC") >= 3, 20
-            )
+            assert _wait(lambda: site.log.read_text().count("tick_task state=SUCC") >= 3, 20)
         finally:
             code = _stop(worker, signal.SIGTERM)
 

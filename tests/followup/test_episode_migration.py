@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from kobling.dashboards.models import DashboardFact
 from kobling.dashboards.refresh import refresh_municipality
-from kobling.demo import load_demo
+from kobling.demo.loader import load_demo
 from kobling.followup.models import Pairing
 from kobling.followup.report import build_episode_report, build_referrer_report
 from kobling.pay.export import payroll_csv

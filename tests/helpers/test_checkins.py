@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 
+from kobling.core.sending import MAX_SEND_ATTEMPTS
 from kobling.helpers import checkins, services
-from kobling.helpers.checkins import MAX_SEND_ATTEMPTS
 from kobling.helpers.choices import CheckInStatus, HelperStatus
 from kobling.helpers.models import CheckIn, Helper, HelperStatusChange
 from kobling.tenancy.choices import Role

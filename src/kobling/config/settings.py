@@ -252,8 +252,8 @@ KOBLING_TICK_SECONDS = env_int("KOBLING_TICK_SECONDS", 60)
 KOBLING_API_TOKEN_DAYS = env_int("KOBLING_API_TOKEN_DAYS", 30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "kobling.api.authentication.ExpiringTokenAuthentication",
-        "kobling.api.authentication.VerifiedSessionAuthentication",
+        "kobling.core.authentication.ExpiringTokenAuthentication",
+        "kobling.core.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "kobling.api.pagination.Pagination",

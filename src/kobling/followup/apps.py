@@ -8,6 +8,15 @@ class FollowupConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from kobling.core.alerts import register_alert_provider
+        from kobling.core.scheduler import EVERY_TICK, register
+        from kobling.followup.alerts import BUILT_IN_PROVIDERS
+        from kobling.followup.notices import referrer_notices_tick
+
+        for provider in BUILT_IN_PROVIDERS:
+            register_alert_provider(provider)
+        # The notices to referrers (started, ended, …).
+        register("followup.referrer_notices", referrer_notices_tick, every=EVERY_TICK)
         from kobling.followup.timeline import pairing_events
         from kobling.referrals.timeline import register_timeline_source
 

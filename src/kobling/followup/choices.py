@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kobling.helpers.choices import PLACE_TAKING_PAIRING_STATUSES
+
 # How a course ends and where the person goes next belong to the course (referrals.Episode);
 # pairings end with the same reasons.
 from kobling.referrals.choices import EndReason, HandoverDestination  # noqa: F401
@@ -13,8 +15,8 @@ class PairingStatus(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
-# A pairing in one of these takes one of the contact's places.
-OPEN_PAIRING_STATUSES = (PairingStatus.CONFIRMED, PairingStatus.ACTIVE, PairingStatus.PAUSED)
+# A pairing in one of these takes one of the contact's places (the list is the contact's).
+OPEN_PAIRING_STATUSES = tuple(PairingStatus(s) for s in PLACE_TAKING_PAIRING_STATUSES)
 
 PAIRING_TRANSITIONS: dict[str, frozenset[str]] = {
     PairingStatus.CONFIRMED: frozenset({PairingStatus.ACTIVE, PairingStatus.ENDED}),

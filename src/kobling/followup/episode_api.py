@@ -15,7 +15,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.followup import access
 from kobling.followup.report import build_episode_report
 from kobling.followup.serializers import (

@@ -16,6 +16,7 @@ Definitions (docs/followup.md repeats them for referrers):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -155,15 +156,24 @@ def referrer_report(
     )
 
 
-def build_referrer_report(pairing: Pairing, *, today: dt.date | None = None) -> ReferrerReport:
-    """The full report: the session numbers, the goals and the latest review that stands.
-    The review's free-text note stays out (the referrer gets figures, not notes)."""
-    from kobling.outcomes.selectors import goal_progress, latest_review
+# Parts of the report that apps above followup add: a function (pairing) -> dict of
+# referrer_report keyword arguments (outcomes: ``goals`` and ``latest_review``), registered in
+# the app's AppConfig.ready with register_report_part.
+REPORT_PARTS: list[Callable[[Pairing], dict[str, Any]]] = []
 
-    review = latest_review(pairing)
-    if review is not None:
-        review = {key: value for key, value in review.items() if key != "note"}
-    return referrer_report(pairing, today=today, goals=goal_progress(pairing), latest_review=review)
+
+def register_report_part(part: Callable[[Pairing], dict[str, Any]]) -> None:
+    if part not in REPORT_PARTS:
+        REPORT_PARTS.append(part)
+
+
+def build_referrer_report(pairing: Pairing, *, today: dt.date | None = None) -> ReferrerReport:
+    """The full report: the session numbers and what the registered parts add (the goals and
+    the latest review that stands, from outcomes)."""
+    parts: dict[str, Any] = {}
+    for part in REPORT_PARTS:
+        parts.update(part(pairing))
+    return referrer_report(pairing, today=today, **parts)
 
 
 # --- the course (forløp) ---------------------------------------------------------------------
@@ -279,8 +289,6 @@ def pairing_part(pairing: Pairing, *, today: dt.date) -> ActivityPart:
 def build_episode_report(episode: Any, *, today: dt.date | None = None) -> EpisodeReport:
     """The referrer report of a course: every pairing's sessions summed, the goals of all its
     pairings, the latest review that stands, and the course's ending and hand-over."""
-    from kobling.outcomes.selectors import goal_progress, latest_review
-
     today = today or timezone.localdate()
     pairings = list(
         Pairing.objects.filter(episode=episode)
@@ -291,10 +299,13 @@ def build_episode_report(episode: Any, *, today: dt.date | None = None) -> Episo
     goals: list[dict[str, Any]] = []
     reviews = []
     for pairing in pairings:
-        goals += goal_progress(pairing)
-        review = latest_review(pairing)
-        if review is not None:
-            reviews.append({key: value for key, value in review.items() if key != "note"})
+        # What the apps above add to a report (outcomes: goals, the latest review without its
+        # note), per pairing; the course gets all the goals and the latest review.
+        for part in REPORT_PARTS:
+            extra = part(pairing)
+            goals += extra.get("goals") or []
+            if extra.get("latest_review") is not None:
+                reviews.append(extra["latest_review"])
     review = max(reviews, key=lambda r: r["date"]) if reviews else None
     return EpisodeReport(
         pairing_id=pairings[-1].pk if pairings else 0,

@@ -9,6 +9,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from kobling.core.access import is_manager
 from kobling.followup.choices import (
     CancelledBy,
     ConfirmedVia,
@@ -111,7 +112,7 @@ class ReferrerPairingSerializer(serializers.ModelSerializer):
 
 
 def serializer_class_for(user: Any, pairing: Pairing) -> type[serializers.ModelSerializer]:
-    if user.is_manager_of(pairing.municipality_id):
+    if is_manager(user, pairing.municipality_id):
         return PairingSerializer
     if pairing.helper.user_id == user.pk:
         return ContactPairingSerializer

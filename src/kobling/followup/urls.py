@@ -3,6 +3,12 @@ from django.urls import path
 from kobling.followup import report_views, session_views, views
 
 urlpatterns = [
+    # Confirming a matching proposal makes a pairing: followup's workflow, under matching's path.
+    path(
+        "matching/forslag/<int:pk>/bekreft/",
+        views.matching_proposal_confirm,
+        name="matching_proposal_confirm",
+    ),
     path("par/", views.PairingListView.as_view(), name="pairing_list"),
     path("par/<int:pk>/", views.pairing_detail, name="pairing_detail"),
     path("par/<int:pk>/rapport/", report_views.referrer_report, name="referrer_report"),

@@ -23,7 +23,6 @@ import enum
 import logging
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -38,6 +37,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks_db.utils import exclusive_transaction
 
+from kobling.core.sending import MAX_SEND_ATTEMPTS, SendResult, retry_delay
+from kobling.core.tasks import enqueue_once
 from kobling.helpers.choices import CheckInAnswer, CheckInStatus, HelperStatus, LeftReason
 from kobling.helpers.models import CheckIn, Helper
 from kobling.tenancy.audit import audit_context, audit_log, current_context
@@ -47,15 +48,6 @@ from kobling.tenancy.models import Municipality
 logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = (CheckInStatus.PENDING, CheckInStatus.SENT, CheckInStatus.REMINDED)
-# Pauses of wait before retry number 1, 2, … after a failed send; then we give up.
-RETRY_DELAYS = (
-    dt.timedelta(minutes=1),
-    dt.timedelta(minutes=5),
-    dt.timedelta(minutes=30),
-    dt.timedelta(hours=2),
-    dt.timedelta(hours=6),
-)
-MAX_SEND_ATTEMPTS = len(RETRY_DELAYS) + 1
 # What the audit log shows as the route of changes made by the helper through the e-mail link.
 VIA_LINK = "checkin link"
 VIA_TICK = "checkin tick"
@@ -295,7 +287,7 @@ def checkins_queue_sends(*, now: dt.datetime) -> int:
         send_attempts__lt=MAX_SEND_ATTEMPTS,
         expires_at__gt=now,
     ).values_list("pk", flat=True)
-    return sum(tasks.enqueue_once(tasks.checkin_send_task, checkin_id=pk) for pk in unsent)
+    return sum(enqueue_once(tasks.checkin_send_task, checkin_id=pk) for pk in unsent)
 
 
 def _by_municipality(statuses: tuple[str, ...]) -> Iterator[Municipality]:
@@ -318,7 +310,7 @@ def checkins_queue_reminders(*, now: dt.datetime) -> int:
             sent_at__lte=now - dt.timedelta(days=municipality.checkin_reminder_days),
             expires_at__gt=now,
         ).values_list("pk", flat=True)
-        queued += sum(tasks.enqueue_once(tasks.checkin_reminder_task, checkin_id=pk) for pk in due)
+        queued += sum(enqueue_once(tasks.checkin_reminder_task, checkin_id=pk) for pk in due)
     return queued
 
 
@@ -386,19 +378,6 @@ def checkins_expire_unsent(*, now: dt.datetime) -> int:
 
 
 # --- sending --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SendResult:
-    outcome: str  # "sent", "skipped", "failed" or "gave_up"
-    retry_in: dt.timedelta | None = None
-
-
-def retry_delay(attempts: int) -> dt.timedelta | None:
-    """How long to wait after ``attempts`` failed sends, or ``None`` when we give up."""
-    if attempts >= MAX_SEND_ATTEMPTS:
-        return None
-    return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
 
 
 def checkin_send(

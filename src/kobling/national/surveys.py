@@ -36,7 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks_db.utils import exclusive_transaction
 
-from kobling.helpers.checkins import MAX_SEND_ATTEMPTS, SendResult, retry_delay
+from kobling.core.sending import MAX_SEND_ATTEMPTS, SendResult, retry_delay
 from kobling.national.choices import (
     GATE_TO_STATE,
     OPEN_RECIPIENT_STATUSES,
@@ -115,7 +115,7 @@ def link_state(recipient: SurveyRecipient, *, now: dt.datetime) -> LinkState:
 
 
 def queue_sends(*, recipient_ids: list[int]) -> int:
-    from kobling.helpers.tasks import enqueue_once
+    from kobling.core.tasks import enqueue_once
     from kobling.national import tasks
 
     return sum(enqueue_once(tasks.survey_send_task, recipient_id=pk) for pk in recipient_ids)
@@ -156,7 +156,7 @@ def _reminder_due(recipient: SurveyRecipient, now: dt.datetime) -> bool:
 
 def surveys_queue_reminders(*, now: dt.datetime) -> int:
     """Queue the next reminder of every open recipient that is due for one."""
-    from kobling.helpers.tasks import enqueue_once
+    from kobling.core.tasks import enqueue_once
     from kobling.national import tasks
 
     candidates = SurveyRecipient.objects.filter(

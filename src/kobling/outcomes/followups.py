@@ -41,9 +41,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks_db.utils import exclusive_transaction
 
+from kobling.core.sending import MAX_SEND_ATTEMPTS, SendResult, retry_delay
 from kobling.followup.choices import HandoverDestination, PairingStatus
 from kobling.followup.models import Pairing
-from kobling.helpers.checkins import MAX_SEND_ATTEMPTS, SendResult, retry_delay
 from kobling.outcomes.choices import (
     ADULT_AGE,
     FOLLOW_UP_MONTHS,
@@ -218,7 +218,7 @@ def followups_queue_due(*, now: dt.datetime) -> dict[str, int]:
     """Settle the due follow-ups that must not be sent and queue the e-mail for the others. A
     follow-up without an address is looked at again while its window is open (an address may
     have been added). A send already waiting in the queue is not queued twice."""
-    from kobling.helpers.tasks import enqueue_once
+    from kobling.core.tasks import enqueue_once
     from kobling.outcomes import tasks
 
     today = timezone.localdate(now)
@@ -264,7 +264,7 @@ def followups_queue_due(*, now: dt.datetime) -> dict[str, int]:
 
 def followups_queue_reminders(*, now: dt.datetime) -> int:
     """Queue the one reminder for follow-ups sent :data:`REMINDER_AFTER` ago without answer."""
-    from kobling.helpers.tasks import enqueue_once
+    from kobling.core.tasks import enqueue_once
     from kobling.outcomes import tasks
 
     due = FollowUp.objects.filter(

@@ -13,12 +13,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
+from kobling.core.views import ScopedMixin, get_visible_or_404
 from kobling.referrals.choices import EpisodeStatus
 from kobling.referrals.models import Episode
 from kobling.referrals.timeline import timeline
 from kobling.tenancy.audit import audit_list_read
 from kobling.tenancy.choices import Delivery
-from kobling.web.base import ScopedMixin, get_visible_or_404
 
 
 class EpisodeFilter(django_filters.FilterSet):

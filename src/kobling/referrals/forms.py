@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.access import is_manager, managed_municipality_ids
 from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.models import Activity, TargetGroup
 from kobling.helpers.validators import (
@@ -369,7 +370,7 @@ class ReferralForm(PersonFields, WishesFields):
             if len(only) == 1:
                 field.initial = only[0].pk
         field.label_from_instance = lambda p: f"{p.name} ({p.municipality.name})"
-        if not user.municipality_ids(*MANAGER_ROLES):
+        if not managed_municipality_ids(user):
             for name in self.MANAGER_FIELDS:
                 del self.fields[name]
         if user.municipality_ids(Role.REFERRER) and not self.is_bound:
@@ -380,7 +381,7 @@ class ReferralForm(PersonFields, WishesFields):
         data = super().clean()
         programme = data.get("programme")
         if programme is not None and "coordinator_notes" in self.fields:
-            manager_here = self.user.is_manager_of(programme.municipality_id)
+            manager_here = is_manager(self.user, programme.municipality_id)
             if not manager_here and (data.get("coordinator_notes") or data.get("received_on")):
                 self.add_error(
                     "coordinator_notes", _("Only coordinators in that municipality can set this.")
@@ -727,7 +728,7 @@ class SupplyDemandForm(forms.Form):
         from kobling.tenancy.models import Municipality
 
         super().__init__(*args, **kwargs)
-        ids = sorted(user.municipality_ids(*MANAGER_ROLES))
+        ids = sorted(managed_municipality_ids(user))
         self.fields["municipality"].queryset = Municipality.objects.filter(pk__in=ids)
         self.fields["programme"].queryset = Programme.objects.filter(
             municipality__in=ids

@@ -69,11 +69,10 @@ class User(AbstractUser):
 
     @cached_property
     def provider_ids(self) -> set[int]:
-        from kobling.courses.models import ProviderStaff
-
         if not self.pk:
             return set()
-        return set(ProviderStaff.objects.filter(user=self).values_list("provider_id", flat=True))
+        # Through the reverse relation of courses.ProviderStaff.user: tenancy knows no app above.
+        return set(self.provider_staff.values_list("provider_id", flat=True))
 
     @property
     def is_staff_member(self) -> bool:

@@ -12,10 +12,16 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from kobling.api.authentication import revoke_tokens
 from kobling.tenancy.audit import audit_log, diff
 from kobling.tenancy.choices import PROGRAMME_DEFAULTS, AuditAction, Role
 from kobling.tenancy.models import Membership, Municipality, Programme, User
+
+
+def revoke_tokens(user: User) -> None:
+    """Sign the user out of every API client (roles, password or two-factor changed)."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
 
 
 def invitation_link(user: User) -> str:

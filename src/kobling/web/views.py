@@ -20,9 +20,9 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kobling.api.authentication import revoke_tokens
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
+from kobling.tenancy.services import revoke_tokens
 from kobling.web.forms import InvitationAwarePasswordResetForm, LoginForm, TOTPForm
 
 

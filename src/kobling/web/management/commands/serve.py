@@ -26,7 +26,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
-from kobling.demo import DEMO_PASSWORD
+from kobling.demo.loader import DEMO_PASSWORD
 
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _WORKER_STOP_SECONDS = 15

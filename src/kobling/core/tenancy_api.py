@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kobling.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.tenancy import services
 from kobling.tenancy.choices import Role
 from kobling.tenancy.models import AuditEntry, Membership, Municipality, Programme
