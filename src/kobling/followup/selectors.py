@@ -11,6 +11,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.filters import ListFilterSet
 from kobling.followup.choices import OPEN_PAIRING_STATUSES, Intensity, PairingStatus, SessionStatus
 from kobling.followup.models import Pairing, Session
 from kobling.tenancy.choices import Role
@@ -33,7 +34,7 @@ def open_pairings(queryset: QuerySet[Pairing]) -> QuerySet[Pairing]:
     return queryset.filter(status__in=[s.value for s in OPEN_PAIRING_STATUSES])
 
 
-class PairingFilterSet(django_filters.FilterSet):
+class PairingFilterSet(ListFilterSet):
     # Plain numbers: a filter must not confirm that an id exists in another municipality.
     municipality = django_filters.NumberFilter(
         field_name="municipality_id", label=_("Municipality")
