@@ -134,6 +134,10 @@ class ReferralDetailView(ScopedMixin, DetailView):
         decisions = sorted(
             referral.decisions.all(), key=lambda d: (d.decided_on, d.pk), reverse=True
         )
+        # The pairings this user may follow, with their course report (followup's rules: the
+        # referrer only while the participant's consent to share is in force).
+        from kobling.followup.selectors import pairings_of_referral
+
         context.update(
             referral=referral,
             participant=referral.participant,
@@ -143,6 +147,7 @@ class ReferralDetailView(ScopedMixin, DetailView):
             decisions=decisions,
             latest=decisions[0] if decisions else None,
             consents=list(referral.consents.all()),
+            pairings=pairings_of_referral(user, referral),
             duplicates=list(possible_duplicates(referral.participant)[:10]) if manager else [],
             other_referrals=(
                 list(
