@@ -314,16 +314,20 @@ def _reach(f: _Facts) -> list[Table]:
 
 # --- Effectiveness ------------------------------------------------------------------------------
 
-INSTRUMENT_NAMES = {
-    "activity_minutes": "Weekly minutes of activity",
-    "self_rated_health": "Self-rated health",
-    "mastery": "Mastery",
-    "goal_attainment": "Goal attainment",
-}
+
+def _measure_names(codes: set[str]) -> dict[str, str]:
+    """Each measure's name in the active language: the instrument's own (bokmål or English, as
+    the instrument register has it); goal attainment is not an instrument."""
+    from kobling.outcomes.models import Instrument
+
+    names = {i.code: i.name for i in Instrument.objects.filter(code__in=sorted(codes))}
+    names.setdefault("goal_attainment", _("Goal attainment"))
+    return names
 
 
 def _effectiveness(f: _Facts) -> list[Table]:
     codes = sorted(f.keys("eff_n", "instrument") | f.keys("eff_end_n", "instrument"))
+    names = _measure_names(set(codes)) if codes else {}
     rows = []
     for code in codes:
         n = suppress(f.n("eff_n", "instrument", code))
@@ -337,9 +341,7 @@ def _effectiveness(f: _Facts) -> list[Table]:
             latest - start if isinstance(latest, Decimal) and isinstance(start, Decimal) else None,
             n,
         )
-        rows.append(
-            [_(INSTRUMENT_NAMES.get(code, code)), n, start, latest, change, n_end, end_start, end]
-        )
+        rows.append([names.get(code, code), n, start, latest, change, n_end, end_start, end])
     tables = [
         Table(
             "effectiveness",
@@ -351,8 +353,8 @@ def _effectiveness(f: _Facts) -> list[Table]:
                 _("Latest"),
                 _("Change"),
                 _("Pairs with end review"),
-                _("Start"),
-                _("End"),
+                _("Their start"),
+                _("Their end"),
             ],
             rows,
             note=_("Pairs that started in the year, with a start review and a later one."),
