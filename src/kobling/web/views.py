@@ -26,6 +26,7 @@ from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 from kobling.tenancy.two_factor import check_code
 from kobling.web.forms import InvitationAwarePasswordResetForm, LoginForm, TOTPForm
+from kobling.web.worklist import work_list
 
 
 class LoginView(auth_views.LoginView):
@@ -87,7 +88,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    return render(request, "web/home.html", {"work_list": work_list(request.user)})
 
 
 def _qr_svg(uri: str) -> str:
