@@ -315,19 +315,23 @@ def _reach(f: _Facts) -> list[Table]:
 # --- Effectiveness ------------------------------------------------------------------------------
 
 
-def _measure_names(codes: set[str]) -> dict[str, str]:
-    """Each measure's name in the active language: the instrument's own (bokmål or English, as
-    the instrument register has it); goal attainment is not an instrument."""
-    from kobling.outcomes.models import Instrument
+def _measure_names() -> dict[str, str]:
+    """Each measure's name in the active language, as the instrument is defined (bokmål or
+    English, ``outcomes.reference``: what the register is seeded from) — read without a query,
+    so the page still reads only aggregates. Goal attainment is not an instrument."""
+    from django.utils.translation import get_language
 
-    names = {i.code: i.name for i in Instrument.objects.filter(code__in=sorted(codes))}
+    from kobling.outcomes.reference import INSTRUMENTS
+
+    key = "name_en" if (get_language() or "nb").startswith("en") else "name_nb"
+    names = {i["code"]: i[key] for i in INSTRUMENTS}
     names.setdefault("goal_attainment", _("Goal attainment"))
     return names
 
 
 def _effectiveness(f: _Facts) -> list[Table]:
     codes = sorted(f.keys("eff_n", "instrument") | f.keys("eff_end_n", "instrument"))
-    names = _measure_names(set(codes)) if codes else {}
+    names = _measure_names()
     rows = []
     for code in codes:
         n = suppress(f.n("eff_n", "instrument", code))
