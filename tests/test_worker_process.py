@@ -135,7 +135,7 @@ def test_kobling_serve_runs_web_worker_and_local_mail_and_stops_them_together(si
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(mail_port),
         "KOBLING_TICK_SECONDS": "1",
-        "KOBLING_BASE_URL": base,
+        # No KOBLING_BASE_URL: the links must follow the port served.
     }
     mail_log = site.var / "mail.log"
     with site.log.open("w") as out:

@@ -114,7 +114,7 @@ def test_days_from_referral_are_medians(report):
 
 def test_effectiveness_compares_start_with_the_latest_review(report):
     eff = rows(report, "effectiveness")
-    assert eff["Weekly minutes of activity"][:4] == [
+    assert eff["Weekly minutes of moderate activity"][:4] == [
         5,
         Decimal("60.0"),
         Decimal("180.0"),

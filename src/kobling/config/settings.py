@@ -196,6 +196,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Two-factor: TOTP optional for staff, required for municipal admins.
 OTP_TOTP_ISSUER = "Kobling"
+# django-otp's own throttle (1, 2, 4 … s after every wrong code) is off: a typo must not refuse
+# the correct code typed right after it. kobling.tenancy.two_factor throttles instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
 KOBLING_REQUIRE_2FA_FOR_ADMINS = env_bool("KOBLING_REQUIRE_2FA_FOR_ADMINS", True)
 
 # --- Internationalisation: Norwegian bokmål first, English available.

@@ -185,10 +185,13 @@ class Pairing(models.Model):
         return Pairing.objects.visible_to(user, "view").filter(pk=self.pk).exists()
 
 
-def _sharing_consent_in_force() -> Exists:
+def _sharing_consent_in_force(referral: str = "referral") -> Exists:
+    """The participant's consent to share progress with the referrer is in force today, for the
+    referral named by ``referral`` in the outer query (a pairing's ``referral``, a referral's
+    ``pk``) — the rule of ``followup.access.sharing_consent_state`` as a query."""
     from kobling.referrals.models import sharing_consent_in_force
 
-    return sharing_consent_in_force("referral")
+    return sharing_consent_in_force(referral)
 
 
 class SessionQuerySet(ScopedQuerySet):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("par/<int:pk>/oppstartsmote/", views.pairing_intro, name="pairing_intro"),
     path("par/<int:pk>/ny-kobling/", views.pairing_rematch, name="pairing_rematch"),
     path("mine-deltakere/", session_views.my_participants, name="my_participants"),
+    path("mine-henvisninger/", report_views.my_referrals, name="my_referrals"),
     path("par/<int:pk>/okter/", session_views.pairing_sessions, name="pairing_sessions"),
     path(
         "par/<int:pk>/okter/send-bekreftelse/",

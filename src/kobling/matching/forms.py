@@ -30,8 +30,10 @@ def managed_programmes(user: Any):  # noqa: ANN201
 
 
 class ProgrammeChoiceForm(forms.Form):
+    # No empty choice: the page always shows one programme (the chosen one, else the one where
+    # most are waiting), and the form shows which.
     programme = forms.ModelChoiceField(
-        queryset=Programme.objects.none(), label=_("Programme"), required=False
+        queryset=Programme.objects.none(), label=_("Programme"), required=False, empty_label=None
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -95,10 +95,36 @@ class PersonFields(forms.Form):
         validators=[PHONE],
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
+    street_address = forms.CharField(
+        label=_("Street address"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    care_of = forms.CharField(
+        label=_("c/o"),
+        max_length=120,
+        required=False,
+        help_text=_("Only if letters should go in someone else's name."),
+    )
+    post_box = forms.CharField(
+        label=_("Post box"),
+        max_length=40,
+        required=False,
+        help_text=_("For example “Postboks 12”. Letters go to the post box when given."),
+    )
     postcode = forms.CharField(
         label=_("Postcode"),
         validators=[validate_postcode],
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "maxlength": 4, "autocomplete": "postal-code"}
+        ),
+    )
+    post_town = forms.CharField(
+        label=_("Post town"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     home_area = forms.CharField(label=_("Home area"), max_length=80, required=False)
     person_languages = forms.MultipleChoiceField(
@@ -195,7 +221,11 @@ class PersonFields(forms.Form):
             "gender": data["gender"],
             "email": (data["email"] or "").strip().lower(),
             "phone": data["phone"].strip(),
+            "care_of": data["care_of"].strip(),
+            "street_address": data["street_address"].strip(),
+            "post_box": data["post_box"].strip(),
             "postcode": data["postcode"].strip(),
+            "post_town": data["post_town"].strip(),
             "home_area": data["home_area"].strip(),
             "languages": list(data["person_languages"]),
             "resident": bool(data.get("resident", True)),
@@ -455,7 +485,11 @@ class ReferralForm(PersonFields, WishesFields):
                     "gender",
                     "email",
                     "phone",
+                    "street_address",
+                    "care_of",
+                    "post_box",
                     "postcode",
+                    "post_town",
                     "home_area",
                     "latitude",
                     "longitude",

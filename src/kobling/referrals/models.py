@@ -69,7 +69,13 @@ class Participant(models.Model):
     )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The postal address for letters (decisions): c/o, a street address or a post box, then
+    # postcode and post town. The home area is where the person lives, for matching.
+    care_of = models.CharField(_("c/o"), max_length=120, blank=True)
+    street_address = models.CharField(_("street address"), max_length=120, blank=True)
+    post_box = models.CharField(_("post box"), max_length=40, blank=True)
     postcode = models.CharField(_("postcode"), max_length=4, validators=[validate_postcode])
+    post_town = models.CharField(_("post town"), max_length=60, blank=True)
     home_area = models.CharField(_("home area"), max_length=80, blank=True)
     latitude = models.DecimalField(
         _("latitude"),
@@ -125,6 +131,20 @@ class Participant(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def postal_address(self) -> list[str]:
+        """The address lines under the name on a letter: c/o (else a minor's guardian), the post
+        box or else the street address, and "postcode post town" (the home area when the town
+        is not known)."""
+        lines = []
+        if self.care_of:
+            lines.append(f"c/o {self.care_of}")
+        elif self.guardian_name and self.birth_date and self.is_minor:
+            lines.append(f"c/o {self.guardian_name}")
+        if self.post_box or self.street_address:
+            lines.append(self.post_box or self.street_address)
+        lines.append(f"{self.postcode} {self.post_town or self.home_area}".strip())
+        return lines
 
     def age_on(self, day: dt.date) -> int:
         born = self.birth_date

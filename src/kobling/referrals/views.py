@@ -139,6 +139,13 @@ class ReferralDetailView(ScopedMixin, DetailView):
             decisions=decisions,
             latest=decisions[0] if decisions else None,
             consents=list(referral.consents.all()),
+            # The pairings this user may follow, with their report (the pairing's own scope:
+            # the referrer only while the participant's consent to share is in force).
+            pairings=list(
+                referral.pairings.visible_to(user)
+                .select_related("helper")
+                .order_by("-confirmed_at", "-pk")
+            ),
             duplicates=list(possible_duplicates(referral.participant)[:10]) if manager else [],
             other_referrals=(
                 list(
