@@ -21,8 +21,10 @@ run: install
 	$(BIN)/kobling demo --if-empty
 	$(BIN)/kobling serve --port $(PORT)
 
+# Two processes (pytest-xdist): the suite is mostly database-bound and each worker gets its own
+# test database; more than two does not pay on a small machine.
 test: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # The headless-browser tests (marked `browser`) drive Chromium through Playwright. Debian's
 # chromium is installed when it is missing and apt-get can run; elsewhere point
@@ -34,9 +36,11 @@ browser:
 	       && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || { echo "Chromium is missing: install it (apt-get install chromium), set KOBLING_CHROMIUM, or KOBLING_SKIP_BROWSER=1"; exit 1; }
 
+# lint-imports: the layer contracts in pyproject.toml ([tool.importlinter]).
 lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
 
 check: install
 	$(BIN)/kobling check --fail-level WARNING

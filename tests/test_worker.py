@@ -13,9 +13,9 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from kobling.core import tasks as core_tasks
 from kobling.core.models import OutboxMessage
 from kobling.core.outbox_tasks import message_send_task
-from kobling.helpers import tasks
 from kobling.helpers.choices import CheckInStatus
 from kobling.helpers.models import CheckIn, Helper
 from kobling.lib.scheduler import Every
@@ -28,7 +28,7 @@ def first_mail(checkin: CheckIn) -> OutboxMessage:
 
 
 SEND_TASK = "kobling.core.outbox_tasks.message_send_task"
-TICK_TASK = "kobling.helpers.tasks.checkins_tick_task"
+TICK_TASK = "kobling.core.tasks.tick_task"
 
 
 def run_worker(*options: str) -> None:
@@ -127,20 +127,20 @@ def test_a_send_queued_twice_still_sends_one_mail(database_tasks, smtp_server):
 def test_the_scheduler_never_piles_up_ticks_behind_a_busy_or_stopped_worker(
     database_tasks, moving_clock
 ):
-    assert tasks.enqueue_tick() is True
-    assert tasks.enqueue_tick() is False
+    assert core_tasks.enqueue_tick() is True
+    assert core_tasks.enqueue_tick() is False
     assert len(queued(TICK_TASK)) == 1
 
     run_worker("--no-tick")
-    assert tasks.enqueue_tick() is True
+    assert core_tasks.enqueue_tick() is True
 
     # A tick left "running" by a worker that died does not block the schedule for ever.
     DBTaskResult.objects.filter(task_path=TICK_TASK, status=TaskResultStatus.READY).update(
         status=TaskResultStatus.RUNNING, started_at=moving_clock.now
     )
-    assert tasks.enqueue_tick() is False
+    assert core_tasks.enqueue_tick() is False
     moving_clock.advance(minutes=16)
-    assert tasks.enqueue_tick() is True
+    assert core_tasks.enqueue_tick() is True
 
 
 def test_every_runs_at_once_then_repeatedly_and_survives_a_failing_run():

@@ -118,9 +118,7 @@ def test_kobling_worker_ticks_on_its_own_sends_once_and_stops_cleanly(site, smtp
         try:
             assert smtp_server.wait_for(1, timeout=30), site.log.read_text()
             # A few more ticks must not send again.
-            assert _wait(
-                lambda: site.log.read_text().count("checkins_tick_task state=SUCC") >= 3, 20
-            )
+            assert _wait(lambda: site.log.read_text().count("tick_task state=SUCC") >= 3, 20)
         finally:
             code = _stop(worker, signal.SIGTERM)
 
@@ -137,7 +135,7 @@ def test_kobling_serve_runs_web_worker_and_local_mail_and_stops_them_together(si
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(mail_port),
         "KOBLING_TICK_SECONDS": "1",
-        "KOBLING_BASE_URL": base,
+        # No KOBLING_BASE_URL: the links must follow the port served.
     }
     mail_log = site.var / "mail.log"
     with site.log.open("w") as out:

@@ -65,7 +65,7 @@ def test_emailed_follow_up_and_session_confirmation_links_keep_working(cast, cli
     pair = s.active_pair(s.waiting(cast.programme_a), f.make_active(cast.helper_a))
     now = timezone.now()
     old = migrate(
-        ("outcomes", "0002_seed_instruments"), ("followup", "0006_pairing_handover_partner")
+        ("outcomes", "0002_seed_instruments"), ("followup", "0009_pairing_episode_required")
     )
     old.get_model("outcomes", "FollowUp").objects.create(
         municipality_id=cast.a.pk,

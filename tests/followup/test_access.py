@@ -67,6 +67,17 @@ READS = {
     "/api/v1/pairings/{pairing}/referrer-report/": SESSIONS,
     "/api/v1/pairings/{no_consent}/referrer-report": SESSIONS_NO_CONSENT,
     "/api/v1/pairings/{withdrawn}/referrer-report": SESSIONS_NO_CONSENT,
+    # The participant's course: coordinators in full; the referrer within consent (a course
+    # without consent is not in their visible set: 404); roles that never see courses 403.
+    "/api/v1/episodes/": matrix(200, 200, 200, 403, 200, 403, 403, 200, 403),
+    "/api/v1/episodes/{episode}/": matrix(200, 200, 200, 403, 404, 403, 403, 404, 403),
+    "/api/v1/episodes/{no_consent_episode}/": matrix(200, 200, 404, 403, 404, 403, 403, 404, 403),
+    # The course's report: the pairing report's rules, without the pair's contact.
+    "/api/v1/episodes/{episode}/report": matrix(200, 200, 200, 403, 404, 403, 403, 403, 403),
+    "/api/v1/episodes/{episode}/report/": matrix(200, 200, 200, 403, 404, 403, 403, 403, 403),
+    "/api/v1/episodes/{no_consent_episode}/report": matrix(
+        200, 200, 403, 403, 404, 403, 403, 403, 403
+    ),
 }
 
 LOGS = (201, 201, 403, 201, 404, 403, 403, 403, 403)
@@ -86,6 +97,13 @@ WRITES = {
     ),
     "confirm": ("post", "/api/v1/sessions/{session}/confirm", {}, ACTS),
     "confirm/": ("post", "/api/v1/sessions/{session}/confirm/", {}, ACTS),
+    # Changing a course is for coordinators and admins of its municipality.
+    "plan a course": (
+        "post",
+        "/api/v1/episodes/{episode}/plan",
+        {"planned_start": None},
+        (200, 200, 403, 403, 404, 403, 403, 403, 403),
+    ),
 }
 
 GET_PAIR = (200, 200, 403, 200, 404, 403, 403, 403, 403)
@@ -101,6 +119,9 @@ PAGES = {
     "alerts": (None, "get", None, (200, 200, 403, 403, 200, 403, 403, 403, 403)),
     "referrer_report": ("pairing", "get", None, [code for _role, code in SESSIONS]),
     "referrer_report_pdf": ("pairing", "get", None, [code for _role, code in SESSIONS]),
+    # The course's pages are the coordinators' (a referrer reads the report instead).
+    "episode_list": (None, "get", None, (200, 200, 403, 403, 200, 403, 403, 403, 403)),
+    "episode_timeline": ("episode", "get", None, (200, 200, 403, 403, 404, 403, 403, 403, 403)),
 }
 
 PUBLIC = {"session_confirmation"}  # signed single-use link from the e-mail
@@ -139,6 +160,8 @@ def ids(cast):
         "no_consent": no_consent.pk,
         "withdrawn": withdrawn.pk,
         "withdrawn_session": withdrawn_session.pk,
+        "episode": pairing.episode_id,
+        "no_consent_episode": no_consent.episode_id,
         "yesterday": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
     }
 

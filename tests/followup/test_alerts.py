@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kobling.followup import alerts
-from kobling.followup.alerts import Alert, AlertKind, alerts_for, register_alert_provider
+from kobling.core import alerts
+from kobling.core.alerts import Alert, alerts_for, register_alert_provider
+from kobling.followup.alerts import BUILT_IN_PROVIDERS, AlertKind
 from kobling.followup.sessions import session_correct
 from kobling.helpers.choices import HelperStatus
 from kobling.helpers.models import Helper
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 def _built_in_kinds_only(monkeypatch):
     """These tests are about this app's kinds; other apps' providers (goal review due) are
     tested where they live."""
-    monkeypatch.setattr(alerts, "ALERT_PROVIDERS", list(alerts.BUILT_IN_PROVIDERS))
+    monkeypatch.setattr(alerts, "ALERT_PROVIDERS", list(BUILT_IN_PROVIDERS))
 
 
 def kinds(user, **kwargs) -> list[tuple[str, int]]:

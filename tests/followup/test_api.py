@@ -67,6 +67,7 @@ def test_the_referrer_sees_only_the_status_and_the_dates(cast, api, pair):
         {
             "id": pair.pk,
             "referral": pair.referral_id,
+            "episode": pair.episode_id,  # the course this pair serves
             "status": "confirmed",
             "started_on": None,
             "ended_on": None,

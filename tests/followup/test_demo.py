@@ -10,7 +10,7 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
-from kobling.demo import load_demo
+from kobling.demo.loader import load_demo
 from kobling.followup.models import Pairing, Session
 from kobling.outcomes.models import FollowUp, Review
 from kobling.pay.models import Timesheet

@@ -154,4 +154,4 @@ def test_the_pairing_list_costs_the_same_for_2_and_20(cast):
 
 def test_the_pairing_page_is_phone_friendly(cast, pair):
     html = signed_in(cast.coordinator_a).get(url("pairing_list")).content.decode()
-    assert '<div class="k-table-wrap">' in html and ' style="' not in html
+    assert '<div class="k-table-wrap" tabindex="0" role="region"' in html and ' style="' not in html

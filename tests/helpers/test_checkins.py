@@ -19,7 +19,6 @@ from django.utils import timezone
 from kobling.core import outbox
 from kobling.core.models import OutboxMessage
 from kobling.helpers import checkins, services
-from kobling.helpers.checkins import MAX_SEND_ATTEMPTS
 from kobling.helpers.choices import CheckInStatus, HelperStatus
 from kobling.helpers.models import CheckIn, Helper, HelperStatusChange
 from kobling.tenancy.choices import Role
@@ -492,13 +491,13 @@ def test_sending_gives_up_after_the_last_attempt_and_asks_afresh_later(place, sm
     helper = due_helper(place.programme)
     smtp_server.fail_next(100)
 
-    for _ in range(MAX_SEND_ATTEMPTS + 2):
+    for _ in range(outbox.MAX_ATTEMPTS + 2):
         tick(clock)
         clock.advance(hours=7)
 
     first = helper.checkins.get()
-    assert smtp_server.handler.refused == MAX_SEND_ATTEMPTS
-    assert (first.status, sent_mail(first).attempts) == (CheckInStatus.PENDING, MAX_SEND_ATTEMPTS)
+    assert smtp_server.handler.refused == outbox.MAX_ATTEMPTS
+    assert (first.status, sent_mail(first).attempts) == (CheckInStatus.PENDING, outbox.MAX_ATTEMPTS)
 
     smtp_server.fail_next(0)
     clock.now = first.expires_at + dt.timedelta(minutes=1)

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kobling.national.demo import load_national_demo
+from kobling.demo.national import load_national_demo
 from kobling.national.models import (
     PhoneCall,
     SchemeStatus,

@@ -19,7 +19,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from kobling.core.models import OutboxMessage
-from kobling.helpers.tasks import checkins_tick_task
+from kobling.core.tasks import tick_task
 from kobling.national import services, surveys
 from kobling.national.models import SchemeStatus, SurveyRecipient, SurveyTemplate, Unit
 from kobling.national.selectors import scheme_status_map
@@ -407,7 +407,7 @@ def test_the_campaign_page_and_csv_show_statuses_and_suppress_small_person_count
 
 def test_the_check_in_tick_task_runs_the_survey_tick(sent, smtp_server, clock):
     clock.advance(days=14, minutes=1)
-    report = checkins_tick_task.call()
+    report = tick_task.call()
     assert report["national_reminders_queued"] == 2
 
 

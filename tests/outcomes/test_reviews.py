@@ -510,7 +510,8 @@ def test_the_correction_page_withdraws_a_review(cast, pair):
 
 
 def test_the_review_due_provider_fits_the_alerts_page(cast, contact):
-    from kobling.followup.alerts import AlertKind, alerts_for
+    from kobling.core.alerts import alerts_for
+    from kobling.followup.alerts import AlertKind
     from kobling.outcomes.alerts import review_due_provider
 
     due = b.pairing(cast.programme_a, contact, started_days_ago=5)
@@ -527,7 +528,8 @@ def test_the_review_due_provider_fits_the_alerts_page(cast, contact):
 
 
 def test_a_due_review_shows_on_the_coordinators_alerts_page(cast, contact):
-    from kobling.followup.alerts import ALERT_PROVIDERS, AlertKind, alerts_for
+    from kobling.core.alerts import ALERT_PROVIDERS, alerts_for
+    from kobling.followup.alerts import AlertKind
     from kobling.outcomes.alerts import review_due_provider
 
     assert review_due_provider in ALERT_PROVIDERS  # registered when the app is ready

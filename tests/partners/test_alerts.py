@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kobling.followup.alerts import ALERT_PROVIDERS, alerts_for
+from kobling.core.alerts import ALERT_PROVIDERS, alerts_for
 from kobling.partners.alerts import AGREEMENT_DUE, agreement_due_provider
 from tests.conftest import signed_in
 from tests.partners.builders import agreement, partner

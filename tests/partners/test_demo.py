@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from kobling.dashboards.refresh import refresh_municipality
 from kobling.dashboards.selectors import build_report
-from kobling.demo import load_demo
+from kobling.demo.loader import load_demo
+from kobling.demo.partners import load_partners_demo
 from kobling.followup.models import Pairing
 from kobling.partners.choices import AgreementStatus
-from kobling.partners.demo import load_partners_demo
 from kobling.partners.models import Agreement, Partner
 from kobling.tenancy.models import Municipality
 

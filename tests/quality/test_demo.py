@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kobling.demo import load_demo
+from kobling.demo.loader import load_demo
 from kobling.quality.demo import load_quality_demo
 from kobling.quality.models import SelfAssessment
 from kobling.quality.selectors import assessments_of, programme_trend

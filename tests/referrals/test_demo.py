@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kobling.demo import load_demo
+from kobling.demo.loader import load_demo
 from kobling.referrals.models import Decision, Referral
 from kobling.tenancy.models import Municipality
 

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from django.utils import timezone
 
-from kobling.demo import load_demo
+from kobling.demo.loader import load_demo
 from kobling.referrals.models import Participant
 from kobling.research.demo import load_research_demo
 from kobling.tenancy.models import Programme, User

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
-from kobling.demo import DEMO_PASSWORD, load_demo
+from kobling.demo.loader import DEMO_PASSWORD, load_demo
 from kobling.helpers.choices import HelperStatus
 from kobling.helpers.models import Helper
 from kobling.tenancy.models import Municipality, User

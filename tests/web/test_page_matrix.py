@@ -38,6 +38,7 @@ PAGES = {
     "membership_list": ((), (200, 403, 403, 403, 403, 403, 403)),
     "settings": ((), (200, 403, 403, 403, 403, 403, 403)),
     "two_factor": ((), (200, 200, 200, 200, 200, 200, 200)),
+    "my_referrals": ((), (403, 403, 200, 403, 403, 403, 403)),
 }
 
 # Pages covered by other modules' matrices, and pages open to everyone by design.

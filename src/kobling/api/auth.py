@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
+from kobling.tenancy.two_factor import check_code
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -68,7 +69,7 @@ class ObtainTokenView(APIView):
                     {"detail": _("Set up two-factor sign-in in the web app before using the API.")},
                     status=status.HTTP_403_FORBIDDEN,
                 )
-            if not code or not any(d.verify_token(code) for d in devices):
+            if not code or not any(check_code(d, code).ok for d in devices):
                 return Response(
                     {"otp": [_("A valid two-factor code is required.")]},
                     status=status.HTTP_400_BAD_REQUEST,

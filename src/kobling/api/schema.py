@@ -5,7 +5,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class VerifiedSessionScheme(OpenApiAuthenticationExtension):
-    target_class = "kobling.api.authentication.VerifiedSessionAuthentication"
+    target_class = "kobling.core.authentication.VerifiedSessionAuthentication"
     name = "cookieAuth"
 
     def get_security_definition(self, auto_schema):  # noqa: ANN001, ANN201
@@ -13,7 +13,7 @@ class VerifiedSessionScheme(OpenApiAuthenticationExtension):
 
 
 class ExpiringTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "kobling.api.authentication.ExpiringTokenAuthentication"
+    target_class = "kobling.core.authentication.ExpiringTokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):  # noqa: ANN001, ANN201

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from kobling.api import auth
-from kobling.core import outbox_api
+from kobling.core import outbox_api, tenancy_api
 from kobling.courses import api as courses_api
 from kobling.dashboards import api as dashboards_api
 from kobling.followup import api as followup_api
@@ -19,7 +19,6 @@ from kobling.profiles import api as profiles_api
 from kobling.quality import api as quality_api
 from kobling.referrals import api as referrals_api
 from kobling.research import api as research_api
-from kobling.tenancy import api as tenancy_api
 
 router = DefaultRouter(trailing_slash=True)
 tenancy_api.register(router)

@@ -196,6 +196,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Two-factor: TOTP optional for staff, required for municipal admins.
 OTP_TOTP_ISSUER = "Kobling"
+# django-otp's own throttle (1, 2, 4 … s after every wrong code) is off: a typo must not refuse
+# the correct code typed right after it. kobling.tenancy.two_factor throttles instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
 KOBLING_REQUIRE_2FA_FOR_ADMINS = env_bool("KOBLING_REQUIRE_2FA_FOR_ADMINS", True)
 
 # --- Internationalisation: Norwegian bokmål first, English available.
@@ -252,8 +255,8 @@ KOBLING_TICK_SECONDS = env_int("KOBLING_TICK_SECONDS", 60)
 KOBLING_API_TOKEN_DAYS = env_int("KOBLING_API_TOKEN_DAYS", 30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "kobling.api.authentication.ExpiringTokenAuthentication",
-        "kobling.api.authentication.VerifiedSessionAuthentication",
+        "kobling.core.authentication.ExpiringTokenAuthentication",
+        "kobling.core.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "kobling.api.pagination.Pagination",

@@ -7,3 +7,16 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Core: outbox, scheduler and access")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        import datetime as dt
+
+        from kobling.core.outbox_tasks import outbox_tick
+        from kobling.core.scheduler import EVERY_TICK, register
+        from kobling.core.tasks import prune_task_results
+
+        # A tick a minute is 1,440 finished rows a day; keep two weeks (failures: 30 days).
+        register("core.prune_task_results", prune_task_results, every=dt.timedelta(days=1))
+        # Every outbox e-mail whose send got lost or whose retry is due (the apps' own jobs
+        # queue their first e-mails and reminders; this one catches whatever is left).
+        register("core.outbox", outbox_tick, every=EVERY_TICK)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from kobling.api.base import ScopedReadOnlyViewSet  # kobling.core.viewsets once it moves
 from kobling.core import outbox
 from kobling.core.models import OutboxMessage
 from kobling.core.outbox_views import OutboxFilterSet
+from kobling.core.viewsets import ScopedReadOnlyViewSet
 
 
 class OutboxMessageSerializer(serializers.ModelSerializer):

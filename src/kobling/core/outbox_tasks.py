@@ -1,24 +1,23 @@
-"""Background tasks of the shared mechanisms: sending one outbox message, and queueing a call
-once. Tasks hold no rules; they call :mod:`kobling.core.outbox`. A failed send is queued again
-with back-off (``run_after``) where the backend can defer; otherwise the apps' ticks re-queue
-what :func:`kobling.core.outbox.messages_due` lists."""
+"""Background tasks of the outbox: sending one message, re-queueing what is due, queueing
+reminders. Tasks hold no rules; they call :mod:`kobling.core.outbox`. A failed send is queued
+again with back-off (``run_after``) where the backend can defer; otherwise the scheduler's
+``core.outbox`` job (:func:`outbox_tick`, registered in CoreConfig.ready) and the apps' own
+jobs re-queue what :func:`kobling.core.outbox.messages_due` lists. Queueing a call once is
+:func:`kobling.core.tasks.enqueue_once`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import Task, TaskResultStatus
+
+from kobling.core.tasks import enqueue_once
 
 if TYPE_CHECKING:
     from kobling.core.models import OutboxMessage
-
-# A task row still "running" after this long belongs to a worker that died; it no longer counts
-# as queued (sends time out after EMAIL_TIMEOUT seconds, the tick only queues work).
-_RUNNING_TOO_LONG = dt.timedelta(minutes=15)
 
 
 @task()
@@ -39,38 +38,6 @@ def enqueue_send(message_id: int) -> bool:
     return enqueue_once(message_send_task, message_id=message_id)
 
 
-def is_queued(the_task: Task, **kwargs: Any) -> bool:
-    """Whether the same call is already waiting (possibly deferred) or running in the database
-    queue. Backends without a queue (immediate, dummy) never have anything waiting."""
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
-    backend = the_task.get_backend()
-    if not isinstance(backend, DatabaseBackend):
-        return False
-    same_call = DBTaskResult.objects.filter(
-        backend_name=backend.alias,
-        task_path=the_task.module_path,
-        args_kwargs={"args": [], "kwargs": kwargs},
-    )
-    return (
-        same_call.filter(status=TaskResultStatus.READY).exists()
-        or same_call.filter(
-            status=TaskResultStatus.RUNNING,
-            started_at__gt=timezone.now() - _RUNNING_TOO_LONG,
-        ).exists()
-    )
-
-
-def enqueue_once(the_task: Task, **kwargs: Any) -> bool:
-    """Queue ``the_task(**kwargs)`` unless the same call is already queued. Returns whether it
-    was queued. (Two callers racing may both queue it; the tasks themselves are idempotent.)"""
-    if is_queued(the_task, **kwargs):
-        return False
-    the_task.enqueue(**kwargs)
-    return True
-
-
 def messages_requeue(
     *, purpose: str | None = None, reminders: bool | None = None, now: dt.datetime | None = None
 ) -> int:
@@ -80,6 +47,12 @@ def messages_requeue(
 
     due = messages_due(purpose=purpose, reminders=reminders, now=now).values_list("pk", flat=True)
     return sum(enqueue_send(pk) for pk in due)
+
+
+def outbox_tick() -> dict[str, int]:
+    """The scheduler's ``core.outbox`` job: every e-mail in the outbox whose send got lost or
+    whose retry is due (the apps' own jobs queue their reminders first)."""
+    return {"outbox_requeued": messages_requeue()}
 
 
 def reminders_queue(

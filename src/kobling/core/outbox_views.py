@@ -16,7 +16,7 @@ from django.views.generic import ListView
 from kobling.core import outbox
 from kobling.core.choices import MessageStatus
 from kobling.core.models import OutboxMessage
-from kobling.web.base import ScopedMixin  # kobling.core.views once the base views move to core
+from kobling.core.views import ScopedMixin
 
 
 class OutboxFilterSet(django_filters.FilterSet):

@@ -17,7 +17,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin, require, write_action
+from kobling.core.access import require_manager
+from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin, write_action
 from kobling.courses import services
 from kobling.courses.filtersets import (
     CourseRunFilterSet,
@@ -55,7 +56,6 @@ from kobling.courses.serializers import (
 )
 from kobling.helpers.models import Helper
 from kobling.tenancy.audit import audit_list_read
-from kobling.tenancy.choices import MANAGER_ROLES
 
 
 class CourseProviderViewSet(ScopedReadOnlyViewSet):
@@ -104,9 +104,9 @@ class CourseRunViewSet(
         return course_run_list_queryset(CourseRun.objects.filter(pk=run.pk)).get()
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        require(
-            bool(request.user.municipality_ids(*MANAGER_ROLES)),
-            _("Course runs are created by the municipality that commissions them."),
+        require_manager(
+            request.user,
+            message=_("Course runs are created by the municipality that commissions them."),
         )
         return super().create(request, *args, **kwargs)
 
@@ -128,9 +128,10 @@ class CourseRunViewSet(
         serializer.instance = self._fresh(run)
 
     def perform_destroy(self, instance: CourseRun) -> None:
-        require(
-            self.request.user.is_manager_of(instance.municipality_id),
-            _("Only the commissioning municipality can delete a course run."),
+        require_manager(
+            self.request.user,
+            instance.municipality_id,
+            message=_("Only the commissioning municipality can delete a course run."),
         )
         services.course_run_delete(run=instance, by=self.request.user)
 
@@ -175,9 +176,10 @@ class RunEnrolmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Ge
         run = self.get_run()
         # Choosing whom to enrol means reading the municipality's register: only the people who
         # manage it may (provider staff record attendance and results on enrolled trainees).
-        require(
-            request.user.is_manager_of(run.municipality_id),
-            _("Only the municipality's coordinators can enrol helpers."),
+        require_manager(
+            request.user,
+            run.municipality_id,
+            message=_("Only the municipality's coordinators can enrol helpers."),
         )
         data = EnrolRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

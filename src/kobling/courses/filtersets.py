@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.filters import ListFilterSet
 from kobling.courses.choices import CourseLevel, EnrolmentStatus, RunStatus
 from kobling.courses.models import (
     CourseProvider,
@@ -26,7 +27,7 @@ def _visible(model):  # noqa: ANN001, ANN202
     return queryset
 
 
-class CourseRunFilterSet(django_filters.FilterSet):
+class CourseRunFilterSet(ListFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.MultipleChoiceFilter(choices=RunStatus.choices, label=_("Status"))
     template = django_filters.ModelChoiceFilter(
@@ -75,7 +76,7 @@ class CourseRunFilterSet(django_filters.FilterSet):
         return queryset.filter(q)
 
 
-class CourseTemplateFilterSet(django_filters.FilterSet):
+class CourseTemplateFilterSet(ListFilterSet):
     level = django_filters.ChoiceFilter(choices=CourseLevel.choices, label=_("Level"))
     provider = django_filters.ModelChoiceFilter(
         queryset=_visible(CourseProvider), label=_("Provider")
@@ -91,7 +92,7 @@ class CourseTemplateFilterSet(django_filters.FilterSet):
         fields = ["level", "provider", "shared", "is_active", "qualifies"]
 
 
-class EnrolmentFilterSet(django_filters.FilterSet):
+class EnrolmentFilterSet(ListFilterSet):
     run = django_filters.NumberFilter(field_name="run_id", label=_("Course run"))
     helper = django_filters.NumberFilter(field_name="helper_id", label=_("Helper"))
     status = django_filters.MultipleChoiceFilter(choices=EnrolmentStatus.choices, label=_("Status"))
@@ -101,7 +102,7 @@ class EnrolmentFilterSet(django_filters.FilterSet):
         fields = ["run", "helper", "status"]
 
 
-class QualificationFilterSet(django_filters.FilterSet):
+class QualificationFilterSet(ListFilterSet):
     helper = django_filters.NumberFilter(field_name="helper_id", label=_("Helper"))
     programme = django_filters.NumberFilter(field_name="programme_id", label=_("Programme"))
     template = django_filters.NumberFilter(field_name="template_id", label=_("Course"))
@@ -124,7 +125,7 @@ def _provider_runs(request):  # noqa: ANN001, ANN202
     )
 
 
-class ProviderTraineeFilterSet(django_filters.FilterSet):
+class ProviderTraineeFilterSet(ListFilterSet):
     run = django_filters.ModelChoiceFilter(queryset=_provider_runs, label=_("Course run"))
     course_result = django_filters.MultipleChoiceFilter(
         field_name="status", choices=EnrolmentStatus.choices, label=_("Course result")

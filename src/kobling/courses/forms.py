@@ -5,12 +5,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.access import managed_municipality_ids
 from kobling.courses.choices import AssessmentResult
 from kobling.courses.models import CourseProvider, CourseRun, CourseTemplate
 from kobling.courses.services import RUN_FIELDS
 from kobling.helpers.choices import HelperStatus
 from kobling.helpers.models import Helper
-from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Programme
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -39,7 +39,7 @@ class CourseRunForm(forms.ModelForm):
         )
         self.fields["provider"].queryset = CourseProvider.objects.visible_to(user)
         self.fields["programme"].queryset = Programme.objects.filter(
-            municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES)), is_active=True
+            municipality__in=sorted(managed_municipality_ids(user)), is_active=True
         ).select_related("municipality")
         if self.instance.pk:
             for name in ("template", "provider", "programme"):

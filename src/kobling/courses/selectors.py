@@ -3,7 +3,6 @@ enrolment still lacks before completion, and the provider's feedback view."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -18,19 +17,13 @@ from kobling.courses.models import (
     Enrolment,
     Qualification,
 )
+from kobling.helpers.choices import PLACE_TAKING_PAIRING_STATUSES
+from kobling.helpers.models import Helper
 
 if TYPE_CHECKING:
     from kobling.tenancy.models import User
 
 _MODULES = Prefetch("modules", queryset=CourseModule.objects.order_by("position", "id"))
-
-
-def helper_has_valid_qualification(*, helper, programme, day: dt.date) -> bool:  # noqa: ANN001
-    return (
-        Qualification.objects.filter(helper=helper, programme=programme, qualified_on__lte=day)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
-        .exists()
-    )
 
 
 def course_template_list_queryset(queryset: QuerySet[CourseTemplate]) -> QuerySet[CourseTemplate]:
@@ -115,13 +108,11 @@ def provider_trainees(user: User) -> QuerySet[Enrolment]:
     provider_ids = sorted(user.provider_ids) if user.is_authenticated else []
     if not provider_ids:
         return Enrolment.objects.none()
-    from kobling.followup.choices import OPEN_PAIRING_STATUSES
-    from kobling.followup.models import Pairing
-
     # Whether the helper has a participant now (an open pairing) — a yes/no, nothing about whom.
+    # Through followup's reverse relation on the helper: courses is below followup.
     assigned = Exists(
-        Pairing.objects.filter(
-            helper=OuterRef("helper"), status__in=[s.value for s in OPEN_PAIRING_STATUSES]
+        Helper.objects.filter(
+            pk=OuterRef("helper"), pairings__status__in=PLACE_TAKING_PAIRING_STATUSES
         )
     )
     return (

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kobling.core.access import managed_municipality_ids
 from kobling.courses.choices import AssessmentResult
 from kobling.courses.models import (
     CourseModule,
@@ -20,7 +21,6 @@ from kobling.courses.models import (
 )
 from kobling.courses.selectors import attended_hours, enrolment_attendance
 from kobling.courses.services import RUN_FIELDS
-from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Programme
 
 
@@ -70,7 +70,7 @@ class ManagedProgrammeField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):  # noqa: ANN201
         user = self.context["request"].user
         return Programme.objects.filter(
-            municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES))
+            municipality__in=sorted(managed_municipality_ids(user))
         ).select_related("municipality")
 
 

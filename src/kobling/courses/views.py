@@ -16,19 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView
 
+from kobling.core.access import is_manager, managed_municipality_ids
+from kobling.core.views import ScopedMixin, add_service_errors, error_text, get_visible_or_404
 from kobling.courses import selectors, services
 from kobling.courses.filtersets import CourseRunFilterSet, ProviderTraineeFilterSet
 from kobling.courses.forms import AssessForm, AttendanceForm, CourseRunForm, EnrolForm
 from kobling.courses.models import CourseModule, CourseRun, CourseTemplate, Enrolment
 from kobling.tenancy.audit import audit_list_read
-from kobling.tenancy.choices import MANAGER_ROLES
-from kobling.web.base import ScopedMixin, add_service_errors, get_visible_or_404
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(" ".join(errors) for errors in exc.message_dict.values())
-    return " ".join(exc.messages)
 
 
 def _require_scope(request: HttpRequest, model: type) -> None:
@@ -62,7 +56,7 @@ class CourseRunListView(ScopedMixin, ListView):
             filter=self.filterset,
             page=context["page_obj"],
             querystring_without_page=_querystring_without_page(self.request),
-            can_create=bool(self.request.user.municipality_ids(*MANAGER_ROLES)),
+            can_create=bool(managed_municipality_ids(self.request.user)),
         )
         return context
 
@@ -127,7 +121,7 @@ def course_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": run.permits(request.user, "change"),
             # Enrolling picks from the municipality's helper register, which only its own
             # coordinators and admins see, so only they enrol.
-            "can_enrol": request.user.is_manager_of(run.municipality_id),
+            "can_enrol": is_manager(request.user, run.municipality_id),
             "places_left": max(run.capacity - run.enrolled_count, 0),
         },
     )
@@ -136,7 +130,7 @@ def course_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_run_create(request: HttpRequest) -> HttpResponse:
-    if not request.user.municipality_ids(*MANAGER_ROLES):
+    if not managed_municipality_ids(request.user):
         raise PermissionDenied
     form = CourseRunForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -235,7 +229,7 @@ def enrolment_attendance(request: HttpRequest, pk: int, module_pk: int) -> HttpR
                 marks={module.pk: form.cleaned_data["attended"]},
             )
         except ValidationError as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
     if request.headers.get("HX-Request"):
         attended = enrolment.attendance.filter(module=module, attended=True).exists()
         return render(
@@ -269,7 +263,7 @@ def module_attendance_all(request: HttpRequest, pk: int, module_pk: int) -> Http
             run=run, module=module, by=request.user, marks=dict.fromkeys(open_ids, True)
         )
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request, _("Everyone was marked present for %(module)s.") % {"module": module.title}
@@ -290,7 +284,7 @@ def enrolment_assess(request: HttpRequest, pk: int) -> HttpResponse:
                 enrolment=enrolment, by=request.user, result=form.cleaned_data["result"]
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(
                 request,
@@ -310,7 +304,7 @@ def enrolment_complete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request,
             _("%(name)s cannot complete the course yet. %(missing)s")
-            % {"name": name, "missing": _error_text(exc)},
+            % {"name": name, "missing": error_text(exc)},
         )
     else:
         if enrolment.run.template.qualifies:
@@ -328,7 +322,7 @@ def enrolment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.enrolment_withdraw(enrolment=enrolment, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request,

@@ -234,7 +234,7 @@ def _build(participants: int, contacts: int, sessions: int, seed: int) -> tuple[
     from kobling.followup.models import Pairing, Session
     from kobling.helpers.models import Helper, TargetGroup
     from kobling.outcomes.models import FollowUp, Instrument, Review, ReviewScore
-    from kobling.referrals.models import Decision, Participant, Referral
+    from kobling.referrals.models import Decision, Episode, Participant, Referral
     from kobling.tenancy.choices import Role
     from kobling.tenancy.models import Membership, Municipality, Programme, User
 
@@ -341,15 +341,38 @@ def _build(participants: int, contacts: int, sessions: int, seed: int) -> tuple[
         ],
         batch_size=2000,
     )
+    ends = []
+    for i in range(len(referrals)):
+        last = starts[i] + dt.timedelta(days=7 * max(counts[i] - 1, 0))
+        ends.append(last + dt.timedelta(days=7) if last < today - dt.timedelta(days=60) else None)
+    episodes = Episode.objects.bulk_create(
+        [
+            Episode(
+                municipality=municipality,
+                programme=programme,
+                participant_id=r.participant_id,
+                referral=r,
+                delivery=programme.delivery,
+                status="ended" if ends[i] else "active",
+                opened_on=timezone.localtime(r.granted_at).date(),
+                started_on=starts[i],
+                ended_on=ends[i],
+                end_reason=rng.choice(_END_REASONS) if ends[i] else "",
+                handover_destination="gym" if ends[i] else "",
+            )
+            for i, r in enumerate(referrals)
+        ],
+        batch_size=2000,
+    )
     pairings = []
     for i, r in enumerate(referrals):
-        last = starts[i] + dt.timedelta(days=7 * max(counts[i] - 1, 0))
-        is_ended = last < today - dt.timedelta(days=60)
+        is_ended = ends[i] is not None
         pairings.append(
             Pairing(
                 municipality=municipality,
                 programme=programme,
                 referral=r,
+                episode=episodes[i],
                 participant_id=r.participant_id,
                 helper=helpers[i % contacts],
                 slot=i // contacts,
@@ -358,9 +381,9 @@ def _build(participants: int, contacts: int, sessions: int, seed: int) -> tuple[
                     dt.datetime.combine(starts[i] - dt.timedelta(days=7), dt.time(10))
                 ),
                 started_on=starts[i],
-                ended_on=last + dt.timedelta(days=7) if is_ended else None,
-                end_reason=rng.choice(_END_REASONS) if is_ended else "",
-                handover_destination="gym" if is_ended else "",
+                ended_on=ends[i],
+                end_reason=episodes[i].end_reason,
+                handover_destination=episodes[i].handover_destination,
             )
         )
     pairings = Pairing.objects.bulk_create(pairings, batch_size=2000)

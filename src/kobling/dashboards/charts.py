@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -20,7 +21,10 @@ def _num(cell: Any) -> float | None:
 
 
 def _label(cell: Any) -> str:
-    return escape(str(cell if cell is not None else "–"))
+    """A bar's figure as the tables show it: numbers in the active locale ("2,5" in bokmål)."""
+    if cell is None:
+        return "–"
+    return escape(formats.localize(cell) if _num(cell) is not None else str(cell))
 
 
 def bars(title: str, labels: Sequence[str], values: Sequence[Any]) -> SafeString:

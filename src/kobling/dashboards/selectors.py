@@ -314,16 +314,24 @@ def _reach(f: _Facts) -> list[Table]:
 
 # --- Effectiveness ------------------------------------------------------------------------------
 
-INSTRUMENT_NAMES = {
-    "activity_minutes": "Weekly minutes of activity",
-    "self_rated_health": "Self-rated health",
-    "mastery": "Mastery",
-    "goal_attainment": "Goal attainment",
-}
+
+def _measure_names() -> dict[str, str]:
+    """Each measure's name in the active language, as the instrument is defined (bokmål or
+    English, ``outcomes.reference``: what the register is seeded from) — read without a query,
+    so the page still reads only aggregates. Goal attainment is not an instrument."""
+    from django.utils.translation import get_language
+
+    from kobling.outcomes.reference import INSTRUMENTS
+
+    key = "name_en" if (get_language() or "nb").startswith("en") else "name_nb"
+    names = {i["code"]: i[key] for i in INSTRUMENTS}
+    names.setdefault("goal_attainment", _("Goal attainment"))
+    return names
 
 
 def _effectiveness(f: _Facts) -> list[Table]:
     codes = sorted(f.keys("eff_n", "instrument") | f.keys("eff_end_n", "instrument"))
+    names = _measure_names()
     rows = []
     for code in codes:
         n = suppress(f.n("eff_n", "instrument", code))
@@ -337,9 +345,7 @@ def _effectiveness(f: _Facts) -> list[Table]:
             latest - start if isinstance(latest, Decimal) and isinstance(start, Decimal) else None,
             n,
         )
-        rows.append(
-            [_(INSTRUMENT_NAMES.get(code, code)), n, start, latest, change, n_end, end_start, end]
-        )
+        rows.append([names.get(code, code), n, start, latest, change, n_end, end_start, end])
     tables = [
         Table(
             "effectiveness",
@@ -351,8 +357,8 @@ def _effectiveness(f: _Facts) -> list[Table]:
                 _("Latest"),
                 _("Change"),
                 _("Pairs with end review"),
-                _("Start"),
-                _("End"),
+                _("Their start"),
+                _("Their end"),
             ],
             rows,
             note=_("Pairs that started in the year, with a start review and a later one."),

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from kobling.dashboards.access import managed_programmes, programme_for
+from kobling.dashboards.access import default_programme, managed_programmes, programme_for
 from kobling.dashboards.selectors import Report, build_report
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
@@ -52,7 +52,7 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
     if request.GET.get("programme"):
         programme = programme_for(request.user, request.GET["programme"])
     else:
-        programme = managed_programmes(request.user).order_by("municipality__name", "name").first()
+        programme = default_programme(request.user)
     if programme is None:
         return render(request, "dashboards/empty.html")
     url = reverse("web:dashboard", args=[programme.pk])

@@ -67,7 +67,7 @@ def _inside(user: Any, queryset: QuerySet, pk: Any) -> Any:
     return obj
 
 
-def sharing_consent_state(pairing: Pairing, *, today: Any = None) -> str | None:
+def sharing_consent_state(pairing: Any, *, today: Any = None) -> str | None:
     """``None`` when the participant's consent to share with the referrer is in force, else
     :data:`NO_CONSENT` or :data:`CONSENT_WITHDRAWN`."""
     today = today or timezone.localdate()
@@ -81,6 +81,26 @@ def sharing_consent_state(pairing: Pairing, *, today: Any = None) -> str | None:
     if any(gone is not None and gone <= today for _given, gone in consents):
         return CONSENT_WITHDRAWN
     return NO_CONSENT
+
+
+def _consent_denial(obj: Any) -> ReportDenied | None:
+    """For the referrer who made the referral of ``obj`` (a pairing or a course): ``None``
+    while the person's consent to share is in force, else the 403 with the reason."""
+    state = sharing_consent_state(obj)
+    if state is None:
+        return None
+    if state == CONSENT_WITHDRAWN:
+        return ReportDenied(
+            _(
+                "The participant has withdrawn their consent to share their progress with "
+                "the referrer."
+            ),
+            CONSENT_WITHDRAWN,
+        )
+    return ReportDenied(
+        _("The participant has not consented to share their progress with the referrer."),
+        NO_CONSENT,
+    )
 
 
 def is_pair_contact(user: Any, pairing: Pairing) -> bool:
@@ -97,21 +117,7 @@ def denial(user: Any, pairing: Pairing) -> ReportDenied | None:
         user.has_role(Role.REFERRER, pairing.municipality_id)
         and pairing.referral.referrer_id == user.pk
     ):
-        state = sharing_consent_state(pairing)
-        if state is None:
-            return None
-        if state == CONSENT_WITHDRAWN:
-            return ReportDenied(
-                _(
-                    "The participant has withdrawn their consent to share their progress with "
-                    "the referrer."
-                ),
-                CONSENT_WITHDRAWN,
-            )
-        return ReportDenied(
-            _("The participant has not consented to share their progress with the referrer."),
-            NO_CONSENT,
-        )
+        return _consent_denial(pairing)
     if user.has_role(Role.REFERRER, pairing.municipality_id):
         return ReportDenied(
             _("Only the referrer who made the referral may follow this pairing."),
@@ -171,3 +177,32 @@ def sees_session_details(user: Any, pairing: Pairing) -> bool:
     """Managers and the pair's contact see how a session went (intensity, Borg, notes, who
     cancelled); a referrer sees only that it took place, when and for how long."""
     return user.is_manager_of(pairing.municipality_id) or is_pair_contact(user, pairing)
+
+
+def episode_for_report(user: Any, pk: Any) -> Any:
+    """The course whose referrer report ``user`` wants: the same rules as a pairing's report —
+    404 outside the municipality; coordinators and admins may; the referrer who made the
+    referral only while the person's consent to share is in force (403 with the reason);
+    another referrer or a training contact 403 (a contact reads their own pairing's report)."""
+    from kobling.referrals.models import Episode
+
+    episode = _inside(
+        user, Episode.objects.select_related("referral", "participant", "programme"), pk
+    )
+    if user.is_manager_of(episode.municipality_id):
+        return episode
+    if (
+        user.has_role(Role.REFERRER, episode.municipality_id)
+        and episode.referral.referrer_id == user.pk
+    ):
+        refused = _consent_denial(episode)
+    elif user.has_role(Role.REFERRER, episode.municipality_id):
+        refused = ReportDenied(
+            _("Only the referrer who made the referral may follow this course."),
+            NOT_YOUR_REFERRAL,
+        )
+    else:
+        refused = ReportDenied(_("This is not one of your courses."), NOT_YOUR_PAIRING)
+    if refused is not None:
+        raise refused
+    return episode

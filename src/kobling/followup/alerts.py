@@ -6,18 +6,15 @@
 - ``contact_paused`` / ``contact_unconfirmed``: the contact paused, or went silent on a
   check-in, while they still have open pairings (one alert per pairing).
 
-Each kind is a *provider*: a function ``(municipality_ids, today) -> list[Alert]`` that runs a
-fixed number of queries, however many pairings there are. :func:`alerts_for` runs every
-provider in :data:`ALERT_PROVIDERS`; another app adds its own kind (the goal review due, from
-the outcomes app) with :func:`register_alert_provider`, e.g. in its ``AppConfig.ready``.
+Each kind is a *provider* of the alerts registry in :mod:`kobling.core.alerts`, registered in
+``FollowupConfig.ready``; other apps add their own kinds (the goal review due, from the outcomes
+app) the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
 
 from django.db.models import F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
@@ -26,6 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kobling.core.alerts import KIND_LABELS, Alert, AlertProvider
 from kobling.followup.choices import (
     OPEN_PAIRING_STATUSES,
     PairingStatus,
@@ -34,7 +32,6 @@ from kobling.followup.choices import (
 from kobling.followup.models import Pairing, Session
 from kobling.helpers.choices import CheckInStatus, HelperStatus
 from kobling.helpers.models import CheckIn
-from kobling.tenancy.choices import MANAGER_ROLES
 
 NO_SESSION_DAYS = 21
 NO_SHOW_WINDOW = 3
@@ -50,32 +47,15 @@ class AlertKind:
     GOAL_REVIEW_DUE = "goal_review_due"
 
 
-KIND_LABELS = {
-    AlertKind.NO_SESSION: gettext_lazy("No session for three weeks"),
-    AlertKind.NO_SHOWS: gettext_lazy("Repeated no-shows"),
-    AlertKind.CONTACT_PAUSED: gettext_lazy("Contact paused"),
-    AlertKind.CONTACT_UNCONFIRMED: gettext_lazy("Contact unconfirmed"),
-    AlertKind.GOAL_REVIEW_DUE: gettext_lazy("Goal review due"),
-}
-
-
-@dataclass(frozen=True)
-class Alert:
-    kind: str
-    pairing: Pairing | None
-    since: dt.date | None
-    text: str
-    # Alerts about something other than a pair (an agreement with a partner, from the partners
-    # app) have no pairing: they name what it is about and link to it.
-    subject: str = ""
-    url: str = ""
-
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS.get(self.kind, self.kind))
-
-
-AlertProvider = Callable[[list[int], dt.date], list[Alert]]
+KIND_LABELS.update(
+    {
+        AlertKind.NO_SESSION: gettext_lazy("No session for three weeks"),
+        AlertKind.NO_SHOWS: gettext_lazy("Repeated no-shows"),
+        AlertKind.CONTACT_PAUSED: gettext_lazy("Contact paused"),
+        AlertKind.CONTACT_UNCONFIRMED: gettext_lazy("Contact unconfirmed"),
+        AlertKind.GOAL_REVIEW_DUE: gettext_lazy("Goal review due"),
+    }
+)
 
 
 def _day(value: dt.date) -> str:
@@ -202,40 +182,9 @@ def contact_unavailable(municipality_ids: list[int], today: dt.date) -> list[Ale
     return alerts
 
 
-# The kinds this app computes; other apps add theirs with register_alert_provider.
+# The kinds this app computes (registered in FollowupConfig.ready).
 BUILT_IN_PROVIDERS: tuple[AlertProvider, ...] = (
     no_recent_session,
     repeated_no_shows,
     contact_unavailable,
 )
-ALERT_PROVIDERS: list[AlertProvider] = list(BUILT_IN_PROVIDERS)
-
-
-def register_alert_provider(provider: AlertProvider) -> AlertProvider:
-    """Add a kind of alert (idempotent; usable as a decorator). The provider gets the
-    municipality ids the reader manages and today's date and must run a fixed number of
-    queries."""
-    if provider not in ALERT_PROVIDERS:
-        ALERT_PROVIDERS.append(provider)
-    return provider
-
-
-def alerts_for(
-    user: Any,
-    municipality_ids: Iterable[int] | None = None,
-    *,
-    today: dt.date | None = None,
-    providers: Iterable[AlertProvider] | None = None,
-) -> list[Alert]:
-    """The alerts a coordinator or municipal admin should see, for the municipalities among
-    ``municipality_ids`` (all they manage when ``None``) that they manage; oldest first within
-    each kind. Nobody else gets any."""
-    managed = user.municipality_ids(*MANAGER_ROLES)
-    wanted = sorted(managed if municipality_ids is None else managed & set(municipality_ids))
-    if not wanted:
-        return []
-    today = today or timezone.localdate()
-    found: list[Alert] = []
-    for provider in ALERT_PROVIDERS if providers is None else providers:
-        found.extend(provider(wanted, today))
-    return found

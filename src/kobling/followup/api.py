@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import path
+from django.urls import path, re_path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -15,8 +15,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedViewSetMixin
-from kobling.followup import access, services, sessions
+from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.followup import access, episode_api, services, sessions
 from kobling.followup.choices import ConfirmedVia
 from kobling.followup.models import Pairing, Session
 from kobling.followup.report import build_referrer_report
@@ -41,6 +41,7 @@ from kobling.followup.serializers import (
     SessionViewSerializer,
 )
 from kobling.matching.models import Proposal
+from kobling.matching.serializers import ConfirmRequestSerializer
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 
@@ -390,9 +391,37 @@ class ReferrerReportView(viewsets.GenericViewSet):
         return Response(ReferrerReportSerializer(report.as_dict()).data)
 
 
+class ProposalConfirmViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """Proposed pairs. Confirm one to create the pairing (409 when its run was superseded, it was
+    already handled, or the contact has no free place left), or reject it."""
+
+    # The proposal is matching's; confirming it into a pairing is this app's workflow. Routed
+    # under matching's path (extra_urls below), so the API and its schema are unchanged.
+    queryset = Proposal.objects.all()
+
+    @extend_schema(
+        request=ConfirmRequestSerializer,
+        responses={201: PairingSerializer},
+        summary="Confirm a proposal: create the pairing (optionally with the introduction meeting)",
+    )
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        proposal = self.get_object()
+        data = ConfirmRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pairing = services.pairing_confirm(
+            proposal=proposal,
+            by=request.user,
+            intro_meeting_at=data.validated_data.get("intro_meeting_at"),
+            intro_meeting_place=data.validated_data.get("intro_meeting_place", ""),
+        )
+        fresh = pairing_list_queryset(Pairing.objects.filter(pk=pairing.pk)).get()
+        return Response(PairingSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
 def register(router) -> None:  # noqa: ANN001
     router.register("pairings", PairingViewSet, basename="pairing")
     router.register("sessions", SessionViewSet, basename="session")
+    episode_api.register(router)
 
 
 ACTIONS = {
@@ -439,3 +468,17 @@ extra_urls += [
         for url in ("correct", "confirm")
     ),
 ]
+extra_urls += [
+    # The router's own pattern, so the schema describes the id as the router would.
+    re_path(
+        r"^matching/proposals/(?P<pk>[^/.]+)/confirm/$",
+        ProposalConfirmViewSet.as_view({"post": "confirm"}, detail=True),
+        name="matching-proposal-confirm",
+    ),
+    path(
+        "matching/proposals/<int:pk>/confirm",
+        ProposalConfirmViewSet.as_view({"post": "confirm"}, schema=None, detail=True),
+        name="proposal-confirm-noslash",
+    ),
+]
+extra_urls += episode_api.extra_urls

@@ -1,6 +1,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kobling.helpers.choices import PLACE_TAKING_PAIRING_STATUSES
+
+# How a course ends and where the person goes next belong to the course (referrals.Episode);
+# pairings end with the same reasons.
+from kobling.referrals.choices import EndReason, HandoverDestination  # noqa: F401
+
 
 class PairingStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
@@ -9,8 +15,8 @@ class PairingStatus(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
-# A pairing in one of these takes one of the contact's places.
-OPEN_PAIRING_STATUSES = (PairingStatus.CONFIRMED, PairingStatus.ACTIVE, PairingStatus.PAUSED)
+# A pairing in one of these takes one of the contact's places (the list is the contact's).
+OPEN_PAIRING_STATUSES = tuple(PairingStatus(s) for s in PLACE_TAKING_PAIRING_STATUSES)
 
 PAIRING_TRANSITIONS: dict[str, frozenset[str]] = {
     PairingStatus.CONFIRMED: frozenset({PairingStatus.ACTIVE, PairingStatus.ENDED}),
@@ -18,27 +24,6 @@ PAIRING_TRANSITIONS: dict[str, frozenset[str]] = {
     PairingStatus.PAUSED: frozenset({PairingStatus.ACTIVE, PairingStatus.ENDED}),
     PairingStatus.ENDED: frozenset(),
 }
-
-
-class EndReason(models.TextChoices):
-    GOAL_REACHED = "goal_reached", _("Goal reached")
-    PARTICIPANT_STOPPED = "participant_stopped", _("Participant stopped")
-    MOVED = "moved", _("Moved")
-    CONTACT_LEFT = "contact_left", _("Contact left")
-    NO_CHEMISTRY = "no_chemistry", _("Did not work out between them")
-    HEALTH = "health", _("Health reasons")
-    OTHER = "other", _("Other")
-
-
-class HandoverDestination(models.TextChoices):
-    """Where the participant goes on to after the pair ends (DOMAIN §2: most went to a gym)."""
-
-    GYM = "gym", _("Gym / fitness centre")
-    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
-    FRISKLIVSSENTRAL = "frisklivssentral", _("Healthy life centre")
-    SPORTS_CLUB = "sports_club", _("Sports club or team")
-    OTHER = "other", _("Other")
-    NONE = "none", _("None")
 
 
 class SessionStatus(models.TextChoices):

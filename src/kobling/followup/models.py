@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +47,13 @@ class Pairing(models.Model):
         on_delete=models.PROTECT,
         related_name="pairings",
         verbose_name=_("referral"),
+    )
+    # The participant's course this pair serves; a re-match adds a pairing to the same course.
+    episode = models.ForeignKey(
+        "referrals.Episode",
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        verbose_name=_("course"),
     )
     participant = models.ForeignKey(
         "referrals.Participant",
@@ -143,6 +150,15 @@ class Pairing(models.Model):
     def __str__(self) -> str:
         return f"{self.participant} + {self.helper}"
 
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        # Every pair serves a course: the referral's, opened here if the grant did not (older
+        # data, fixtures). The course then follows the pair (kobling.referrals.episodes).
+        if self.episode_id is None and self.referral_id is not None:
+            from kobling.referrals.episodes import episode_for_referral
+
+            self.episode = episode_for_referral(self.referral)
+        super().save(*args, **kwargs)
+
     @classmethod
     def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
         managers = in_municipalities(user, MANAGER_ROLES)
@@ -169,18 +185,13 @@ class Pairing(models.Model):
         return Pairing.objects.visible_to(user, "view").filter(pk=self.pk).exists()
 
 
-def _sharing_consent_in_force() -> Exists:
-    from kobling.referrals.choices import ConsentScope
-    from kobling.referrals.models import Consent
+def _sharing_consent_in_force(referral: str = "referral") -> Exists:
+    """The participant's consent to share progress with the referrer is in force today, for the
+    referral named by ``referral`` in the outer query (a pairing's ``referral``, a referral's
+    ``pk``) — the rule of ``followup.access.sharing_consent_state`` as a query."""
+    from kobling.referrals.models import sharing_consent_in_force
 
-    today = timezone.localdate()
-    return Exists(
-        Consent.objects.filter(
-            referral=OuterRef("referral"),
-            scope=ConsentScope.SHARE_WITH_REFERRER,
-            given_on__lte=today,
-        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
-    )
+    return sharing_consent_in_force(referral)
 
 
 class SessionQuerySet(ScopedQuerySet):

@@ -16,6 +16,7 @@ Definitions (docs/followup.md repeats them for referrers):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -155,12 +156,168 @@ def referrer_report(
     )
 
 
-def build_referrer_report(pairing: Pairing, *, today: dt.date | None = None) -> ReferrerReport:
-    """The full report: the session numbers, the goals and the latest review that stands.
-    The review's free-text note stays out (the referrer gets figures, not notes)."""
-    from kobling.outcomes.selectors import goal_progress, latest_review
+# Parts of the report that apps above followup add: a function (pairing) -> dict of
+# referrer_report keyword arguments (outcomes: ``goals`` and ``latest_review``), registered in
+# the app's AppConfig.ready with register_report_part.
+REPORT_PARTS: list[Callable[[Pairing], dict[str, Any]]] = []
 
-    review = latest_review(pairing)
-    if review is not None:
-        review = {key: value for key, value in review.items() if key != "note"}
-    return referrer_report(pairing, today=today, goals=goal_progress(pairing), latest_review=review)
+
+def register_report_part(part: Callable[[Pairing], dict[str, Any]]) -> None:
+    if part not in REPORT_PARTS:
+        REPORT_PARTS.append(part)
+
+
+def build_referrer_report(pairing: Pairing, *, today: dt.date | None = None) -> ReferrerReport:
+    """The full report: the session numbers and what the registered parts add (the goals and
+    the latest review that stands, from outcomes)."""
+    parts: dict[str, Any] = {}
+    for part in REPORT_PARTS:
+        parts.update(part(pairing))
+    return referrer_report(pairing, today=today, **parts)
+
+
+# --- the course (forløp) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityPart:
+    """One delivery's share of a course's dose (a pairing's standing sessions today; a group
+    enrolment's attendance or a provider's visits later): plain numbers, no ORM."""
+
+    start: dt.date
+    end: dt.date | None
+    planned: int
+    held: int
+    cancelled: int
+    cancelled_not_participant: int
+    no_show: int
+    minutes: int
+    confirmed: int
+    first: dt.date | None
+    last: dt.date | None
+    months: tuple[MonthRow, ...] = ()
+
+
+@dataclass
+class EpisodeReport(ReferrerReport):
+    """The referrer report of a whole course: the same fields as a pairing's report, summed over
+    every pairing (or group, or provider) of the course."""
+
+    episode_id: int = 0
+    pairing_ids: list[int] = field(default_factory=list)
+
+
+def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any]:
+    """Sum the parts into the report's numbers (pure: the same definitions as a pairing's
+    report, so a course with one pairing reports exactly that pairing's figures)."""
+    if not parts:
+        return {
+            "period_start": today,
+            "period_end": today,
+            "sessions_planned": 0,
+            "sessions_held": 0,
+            "sessions_cancelled": 0,
+            "sessions_no_show": 0,
+            "minutes_total": 0,
+            "attendance_rate": None,
+            "participant_attendance_rate": None,
+            "weekly_minutes_average": None,
+            "first_session": None,
+            "last_session": None,
+            "sessions_confirmed": 0,
+            "by_month": [],
+        }
+    start = min(p.start for p in parts)
+    end = max(p.end or today for p in parts)
+    end = max(start, end)
+    planned = sum(p.planned for p in parts)
+    held = sum(p.held for p in parts)
+    minutes = sum(p.minutes for p in parts)
+    not_participant = sum(p.cancelled_not_participant for p in parts)
+    weeks = Decimal((end - start).days + 1) / 7
+    months: dict[dt.date, MonthRow] = {}
+    for part in parts:
+        for row in part.months:
+            into = months.setdefault(row.month, MonthRow(row.month, 0, 0))
+            into.sessions_held += row.sessions_held
+            into.minutes_total += row.minutes_total
+    firsts = [p.first for p in parts if p.first]
+    lasts = [p.last for p in parts if p.last]
+    return {
+        "period_start": start,
+        "period_end": end,
+        "sessions_planned": planned,
+        "sessions_held": held,
+        "sessions_cancelled": sum(p.cancelled for p in parts),
+        "sessions_no_show": sum(p.no_show for p in parts),
+        "minutes_total": minutes,
+        "attendance_rate": _rate(held, planned),
+        "participant_attendance_rate": _rate(held, planned - not_participant),
+        "weekly_minutes_average": (
+            (Decimal(minutes) / weeks).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            if held and weeks > 0
+            else None
+        ),
+        "first_session": min(firsts) if firsts else None,
+        "last_session": max(lasts) if lasts else None,
+        "sessions_confirmed": sum(p.confirmed for p in parts),
+        "by_month": [months[m] for m in sorted(months)],
+    }
+
+
+def pairing_part(pairing: Pairing, *, today: dt.date) -> ActivityPart:
+    start, end = period_of(pairing, today)
+    f = session_figures(pairing)
+    months = _by_month(pairing)
+    dates = Session.objects.held().filter(pairing=pairing).order_by("date")
+    return ActivityPart(
+        start=start,
+        end=pairing.ended_on and end,
+        planned=f["planned"],
+        held=f["held"],
+        cancelled=f["cancelled"],
+        cancelled_not_participant=f["cancelled_not_participant"],
+        no_show=f["no_show"],
+        minutes=f["minutes"],
+        confirmed=f["confirmed"],
+        first=dates.values_list("date", flat=True).first(),
+        last=dates.reverse().values_list("date", flat=True).first(),
+        months=tuple(months),
+    )
+
+
+def build_episode_report(episode: Any, *, today: dt.date | None = None) -> EpisodeReport:
+    """The referrer report of a course: every pairing's sessions summed, the goals of all its
+    pairings, the latest review that stands, and the course's ending and hand-over."""
+    today = today or timezone.localdate()
+    pairings = list(
+        Pairing.objects.filter(episode=episode)
+        .select_related("participant")
+        .order_by("confirmed_at", "pk")
+    )
+    figures = combine_parts([pairing_part(p, today=today) for p in pairings], today=today)
+    goals: list[dict[str, Any]] = []
+    reviews = []
+    for pairing in pairings:
+        # What the apps above add to a report (outcomes: goals, the latest review without its
+        # note), per pairing; the course gets all the goals and the latest review.
+        for part in REPORT_PARTS:
+            extra = part(pairing)
+            goals += extra.get("goals") or []
+            if extra.get("latest_review") is not None:
+                reviews.append(extra["latest_review"])
+    review = max(reviews, key=lambda r: r["date"]) if reviews else None
+    return EpisodeReport(
+        pairing_id=pairings[-1].pk if pairings else 0,
+        status=episode.status,
+        is_open=episode.ended_on is None,
+        goals=goals,
+        latest_review=review,
+        ended_on=episode.ended_on,
+        end_reason=episode.end_reason,
+        handover_destination=episode.handover_destination,
+        handover_note=episode.handover_note,
+        episode_id=episode.pk,
+        pairing_ids=[p.pk for p in pairings],
+        **figures,
+    )

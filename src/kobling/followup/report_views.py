@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -14,10 +16,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from kobling.followup import access
-from kobling.followup.models import Pairing
+from kobling.followup.models import Pairing, ReferrerNotice
 from kobling.followup.report import build_referrer_report
-from kobling.tenancy.audit import audit_log
-from kobling.tenancy.choices import AuditAction
+from kobling.followup.selectors import referrer_referrals
+from kobling.tenancy.audit import audit_list_read, audit_log
+from kobling.tenancy.choices import AuditAction, Role
 
 # The PDF's own stylesheet (pages carry no inline styles; the PDF is not a page).
 REPORT_CSS = """
@@ -83,3 +86,19 @@ def referrer_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     name = f"rapport-par-{pairing.pk}-{timezone.localdate():%Y%m%d}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
+
+
+@login_required
+@require_GET
+def my_referrals(request: HttpRequest) -> HttpResponse:
+    """ "My referrals": for a referrer, each referral they made with its status, the latest notice
+    and a link to the report while the participant's consent allows it."""
+    if not request.user.municipality_ids(Role.REFERRER):
+        raise PermissionDenied
+    page = Paginator(referrer_referrals(request.user), 50).get_page(request.GET.get("page"))
+    rows = list(page)
+    kinds = dict(ReferrerNotice.Kind.choices)
+    for row in rows:
+        row.notice_label = kinds.get(row.notice_kind)
+    audit_list_read(user=request.user, objects=rows)
+    return render(request, "followup/my_referrals.html", {"page": page, "rows": rows})

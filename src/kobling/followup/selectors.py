@@ -11,8 +11,9 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.filters import ListFilterSet
 from kobling.followup.choices import OPEN_PAIRING_STATUSES, Intensity, PairingStatus, SessionStatus
-from kobling.followup.models import Pairing, Session
+from kobling.followup.models import Pairing, ReferrerNotice, Session, _sharing_consent_in_force
 from kobling.tenancy.choices import Role
 
 
@@ -33,7 +34,7 @@ def open_pairings(queryset: QuerySet[Pairing]) -> QuerySet[Pairing]:
     return queryset.filter(status__in=[s.value for s in OPEN_PAIRING_STATUSES])
 
 
-class PairingFilterSet(django_filters.FilterSet):
+class PairingFilterSet(ListFilterSet):
     # Plain numbers: a filter must not confirm that an id exists in another municipality.
     municipality = django_filters.NumberFilter(
         field_name="municipality_id", label=_("Municipality")
@@ -123,4 +124,29 @@ def session_history(pairing: Pairing) -> QuerySet[Session]:
         Session.objects.filter(pairing=pairing)
         .select_related("activity", "logged_by", "superseded_by", "supersedes")
         .order_by("-date", "-start_time", "-id")
+    )
+
+
+def referrer_referrals(user: Any) -> QuerySet:
+    """ "My referrals": the referrals ``user`` made where they are a referrer, newest first, each
+    with its latest pairing, the latest notice sent about it, and whether the participant's
+    consent lets the referrer read the report (the rule of ``followup.access``) — in one query."""
+    from kobling.referrals.models import Referral
+
+    referrer_in = sorted(user.municipality_ids(Role.REFERRER))
+    pairings = Pairing.objects.filter(referral=OuterRef("pk")).order_by("-confirmed_at", "-pk")
+    notices = ReferrerNotice.objects.filter(
+        pairing__referral=OuterRef("pk"), sent_at__isnull=False
+    ).order_by("-sent_at", "-pk")
+    return (
+        Referral.objects.visible_to(user)
+        .filter(referrer=user, municipality__in=referrer_in)
+        .select_related("participant", "programme", "municipality")
+        .annotate(
+            pairing_id=Subquery(pairings.values("pk")[:1]),
+            notice_sent_at=Subquery(notices.values("sent_at")[:1]),
+            notice_kind=Subquery(notices.values("kind")[:1]),
+            report_shared=_sharing_consent_in_force("pk"),
+        )
+        .order_by("-received_at", "-pk")
     )

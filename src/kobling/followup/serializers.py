@@ -9,6 +9,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from kobling.core.access import is_manager
 from kobling.followup.choices import (
     CancelledBy,
     ConfirmedVia,
@@ -21,6 +22,9 @@ from kobling.followup.choices import (
 from kobling.followup.models import Pairing, Session
 from kobling.helpers.models import Activity
 from kobling.matching.serializers import enum_field
+from kobling.referrals.choices import EPISODE_END_REASONS, ConversationKind, EpisodeStatus
+from kobling.referrals.models import Conversation, Episode
+from kobling.tenancy.choices import Delivery
 
 
 class PairingSerializer(serializers.ModelSerializer):
@@ -48,6 +52,7 @@ class PairingSerializer(serializers.ModelSerializer):
             "programme",
             "programme_name",
             "referral",
+            "episode",
             "participant",
             "participant_name",
             "helper",
@@ -102,12 +107,12 @@ class ReferrerPairingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Pairing
-        fields = ["id", "referral", "status", "started_on", "ended_on"]
+        fields = ["id", "referral", "episode", "status", "started_on", "ended_on"]
         read_only_fields = fields
 
 
 def serializer_class_for(user: Any, pairing: Pairing) -> type[serializers.ModelSerializer]:
-    if user.is_manager_of(pairing.municipality_id):
+    if is_manager(user, pairing.municipality_id):
         return PairingSerializer
     if pairing.helper.user_id == user.pk:
         return ContactPairingSerializer
@@ -407,3 +412,115 @@ class ReferrerReportSerializer(serializers.Serializer):
     end_reason = serializers.CharField(allow_blank=True)
     handover_destination = serializers.CharField(allow_blank=True)
     handover_note = serializers.CharField(allow_blank=True)
+
+
+class EpisodeSerializer(serializers.ModelSerializer):
+    """A participant's course (forløp) as the coordinator sees it: one person in one programme
+    from the grant to the end, whatever delivers it (``delivery``); ``pairings`` are the
+    treningskontakt view of it (a re-match adds one)."""
+
+    programme_name = serializers.CharField(source="programme.name", read_only=True)
+    participant_name = serializers.CharField(source="participant.full_name", read_only=True)
+    delivery = enum_field(Delivery.choices, read_only=True)
+    status = enum_field(EpisodeStatus.choices, read_only=True)
+    end_reason = enum_field([("", ""), *EPISODE_END_REASONS], read_only=True)
+    handover_destination = enum_field([("", ""), *HandoverDestination.choices], read_only=True)
+    planned_end = serializers.DateField(read_only=True, allow_null=True)
+    waiting_days = serializers.IntegerField(read_only=True)
+    pairings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Episode
+        fields = [
+            "id",
+            "municipality",
+            "programme",
+            "programme_name",
+            "referral",
+            "decision",
+            "participant",
+            "participant_name",
+            "delivery",
+            "status",
+            "opened_on",
+            "planned_start",
+            "planned_weeks",
+            "renewals_used",
+            "planned_end",
+            "started_on",
+            "paused_on",
+            "ended_on",
+            "waiting_days",
+            "end_reason",
+            "end_note",
+            "handover_destination",
+            "handover_note",
+            "pairings",
+            "version",
+        ]
+        read_only_fields = fields
+
+    def get_pairings(self, episode: Episode) -> list[int]:
+        return [p.pk for p in episode.pairings.all()]
+
+
+class ReferrerEpisodeSerializer(serializers.ModelSerializer):
+    """For the referrer (within the person's consent): where the course stands."""
+
+    programme_name = serializers.CharField(source="programme.name", read_only=True)
+    status = enum_field(EpisodeStatus.choices, read_only=True)
+
+    class Meta:
+        model = Episode
+        fields = [
+            "id",
+            "referral",
+            "programme",
+            "programme_name",
+            "status",
+            "opened_on",
+            "started_on",
+            "ended_on",
+        ]
+        read_only_fields = fields
+
+
+class EpisodeReportSerializer(ReferrerReportSerializer):
+    """The referrer report of a whole course: the pairing report's fields, summed over every
+    pairing of the course; ``pairing_id`` is its latest pairing (0 when it has none yet)."""
+
+    episode_id = serializers.IntegerField()
+    pairing_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class EpisodeViewSerializer(serializers.BaseSerializer):
+    """Picks, per course, the shape the caller may see."""
+
+    def to_representation(self, instance: Episode) -> dict[str, Any]:
+        user = self.context["request"].user
+        shape = (
+            EpisodeSerializer
+            if user.is_manager_of(instance.municipality_id)
+            else ReferrerEpisodeSerializer
+        )
+        return shape(instance, context=self.context).data
+
+
+class EpisodeRenewSerializer(VersionMixin):
+    reason = serializers.CharField(max_length=2000, help_text="Why the course is renewed")
+    renewed_on = serializers.DateField(required=False, allow_null=True)
+
+
+class EpisodePlanSerializer(VersionMixin):
+    planned_start = serializers.DateField(allow_null=True)
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    """A start or end conversation of a course (where the programme uses them)."""
+
+    kind = enum_field(ConversationKind.choices)
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "episode", "kind", "held_on", "held_by", "goals_agreed", "note"]
+        read_only_fields = ["id", "episode", "held_by"]

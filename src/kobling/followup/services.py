@@ -20,6 +20,7 @@ from kobling.followup.choices import (
     HandoverDestination,
     PairingStatus,
 )
+from kobling.followup.course import course_sync
 from kobling.followup.models import Pairing, Session
 from kobling.lib.errors import ConflictError
 from kobling.matching.choices import PairRuleKind, ProposalStatus
@@ -68,9 +69,14 @@ def _notify(pairing: Pairing, *, contact_event: str | None, participant: bool) -
 
 
 def _set_referral_status(
-    referral: Referral, *, by: User | None, status: str, avoid_helper_id: int | None = None
+    referral: Referral,
+    *,
+    by: User | None,
+    status: str,
+    avoid_helper_id: int | None = None,
 ) -> None:
-    """Move the (row-locked) referral along with its pairing, audited."""
+    """Move the (row-locked) referral along with its pairing, audited — and the course with it
+    (:func:`kobling.followup.course.course_sync`)."""
     before = {"status": referral.status, "avoid_helper": referral.avoid_helper_id}
     referral.status = status
     fields = ["status", "version", "updated_at"]
@@ -87,6 +93,7 @@ def _set_referral_status(
     if before["avoid_helper"] != referral.avoid_helper_id:
         changes["avoid_helper"] = [before["avoid_helper"], referral.avoid_helper_id]
     audit_log(user=by, action=AuditAction.UPDATE, obj=referral, changes=changes)
+    course_sync(referral, by=by)
 
 
 def pairing_confirm(
@@ -300,6 +307,7 @@ def pairing_activate(
         before = _move(locked, PairingStatus.ACTIVE)
         locked.started_on = started_on
         locked.save(update_fields=["status", "started_on", "version"])
+        course_sync(locked.referral, by=by)
         audit_log(
             user=by,
             action=AuditAction.UPDATE,
@@ -330,6 +338,7 @@ def _simple_move(
         paused_before = locked.paused_on
         locked.paused_on = timezone.localdate() if to_status == PairingStatus.PAUSED else None
         locked.save(update_fields=["status", "paused_on", "version"])
+        course_sync(locked.referral, by=by)
         audit_log(
             user=by,
             action=AuditAction.UPDATE,

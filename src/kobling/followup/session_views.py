@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.access import is_manager, managed_municipality_ids
+from kobling.core.alerts import KIND_LABELS, alerts_for
+from kobling.core.views import add_service_errors, error_text
 from kobling.followup import access, confirmations, sessions
-from kobling.followup.alerts import KIND_LABELS, alerts_for
 from kobling.followup.choices import ConfirmedVia
 from kobling.followup.forms import SessionCorrectForm, SessionForm, activity_choices
 from kobling.followup.models import Pairing
@@ -35,8 +37,7 @@ from kobling.followup.selectors import (
 )
 from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_list_read, audit_log
-from kobling.tenancy.choices import MANAGER_ROLES, AuditAction, Role
-from kobling.web.base import add_service_errors
+from kobling.tenancy.choices import AuditAction, Role
 
 HISTORY_PAGE = 30
 HISTORY_ON_PAIRING_PAGE = 10
@@ -49,12 +50,6 @@ def _next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(" ".join(errors) for errors in exc.message_dict.values())
-    return " ".join(exc.messages)
 
 
 def _summary(pairing: Pairing) -> Pairing:
@@ -149,7 +144,7 @@ def pairing_sessions(request: HttpRequest, pk: int) -> HttpResponse:
     audit_log(user=request.user, action=AuditAction.VIEW, obj=pairing)  # the page shows it
     context = session_panel(request, pairing, form=form)
     context["shape"] = (
-        "manager" if request.user.is_manager_of(pairing.municipality_id) else ("contact")
+        "manager" if is_manager(request.user, pairing.municipality_id) else ("contact")
     )
     return render(request, "followup/pairing_sessions.html", context)
 
@@ -219,7 +214,7 @@ def session_confirm_in_person(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         sessions.session_confirm(session=session, via=ConfirmedVia.IN_PERSON, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Confirmed by the participant."))
     return redirect(_next(request, reverse("web:pairing_sessions", args=[session.pairing_id])))
@@ -234,7 +229,7 @@ def session_confirmation_send(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         confirmations.confirmation_link_create(pairing=pairing, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request, _("A link to confirm the sessions is on its way to the participant.")
@@ -276,7 +271,7 @@ def session_confirmation(request: HttpRequest, token: str) -> HttpResponse:
             context["state"] = exc.state
             return render(request, "followup/confirmation_closed.html", context, status=409)
         except ValidationError as exc:
-            context["error"] = _error_text(exc)
+            context["error"] = error_text(exc)
         else:
             context["confirmed"] = done
             return render(request, "followup/confirmation_done.html", context)
@@ -291,7 +286,7 @@ def session_confirmation(request: HttpRequest, token: str) -> HttpResponse:
 def alert_list(request: HttpRequest) -> HttpResponse:
     """Pairs that need a look, by kind, for the municipalities the user manages."""
     user = request.user
-    if not user.municipality_ids(*MANAGER_ROLES):
+    if not managed_municipality_ids(user):
         raise PermissionDenied
     found = alerts_for(user)
     groups: dict[str, list] = {}

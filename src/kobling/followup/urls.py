@@ -3,6 +3,12 @@ from django.urls import path
 from kobling.followup import report_views, session_views, views
 
 urlpatterns = [
+    # Confirming a matching proposal makes a pairing: followup's workflow, under matching's path.
+    path(
+        "matching/forslag/<int:pk>/bekreft/",
+        views.matching_proposal_confirm,
+        name="matching_proposal_confirm",
+    ),
     path("par/", views.PairingListView.as_view(), name="pairing_list"),
     path("par/<int:pk>/", views.pairing_detail, name="pairing_detail"),
     path("par/<int:pk>/rapport/", report_views.referrer_report, name="referrer_report"),
@@ -14,6 +20,7 @@ urlpatterns = [
     path("par/<int:pk>/oppstartsmote/", views.pairing_intro, name="pairing_intro"),
     path("par/<int:pk>/ny-kobling/", views.pairing_rematch, name="pairing_rematch"),
     path("mine-deltakere/", session_views.my_participants, name="my_participants"),
+    path("mine-henvisninger/", report_views.my_referrals, name="my_referrals"),
     path("par/<int:pk>/okter/", session_views.pairing_sessions, name="pairing_sessions"),
     path(
         "par/<int:pk>/okter/send-bekreftelse/",

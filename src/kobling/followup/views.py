@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
+from kobling.core.access import is_manager
+from kobling.core.views import ScopedMixin, error_text, get_visible_or_404
 from kobling.followup import services
 from kobling.followup.choices import PAIRING_TRANSITIONS, PairingStatus
 from kobling.followup.forms import (
@@ -29,14 +31,15 @@ from kobling.followup.forms import (
 from kobling.followup.models import Pairing
 from kobling.followup.selectors import PairingFilterSet, pairing_list_queryset
 from kobling.lib.errors import ConflictError
+from kobling.matching.forms import ConfirmForm
+from kobling.matching.models import Proposal
 from kobling.partners.models import Partner
 from kobling.tenancy.audit import audit_list_read
-from kobling.web.base import ScopedMixin, get_visible_or_404
 
 
 def shape_for(user: Any, pairing: Pairing) -> str:
     """What the user may see of this pairing: "manager", "contact" or "referrer"."""
-    if user.is_manager_of(pairing.municipality_id):
+    if is_manager(user, pairing.municipality_id):
         return "manager"
     if pairing.helper.user_id == user.pk:
         return "contact"
@@ -120,12 +123,6 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "followup/pairing_detail.html", context)
 
 
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(" ".join(errors) for errors in exc.message_dict.values())
-    return " ".join(exc.messages)
-
-
 def _act(
     request: HttpRequest,
     pk: int,
@@ -137,14 +134,14 @@ def _act(
     pairing = get_visible_or_404(request, Pairing.objects.all(), action="change", pk=pk)
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, _error_text(ValidationError(form.errors)))
+        messages.error(request, error_text(ValidationError(form.errors)))
         return redirect("web:pairing_detail", pk=pairing.pk)
     try:
         do(pairing, form.cleaned_data)
     except ConflictError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, done)
     return redirect("web:pairing_detail", pk=pairing.pk)
@@ -256,3 +253,39 @@ def pairing_rematch(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         _("The participant is back on the waiting list for a new contact."),
     )
+
+
+@login_required
+@require_POST
+def matching_proposal_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a matching proposal into a pairing (the workflow is followup's; the page is the
+    matching run's)."""
+    proposal = get_visible_or_404(
+        request,
+        Proposal.objects.select_related("run", "referral__participant", "helper"),
+        action="change",
+        pk=pk,
+    )
+    form = ConfirmForm(request.POST, prefix=f"p{proposal.pk}")
+    if not form.is_valid():
+        messages.error(request, error_text(ValidationError(form.errors)))
+        return redirect("web:matching_run_detail", pk=proposal.run_id)
+    try:
+        pairing = services.pairing_confirm(
+            proposal=proposal,
+            by=request.user,
+            intro_meeting_at=form.cleaned_data.get("intro_meeting_at"),
+            intro_meeting_place=form.cleaned_data.get("intro_meeting_place") or "",
+        )
+    except (ConflictError, ValidationError) as exc:
+        messages.error(request, str(exc) if isinstance(exc, ConflictError) else error_text(exc))
+        return redirect("web:matching_run_detail", pk=proposal.run_id)
+    messages.success(
+        request,
+        _("%(participant)s and %(contact)s are now a pair.")
+        % {
+            "participant": proposal.referral.participant.full_name,
+            "contact": proposal.helper.full_name,
+        },
+    )
+    return redirect("web:pairing_detail", pk=pairing.pk)

@@ -12,7 +12,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin, require
+from kobling.core.access import managed_municipality_ids, require_manager
+from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.helpers import services
 from kobling.helpers.filtersets import HelperFilterSet
 from kobling.helpers.io import EXPORT_FORMATS, helpers_export, helpers_import
@@ -30,7 +31,7 @@ from kobling.helpers.serializers import (
     TargetGroupSerializer,
 )
 from kobling.tenancy.audit import audit_log
-from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
+from kobling.tenancy.choices import AuditAction
 
 
 class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
@@ -76,7 +77,7 @@ class HelperViewSet(
         user = self.request.user
         if (
             user.is_authenticated
-            and not user.municipality_ids(*MANAGER_ROLES)
+            and not managed_municipality_ids(user)
             and self.action in {"list", "retrieve"}
         ):
             return HelperSelfSerializer
@@ -85,9 +86,8 @@ class HelperViewSet(
     def check_permissions(self, request: Request) -> None:
         super().check_permissions(request)
         if self.action in self.manager_actions:
-            require(
-                bool(request.user.municipality_ids(*MANAGER_ROLES)),
-                "Only coordinators and municipal administrators can do this.",
+            require_manager(
+                request.user, message="Only coordinators and municipal administrators can do this."
             )
 
     def perform_create(self, serializer: HelperSerializer) -> None:

@@ -10,8 +10,14 @@ class HelpersConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from kobling.core.scheduler import EVERY_TICK, register
+        from kobling.helpers.checkins import checkins_tick
+
         post_migrate.connect(_seed, sender=self)
         from kobling.helpers import checkins  # noqa: F401 - registers the outbox purpose
+
+        # Check-ins due, reminders, lapses and ended pauses.
+        register("helpers.checkins", checkins_tick, every=EVERY_TICK)
 
 
 def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003

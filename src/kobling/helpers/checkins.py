@@ -46,7 +46,6 @@ from kobling.tenancy.models import Municipality
 logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = (CheckInStatus.PENDING, CheckInStatus.SENT, CheckInStatus.REMINDED)
-MAX_SEND_ATTEMPTS = outbox.MAX_ATTEMPTS
 PURPOSE = "checkin"
 # What the audit log shows as the route of changes made by the helper through the e-mail link.
 VIA_LINK = "checkin link"

@@ -107,3 +107,9 @@ class CheckInStatus(models.TextChoices):
     ANSWERED = "answered", _("Answered")
     LAPSED = "lapsed", _("No answer")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# The statuses of a followup pairing that take one of the contact's places. Capacity is the
+# contact's, so the list lives here (helpers is below followup); followup.choices builds
+# OPEN_PAIRING_STATUSES from it, and the apps between them count places with it.
+PLACE_TAKING_PAIRING_STATUSES: tuple[str, ...] = ("confirmed", "active", "paused")

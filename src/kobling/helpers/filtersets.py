@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.filters import ListFilterSet
 from kobling.helpers.choices import Gender, HelperKind, HelperStatus
 from kobling.helpers.models import Activity, Helper, TargetGroup
 from kobling.tenancy.models import Municipality, Programme
@@ -23,7 +24,7 @@ def _programmes(request):  # noqa: ANN001, ANN202
     return Programme.objects.visible_to(request.user) if request else Programme.objects.none()
 
 
-class HelperFilterSet(django_filters.FilterSet):
+class HelperFilterSet(ListFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     municipality = django_filters.ModelChoiceFilter(
         queryset=_municipalities, label=_("Municipality")

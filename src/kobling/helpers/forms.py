@@ -5,10 +5,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.access import managed_municipality_ids
 from kobling.helpers.choices import HelperStatus, Language, LeftReason
 from kobling.helpers.models import Activity, AvailabilityWindow, Helper, TargetGroup
 from kobling.helpers.services import EDITABLE_FIELDS, Window
-from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Programme
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -54,7 +54,7 @@ class HelperForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = Programme.objects.filter(
-            municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES)), is_active=True
+            municipality__in=sorted(managed_municipality_ids(user)), is_active=True
         ).select_related("municipality")
         if self.instance.pk:
             # The programme is fixed once registered (even if it has since been deactivated).
@@ -148,5 +148,5 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = Programme.objects.filter(
-            municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES))
+            municipality__in=sorted(managed_municipality_ids(user))
         )

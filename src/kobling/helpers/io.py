@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
@@ -865,8 +866,9 @@ def _collect(rows: Iterable[list[Any]], programme: Any) -> _Checked | ImportRepo
 
 
 def _prior_training_template(programme: Any) -> Any:
-    from kobling.courses.choices import CourseLevel
-    from kobling.courses.models import CourseTemplate
+    # courses is above helpers: its models by name (the import records training the contact
+    # had before Kobling; the course register is the courses app's).
+    CourseTemplate = apps.get_model("courses", "CourseTemplate")  # noqa: N806
 
     # (provider, code) is unique, but NULL providers are never equal in SQL: look up first.
     template = (
@@ -881,7 +883,7 @@ def _prior_training_template(programme: Any) -> Any:
             provider=None,
             code=PRIOR_TRAINING_CODE,
             name=PRIOR_TRAINING_NAME,
-            level=CourseLevel.BASIC,
+            level="basic",  # courses.choices.CourseLevel.BASIC
             programme_kind=programme.kind,
             qualifies=True,
             description="Opplæring tatt før kontakten ble registrert i Kobling (fra import).",
@@ -933,8 +935,6 @@ class _RowFailed(Exception):
 
 
 def _save(rows: list[_Row], *, by: Any, programme: Any, filename: str) -> None:
-    from kobling.courses.models import Qualification
-
     today = timezone.localdate()
     template = None
     for row in rows:
@@ -951,8 +951,7 @@ def _save(rows: list[_Row], *, by: Any, programme: Any, filename: str) -> None:
             )
             if row.qualified_on:
                 template = template or _prior_training_template(programme)
-                Qualification.objects.create(
-                    helper=helper,
+                helper.qualifications.create(
                     municipality=programme.municipality,
                     programme=programme,
                     template=template,

@@ -96,3 +96,13 @@ def helper_overview(
         by_activity=by_activity,
         by_area=sorted(merged.items(), key=lambda item: (-item[1], item[0])),
     )
+
+
+def helper_has_valid_qualification(*, helper: Helper, programme, day: dt.date) -> bool:  # noqa: ANN001
+    """Whether the helper holds a qualification (courses) for the programme that is valid on
+    ``day``. Read through the reverse relation: helpers is below courses."""
+    return (
+        helper.qualifications.filter(programme=programme, qualified_on__lte=day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .exists()
+    )

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kobling.core.access import managed_municipality_ids
 from kobling.helpers.choices import HelperStatus, LeftReason, Weekday
 from kobling.helpers.models import (
     Activity,
@@ -17,7 +18,6 @@ from kobling.helpers.models import (
     TargetGroup,
 )
 from kobling.helpers.services import EDITABLE_FIELDS, Window
-from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Municipality, Programme
 
 
@@ -54,16 +54,14 @@ class ManagedMunicipalityField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):  # noqa: ANN201
         user = self.context["request"].user
-        return Municipality.objects.filter(pk__in=sorted(user.municipality_ids(*MANAGER_ROLES)))
+        return Municipality.objects.filter(pk__in=sorted(managed_municipality_ids(user)))
 
 
 @extend_schema_field(OpenApiTypes.INT)
 class ManagedProgrammeField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):  # noqa: ANN201
         user = self.context["request"].user
-        return Programme.objects.filter(
-            municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES))
-        )
+        return Programme.objects.filter(municipality__in=sorted(managed_municipality_ids(user)))
 
 
 class HelperSerializer(serializers.ModelSerializer):

@@ -13,7 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kobling.helpers.choices import TRANSITIONS, HelperStatus, LeftReason
+from kobling.helpers.choices import (
+    PLACE_TAKING_PAIRING_STATUSES,
+    TRANSITIONS,
+    HelperStatus,
+    LeftReason,
+)
 from kobling.helpers.models import (
     Activity,
     AvailabilityWindow,
@@ -21,6 +26,7 @@ from kobling.helpers.models import (
     HelperStatusChange,
     TargetGroup,
 )
+from kobling.helpers.selectors import helper_has_valid_qualification
 from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_log, diff
 from kobling.tenancy.choices import AuditAction
@@ -164,12 +170,8 @@ def helper_update(
             setattr(locked, field, value)
         locked.full_clean()
         if "capacity" in data:
-            from kobling.followup.choices import OPEN_PAIRING_STATUSES
-            from kobling.followup.models import Pairing
-
-            open_pairs = Pairing.objects.filter(
-                helper=locked, status__in=[s.value for s in OPEN_PAIRING_STATUSES]
-            ).count()
+            # followup's pairings, through their reverse relation: helpers is below followup.
+            open_pairs = locked.pairings.filter(status__in=PLACE_TAKING_PAIRING_STATUSES).count()
             if locked.capacity < open_pairs:
                 raise ValidationError(
                     {
@@ -250,8 +252,6 @@ def status_change_problems(
         to_status in {HelperStatus.QUALIFIED, HelperStatus.ACTIVE}
         and programme.requires_qualification
     ):
-        from kobling.courses.selectors import helper_has_valid_qualification
-
         if has_qualification is None:
             has_qualification = helper_has_valid_qualification(
                 helper=helper, programme=programme, day=today

@@ -31,13 +31,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from kobling.core.public_forms import PublicFormGuard
 from kobling.helpers import services
 from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.models import Activity, Helper, TargetGroup
 from kobling.helpers.validators import validate_birth_year, validate_postcode
 from kobling.tenancy.choices import ProgrammeKind
 from kobling.tenancy.models import Municipality, Programme
-from kobling.web.public_forms import PublicFormGuard
 
 SIGNUP_SOURCE = "signup"
 _TOKEN_SALT = "kobling.helpers.signup"

@@ -7,13 +7,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, ListView
 
+from kobling.core.access import require_manager
+from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
 from kobling.helpers import services
 from kobling.helpers.choices import HelperStatus
 from kobling.helpers.filtersets import HelperFilterSet
@@ -29,13 +31,7 @@ from kobling.helpers.models import Helper
 from kobling.helpers.selectors import helper_list_queryset, helper_overview
 from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_list_read, audit_log
-from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
-from kobling.web.base import ScopedMixin, add_service_errors, get_visible_or_404
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.municipality_ids(*MANAGER_ROLES):
-        raise PermissionDenied
+from kobling.tenancy.choices import AuditAction
 
 
 class HelperListView(ScopedMixin, ListView):
@@ -86,7 +82,7 @@ class HelperDetailView(ScopedMixin, DetailView):
 
 @login_required
 def helper_overview_page(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     filterset = HelperFilterSet(
         request.GET or None, queryset=Helper.objects.visible_to(request.user), request=request
     )
@@ -104,7 +100,7 @@ def helper_overview_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def helper_create_page(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     form = HelperForm(request.POST or None, user=request.user)
     formset = AvailabilityFormSet(request.POST or None, prefix="availability")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -201,7 +197,7 @@ def helper_status_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def helper_export_page(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     fmt = request.GET.get("format", "csv")
     if fmt not in EXPORT_FORMATS:
         fmt = "csv"
@@ -225,7 +221,7 @@ def helper_export_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def helper_import_page(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     report = None
     if request.method == "POST" and form.is_valid():

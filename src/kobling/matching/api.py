@@ -16,10 +16,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin
-from kobling.followup.selectors import pairing_list_queryset
-from kobling.followup.serializers import PairingSerializer
-from kobling.followup.services import pairing_confirm
+from kobling.core.access import managed_municipality_ids
+from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.matching import services
 from kobling.matching.engine.types import FACTORS
 from kobling.matching.filtersets import (
@@ -35,7 +33,6 @@ from kobling.matching.selectors import (
     run_list_queryset,
 )
 from kobling.matching.serializers import (
-    ConfirmRequestSerializer,
     MatchingRunCreateSerializer,
     MatchingRunDetailSerializer,
     MatchingRunSerializer,
@@ -45,7 +42,7 @@ from kobling.matching.serializers import (
     RejectRequestSerializer,
 )
 from kobling.tenancy.audit import audit_log
-from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
+from kobling.tenancy.choices import AuditAction
 from kobling.tenancy.models import Municipality
 
 
@@ -121,25 +118,6 @@ class ProposalViewSet(ScopedReadOnlyViewSet):
         return {**super().get_serializer_context(), "names": Names.load()}
 
     @extend_schema(
-        request=ConfirmRequestSerializer,
-        responses={201: PairingSerializer},
-        summary="Confirm a proposal: create the pairing (optionally with the introduction meeting)",
-    )
-    @action(detail=True, methods=["post"], url_path="confirm")
-    def confirm(self, request: Request, pk: str | None = None) -> Response:
-        proposal = self.get_object()
-        data = ConfirmRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        pairing = pairing_confirm(
-            proposal=proposal,
-            by=request.user,
-            intro_meeting_at=data.validated_data.get("intro_meeting_at"),
-            intro_meeting_place=data.validated_data.get("intro_meeting_place", ""),
-        )
-        fresh = pairing_list_queryset(type(pairing).objects.filter(pk=pairing.pk)).get()
-        return Response(PairingSerializer(fresh).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
         request=RejectRequestSerializer,
         responses=ProposalSerializer,
         summary="Reject a proposal (optionally never propose this pair again)",
@@ -197,11 +175,11 @@ class IsManager(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.municipality_ids(*MANAGER_ROLES))
+        return bool(user and user.is_authenticated and managed_municipality_ids(user))
 
 
 def _municipality(request: Request, raw: Any) -> Municipality:
-    managed = sorted(request.user.municipality_ids(*MANAGER_ROLES))
+    managed = sorted(managed_municipality_ids(request.user))
     if raw in (None, ""):
         if len(managed) == 1:
             return Municipality.objects.get(pk=managed[0])
@@ -270,10 +248,8 @@ def _alias(name: str):  # noqa: ANN202
     )
 
 
+# (Confirming a proposal into a pairing is followup's: kobling.followup.api.ProposalConfirmView.)
 extra_urls = [
     path("matching/weights/", MatchingWeightsView.as_view(), name="matching-weights"),
-    *(
-        path(f"matching/proposals/<int:pk>/{name}", _alias(name), name=f"proposal-{name}-noslash")
-        for name in ("confirm", "reject")
-    ),
+    path("matching/proposals/<int:pk>/reject", _alias("reject"), name="proposal-reject-noslash"),
 ]

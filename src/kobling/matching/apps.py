@@ -6,3 +6,10 @@ class MatchingConfig(AppConfig):
     name = "kobling.matching"
     verbose_name = _("Matching")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from kobling.matching.timeline import proposal_events
+        from kobling.referrals.timeline import register_timeline_source
+
+        # What this app adds to a course's timeline (kobling.referrals.timeline).
+        register_timeline_source("matching", proposal_events)

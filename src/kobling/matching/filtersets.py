@@ -6,11 +6,12 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.filters import ListFilterSet
 from kobling.matching.choices import PairRuleKind, ProposalStatus, RunStatus
 from kobling.matching.models import MatchingRun, PairRule, Proposal
 
 
-class MatchingRunFilterSet(django_filters.FilterSet):
+class MatchingRunFilterSet(ListFilterSet):
     municipality = django_filters.NumberFilter(
         field_name="municipality_id", label=_("Municipality")
     )
@@ -22,7 +23,7 @@ class MatchingRunFilterSet(django_filters.FilterSet):
         fields = ["municipality", "programme", "status"]
 
 
-class ProposalFilterSet(django_filters.FilterSet):
+class ProposalFilterSet(ListFilterSet):
     run = django_filters.NumberFilter(field_name="run_id", label=_("Run"))
     referral = django_filters.NumberFilter(field_name="referral_id", label=_("Referral"))
     helper = django_filters.NumberFilter(field_name="helper_id", label=_("Training contact"))
@@ -33,7 +34,7 @@ class ProposalFilterSet(django_filters.FilterSet):
         fields = ["run", "referral", "helper", "status"]
 
 
-class PairRuleFilterSet(django_filters.FilterSet):
+class PairRuleFilterSet(ListFilterSet):
     municipality = django_filters.NumberFilter(
         field_name="municipality_id", label=_("Municipality")
     )

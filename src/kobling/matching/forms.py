@@ -9,11 +9,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.access import managed_municipality_ids
 from kobling.matching.choices import PairRuleKind
 from kobling.matching.engine.types import FACTORS
 from kobling.matching.models import MatchingWeights
 from kobling.referrals.models import Referral
-from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Programme
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -22,7 +22,7 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 def managed_programmes(user: Any):  # noqa: ANN201
     return (
         Programme.objects.filter(
-            municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES)), is_active=True
+            municipality__in=sorted(managed_municipality_ids(user)), is_active=True
         )
         .select_related("municipality")
         .order_by("municipality__name", "name")
@@ -30,8 +30,10 @@ def managed_programmes(user: Any):  # noqa: ANN201
 
 
 class ProgrammeChoiceForm(forms.Form):
+    # No empty choice: the page always shows one programme (the chosen one, else the one where
+    # most are waiting), and the form shows which.
     programme = forms.ModelChoiceField(
-        queryset=Programme.objects.none(), label=_("Programme"), required=False
+        queryset=Programme.objects.none(), label=_("Programme"), required=False, empty_label=None
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -59,9 +61,7 @@ class RunStartForm(forms.Form):
         self.fields["referrals"].queryset = (
             waiting
             if waiting is not None
-            else Referral.objects.filter(
-                municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES))
-            )
+            else Referral.objects.filter(municipality__in=sorted(managed_municipality_ids(user)))
         )
         self.fields["referrals"].label_from_instance = lambda r: r.participant.full_name
 

@@ -15,8 +15,13 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from kobling.courses.models import Qualification
-from kobling.followup.choices import OPEN_PAIRING_STATUSES
-from kobling.helpers.choices import Gender, HelperStatus, Language, Weekday
+from kobling.helpers.choices import (
+    PLACE_TAKING_PAIRING_STATUSES,
+    Gender,
+    HelperStatus,
+    Language,
+    Weekday,
+)
 from kobling.helpers.models import Activity, AvailabilityWindow, Helper, TargetGroup
 from kobling.matching.choices import PairRuleKind, ProposalStatus
 from kobling.matching.engine import reasons
@@ -39,7 +44,7 @@ def open_pairings_count() -> Count:
     """Annotation: the helper's open pairings (each takes one place)."""
     return Count(
         "pairings",
-        filter=Q(pairings__status__in=[s.value for s in OPEN_PAIRING_STATUSES]),
+        filter=Q(pairings__status__in=PLACE_TAKING_PAIRING_STATUSES),
         distinct=True,
     )
 

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kobling.core.access import managed_municipality_ids
 from kobling.helpers.models import Helper
 from kobling.helpers.serializers import ManagedProgrammeField
 from kobling.matching.choices import PairRuleKind, ProposalStatus, RunStatus
@@ -17,7 +18,6 @@ from kobling.matching.engine.types import FACTORS
 from kobling.matching.models import MatchingRun, MatchingWeights, PairRule, Proposal
 from kobling.matching.selectors import Names, explain_unmatched, factor_lines, max_score
 from kobling.referrals.models import Referral
-from kobling.tenancy.choices import MANAGER_ROLES
 
 
 def enum_field(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
@@ -258,16 +258,14 @@ class ManagedReferralField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):  # noqa: ANN201
         user = self.context["request"].user
-        return Referral.objects.filter(
-            municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES))
-        )
+        return Referral.objects.filter(municipality__in=sorted(managed_municipality_ids(user)))
 
 
 @extend_schema_field(OpenApiTypes.INT)
 class ManagedHelperField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):  # noqa: ANN201
         user = self.context["request"].user
-        return Helper.objects.filter(municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES)))
+        return Helper.objects.filter(municipality__in=sorted(managed_municipality_ids(user)))
 
 
 class PairRuleSerializer(serializers.ModelSerializer):

@@ -8,11 +8,6 @@ urlpatterns = [
     path("matching/vekter/", views.matching_weights, name="matching_weights"),
     path("matching/kjoringer/<int:pk>/", views.matching_run_detail, name="matching_run_detail"),
     path(
-        "matching/forslag/<int:pk>/bekreft/",
-        views.matching_proposal_confirm,
-        name="matching_proposal_confirm",
-    ),
-    path(
         "matching/forslag/<int:pk>/avvis/",
         views.matching_proposal_reject,
         name="matching_proposal_reject",

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from kobling.followup.services import pairing_confirm
+from kobling.core.access import require_manager
+from kobling.core.views import error_text, get_visible_or_404
 from kobling.lib.errors import ConflictError
 from kobling.matching import services
 from kobling.matching.choices import ProposalStatus, RunStatus
@@ -47,20 +48,7 @@ from kobling.matching.selectors import (
 )
 from kobling.referrals.choices import ReferralStatus
 from kobling.tenancy.audit import audit_list_read
-from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Programme
-from kobling.web.base import get_visible_or_404
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.municipality_ids(*MANAGER_ROLES):
-        raise PermissionDenied
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(" ".join(errors) for errors in exc.message_dict.values())
-    return " ".join(exc.messages)
 
 
 def _home_url(programme_id: int | None) -> str:
@@ -134,14 +122,14 @@ def _home(
 @require_GET
 def matching_home(request: HttpRequest) -> HttpResponse:
     """Choose the programme and the participants, see and change the weights, start a run."""
-    _require_manager(request)
+    require_manager(request.user)
     return _home(request, _chosen_programme(request))
 
 
 @login_required
 @require_POST
 def matching_run_start(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     form = RunStartForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, _("Choose a programme and participants who are waiting."))
@@ -153,7 +141,7 @@ def matching_run_start(request: HttpRequest) -> HttpResponse:
             by=request.user, programme=programme, referrals=chosen or None
         )
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect(_home_url(programme.pk))
     proposed = run.proposals.count()
     messages.success(
@@ -168,7 +156,7 @@ def matching_run_start(request: HttpRequest) -> HttpResponse:
 @require_POST
 def matching_weights(request: HttpRequest) -> HttpResponse:
     """Save the municipality's weights (for the programme chosen on the page)."""
-    _require_manager(request)
+    require_manager(request.user)
     choice = ProgrammeChoiceForm(request.POST, user=request.user)
     if not choice.is_valid() or not choice.cleaned_data.get("programme"):
         raise PermissionDenied
@@ -183,7 +171,7 @@ def matching_weights(request: HttpRequest) -> HttpResponse:
                 data={name: form.cleaned_data[name] for name in form.fields},
             )
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("The weights were saved."))
             return redirect(_home_url(programme.pk))
@@ -253,35 +241,6 @@ def _proposal_for_change(request: HttpRequest, pk: int) -> Proposal:
 
 @login_required
 @require_POST
-def matching_proposal_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _proposal_for_change(request, pk)
-    form = ConfirmForm(request.POST, prefix=f"p{proposal.pk}")
-    if not form.is_valid():
-        messages.error(request, _error_text(ValidationError(form.errors)))
-        return redirect("web:matching_run_detail", pk=proposal.run_id)
-    try:
-        pairing = pairing_confirm(
-            proposal=proposal,
-            by=request.user,
-            intro_meeting_at=form.cleaned_data.get("intro_meeting_at"),
-            intro_meeting_place=form.cleaned_data.get("intro_meeting_place") or "",
-        )
-    except (ConflictError, ValidationError) as exc:
-        messages.error(request, str(exc) if isinstance(exc, ConflictError) else _error_text(exc))
-        return redirect("web:matching_run_detail", pk=proposal.run_id)
-    messages.success(
-        request,
-        _("%(participant)s and %(contact)s are now a pair.")
-        % {
-            "participant": proposal.referral.participant.full_name,
-            "contact": proposal.helper.full_name,
-        },
-    )
-    return redirect("web:pairing_detail", pk=pairing.pk)
-
-
-@login_required
-@require_POST
 def matching_proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal_for_change(request, pk)
     form = RejectForm(request.POST, prefix=f"r{proposal.pk}")
@@ -294,7 +253,7 @@ def matching_proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
             forbid=bool(form.cleaned_data.get("forbid")),
         )
     except (ConflictError, ValidationError) as exc:
-        messages.error(request, str(exc) if isinstance(exc, ConflictError) else _error_text(exc))
+        messages.error(request, str(exc) if isinstance(exc, ConflictError) else error_text(exc))
     else:
         messages.success(request, _("The proposal was rejected."))
     return redirect("web:matching_run_detail", pk=proposal.run_id)
@@ -332,7 +291,7 @@ def matching_proposal_rule(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
             )
         except (ConflictError, ValidationError) as exc:
-            error = str(exc) if isinstance(exc, ConflictError) else _error_text(exc)
+            error = str(exc) if isinstance(exc, ConflictError) else error_text(exc)
     if request.headers.get("HX-Request"):
         return _row_response(request, proposal, error)
     if error:

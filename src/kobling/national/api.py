@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.national import selectors
 from kobling.national.choices import MAPPED_KINDS, UnitKind
 from kobling.national.models import SchemeStatus, SurveyCampaign, Unit, valid_on_q

@@ -10,8 +10,14 @@ class NationalConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from kobling.core.scheduler import EVERY_TICK, register
+        from kobling.national.surveys import surveys_tick
+
         post_migrate.connect(_seed, sender=self)
         from kobling.national import surveys  # noqa: F401 - registers the outbox purpose
+
+        # Mapping-survey e-mails and reminders.
+        register("national.surveys", surveys_tick, every=EVERY_TICK, report_prefix="national_")
 
 
 def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003

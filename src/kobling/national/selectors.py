@@ -54,20 +54,18 @@ class UnitStatus:
 def kobling_active_codes(on_date: dt.date, kind: str) -> set[str]:
     """Codes of tenant municipalities that, from their own data, run ``kind`` on ``on_date``:
     an active programme of that kind with a pairing confirmed by then and not ended before."""
-    from kobling.followup.models import Pairing
     from kobling.tenancy.models import Municipality
 
     end_of_day = timezone.make_aware(dt.datetime.combine(on_date + dt.timedelta(days=1), dt.time()))
-    open_pairings = Pairing.objects.filter(
-        programme__kind=kind,
-        programme__is_active=True,
-        confirmed_at__lt=end_of_day,
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on_date))
-    return set(
-        Municipality.objects.filter(pk__in=open_pairings.values("municipality_id")).values_list(
-            "code", flat=True
-        )
+    # followup's pairings through their reverse relation on the municipality (national knows no
+    # person-level app); one filter() call, so every condition is on the same pairing.
+    open_pairing = (
+        Q(pairings__programme__kind=kind)
+        & Q(pairings__programme__is_active=True)
+        & Q(pairings__confirmed_at__lt=end_of_day)
+        & (Q(pairings__ended_on__isnull=True) | Q(pairings__ended_on__gte=on_date))
     )
+    return set(Municipality.objects.filter(open_pairing).values_list("code", flat=True))
 
 
 def units_on(on_date: dt.date, kinds: tuple[str, ...] = MAPPED_KINDS):  # noqa: ANN201

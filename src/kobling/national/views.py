@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.views import add_service_errors
 from kobling.national import io, selectors, services, surveys
 from kobling.national.choices import (
     GATE_NEVER,
@@ -50,7 +51,6 @@ from kobling.national.models import (
 )
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction, ProgrammeKind
-from kobling.web.base import add_service_errors
 
 
 def analyst_required(view: Any) -> Any:

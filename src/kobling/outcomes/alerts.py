@@ -1,4 +1,4 @@
-"""The "goal review due" alert for the coordinators' alerts page (kobling.followup.alerts).
+"""The "goal review due" alert for the coordinators' alerts page (kobling.core.alerts).
 
 :func:`review_due_provider` has the alerts page's provider shape — ``(municipality_ids, today)
 -> list[Alert]``, a fixed number of queries — and is registered in ``OutcomesConfig.ready``.
@@ -11,7 +11,8 @@ import datetime as dt
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from kobling.followup.alerts import Alert, AlertKind
+from kobling.core.alerts import Alert
+from kobling.followup.alerts import AlertKind
 from kobling.followup.choices import PairingStatus
 from kobling.followup.models import Pairing
 from kobling.outcomes.choices import ReviewKind

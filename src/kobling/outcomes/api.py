@@ -22,7 +22,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedViewSetMixin
+from kobling.core.access import is_manager
+from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.followup.models import Pairing
 from kobling.outcomes import selectors, services
 from kobling.outcomes.models import (
@@ -303,7 +304,7 @@ class FollowUpViewSet(
     def maintenance(self, request: Request) -> Response:
         raw = request.query_params.get("municipality", "")
         municipality = Municipality.objects.filter(pk=raw).first() if raw.isdigit() else None
-        if municipality is None or not request.user.is_manager_of(municipality.pk):
+        if municipality is None or not is_manager(request.user, municipality.pk):
             raise ValidationError({"municipality": [_("Give a municipality you manage.")]})
         raw_programme = request.query_params.get("programme")
         programme_id = None

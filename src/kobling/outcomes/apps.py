@@ -10,13 +10,27 @@ class OutcomesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from kobling.followup.alerts import register_alert_provider
+        from kobling.core.alerts import register_alert_provider
+        from kobling.core.scheduler import EVERY_TICK, register
+        from kobling.followup.report import register_report_part
         from kobling.outcomes.alerts import review_due_provider
+        from kobling.outcomes.followups import followups_tick
+        from kobling.outcomes.selectors import referrer_report_part
 
         post_migrate.connect(_seed, sender=self)
+        # The follow-up questionnaires after ended pairings.
+        register("outcomes.followups", followups_tick, every=EVERY_TICK, report_prefix="followups_")
         # "A goal review due" among the coordinators' alerts.
         register_alert_provider(review_due_provider)
         from kobling.outcomes import followups  # noqa: F401 - registers the outbox purpose
+
+        # The goals and the latest review in the referrer report.
+        register_report_part(referrer_report_part)
+        from kobling.outcomes.timeline import outcome_events
+        from kobling.referrals.timeline import register_timeline_source
+
+        # Goals, reviews and follow-ups on a course's timeline (kobling.referrals.timeline).
+        register_timeline_source("outcomes", outcome_events)
 
 
 def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003

@@ -388,3 +388,13 @@ class FollowUpFilterSet(django_filters.FilterSet):
     class Meta:
         model = FollowUp
         fields = ["pairing", "months", "status", "municipality"]
+
+
+def referrer_report_part(pairing: Pairing) -> dict[str, Any]:
+    """The goals and the latest review that stands, for the referrer report
+    (kobling.followup.report; registered in OutcomesConfig.ready). The review's free-text note
+    stays out: the referrer gets figures, not notes."""
+    review = latest_review(pairing)
+    if review is not None:
+        review = {key: value for key, value in review.items() if key != "note"}
+    return {"goals": goal_progress(pairing), "latest_review": review}

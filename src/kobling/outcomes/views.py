@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kobling.core.access import is_manager, managed_municipality_ids
+from kobling.core.views import add_service_errors, get_visible_or_404
 from kobling.followup.models import Pairing
 from kobling.lib.errors import ConflictError
 from kobling.outcomes import followups, selectors, services
@@ -38,9 +40,8 @@ from kobling.outcomes.models import (
     may_record_outcomes,
 )
 from kobling.tenancy.audit import audit_list_read, audit_log
-from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
+from kobling.tenancy.choices import AuditAction
 from kobling.tenancy.models import Municipality, Programme
-from kobling.web.base import add_service_errors, get_visible_or_404
 
 
 def recordable_pairing(request: HttpRequest, pk: int, *, audit: bool = False) -> Pairing:
@@ -276,7 +277,7 @@ def pairing_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-date", "-recorded_at", "-pk")
     )
     replaced = {r.supersedes_id for r in reviews if r.supersedes_id}
-    is_manager = request.user.is_manager_of(pairing.municipality_id)
+    manager = is_manager(request.user, pairing.municipality_id)
     context = {
         "pairing": pairing,
         "goals": selectors.goal_progress(pairing),
@@ -285,8 +286,8 @@ def pairing_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
         "next_review": selectors.next_reviews(
             Pairing.objects.filter(pk=pairing.pk), timezone.localdate()
         ).get(pairing.pk),
-        "follow_ups": list(pairing.follow_ups.order_by("months")) if is_manager else None,
-        "is_manager": is_manager,
+        "follow_ups": list(pairing.follow_ups.order_by("months")) if manager else None,
+        "is_manager": manager,
     }
     return render(request, "outcomes/pairing_outcomes.html", context)
 
@@ -355,7 +356,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     audit_list_read(user=user, objects=list(page))
     municipalities = Municipality.objects.filter(
-        pk__in=sorted(user.municipality_ids(*MANAGER_ROLES))
+        pk__in=sorted(managed_municipality_ids(user))
     ).order_by("name")
     figures = [(m, selectors.maintenance(m.pk)) for m in municipalities]
     params = request.GET.copy()

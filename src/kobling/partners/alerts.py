@@ -1,4 +1,4 @@
-"""The "agreement needs a look" alert on the coordinators' alerts page (kobling.followup.alerts):
+"""The "agreement needs a look" alert on the coordinators' alerts page (kobling.core.alerts):
 agreements that end within 60 days or whose review date has come. Registered in
 ``PartnersConfig.ready``. One query however many agreements."""
 
@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kobling.followup.alerts import KIND_LABELS, Alert
+from kobling.core.alerts import KIND_LABELS, Alert
 from kobling.partners.choices import AgreementStatus
 from kobling.partners.selectors import agreements_needing_attention
 

@@ -8,7 +8,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from kobling.api.base import ScopedViewSetMixin, require
+from kobling.core.access import require_manager
+from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.partners import services
 from kobling.partners.filtersets import AgreementFilterSet, PartnerFilterSet
 from kobling.partners.models import Agreement, Partner
@@ -52,9 +53,10 @@ class PartnerViewSet(_Writable):
     def perform_create(self, serializer: PartnerSerializer) -> None:
         attrs = dict(serializer.validated_data)
         municipality = attrs.pop("municipality")
-        require(
-            self.request.user.is_manager_of(municipality.pk),
-            "Only the municipality's coordinators and administrators can register its partners.",
+        require_manager(
+            self.request.user,
+            municipality.pk,
+            message="Only the municipality's coordinators and administrators can register its partners.",
         )
         attrs.pop("version", None)
         programmes = attrs.pop("programmes", None)

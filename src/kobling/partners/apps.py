@@ -8,7 +8,7 @@ class PartnersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from kobling.followup.alerts import register_alert_provider
+        from kobling.core.alerts import register_alert_provider
         from kobling.partners.alerts import agreement_due_provider
 
         # "A partner agreement ending soon or due for review" among the coordinators' alerts.

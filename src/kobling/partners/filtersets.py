@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.filters import ListFilterSet
 from kobling.partners.choices import AgreementKind, AgreementStatus, PartnerKind, PreventionLevel
 from kobling.partners.models import Agreement, Partner, agreement_status_q
 from kobling.tenancy.choices import MANAGER_ROLES
@@ -29,7 +30,7 @@ def _programmes(request):  # noqa: ANN001, ANN202
     )
 
 
-class PartnerFilterSet(django_filters.FilterSet):
+class PartnerFilterSet(ListFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     municipality = django_filters.ModelChoiceFilter(
         queryset=_municipalities, label=_("Municipality")
@@ -71,7 +72,7 @@ class PartnerFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=matching)
 
 
-class AgreementFilterSet(django_filters.FilterSet):
+class AgreementFilterSet(ListFilterSet):
     # A plain number, not a model choice: a choice would answer "no such partner" differently
     # for another municipality's partners than for missing ones.
     partner = django_filters.NumberFilter(field_name="partner_id", label=_("Partner"))

@@ -8,9 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.access import managed_municipality_ids
 from kobling.partners.choices import AgreementKind, Clause, PartnerKind, PreventionLevel
 from kobling.partners.services import AGREEMENT_FIELDS, PARTNER_FIELDS
-from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Municipality, Programme
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -56,7 +56,7 @@ class PartnerForm(forms.Form):
             )
             kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
-        managed = sorted(user.municipality_ids(*MANAGER_ROLES))
+        managed = sorted(managed_municipality_ids(user))
         if partner is not None:
             # The municipality of a partner does not change.
             del self.fields["municipality"]

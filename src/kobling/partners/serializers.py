@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kobling.core.access import managed_municipality_ids
 from kobling.matching.serializers import enum_field
 from kobling.partners.choices import (
     AgreementKind,
@@ -19,7 +20,6 @@ from kobling.partners.choices import (
     PreventionLevel,
 )
 from kobling.partners.models import Agreement, Partner
-from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Municipality, Programme
 
 
@@ -118,7 +118,7 @@ class PartnerSerializer(serializers.ModelSerializer):
             # Only the programmes of municipalities the caller manages: another municipality's
             # programme gets the same answer as one that does not exist.
             self.fields["programmes"].child_relation.queryset = Programme.objects.filter(
-                municipality__in=sorted(request.user.municipality_ids(*MANAGER_ROLES))
+                municipality__in=sorted(managed_municipality_ids(request.user))
             )
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             self.fields["municipality"].read_only = True

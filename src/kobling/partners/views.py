@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import ListView
 
+from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
 from kobling.lib.errors import ConflictError
 from kobling.partners import services
 from kobling.partners.filtersets import PartnerFilterSet
@@ -25,7 +26,6 @@ from kobling.partners.models import Agreement, Partner
 from kobling.partners.selectors import current_agreement, partner_csv_rows, partner_list_queryset
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
-from kobling.web.base import ScopedMixin, add_service_errors, get_visible_or_404
 
 
 def _require_scope(request: HttpRequest) -> None:

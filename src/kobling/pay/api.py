@@ -23,7 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kobling.api.base import ScopedViewSetMixin, require
+from kobling.core.access import require_manager
+from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.followup.models import Pairing
 from kobling.helpers.models import Helper
 from kobling.pay import ledger, services
@@ -54,7 +55,7 @@ from kobling.pay.serializers import (
     timesheet_data,
 )
 from kobling.tenancy.audit import audit_list_read, audit_log
-from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
+from kobling.tenancy.choices import AuditAction
 
 
 class ActionScopeMixin:
@@ -257,9 +258,8 @@ class PayrollExportView(APIView):
         summary="Payroll export of a month's approved timesheets (CSV)",
     )
     def get(self, request: Request) -> HttpResponse:
-        require(
-            bool(request.user.municipality_ids(*MANAGER_ROLES)),
-            "Only coordinators and municipal administrators can export pay.",
+        require_manager(
+            request.user, message="Only coordinators and municipal administrators can export pay."
         )
         month = parse_month(request.query_params.get("month"))
         content, filename = payroll_csv(user=request.user, month=month)

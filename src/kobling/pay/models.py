@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kobling.lib.frozen import FrozenOnceFinal
+from kobling.core.frozen import FrozenOnceFinal
 from kobling.pay.choices import (
     MAX_EXTRA_MINUTES,
     ExpenseCategory,

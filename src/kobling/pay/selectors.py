@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.filters import ListFilterSet
 from kobling.helpers.models import Helper
 from kobling.pay.choices import ExpenseCategory, ExpenseStatus, TimesheetStatus
 from kobling.pay.models import Expense, Timesheet
@@ -71,7 +72,7 @@ class MonthFilter(django_filters.Filter):
     field_class = MonthField
 
 
-class TimesheetFilterSet(django_filters.FilterSet):
+class TimesheetFilterSet(ListFilterSet):
     # Plain numbers: a filter must not confirm that an id exists in another municipality.
     month = MonthFilter(field_name="month", label=_("Month (YYYY-MM)"))
     status = django_filters.ChoiceFilter(choices=TimesheetStatus.choices, label=_("Status"))
@@ -86,7 +87,7 @@ class TimesheetFilterSet(django_filters.FilterSet):
         fields = ["month", "status", "helper", "municipality", "programme"]
 
 
-class ExpenseFilterSet(django_filters.FilterSet):
+class ExpenseFilterSet(ListFilterSet):
     month = MonthFilter(method="filter_month", label=_("Month (YYYY-MM)"))
     status = django_filters.ChoiceFilter(choices=ExpenseStatus.choices, label=_("Status"))
     category = django_filters.ChoiceFilter(choices=ExpenseCategory.choices, label=_("Category"))

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.access import is_manager, managed_municipality_ids, require_manager
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404
 from kobling.lib.errors import ConflictError
 from kobling.pay import ledger, services
 from kobling.pay.api import receipt_response
@@ -38,20 +40,8 @@ from kobling.pay.selectors import (
     timesheet_list_queryset,
 )
 from kobling.tenancy.audit import audit_list_read, audit_log
-from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
+from kobling.tenancy.choices import AuditAction
 from kobling.tenancy.models import Programme
-from kobling.web.base import add_service_errors, get_visible_or_404
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.municipality_ids(*MANAGER_ROLES):
-        raise PermissionDenied
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(" ".join(errors) for errors in exc.message_dict.values())
-    return " ".join(exc.messages)
 
 
 def _month_from(request: HttpRequest, default):  # noqa: ANN001, ANN202
@@ -62,7 +52,7 @@ def _month_from(request: HttpRequest, default):  # noqa: ANN001, ANN202
     try:
         return parse_month(value)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return default
 
 
@@ -72,7 +62,7 @@ def _month_from(request: HttpRequest, default):  # noqa: ANN001, ANN202
 @login_required
 @require_GET
 def pay_month(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     user = request.user
     month = _month_from(request, previous_month(current_month()))
     services.timesheet_roll_up(helper_ids=managed_helper_ids(user), by=user, month=month)
@@ -117,7 +107,7 @@ def _next_or_none(month):  # noqa: ANN001, ANN202
 @login_required
 @require_POST
 def pay_approve(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     month_value = request.POST.get("month", "")
     back = (
         redirect(f"{reverse('web:pay_month')}?month={month_value}")
@@ -143,7 +133,7 @@ def pay_approve(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Nothing was approved. %(problems)s") % {"problems": problems})
         return back
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return back
     messages.success(
         request,
@@ -155,11 +145,11 @@ def pay_approve(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def pay_export(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     try:
         month = parse_month(request.GET.get("month"))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("web:pay_month")
     content, filename = payroll_csv(user=request.user, month=month)
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
@@ -189,7 +179,7 @@ def timesheet_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not sheet.is_approved:
         services.timesheet_roll_up(helper_ids=[sheet.helper_id], by=request.user)
     view = ledger.sheet_views([sheet])[sheet.pk]
-    manager = request.user.is_manager_of(sheet.municipality_id)
+    manager = is_manager(request.user, sheet.municipality_id)
     return render(
         request,
         "pay/timesheet_detail.html",
@@ -211,7 +201,7 @@ def timesheet_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _sheet(request, pk, action="change")
     form = AdjustmentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _error_text(ValidationError(form.errors)))
+        messages.error(request, error_text(ValidationError(form.errors)))
         return redirect("web:timesheet_detail", pk=sheet.pk)
     try:
         services.timesheet_add_adjustment(
@@ -221,7 +211,7 @@ def timesheet_adjust(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("The adjustment was added."))
     return redirect("web:timesheet_detail", pk=sheet.pk)
@@ -242,12 +232,12 @@ def timesheet_note(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except (ValidationError, ConflictError) as exc:
             messages.error(
-                request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc)
+                request, error_text(exc) if isinstance(exc, ValidationError) else str(exc)
             )
         else:
             messages.success(request, _("The note was saved."))
     else:
-        messages.error(request, _error_text(ValidationError(form.errors)))
+        messages.error(request, error_text(ValidationError(form.errors)))
     return redirect("web:timesheet_detail", pk=sheet.pk)
 
 
@@ -322,7 +312,7 @@ def expense_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "querystring_without_page": params.urlencode(),
             "filter": filterset,
-            "is_manager_here": bool(user.municipality_ids(*MANAGER_ROLES)),
+            "is_manager_here": bool(managed_municipality_ids(user)),
         },
     )
 
@@ -350,7 +340,7 @@ def expense_create(request: HttpRequest) -> HttpResponse:
     helpers = _recordable_helpers(user)
     if not helpers.exists():
         raise PermissionDenied
-    manager = bool(user.municipality_ids(*MANAGER_ROLES))
+    manager = bool(managed_municipality_ids(user))
     form = ExpenseForm(
         request.POST or None,
         request.FILES or None,
@@ -402,7 +392,7 @@ def _expense(
 @require_GET
 def expense_detail(request: HttpRequest, pk: int) -> HttpResponse:
     expense = _expense(request, pk, audit=True)
-    manager = request.user.is_manager_of(expense.municipality_id)
+    manager = is_manager(request.user, expense.municipality_id)
     corrections = list(expense.corrections.all().order_by("created_at", "pk"))
     return render(
         request,
@@ -429,7 +419,7 @@ def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
         messages.error(request, locked_expense_message())
         return redirect("web:expense_detail", pk=expense.pk)
-    manager = request.user.is_manager_of(expense.municipality_id)
+    manager = is_manager(request.user, expense.municipality_id)
     form = ExpenseForm(
         request.POST or None,
         request.FILES or None,
@@ -492,7 +482,7 @@ def expense_approve(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=int(version) if version.isdigit() else None,
         )
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     except ConflictError as exc:
         messages.error(request, str(exc))
     else:
@@ -514,7 +504,7 @@ def expense_correct(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("web:expense_detail", pk=expense.pk)
     messages.success(request, _("The correction was recorded and waits for approval."))
     return redirect("web:expense_detail", pk=correction.pk)
@@ -526,10 +516,10 @@ def expense_correct(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pay_settings(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     user = request.user
     programmes = list(
-        Programme.objects.filter(municipality__in=sorted(user.municipality_ids(*MANAGER_ROLES)))
+        Programme.objects.filter(municipality__in=sorted(managed_municipality_ids(user)))
         .select_related("municipality")
         .order_by("municipality__name", "name")
     )

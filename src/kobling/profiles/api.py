@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kobling.api.base import require
+from kobling.core.viewsets import require
 from kobling.profiles import io, selectors
 from kobling.profiles.models import StatusSet
 

@@ -41,7 +41,13 @@ class ProfileIndicator(AnalystOnly, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.period})"
+        return f"{self.display_name} ({self.period})"
+
+    @property
+    def display_name(self) -> str:
+        from kobling.profiles.choices import indicator_name
+
+        return indicator_name(self.code, self.name)
 
 
 class ProfileCategory(AnalystOnly, models.Model):

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from kobling.profiles.choices import indicator_name
 from kobling.profiles.io import IndicatorResult, compare_all
 from kobling.profiles.models import ProfileCategory, ProfileIndicator, StatusSet
 
@@ -52,7 +53,12 @@ def stored_comparison(
             "unit_code", "indicator__code", "category"
         )
     )
-    names = dict(ProfileIndicator.objects.filter(period=period).values_list("code", "name"))
+    names = {
+        code: indicator_name(code, stored)
+        for code, stored in ProfileIndicator.objects.filter(period=period).values_list(
+            "code", "name"
+        )
+    }
     units = {code for code, _i, _c in rows}
     known = {code for code in units if status.get(code) is not None}
     return StoredComparison(

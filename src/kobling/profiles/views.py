@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kobling.core.views import add_service_errors
 from kobling.profiles import io, selectors, services
 from kobling.profiles.forms import NATIONAL, CompareForm, ImportForm, StatusUploadForm
 from kobling.profiles.models import StatusSet
 from kobling.profiles.stats import CATEGORIES, GROUPS, REASONS, Comparison
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
-from kobling.web.base import add_service_errors
 
 
 def _require_analyst(request: HttpRequest) -> None:

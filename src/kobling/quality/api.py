@@ -30,13 +30,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.api.base import ScopedViewSetMixin
+from kobling.core.access import managed_municipality_ids
+from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.dashboards.access import programme_for
 from kobling.quality import services
 from kobling.quality.keypersons import key_person_risk
 from kobling.quality.models import AssessmentAnswer, AssessmentStatus, SelfAssessment
 from kobling.quality.selectors import scores_of
-from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Programme
 
 
@@ -232,7 +232,7 @@ class SelfAssessmentViewSet(
         programme = (
             Programme.objects.filter(
                 pk=values["programme"],
-                municipality__in=sorted(request.user.municipality_ids(*MANAGER_ROLES)),
+                municipality__in=sorted(managed_municipality_ids(request.user)),
             )
             .select_related("municipality")
             .first()

@@ -1,6 +1,6 @@
 """Demo self-assessments: Fjordvik's and Nordby's treningskontakt programmes assessed for each of
 the last three years (submitted, improving) and a draft for this year. Runs after
-:func:`kobling.demo.load_demo` (it needs the towns, programmes and coordinators made there) and
+:func:`kobling.demo.loader.load_demo` (it needs the towns, programmes and coordinators made there) and
 writes through the services, so the audit log shows the demo's history too."""
 
 from __future__ import annotations

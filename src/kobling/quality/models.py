@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kobling.lib.frozen import FrozenOnceFinal
+from kobling.core.frozen import FrozenOnceFinal
 from kobling.quality.checklist import CHECKLIST, CHECKLISTS, MAX_SCORE
 from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.scoping import ScopedManager, in_municipalities

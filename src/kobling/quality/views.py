@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404
 from kobling.dashboards import charts
 from kobling.dashboards.access import managed_programmes, programme_for
 from kobling.lib.errors import ConflictError
@@ -45,17 +46,12 @@ from kobling.quality.selectors import (
 )
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
-from kobling.web.base import add_service_errors, get_visible_or_404
 
 
 def _assessment(request: HttpRequest, pk: int) -> SelfAssessment:
     return get_visible_or_404(
         request, with_answers(SelfAssessment.objects.all()), action="change", pk=pk
     )
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 @login_required
@@ -211,7 +207,7 @@ def quality_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.assessment_submit(assessment=assessment, by=request.user, expected_version=version)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     except ConflictError as exc:
         messages.error(request, str(exc))
     else:
@@ -230,7 +226,7 @@ def quality_discard(request: HttpRequest, pk: int) -> HttpResponse:
             assessment=assessment, by=request.user, expected_version=version
         )
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     except ConflictError as exc:
         messages.error(request, str(exc))
     else:

@@ -26,7 +26,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kobling.api.base import ScopedPermission, ScopedViewSetMixin, require
+from kobling.core.access import is_manager, managed_municipality_ids, require_manager
+from kobling.core.viewsets import ScopedPermission, ScopedViewSetMixin
 from kobling.referrals import services
 from kobling.referrals.filtersets import ReferralFilterSet, WaitingListFilterSet
 from kobling.referrals.letters import decision_letter_pdf, letter_filename, letter_language
@@ -59,13 +60,6 @@ from kobling.tenancy.models import Programme
 def _is_id(value: str) -> bool:
     """ASCII digits only: ``str.isdigit`` accepts "²", which ``int`` then refuses (a 500)."""
     return re.fullmatch(r"[0-9]{1,18}", value) is not None
-
-
-def _require_manager(request: Request) -> None:
-    require(
-        bool(request.user.municipality_ids(*MANAGER_ROLES)),
-        _("Only coordinators and municipal administrators can do this."),
-    )
 
 
 class ReferralPermission(ScopedPermission):
@@ -216,7 +210,7 @@ class ReferralViewSet(
             user=request.user, action=AuditAction.VIEW, obj=referral, changes={"part": "decisions"}
         )
         rows = Decision.objects.filter(referral=referral).select_related("decided_by")
-        if request.user.is_manager_of(referral.municipality_id):
+        if is_manager(request.user, referral.municipality_id):
             return Response(DecisionSerializer(rows, many=True).data)
         share = can_see_decision_details(request.user, referral)
         return Response(
@@ -431,11 +425,11 @@ class WaitingListViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gen
 
     def check_permissions(self, request: Request) -> None:
         super().check_permissions(request)
-        _require_manager(request)
+        require_manager(request.user)
 
     def optimize(self, queryset: QuerySet) -> QuerySet:
         # Only the municipalities the user manages, never referrals they sent as a referrer.
-        managed = sorted(self.request.user.municipality_ids(*MANAGER_ROLES))
+        managed = sorted(managed_municipality_ids(self.request.user))
         return waiting_list_queryset(queryset.filter(municipality__in=managed))
 
 
@@ -464,12 +458,12 @@ class ParticipantViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     def check_permissions(self, request: Request) -> None:
         super().check_permissions(request)
-        _require_manager(request)
+        require_manager(request.user)
 
     def optimize(self, queryset: QuerySet) -> QuerySet:
         # Only people in municipalities the user manages: someone the user referred elsewhere
         # as a referrer is not listed here with their full details.
-        managed = sorted(self.request.user.municipality_ids(*MANAGER_ROLES))
+        managed = sorted(managed_municipality_ids(self.request.user))
         return participant_list_queryset(queryset.filter(municipality__in=managed))
 
 
@@ -487,8 +481,8 @@ class SupplyDemandView(APIView):
         summary="Supply and demand: waiting referrals against free contact places",
     )
     def get(self, request: Request) -> Response:
-        _require_manager(request)
-        ids = request.user.municipality_ids(*MANAGER_ROLES)
+        require_manager(request.user)
+        ids = managed_municipality_ids(request.user)
         wanted = request.query_params.get("municipality")
         if wanted:
             if not _is_id(wanted) or int(wanted) not in ids:

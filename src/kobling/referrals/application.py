@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from kobling.core.public_forms import PublicFormGuard
+from kobling.core.views import add_service_errors
 from kobling.helpers.signup import DayPartsMixin, availability_choices
 from kobling.referrals import services
 from kobling.referrals.choices import ConsentScope, ReferralSource
@@ -32,8 +34,6 @@ from kobling.referrals.services import ConsentInput
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 from kobling.tenancy.models import Municipality, Programme
-from kobling.web.base import add_service_errors
-from kobling.web.public_forms import PublicFormGuard
 
 _TOKEN_SALT = "kobling.referrals.application"
 HONEYPOT_FIELD = "website"

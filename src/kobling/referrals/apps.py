@@ -9,3 +9,7 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from kobling.referrals import notices  # noqa: F401 - registers the outbox purpose
+        from kobling.referrals.timeline import course_events, register_timeline_source
+
+        # What this app adds to a course's timeline (kobling.referrals.timeline).
+        register_timeline_source("referrals", course_events)

@@ -60,3 +60,49 @@ class Priority(models.IntegerChoices):
     HIGH = 1, _("High")
     NORMAL = 2, _("Normal")
     LOW = 3, _("Low")
+
+
+class EndReason(models.TextChoices):
+    GOAL_REACHED = "goal_reached", _("Goal reached")
+    PARTICIPANT_STOPPED = "participant_stopped", _("Participant stopped")
+    MOVED = "moved", _("Moved")
+    CONTACT_LEFT = "contact_left", _("Contact left")
+    NO_CHEMISTRY = "no_chemistry", _("Did not work out between them")
+    HEALTH = "health", _("Health reasons")
+    OTHER = "other", _("Other")
+
+
+class HandoverDestination(models.TextChoices):
+    """Where the participant goes on to after the pair ends (DOMAIN §2: most went to a gym)."""
+
+    GYM = "gym", _("Gym / fitness centre")
+    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
+    FRISKLIVSSENTRAL = "frisklivssentral", _("Healthy life centre")
+    SPORTS_CLUB = "sports_club", _("Sports club or team")
+    OTHER = "other", _("Other")
+    NONE = "none", _("None")
+
+
+class EpisodeStatus(models.TextChoices):
+    """Where a participant's course (forløp) stands, whatever delivers it."""
+
+    WAITING = "waiting", _("Waiting to start")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    ENDED = "ended", _("Ended")
+
+
+# A course also ends before it began: the person withdrew, or a new decision replaced the grant.
+EPISODE_END_REASONS = [
+    *EndReason.choices,
+    ("withdrawn", _("Withdrawn")),
+    ("revoked", _("The grant was replaced by a new decision")),
+]
+
+
+class ConversationKind(models.TextChoices):
+    """The health conversations that open and close a course where the programme uses them
+    (e.g. the frisklivsresept's start and end conversation)."""
+
+    START = "start", _("Start conversation")
+    END = "end", _("End conversation")

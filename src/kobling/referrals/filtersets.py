@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.filters import ListFilterSet
 from kobling.helpers.models import TargetGroup
 from kobling.referrals.choices import Priority, ReferralSource, ReferralStatus
 from kobling.referrals.models import Referral
@@ -31,7 +32,7 @@ def _area(queryset: QuerySet, name: str, value: str) -> QuerySet:
     )
 
 
-class WaitingListFilterSet(django_filters.FilterSet):
+class WaitingListFilterSet(ListFilterSet):
     municipality = django_filters.ModelChoiceFilter(
         queryset=_municipalities, label=_("Municipality")
     )

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.access import is_manager, managed_municipality_ids
 from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.models import Activity, TargetGroup
 from kobling.helpers.validators import (
@@ -94,10 +95,36 @@ class PersonFields(forms.Form):
         validators=[PHONE],
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
+    street_address = forms.CharField(
+        label=_("Street address"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    care_of = forms.CharField(
+        label=_("c/o"),
+        max_length=120,
+        required=False,
+        help_text=_("Only if letters should go in someone else's name."),
+    )
+    post_box = forms.CharField(
+        label=_("Post box"),
+        max_length=40,
+        required=False,
+        help_text=_("For example “Postboks 12”. Letters go to the post box when given."),
+    )
     postcode = forms.CharField(
         label=_("Postcode"),
         validators=[validate_postcode],
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "maxlength": 4, "autocomplete": "postal-code"}
+        ),
+    )
+    post_town = forms.CharField(
+        label=_("Post town"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     home_area = forms.CharField(label=_("Home area"), max_length=80, required=False)
     person_languages = forms.MultipleChoiceField(
@@ -194,7 +221,11 @@ class PersonFields(forms.Form):
             "gender": data["gender"],
             "email": (data["email"] or "").strip().lower(),
             "phone": data["phone"].strip(),
+            "care_of": data["care_of"].strip(),
+            "street_address": data["street_address"].strip(),
+            "post_box": data["post_box"].strip(),
             "postcode": data["postcode"].strip(),
+            "post_town": data["post_town"].strip(),
             "home_area": data["home_area"].strip(),
             "languages": list(data["person_languages"]),
             "resident": bool(data.get("resident", True)),
@@ -369,7 +400,7 @@ class ReferralForm(PersonFields, WishesFields):
             if len(only) == 1:
                 field.initial = only[0].pk
         field.label_from_instance = lambda p: f"{p.name} ({p.municipality.name})"
-        if not user.municipality_ids(*MANAGER_ROLES):
+        if not managed_municipality_ids(user):
             for name in self.MANAGER_FIELDS:
                 del self.fields[name]
         if user.municipality_ids(Role.REFERRER) and not self.is_bound:
@@ -380,7 +411,7 @@ class ReferralForm(PersonFields, WishesFields):
         data = super().clean()
         programme = data.get("programme")
         if programme is not None and "coordinator_notes" in self.fields:
-            manager_here = self.user.is_manager_of(programme.municipality_id)
+            manager_here = is_manager(self.user, programme.municipality_id)
             if not manager_here and (data.get("coordinator_notes") or data.get("received_on")):
                 self.add_error(
                     "coordinator_notes", _("Only coordinators in that municipality can set this.")
@@ -454,7 +485,11 @@ class ReferralForm(PersonFields, WishesFields):
                     "gender",
                     "email",
                     "phone",
+                    "street_address",
+                    "care_of",
+                    "post_box",
                     "postcode",
+                    "post_town",
                     "home_area",
                     "latitude",
                     "longitude",
@@ -727,7 +762,7 @@ class SupplyDemandForm(forms.Form):
         from kobling.tenancy.models import Municipality
 
         super().__init__(*args, **kwargs)
-        ids = sorted(user.municipality_ids(*MANAGER_ROLES))
+        ids = sorted(managed_municipality_ids(user))
         self.fields["municipality"].queryset = Municipality.objects.filter(pk__in=ids)
         self.fields["programme"].queryset = Programme.objects.filter(
             municipality__in=ids

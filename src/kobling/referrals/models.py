@@ -19,15 +19,19 @@ from kobling.helpers.validators import (
     validate_postcode,
 )
 from kobling.referrals.choices import (
+    EPISODE_END_REASONS,
     OPEN_STATUSES,
     AlternativeId,
     ConsentScope,
+    ConversationKind,
     DecisionOutcome,
+    EpisodeStatus,
+    HandoverDestination,
     Priority,
     ReferralSource,
     ReferralStatus,
 )
-from kobling.tenancy.choices import MANAGER_ROLES, Role
+from kobling.tenancy.choices import MANAGER_ROLES, Delivery, Role
 from kobling.tenancy.scoping import ScopedManager, any_of, in_municipalities
 
 ADULT_AGE = 18
@@ -65,7 +69,13 @@ class Participant(models.Model):
     )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The postal address for letters (decisions): c/o, a street address or a post box, then
+    # postcode and post town. The home area is where the person lives, for matching.
+    care_of = models.CharField(_("c/o"), max_length=120, blank=True)
+    street_address = models.CharField(_("street address"), max_length=120, blank=True)
+    post_box = models.CharField(_("post box"), max_length=40, blank=True)
     postcode = models.CharField(_("postcode"), max_length=4, validators=[validate_postcode])
+    post_town = models.CharField(_("post town"), max_length=60, blank=True)
     home_area = models.CharField(_("home area"), max_length=80, blank=True)
     latitude = models.DecimalField(
         _("latitude"),
@@ -121,6 +131,20 @@ class Participant(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def postal_address(self) -> list[str]:
+        """The address lines under the name on a letter: c/o (else a minor's guardian), the post
+        box or else the street address, and "postcode post town" (the home area when the town
+        is not known)."""
+        lines = []
+        if self.care_of:
+            lines.append(f"c/o {self.care_of}")
+        elif self.guardian_name and self.birth_date and self.is_minor:
+            lines.append(f"c/o {self.guardian_name}")
+        if self.post_box or self.street_address:
+            lines.append(self.post_box or self.street_address)
+        lines.append(f"{self.postcode} {self.post_town or self.home_area}".strip())
+        return lines
 
     def age_on(self, day: dt.date) -> int:
         born = self.birth_date
@@ -571,3 +595,235 @@ class Decision(models.Model):
         return any_of(
             managers, Q(referral__referrer=user) & referrer_in if referrer_in is not None else None
         )
+
+
+class Episode(models.Model):
+    """The participant's course (forløp): one person in one programme, opened by a granted
+    decision and followed to its end, whatever delivers it — a helper pairing (as in the
+    treningskontakt scheme), a group or an outside provider (``delivery``, from the programme).
+
+    A one-to-one course keeps its pairings under it (a re-match stays in the same course); its
+    status follows them through :mod:`kobling.referrals.episodes`. Sessions, goals, reviews,
+    follow-ups, notices, reports and dashboards read the course, so a new delivery mode gets
+    them without a copy."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="episodes",
+        verbose_name=_("municipality"),
+    )
+    programme = models.ForeignKey(
+        "tenancy.Programme",
+        on_delete=models.PROTECT,
+        related_name="episodes",
+        verbose_name=_("programme"),
+    )
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.PROTECT,
+        related_name="episodes",
+        verbose_name=_("participant"),
+    )
+    referral = models.OneToOneField(
+        Referral, on_delete=models.PROTECT, related_name="episode", verbose_name=_("referral")
+    )
+    decision = models.ForeignKey(
+        "referrals.Decision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by decision"),
+    )
+    delivery = models.CharField(_("delivery"), max_length=20, choices=Delivery.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=EpisodeStatus.choices,
+        default=EpisodeStatus.WAITING,
+        db_index=True,
+    )
+    opened_on = models.DateField(_("opened"))
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_weeks = models.PositiveSmallIntegerField(
+        _("planned period (weeks)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty for an open-ended course; renewals add to it."),
+    )
+    renewals_used = models.PositiveSmallIntegerField(_("renewals"), default=0)
+    started_on = models.DateField(_("started"), null=True, blank=True)
+    paused_on = models.DateField(_("paused since"), null=True, blank=True)
+    ended_on = models.DateField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("reason for ending"), max_length=30, choices=EPISODE_END_REASONS, blank=True
+    )
+    end_note = models.TextField(_("note"), blank=True)
+    handover_destination = models.CharField(
+        _("handed over to"), max_length=30, choices=HandoverDestination.choices, blank=True
+    )
+    handover_note = models.TextField(_("hand-over note"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(status=EpisodeStatus.ENDED),
+                name="episode_end_date_only_when_ended",
+                violation_error_message=_("Only an ended course has an end date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(ended_on__gte=F("started_on")),
+                name="episode_ends_after_start",
+                violation_error_message=_("A course cannot end before it started."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "status"], name="episode_municipality_status")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} · {self.programme.name}"
+
+    @property
+    def planned_end(self) -> dt.date | None:
+        """The last day of the planned period with its renewals (None when open-ended)."""
+        start = self.started_on or self.planned_start or self.opened_on
+        if self.planned_weeks is None or start is None:
+            return None
+        weeks = self.planned_weeks + self.renewals_used * (self.programme.renewal_weeks or 0)
+        return start + dt.timedelta(weeks=weeks, days=-1)
+
+    def waiting_days(self, today: dt.date | None = None) -> int:
+        """Days from the decision to the start (or to today while it waits)."""
+        end = self.started_on or self.ended_on or today or timezone.localdate()
+        return max(0, (end - self.opened_on).days)
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        managers = in_municipalities(user, MANAGER_ROLES)
+        if action != "view":
+            return managers
+        # The referrer follows the courses of people they referred while the person's consent
+        # to share progress with them is in force (as for pairings).
+        referrer_in = user.municipality_ids(Role.REFERRER)
+        referred = (
+            Q(referral__referrer=user, municipality__in=sorted(referrer_in))
+            & Q(sharing_consent_in_force("referral"))
+            if referrer_in
+            else None
+        )
+        return any_of(managers, referred)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        if user.is_manager_of(self.municipality_id):
+            return True
+        if action != "view":
+            return False
+        return Episode.objects.visible_to(user, "view").filter(pk=self.pk).exists()
+
+
+def sharing_consent_in_force(referral_ref: str, today: dt.date | None = None) -> models.Exists:
+    """Whether the referral at ``referral_ref`` (an OuterRef path) has a consent to share
+    progress with the referrer in force today."""
+    today = today or timezone.localdate()
+    return models.Exists(
+        Consent.objects.filter(
+            referral=models.OuterRef(referral_ref),
+            scope=ConsentScope.SHARE_WITH_REFERRER,
+            given_on__lte=today,
+        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+    )
+
+
+class EpisodeRenewal(models.Model):
+    """A renewal of a course's period (a programme setting says how many and how long)."""
+
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="renewals", verbose_name=_("course")
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    renewed_on = models.DateField(_("renewed on"))
+    weeks = models.PositiveSmallIntegerField(_("weeks added"))
+    reason = models.TextField(_("reason"))
+    renewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("renewal")
+        verbose_name_plural = _("renewals")
+        ordering = ["renewed_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.episode} +{self.weeks}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return in_municipalities(user, MANAGER_ROLES)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id)
+
+
+class Conversation(models.Model):
+    """A start or end conversation of a course (date, by whom, goals agreed and a short note).
+    The person's own goals stay in their words on the referral and their goals."""
+
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("course")
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ConversationKind.choices)
+    held_on = models.DateField(_("held on"))
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("held by"),
+    )
+    goals_agreed = models.TextField(_("goals agreed"), blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["held_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "kind"],
+                name="conversation_one_of_each_kind_per_episode",
+                violation_error_message=_("This course already has that conversation."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.held_on:%d.%m.%Y}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return in_municipalities(user, MANAGER_ROLES)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id)

@@ -254,8 +254,7 @@ def supply_demand(
     open pairings. Both by target group (a referral or contact counts under each of its groups)
     and by area (the referral's preferred area, else the person's home area or postcode; the
     contact's home area or postcode). A fixed number of queries, whatever the size."""
-    from kobling.followup.choices import OPEN_PAIRING_STATUSES
-    from kobling.helpers.choices import HelperStatus
+    from kobling.helpers.choices import PLACE_TAKING_PAIRING_STATUSES, HelperStatus
     from kobling.helpers.models import Helper, TargetGroup
 
     today = today or timezone.localdate()
@@ -312,7 +311,7 @@ def supply_demand(
     available = helpers.annotate(
         open_pairings=Count(
             "pairings",
-            filter=Q(pairings__status__in=[s.value for s in OPEN_PAIRING_STATUSES]),
+            filter=Q(pairings__status__in=PLACE_TAKING_PAIRING_STATUSES),
             distinct=True,
         )
     ).prefetch_related("target_groups")

@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kobling.core.access import is_manager
 from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.models import Activity, TargetGroup
 from kobling.helpers.validators import validate_national_id, validate_postcode
@@ -327,7 +328,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             not isinstance(self, ReferrerReferralSerializer)
             and user is not None
             and user.is_authenticated
-            and not user.is_manager_of(instance.municipality_id)
+            and not is_manager(user, instance.municipality_id)
         ):
             return ReferrerReferralSerializer(instance, context=self.context).data
         return super().to_representation(instance)

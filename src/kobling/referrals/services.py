@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kobling.helpers.models import Activity, TargetGroup
 from kobling.helpers.services import Window
 from kobling.lib.errors import ConflictError
+from kobling.referrals import episodes
 from kobling.referrals.choices import (
     OPEN_STATUSES,
     ConsentScope,
@@ -68,7 +69,11 @@ PARTICIPANT_FIELDS: tuple[str, ...] = (
     "gender",
     "email",
     "phone",
+    "care_of",
+    "street_address",
+    "post_box",
     "postcode",
+    "post_town",
     "home_area",
     "latitude",
     "longitude",
@@ -90,6 +95,10 @@ PARTICIPANT_EDITABLE_FIELDS: tuple[str, ...] = tuple(
 _FILL_BLANK_PARTICIPANT_FIELDS = (
     "email",
     "phone",
+    "care_of",
+    "street_address",
+    "post_box",
+    "post_town",
     "home_area",
     "latitude",
     "longitude",
@@ -748,6 +757,11 @@ def referral_decide(
         locked.version += 1
         locked.save()
         decision.save()
+        if outcome == DecisionOutcome.GRANTED:
+            episodes.episode_open(referral=locked, decision=decision, by=by)
+        elif before_status == ReferralStatus.WAITING:
+            # The grant is replaced before the course started.
+            episodes.episode_close_with_referral(referral=locked, by=by)
         audit_log(
             user=by,
             action=AuditAction.CREATE,
@@ -796,6 +810,7 @@ def referral_withdraw(
         locked.closed_at = timezone.now()
         locked.version += 1
         locked.save()
+        episodes.episode_close_with_referral(referral=locked, by=by)
         audit_log(
             user=by,
             action=AuditAction.UPDATE,

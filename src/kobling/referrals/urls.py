@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kobling.referrals import views
+from kobling.referrals import episode_views, views
 
 urlpatterns = [
     path("henvisninger/", views.ReferralListView.as_view(), name="referral_list"),
@@ -26,6 +26,8 @@ urlpatterns = [
         views.consent_withdraw_page,
         name="referral_consent_withdraw",
     ),
+    path("forlop/", episode_views.EpisodeListView.as_view(), name="episode_list"),
+    path("forlop/<int:pk>/", episode_views.episode_timeline_page, name="episode_timeline"),
     path("venteliste/", views.waiting_list_page, name="waiting_list"),
     path("tilbud-og-behov/", views.supply_demand_page, name="supply_demand"),
     path(

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, ListView
 
+from kobling.core.access import is_manager, managed_municipality_ids, require_manager
+from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
 from kobling.lib.errors import ConflictError
 from kobling.referrals import services
 from kobling.referrals.filtersets import ReferralFilterSet, WaitingListFilterSet
@@ -57,12 +59,6 @@ from kobling.referrals.selectors import (
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import MANAGER_ROLES, AuditAction, Role
 from kobling.tenancy.models import Programme
-from kobling.web.base import ScopedMixin, add_service_errors, get_visible_or_404
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.municipality_ids(*MANAGER_ROLES):
-        raise PermissionDenied
 
 
 def _require_referring_role(request: HttpRequest) -> None:
@@ -111,8 +107,8 @@ class ReferralListView(ScopedMixin, ListView):
             rows=[(r, latest_decision(r)) for r in rows],
             # Per row: the priority column shows only when the user manages every row's
             # municipality (a coordinator elsewhere who refers here sees the referrer's view).
-            can_manage=bool(user.municipality_ids(*MANAGER_ROLES))
-            and all(user.is_manager_of(r.municipality_id) for r in rows),
+            can_manage=bool(managed_municipality_ids(user))
+            and all(is_manager(user, r.municipality_id) for r in rows),
         )
         audit_list_read(user=user, objects=rows)
         return context
@@ -130,7 +126,7 @@ class ReferralDetailView(ScopedMixin, DetailView):
         context = super().get_context_data(**kwargs)
         referral: Referral = self.object
         user = self.request.user
-        manager = user.is_manager_of(referral.municipality_id)
+        manager = is_manager(user, referral.municipality_id)
         decisions = sorted(
             referral.decisions.all(), key=lambda d: (d.decided_on, d.pk), reverse=True
         )
@@ -143,6 +139,13 @@ class ReferralDetailView(ScopedMixin, DetailView):
             decisions=decisions,
             latest=decisions[0] if decisions else None,
             consents=list(referral.consents.all()),
+            # The pairings this user may follow, with their report (the pairing's own scope:
+            # the referrer only while the participant's consent to share is in force).
+            pairings=list(
+                referral.pairings.visible_to(user)
+                .select_related("helper")
+                .order_by("-confirmed_at", "-pk")
+            ),
             duplicates=list(possible_duplicates(referral.participant)[:10]) if manager else [],
             other_referrals=(
                 list(
@@ -445,10 +448,10 @@ def referral_withdraw_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def waiting_list_page(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     # Only the municipalities the user manages: referrals they sent elsewhere as a referrer
     # are not on their waiting list.
-    managed = sorted(request.user.municipality_ids(*MANAGER_ROLES))
+    managed = sorted(managed_municipality_ids(request.user))
     filterset = WaitingListFilterSet(
         request.GET or None,
         queryset=Referral.objects.visible_to(request.user).filter(municipality__in=managed),
@@ -471,9 +474,9 @@ def waiting_list_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def supply_demand_page(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request.user)
     form = SupplyDemandForm(request.GET or None, user=request.user)
-    ids = request.user.municipality_ids(*MANAGER_ROLES)
+    ids = managed_municipality_ids(request.user)
     programme = None
     if form.is_valid():
         if form.cleaned_data["municipality"]:
@@ -495,7 +498,7 @@ def eligibility_page(request: HttpRequest, programme_pk: int) -> HttpResponse:
     programme = get_visible_or_404(
         request, Programme.objects.select_related("municipality"), pk=programme_pk
     )
-    if not request.user.is_manager_of(programme.municipality_id):
+    if not is_manager(request.user, programme.municipality_id):
         raise PermissionDenied
     rules = eligibility_rules(programme)
     form = EligibilityForm(request.POST or None, instance=rules if rules.pk else None)

@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.request import Request
 
-from kobling.api.base import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.research import services
 from kobling.research.models import ResearchExport
 from kobling.research.selectors import export_list_queryset

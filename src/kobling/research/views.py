@@ -13,12 +13,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, ListView
 
+from kobling.core.views import ScopedMixin, add_service_errors
 from kobling.research import services
 from kobling.research.forms import ResearchExportForm
 from kobling.research.models import ResearchExport
 from kobling.research.selectors import export_list_queryset
 from kobling.tenancy.choices import Role
-from kobling.web.base import ScopedMixin, add_service_errors
 
 
 def zip_response(result: services.ExportResult, *, status: int = 200) -> HttpResponse:

@@ -31,6 +31,33 @@ class ProgrammeKind(models.TextChoices):
     REHABILITATION = "rehabilitation", _("Rehabilitation (Trening som medisin)")
 
 
+class Delivery(models.TextChoices):
+    """How a programme delivers a participant's course (forløp)."""
+
+    ONE_TO_ONE = "one_to_one", _("One to one, with a helper")
+    GROUP = "group", _("In groups")
+    PROVIDER = "provider", _("By an outside provider")
+
+
+# What a new programme of each kind starts with (the municipality may change it): the
+# frisklivsresept's 12-week period that opens and closes with a health conversation and can be
+# renewed once (DOMAIN §2); Aktiv på dagtid in groups; activity on prescription at a provider.
+PROGRAMME_DEFAULTS: dict[str, dict[str, object]] = {
+    "treningskontakt": {"delivery": "one_to_one"},
+    "frisklivsresept": {
+        "delivery": "group",
+        "period_weeks": 12,
+        "renewals_max": 1,
+        "renewal_weeks": 12,
+        "uses_conversations": True,
+    },
+    "aktiv_pa_dagtid": {"delivery": "group"},
+    "activity_on_prescription": {"delivery": "provider", "period_weeks": 12},
+    "workplace_coaching": {"delivery": "one_to_one"},
+    "rehabilitation": {"delivery": "group", "period_weeks": 12},
+}
+
+
 class AuditAction(models.TextChoices):
     CREATE = "create", _("Created")
     UPDATE = "update", _("Updated")

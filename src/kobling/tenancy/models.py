@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kobling.tenancy.choices import (
     MANAGER_ROLES,
     AuditAction,
+    Delivery,
     NationalRole,
     ProgrammeKind,
     Role,
@@ -68,11 +69,10 @@ class User(AbstractUser):
 
     @cached_property
     def provider_ids(self) -> set[int]:
-        from kobling.courses.models import ProviderStaff
-
         if not self.pk:
             return set()
-        return set(ProviderStaff.objects.filter(user=self).values_list("provider_id", flat=True))
+        # Through the reverse relation of courses.ProviderStaff.user: tenancy knows no app above.
+        return set(self.provider_staff.values_list("provider_id", flat=True))
 
     @property
     def is_staff_member(self) -> bool:
@@ -190,6 +190,31 @@ class Programme(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(52)],
         help_text=_("How often a pair reviews progress towards the participant's goals."),
     )
+    # The participant's course (referrals.Episode) follows these.
+    delivery = models.CharField(
+        _("delivery"), max_length=20, choices=Delivery.choices, default=Delivery.ONE_TO_ONE
+    )
+    period_weeks = models.PositiveSmallIntegerField(
+        _("planned period (weeks)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(260)],
+        help_text=_("How long a course lasts when granted; empty for open-ended."),
+    )
+    renewals_max = models.PositiveSmallIntegerField(
+        _("renewals allowed"), default=0, validators=[MaxValueValidator(10)]
+    )
+    renewal_weeks = models.PositiveSmallIntegerField(
+        _("weeks per renewal"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(260)],
+    )
+    uses_conversations = models.BooleanField(
+        _("opens and closes with a conversation"),
+        default=False,
+        help_text=_("A start and an end conversation (e.g. the frisklivsresept's health talks)."),
+    )
 
     objects = ScopedManager()
 
@@ -209,6 +234,14 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.municipality})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.renewals_max and not self.renewal_weeks:
+            raise ValidationError(
+                {"renewal_weeks": _("Say how many weeks a renewal adds when renewals are allowed.")}
+            )
 
     @classmethod
     def visibility_q(cls, user: User, action: str) -> Q | None:

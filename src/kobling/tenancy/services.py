@@ -12,10 +12,16 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from kobling.api.authentication import revoke_tokens
 from kobling.tenancy.audit import audit_log, diff
-from kobling.tenancy.choices import AuditAction, Role
+from kobling.tenancy.choices import PROGRAMME_DEFAULTS, AuditAction, Role
 from kobling.tenancy.models import Membership, Municipality, Programme, User
+
+
+def revoke_tokens(user: User) -> None:
+    """Sign the user out of every API client (roles, password or two-factor changed)."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
 
 
 def invitation_link(user: User) -> str:
@@ -105,6 +111,11 @@ PROGRAMME_FIELDS = (
     "is_active",
     "requires_police_certificate",
     "requires_qualification",
+    "delivery",
+    "period_weeks",
+    "renewals_max",
+    "renewal_weeks",
+    "uses_conversations",
     "started_on",
 )
 
@@ -144,7 +155,10 @@ def municipality_update(*, by: User, municipality: Municipality, data: dict) -> 
 
 def programme_create(*, by: User, municipality: Municipality, data: dict) -> Programme:
     programme = Programme(municipality=municipality)
-    _apply(programme, data, PROGRAMME_FIELDS)
+    # A new programme starts with its kind's delivery and period (PROGRAMME_DEFAULTS); what
+    # the admin gives wins.
+    defaults = PROGRAMME_DEFAULTS.get(str(data.get("kind", "")), {})
+    _apply(programme, {**defaults, **data}, PROGRAMME_FIELDS)
     programme.full_clean()
     with transaction.atomic():
         programme.save()

@@ -23,7 +23,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="web/password_set_done.html"),
         name="password_reset_complete",
     ),
-    path("", include("kobling.tenancy.urls")),
+    path("", include("kobling.core.urls")),
     path("", include("kobling.helpers.urls")),
     path("", include("kobling.courses.urls")),
     path("", include("kobling.matching.urls")),

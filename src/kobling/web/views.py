@@ -15,15 +15,18 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kobling.api.authentication import revoke_tokens
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
+from kobling.tenancy.services import revoke_tokens
+from kobling.tenancy.two_factor import check_code
 from kobling.web.forms import InvitationAwarePasswordResetForm, LoginForm, TOTPForm
+from kobling.web.worklist import work_list
 
 
 class LoginView(auth_views.LoginView):
@@ -85,7 +88,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    return render(request, "web/home.html", {"work_list": work_list(request.user)})
 
 
 def _qr_svg(uri: str) -> str:
@@ -109,7 +112,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         ).first() or TOTPDevice.objects.create(user=user, name="default", confirmed=False)
     form = TOTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
+        check = check_code(device, form.cleaned_data["code"])
+        if check.ok:
             if setting_up:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
@@ -124,7 +128,26 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             messages.success(request, _("Two-factor sign-in confirmed."))
             return redirect("web:home")
-        form.add_error("code", _("The code is wrong or has expired. Try the newest code."))
+        if check.wait_seconds:
+            form.add_error(
+                "code",
+                ngettext(
+                    "Too many wrong codes in a row. Wait %(n)d second, then enter the newest "
+                    "code from the app.",
+                    "Too many wrong codes in a row. Wait %(n)d seconds, then enter the newest "
+                    "code from the app.",
+                    check.wait_seconds,
+                )
+                % {"n": check.wait_seconds},
+            )
+        else:
+            form.add_error(
+                "code",
+                _(
+                    "The code is wrong or has expired. Check the six digits and enter the "
+                    "newest code from the app; each code can be used once."
+                ),
+            )
     context = {"form": form, "setting_up": setting_up, "required": user.requires_two_factor}
     if setting_up:
         context["qr"] = _qr_svg(device.config_url)

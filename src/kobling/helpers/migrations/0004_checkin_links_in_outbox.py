@@ -50,7 +50,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("helpers", "0003_seed_reference_lists"),
-        ("core", "0001_outbox"),
+        ("core", "0002_outbox"),
     ]
 
     operations = [

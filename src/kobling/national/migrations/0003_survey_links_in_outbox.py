@@ -73,7 +73,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("national", "0002_seed_templates"),
-        ("core", "0001_outbox"),
+        ("core", "0002_outbox"),
     ]
 
     operations = [

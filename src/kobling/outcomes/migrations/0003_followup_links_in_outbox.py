@@ -56,7 +56,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("outcomes", "0002_seed_instruments"),
-        ("core", "0001_outbox"),
+        ("core", "0002_outbox"),
     ]
 
     operations = [

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from kobling.demo import DEMO_PASSWORD, DemoRefused, demo_users_summary, load_demo
+from kobling.demo.loader import DEMO_PASSWORD, DemoRefused, demo_users_summary, load_demo
 from kobling.tenancy.models import Municipality
 
 

@@ -26,7 +26,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
-from kobling.demo import DEMO_PASSWORD
+from kobling.demo.loader import DEMO_PASSWORD
 
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _WORKER_STOP_SECONDS = 15
@@ -42,6 +42,17 @@ def _listening(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def _use_served_base_url(host: str, port: int) -> None:
+    """Links in e-mails point at the server we start, unless ``KOBLING_BASE_URL`` says otherwise
+    (e.g. behind a proxy). Set in the environment too: the worker (a child process) sends them."""
+    if os.environ.get("KOBLING_BASE_URL", "").strip():
+        return
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{port}"
+    os.environ["KOBLING_BASE_URL"] = base
+    settings.KOBLING_BASE_URL = base
 
 
 def _can_bind(host: str, port: int) -> bool:
@@ -112,6 +123,7 @@ class Command(BaseCommand):
             return
         if not _can_bind(host, port):
             raise CommandError(f"Cannot listen on {host}:{port}; is something else using it?")
+        _use_served_base_url(host, port)
         if settings.PRODUCTION:
             self.stderr.write(
                 "`kobling serve` uses Django's development server; not for production."

@@ -1,5 +1,6 @@
-"""``kobling worker``: the background worker (django-tasks database backend) plus the scheduler
-that enqueues the periodic check-in tick.
+"""``kobling worker``: the background worker (django-tasks database backend) plus the beat that
+enqueues the periodic tick (kobling.core.tasks.tick_task, which runs the due jobs of
+kobling.core.scheduler: check-ins, notices, surveys, dashboards, pruning old task rows …).
 
 All of django_tasks_db's ``db_worker`` options work (``--batch``, ``--max-tasks``, ``--interval``,
 ``--queue-name`` …); this adds ``--tick-seconds`` and ``--no-tick``. With ``--batch`` the tick is
@@ -14,7 +15,6 @@ import signal
 from typing import Any
 
 from django.conf import settings
-from django.core.management import call_command
 from django.db import close_old_connections, connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
@@ -42,14 +42,14 @@ def _positive(value: str) -> float:
 
 def enqueue_tick() -> None:
     """One scheduler beat, run in the scheduler's own thread with its own connection."""
-    from kobling.helpers.tasks import enqueue_tick as enqueue
+    from kobling.core.tasks import enqueue_tick as enqueue
 
     close_old_connections()
     try:
         if enqueue():
-            logger.debug("Check-in tick enqueued")
+            logger.debug("Tick enqueued")
         else:
-            logger.debug("Check-in tick still queued; not adding another")
+            logger.debug("Tick still queued; not adding another")
     finally:
         connection.close()
 
@@ -67,16 +67,8 @@ def _watch_parent() -> None:
     watch = Every(1.0, check, name="kobling-parent-watch").start()
 
 
-def prune_task_results() -> None:
-    close_old_connections()
-    try:
-        call_command("prune_db_task_results", min_age_days=14, failed_min_age_days=30, verbosity=0)
-    finally:
-        connection.close()
-
-
 class Command(DBWorkerCommand):
-    help = "Run the background worker and enqueue the check-in tick every KOBLING_TICK_SECONDS."
+    help = "Run the background worker and enqueue the periodic tick every KOBLING_TICK_SECONDS."
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         super().add_arguments(parser)
@@ -87,12 +79,12 @@ class Command(DBWorkerCommand):
             "--tick-seconds",
             type=_positive,
             default=None,
-            help="Seconds between check-in ticks (default: KOBLING_TICK_SECONDS or 60).",
+            help="Seconds between ticks (default: KOBLING_TICK_SECONDS or 60).",
         )
         parser.add_argument(
             "--no-tick",
             action="store_true",
-            help="Only run queued tasks; do not enqueue the check-in tick.",
+            help="Only run queued tasks; do not enqueue the tick.",
         )
         parser.add_argument(
             "--exit-with-parent",
@@ -121,25 +113,21 @@ class Command(DBWorkerCommand):
             _watch_parent()
         seconds = tick_seconds or default_tick_seconds()
         scheduler: Every | None = None
-        pruner: Every | None = None
         if not no_tick:
             if options["batch"]:
                 # Synchronously, in this thread: the batch then runs the tick and what it queues.
-                from kobling.helpers.tasks import enqueue_tick as enqueue
+                from kobling.core.tasks import enqueue_tick as enqueue
 
                 enqueue()
             elif not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
                 scheduler = Every(seconds, enqueue_tick, name="kobling-tick").start()
-                logger.info("Check-in tick every %s seconds", f"{seconds:g}")
-                # A tick a minute is 1,440 finished rows a day; keep two weeks (failures: 30 days).
-                pruner = Every(24 * 3600, prune_task_results, name="kobling-prune").start()
+                logger.info("Tick every %s seconds", f"{seconds:g}")
         previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
         try:
             super().handle(*args, **options)
         finally:
-            for beat in (scheduler, pruner):
-                if beat is not None:
-                    beat.stop()
+            if scheduler is not None:
+                scheduler.stop()
             # db_worker installs its own handlers; leave the process as we found it (matters
             # when the command is called in-process, e.g. from tests).
             for sig, handler in previous.items():

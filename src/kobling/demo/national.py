@@ -47,7 +47,7 @@ def _slug(name: str) -> str:
 
 
 def _demo_towns() -> list[tuple[str, str]]:
-    from kobling.demo import TOWNS
+    from kobling.demo.names import TOWNS
 
     return [(town.code, town.name) for town in TOWNS]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kobling.tenancy import views
+from kobling.core import tenancy_views as views
 
 urlpatterns = [
     path("revisjon/", views.audit_list, name="audit_list"),

@@ -7,9 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('core', '0001_initial'),
         ('tenancy', '0005_programme_review_interval'),
     ]
 

@@ -1,6 +1,6 @@
 """Demo partners and agreements for Fjordvik and Nordby: agreements in force, ending soon, due
 for review and expired, and some of the ended demo pairings' hand-overs linked to the partner
-that took the participant over. Called by :func:`kobling.demo.load_demo` before the dashboard
+that took the participant over. Called by :func:`kobling.demo.loader.load_demo` before the dashboard
 refresh; deterministic for a given ``today``."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Demo history for the follow-up loop: pairs that started months ago — some still active, most
 ended with a hand-over — with their sessions, goals, reviews, follow-ups after the end,
 timesheets (past months approved, the last month open) and a few expenses. Loaded by
-:func:`kobling.demo.load_demo` after the pairings of the matching demo, through the same
+:func:`kobling.demo.loader.load_demo` after the pairings of the matching demo, through the same
 services the product uses, so the referrer reports agree with the logged sessions.
 
 Most of these participants were referred by ``henviser@<town>.demo`` with consent to share
@@ -66,7 +66,7 @@ def _months_back(day: dt.date, months: int) -> dt.date:
 
 
 def load_history_demo(*, today: dt.date, rng: random.Random, towns) -> dict[str, int]:  # noqa: ANN001
-    from kobling.demo import FIRST_NAMES, LAST_NAMES, REFERRAL_NEEDS
+    from kobling.demo.names import FIRST_NAMES, LAST_NAMES, REFERRAL_NEEDS
     from kobling.followup import services as pairing_services
     from kobling.followup.models import Pairing
 

@@ -74,3 +74,10 @@ def add_service_errors(form: Any, exc: ValidationError) -> None:
         target = field if field in form.fields else None
         for error in errors:
             form.add_error(target, error if target or field == "__all__" else f"{field}: {error}")
+
+
+def error_text(exc: ValidationError) -> str:
+    """A service's ValidationError as one line, for a flash message."""
+    if hasattr(exc, "error_dict"):
+        return " ".join(" ".join(errors) for errors in exc.message_dict.values())
+    return " ".join(exc.messages)

@@ -27,7 +27,7 @@ class VerifiedSessionAuthentication(SessionAuthentication):
 
 class ExpiringTokenAuthentication(TokenAuthentication):
     """``Authorization: Token …`` with a lifetime (KOBLING_API_TOKEN_DAYS). Tokens are also
-    deleted when the user's roles, password or two-factor change (see revoke_tokens), so a token
+    deleted when the user's roles, password or two-factor change (see kobling.tenancy.services.revoke_tokens), so a token
     never outlives the conditions it was issued under."""
 
     def authenticate_credentials(self, key):  # noqa: ANN001, ANN201
@@ -35,10 +35,3 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if token.created < timezone.now() - dt.timedelta(days=settings.KOBLING_API_TOKEN_DAYS):
             raise exceptions.AuthenticationFailed(_("The token has expired. Ask for a new one."))
         return user, token
-
-
-def revoke_tokens(user) -> None:  # noqa: ANN001
-    """Sign the user out of every API client."""
-    from rest_framework.authtoken.models import Token
-
-    Token.objects.filter(user=user).delete()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from kobling.courses.models import (
     ProviderStaff,
     Qualification,
 )
+from kobling.demo.names import FIRST_NAMES, LAST_NAMES, REFERRAL_NEEDS, TOWNS, Town
 from kobling.helpers import services as helper_services
 from kobling.helpers.choices import HelperStatus, LeftReason
 from kobling.helpers.models import Activity, Helper, TargetGroup
@@ -35,116 +35,6 @@ from kobling.tenancy.models import Membership, Municipality, Programme, User
 DEMO_PASSWORD = "kobling-demo"  # noqa: S105 - demo only; refused in production
 SEED = 20261121
 
-FIRST_NAMES = [
-    "Astrid",
-    "Bjørn",
-    "Camilla",
-    "Dag",
-    "Eirin",
-    "Frode",
-    "Guro",
-    "Håkon",
-    "Ingrid",
-    "Jonas",
-    "Kari",
-    "Lars",
-    "Marte",
-    "Nils",
-    "Oda",
-    "Per",
-    "Ragnhild",
-    "Sindre",
-    "Tone",
-    "Ulrik",
-    "Vilde",
-    "Øystein",
-    "Åse",
-    "Amir",
-    "Fatima",
-    "Olena",
-    "Piotr",
-    "Sara",
-    "Thea",
-    "Magnus",
-    "Emma",
-    "Henrik",
-    "Nora",
-    "Sander",
-    "Ida",
-    "Aksel",
-    "Hedda",
-    "Mathias",
-    "Selma",
-    "Tobias",
-]
-LAST_NAMES = [
-    "Hansen",
-    "Johansen",
-    "Olsen",
-    "Larsen",
-    "Andersen",
-    "Pedersen",
-    "Nilsen",
-    "Kristiansen",
-    "Jensen",
-    "Karlsen",
-    "Johnsen",
-    "Pettersen",
-    "Eriksen",
-    "Berg",
-    "Haugen",
-    "Hagen",
-    "Johannessen",
-    "Andreassen",
-    "Jacobsen",
-    "Dahl",
-    "Jørgensen",
-    "Halvorsen",
-    "Henriksen",
-    "Lund",
-    "Sørensen",
-    "Moen",
-    "Solberg",
-    "Strand",
-    "Bakken",
-    "Lie",
-]
-
-
-@dataclass(frozen=True)
-class Town:
-    code: str
-    name: str
-    slug: str
-    lat: float
-    lon: float
-    postcodes: tuple[str, ...]
-    areas: tuple[str, ...]
-    contacts: int
-
-
-TOWNS = (
-    Town(
-        "4650",
-        "Fjordvik",
-        "fjordvik",
-        61.452,
-        5.857,
-        ("6800", "6803", "6806", "6810", "6812", "6818"),
-        ("Sentrum", "Vie", "Hafstad", "Slåtten", "Bruland", "Erdal"),
-        34,
-    ),
-    Town(
-        "5560",
-        "Nordby",
-        "nordby",
-        69.649,
-        18.956,
-        ("9006", "9008", "9011", "9012", "9015", "9020"),
-        ("Sentrum", "Kroken", "Tomasjord", "Kvaløysletta", "Hamna", "Workinn"),
-        24,
-    ),
-)
 
 # How many of a municipality's contacts end up in each state (rest are active).
 STATE_PLAN = [
@@ -200,11 +90,18 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
         counts["helpers"] = Helper.objects.count()
         counts.update(load_referrals_demo(today=today, rng=rng))
         counts.update(load_matching_demo(today=today, rng=rng))
-        from kobling.demo_history import load_history_demo
+        from kobling.demo.history import load_history_demo
 
         counts.update(load_history_demo(today=today, rng=rng, towns=TOWNS))
+        # The history writes its pairs directly (back-dated); bring their courses in line by
+        # the same rule the pairing services follow.
+        from kobling.followup.course import course_sync
+        from kobling.referrals.models import Referral
+
+        for referral in Referral.objects.filter(pairings__isnull=False).distinct().order_by("pk"):
+            course_sync(referral)
         # Partners and agreements in every state; some ended pairs handed over to them.
-        from kobling.partners.demo import load_partners_demo
+        from kobling.demo.partners import load_partners_demo
 
         partners = load_partners_demo(today)
         counts.update(partners if isinstance(partners, dict) else {})
@@ -219,7 +116,7 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
         counts.update(quality if isinstance(quality, dict) else {})
         # The national picture: the unit register, scheme status and survey campaigns in every
         # state; synthetic public-health profiles for the comparison.
-        from kobling.national.demo import load_national_demo
+        from kobling.demo.national import load_national_demo
         from kobling.profiles.demo import load_profiles_demo
 
         counts.update({f"national_{k}": v for k, v in load_national_demo(today).items()})
@@ -501,13 +398,6 @@ REFERRAL_GOALS = [
     "Bli med på fjelltur i sommer.",
     "Finne en aktivitet jeg kan fortsette med på egen hånd.",
     "Sove bedre og få mer overskudd.",
-]
-REFERRAL_NEEDS = [
-    "",
-    "Rolig start; liker ikke store grupper.",
-    "Bruker rullator på lengre turer.",
-    "Trenger påminnelse på SMS dagen før.",
-    "",
 ]
 # (outcome plan, who sends, target group codes) per demo referral, in order.
 REFERRAL_PLAN = [

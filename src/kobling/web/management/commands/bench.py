@@ -3,7 +3,8 @@ the matching engine end to end on a deterministic synthetic problem, against
 ``scipy.optimize.linear_sum_assignment`` alone on the engine's own cost matrix.
 
 With ``--json`` the last line is ``{"n", "m", "total_s", "solver_only_s", "ratio", "optimal"}``.
-The work is in kobling.matching.engine.benchmark (pure); this command only prints.
+The work is in kobling.matching.engine.benchmark (pure); this command only prints. It lives in
+the composition layer (web) because it dispatches to more than one app's bench module.
 
 ``kobling bench dashboard [--participants 5000 --contacts 1500 --sessions 500000] [--json]``:
 the evaluation dashboard against the equivalent SQL over the base tables

@@ -64,8 +64,8 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("followup", "0006_pairing_handover_partner"),
-        ("core", "0001_outbox"),
+        ("followup", "0009_pairing_episode_required"),
+        ("core", "0002_outbox"),
     ]
 
     operations = [

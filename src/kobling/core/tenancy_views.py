@@ -12,14 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kobling.core.tenancy_api import AuditFilterSet
+from kobling.core.views import add_service_errors, get_visible_or_404
 from kobling.lib.spreadsheet import neutralise
 from kobling.tenancy import services
-from kobling.tenancy.api import AuditFilterSet
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction, Role
 from kobling.tenancy.forms import GrantForm, MunicipalitySettingsForm, ProgrammeForm
 from kobling.tenancy.models import AuditEntry, Membership, Municipality
-from kobling.web.base import add_service_errors, get_visible_or_404
 
 EXPORT_COLUMNS = [
     "at",
