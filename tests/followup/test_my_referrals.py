@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from kobling.core.choices import MessageStatus
+from kobling.core.models import OutboxMessage
 from kobling.followup.models import ReferrerNotice
 from tests import factories as f
 from tests.conftest import signed_in
@@ -23,14 +25,23 @@ def paired(cast, *, first_name: str, consent: bool = True, helper=None):
 
 
 def notice(pairing, kind=ReferrerNotice.Kind.START, days_ago=0):
-    return ReferrerNotice.objects.create(
+    """A notice the outbox sent ``days_ago`` days ago."""
+    sent = ReferrerNotice.objects.create(
         municipality=pairing.municipality,
         pairing=pairing,
         kind=kind,
         sequence=0 if kind == ReferrerNotice.Kind.START else 1,
         recipient="henviser@a.test",
+    )
+    OutboxMessage.objects.create(
+        purpose="referrer-notice",
+        subject_key=f"referrer-notice:{sent.pk}",
+        municipality=pairing.municipality,
+        recipient=sent.recipient,
+        status=MessageStatus.SENT,
         sent_at=timezone.now() - timezone.timedelta(days=days_ago),
     )
+    return sent
 
 
 def test_the_referrer_sees_status_latest_notice_and_report_link_per_referral(cast, web):

@@ -7,11 +7,13 @@ import datetime as dt
 from typing import Any
 
 import django_filters
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.choices import MessageStatus
 from kobling.core.filters import ListFilterSet
+from kobling.core.models import OutboxMessage
 from kobling.followup.choices import OPEN_PAIRING_STATUSES, Intensity, PairingStatus, SessionStatus
 from kobling.followup.models import Pairing, ReferrerNotice, Session, _sharing_consent_in_force
 from kobling.tenancy.choices import Role
@@ -131,13 +133,23 @@ def referrer_referrals(user: Any) -> QuerySet:
     """ "My referrals": the referrals ``user`` made where they are a referrer, newest first, each
     with its latest pairing, the latest notice sent about it, and whether the participant's
     consent lets the referrer read the report (the rule of ``followup.access``) — in one query."""
+    from kobling.followup.notices import PURPOSE as NOTICE_PURPOSE
     from kobling.referrals.models import Referral
 
     referrer_in = sorted(user.municipality_ids(Role.REFERRER))
     pairings = Pairing.objects.filter(referral=OuterRef("pk")).order_by("-confirmed_at", "-pk")
-    notices = ReferrerNotice.objects.filter(
-        pairing__referral=OuterRef("pk"), sent_at__isnull=False
-    ).order_by("-sent_at", "-pk")
+    # When a notice went out is kept by the outbox (subject "referrer-notice:<id>").
+    notice_sent_at = OutboxMessage.objects.filter(
+        purpose=NOTICE_PURPOSE,
+        subject_key=Concat(Value(f"{NOTICE_PURPOSE}:"), Cast(OuterRef("pk"), CharField())),
+        status=MessageStatus.SENT,
+    ).values("sent_at")[:1]
+    notices = (
+        ReferrerNotice.objects.filter(pairing__referral=OuterRef("pk"))
+        .annotate(sent_at=Subquery(notice_sent_at))
+        .filter(sent_at__isnull=False)
+        .order_by("-sent_at", "-pk")
+    )
     return (
         Referral.objects.visible_to(user)
         .filter(referrer=user, municipality__in=referrer_in)
