@@ -39,7 +39,7 @@ def _url(name: str, **query: Any) -> str:
 def coordinator_items(user: Any, today: dt.date) -> list[WorkItem]:
     """Referrals awaiting a decision, people waiting (and the longest wait), proposals to
     confirm, alerts, timesheets of ended months to approve, reviews due."""
-    from kobling.followup.alerts import alerts_for
+    from kobling.core.alerts import alerts_for
     from kobling.followup.models import Pairing
     from kobling.matching.choices import ProposalStatus
     from kobling.matching.models import Proposal
