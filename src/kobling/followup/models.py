@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kobling.followup.choices import (
     OPEN_PAIRING_STATUSES,
@@ -53,7 +54,7 @@ class Pairing(models.Model):
         "referrals.Episode",
         on_delete=models.PROTECT,
         related_name="pairings",
-        verbose_name=_("course"),
+        verbose_name=pgettext_lazy("forløp", "course"),
     )
     participant = models.ForeignKey(
         "referrals.Participant",

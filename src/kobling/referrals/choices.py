@@ -95,7 +95,7 @@ class EpisodeStatus(models.TextChoices):
 # A course also ends before it began: the person withdrew, or a new decision replaced the grant.
 EPISODE_END_REASONS = [
     *EndReason.choices,
-    ("withdrawn", _("Withdrawn")),
+    ("withdrawn", pgettext_lazy("course end", "Withdrawn")),
     ("revoked", _("The grant was replaced by a new decision")),
 ]
 

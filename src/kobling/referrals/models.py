@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.validators import (
@@ -671,8 +672,8 @@ class Episode(models.Model):
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = _("course")
-        verbose_name_plural = _("courses")
+        verbose_name = pgettext_lazy("forløp", "course")
+        verbose_name_plural = pgettext_lazy("forløp", "courses")
         ordering = ["-opened_on", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -750,7 +751,10 @@ class EpisodeRenewal(models.Model):
     """A renewal of a course's period (a programme setting says how many and how long)."""
 
     episode = models.ForeignKey(
-        Episode, on_delete=models.CASCADE, related_name="renewals", verbose_name=_("course")
+        Episode,
+        on_delete=models.CASCADE,
+        related_name="renewals",
+        verbose_name=pgettext_lazy("forløp", "course"),
     )
     municipality = models.ForeignKey(
         "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
@@ -786,7 +790,10 @@ class Conversation(models.Model):
     The person's own goals stay in their words on the referral and their goals."""
 
     episode = models.ForeignKey(
-        Episode, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("course")
+        Episode,
+        on_delete=models.CASCADE,
+        related_name="conversations",
+        verbose_name=pgettext_lazy("forløp", "course"),
     )
     municipality = models.ForeignKey(
         "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
