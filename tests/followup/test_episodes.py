@@ -397,3 +397,29 @@ def test_coordinators_plan_renew_and_record_conversations_through_the_api(cast, 
         api(cast.coordinator_b).post(base + "/renew", {"reason": "x"}, format="json").status_code
         == 404
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_course_is_brought_in_line_outside_any_transaction(cast):
+    """The demo and scripts call course_sync without a transaction around it; the course's row
+    lock must still work (PostgreSQL refuses SELECT … FOR UPDATE in autocommit)."""
+    from kobling.followup.course import course_sync
+    from kobling.followup.models import Pairing
+
+    referral = s.waiting(cast.programme_a)
+    started = timezone.localdate() - dt.timedelta(days=3)
+    Pairing.objects.create(
+        municipality=cast.a,
+        programme=cast.programme_a,
+        referral=referral,
+        participant=referral.participant,
+        helper=f.make_active(cast.helper_a),
+        slot=0,
+        status="active",
+        confirmed_at=timezone.now() - dt.timedelta(days=5),
+        started_on=started,
+    )
+    referral.status = "paired"
+    referral.save()
+    episode = course_sync(referral)
+    assert (episode.status, episode.started_on) == ("active", started)

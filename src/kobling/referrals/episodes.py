@@ -124,18 +124,20 @@ def episode_set_state(*, referral: Referral, state: CourseState, by: User | None
     status, start, pause, end, reason and hand-over. Saved and audited only when it changes."""
     if state.status not in EpisodeStatus.values:
         raise ValidationError({"status": _("Unknown course status.")})
-    episode = _locked(referral.pk) or episode_for_referral(referral)
-    changes = {
-        name: [getattr(episode, name), getattr(state, name)]
-        for name in _STATE_FIELDS
-        if getattr(episode, name) != getattr(state, name)
-    }
-    if changes:
-        for name, (_before, after) in changes.items():
-            setattr(episode, name, after)
-        episode.version += 1
-        episode.save()
-        audit_log(user=by, action=AuditAction.UPDATE, obj=episode, changes=changes)
+    # Its own (nested) transaction: the row lock needs one, whoever calls.
+    with transaction.atomic():
+        episode = _locked(referral.pk) or episode_for_referral(referral)
+        changes = {
+            name: [getattr(episode, name), getattr(state, name)]
+            for name in _STATE_FIELDS
+            if getattr(episode, name) != getattr(state, name)
+        }
+        if changes:
+            for name, (_before, after) in changes.items():
+                setattr(episode, name, after)
+            episode.version += 1
+            episode.save()
+            audit_log(user=by, action=AuditAction.UPDATE, obj=episode, changes=changes)
     return episode
 
 
