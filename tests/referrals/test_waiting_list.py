@@ -19,7 +19,11 @@ def waiting(cast, *, days: int, priority: int = 2, area: str = "", groups=(), pr
         programme=programme or cast.programme_a,
         status="waiting",
         priority=priority,
-        granted_at=timezone.now() - dt.timedelta(days=days),
+        # Local noon of the day: waiting days are local calendar days, exact near midnight and
+        # across a daylight-saving change.
+        granted_at=timezone.make_aware(
+            dt.datetime.combine(timezone.localdate() - dt.timedelta(days=days), dt.time(12))
+        ),
         preferred_area=area,
     )
     referral.target_groups.set([TargetGroup.objects.get(code=code) for code in groups])

@@ -82,12 +82,19 @@ def full_history(programme, contact, *, index: int, research: bool = True, recei
         contact,
         confirmed_days_ago=200,
         started_days_ago=190,
-        received_at=timezone.now() - dt.timedelta(days=received),
+        # Local noon of the day: days counted in local calendar days stay exact near midnight
+        # and across a daylight-saving change.
+        received_at=timezone.make_aware(dt.datetime.combine(days_ago(received), dt.time(12))),
         goals=SECRETS["goals"],
         needs=SECRETS["needs"],
         coordinator_notes=SECRETS["coordinator_notes"],
         referrer_name="Doktor Hemmeligsen",
     )
+    # Confirmed at local noon too, for the same reason as ``received_at``.
+    type(pairing).objects.filter(pk=pairing.pk).update(
+        confirmed_at=timezone.make_aware(dt.datetime.combine(days_ago(200), dt.time(12)))
+    )
+    pairing.refresh_from_db()
     referral = pairing.referral
     person(referral, index)
     referrals_decision(referral, on=days_ago(received - 5))
