@@ -39,6 +39,7 @@ def url(pair) -> str:
 FULL = {
     "id",
     "pairing",
+    "episode",
     "date",
     "start_time",
     "minutes",

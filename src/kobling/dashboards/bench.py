@@ -396,6 +396,7 @@ def _build(participants: int, contacts: int, sessions: int, seed: int) -> tuple[
                 Session(
                     municipality=municipality,
                     pairing=pairing,
+                    episode_id=pairing.episode_id,
                     helper_id=pairing.helper_id,
                     date=starts[i] + dt.timedelta(days=7 * j),
                     minutes=rng.choice((45, 60, 60, 90)),
@@ -419,6 +420,7 @@ def _build(participants: int, contacts: int, sessions: int, seed: int) -> tuple[
             Review(
                 municipality=municipality,
                 pairing=p,
+                episode_id=p.episode_id,
                 kind=kind,
                 date=p.started_on + dt.timedelta(weeks=weeks),
                 recorded_at=now,
@@ -463,6 +465,7 @@ def _build(participants: int, contacts: int, sessions: int, seed: int) -> tuple[
                 FollowUp(
                     municipality=municipality,
                     pairing=p,
+                    episode_id=p.episode_id,
                     months=months,
                     due_on=due,
                     status="answered" if answered else "sent",

@@ -195,6 +195,42 @@ def _sharing_consent_in_force(referral: str = "referral") -> Exists:
     return sharing_consent_in_force(referral)
 
 
+class OnTheCourse(models.Model):
+    """A row that belongs to the participant's course (forløp) — a session, goal, review,
+    follow-up, notice or expense. ``episode`` is the course; where a helper pairing delivers it,
+    ``pairing`` names the pair too and the course is taken from it when not given, so the
+    treningskontakt code paths need not name the course."""
+
+    class Meta:
+        abstract = True
+
+    def _take_course_from_pairing(self) -> None:
+        if self.episode_id is None and getattr(self, "pairing_id", None) is not None:
+            self.episode_id = Pairing.objects.values_list("episode_id", flat=True).get(
+                pk=self.pairing_id
+            )
+
+    def clean_fields(self, exclude=None) -> None:  # noqa: ANN001
+        self._take_course_from_pairing()
+        super().clean_fields(exclude=exclude)
+
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self._take_course_from_pairing()
+        super().save(*args, **kwargs)
+
+
+def course_field(related_name: str, *, null: bool = False) -> models.ForeignKey:
+    """The course a row belongs to (see :class:`OnTheCourse`)."""
+    return models.ForeignKey(
+        "referrals.Episode",
+        null=null,
+        blank=null,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        verbose_name=pgettext_lazy("forløp", "course"),
+    )
+
+
 class SessionQuerySet(ScopedQuerySet):
     def current(self) -> SessionQuerySet:
         """Entries that stand: not superseded by a correction, and not a voiding correction."""
@@ -204,7 +240,7 @@ class SessionQuerySet(ScopedQuerySet):
         return self.current().filter(status=SessionStatus.HELD)
 
 
-class Session(models.Model):
+class Session(OnTheCourse):
     """One planned meeting of a pair and what became of it (held, cancelled, no-show).
 
     Entries are never edited: a correction is a new entry that ``supersedes`` the old one (a
@@ -219,6 +255,7 @@ class Session(models.Model):
         related_name="sessions",
         verbose_name=_("municipality"),
     )
+    episode = course_field("sessions")
     pairing = models.ForeignKey(
         Pairing, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("pairing")
     )
@@ -389,7 +426,7 @@ class SessionConfirmationLink(models.Model):
         return SessionConfirmationLink.objects.visible_to(user, action).filter(pk=self.pk).exists()
 
 
-class ReferrerNotice(models.Model):
+class ReferrerNotice(OnTheCourse):
     """An e-mail telling the referrer that there is news about a pairing they referred — at the
     start, every four weeks while it runs, and at the end — with a link to sign in and read the
     report. Only sent while the participant's consent to share with the referrer is in force;
@@ -407,8 +444,11 @@ class ReferrerNotice(models.Model):
         related_name="+",
         verbose_name=_("municipality"),
     )
+    episode = course_field("referrer_notices")
     pairing = models.ForeignKey(
         Pairing,
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="referrer_notices",
         verbose_name=_("pairing"),
@@ -427,7 +467,13 @@ class ReferrerNotice(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["pairing", "kind", "sequence"], name="referrer_notice_once"
-            )
+            ),
+            # A course that no pairing delivers (a group, a provider) is told about once too.
+            models.UniqueConstraint(
+                fields=["episode", "kind", "sequence"],
+                condition=Q(pairing__isnull=True),
+                name="referrer_notice_once_per_course",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -156,13 +156,13 @@ def referrer_report(
     )
 
 
-# Parts of the report that apps above followup add: a function (pairing) -> dict of
-# referrer_report keyword arguments (outcomes: ``goals`` and ``latest_review``), registered in
-# the app's AppConfig.ready with register_report_part.
-REPORT_PARTS: list[Callable[[Pairing], dict[str, Any]]] = []
+# Parts of the report that apps above followup add: a function (a pairing, or a course for the
+# course's report) -> dict of referrer_report keyword arguments (outcomes: ``goals`` and
+# ``latest_review``), registered in the app's AppConfig.ready with register_report_part.
+REPORT_PARTS: list[Callable[[Any], dict[str, Any]]] = []
 
 
-def register_report_part(part: Callable[[Pairing], dict[str, Any]]) -> None:
+def register_report_part(part: Callable[[Any], dict[str, Any]]) -> None:
     if part not in REPORT_PARTS:
         REPORT_PARTS.append(part)
 
@@ -287,8 +287,8 @@ def pairing_part(pairing: Pairing, *, today: dt.date) -> ActivityPart:
 
 
 def build_episode_report(episode: Any, *, today: dt.date | None = None) -> EpisodeReport:
-    """The referrer report of a course: every pairing's sessions summed, the goals of all its
-    pairings, the latest review that stands, and the course's ending and hand-over."""
+    """The referrer report of a course: every pairing's sessions summed, the course's goals and
+    the latest review that stands (whoever recorded them), and its ending and hand-over."""
     today = today or timezone.localdate()
     pairings = list(
         Pairing.objects.filter(episode=episode)
@@ -296,23 +296,17 @@ def build_episode_report(episode: Any, *, today: dt.date | None = None) -> Episo
         .order_by("confirmed_at", "pk")
     )
     figures = combine_parts([pairing_part(p, today=today) for p in pairings], today=today)
-    goals: list[dict[str, Any]] = []
-    reviews = []
-    for pairing in pairings:
-        # What the apps above add to a report (outcomes: goals, the latest review without its
-        # note), per pairing; the course gets all the goals and the latest review.
-        for part in REPORT_PARTS:
-            extra = part(pairing)
-            goals += extra.get("goals") or []
-            if extra.get("latest_review") is not None:
-                reviews.append(extra["latest_review"])
-    review = max(reviews, key=lambda r: r["date"]) if reviews else None
+    # What the apps above add to a report, read for the whole course (outcomes: the goals, the
+    # latest review without its note).
+    parts: dict[str, Any] = {"goals": [], "latest_review": None}
+    for part in REPORT_PARTS:
+        parts.update(part(episode))
     return EpisodeReport(
         pairing_id=pairings[-1].pk if pairings else 0,
         status=episode.status,
         is_open=episode.ended_on is None,
-        goals=goals,
-        latest_review=review,
+        goals=parts["goals"],
+        latest_review=parts["latest_review"],
         ended_on=episode.ended_on,
         end_reason=episode.end_reason,
         handover_destination=episode.handover_destination,

@@ -225,6 +225,7 @@ class SessionSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "pairing",
+            "episode",
             "date",
             "start_time",
             "minutes",

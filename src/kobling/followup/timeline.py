@@ -55,7 +55,7 @@ def pairing_events(episode) -> list[TimelineEvent]:  # noqa: ANN001
             )
     months = (
         Session.objects.current()
-        .filter(pairing__episode=episode)
+        .filter(episode=episode)
         .annotate(month=TruncMonth("date"))
         .values("month")
         .annotate(
@@ -83,7 +83,7 @@ def pairing_events(episode) -> list[TimelineEvent]:  # noqa: ANN001
                 order=6,
             )
         )
-    for notice in ReferrerNotice.objects.filter(pairing__episode=episode).order_by("created_at"):
+    for notice in ReferrerNotice.objects.filter(episode=episode).order_by("created_at"):
         events.append(
             TimelineEvent(
                 timezone.localtime(notice.created_at).date(),

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kobling.followup.choices import HandoverDestination
+from kobling.followup.models import OnTheCourse, course_field
 from kobling.outcomes.choices import (
     FOLLOW_UP_MONTHS,
     MAX_WEEKLY_MINUTES,
@@ -46,12 +47,14 @@ def outcome_scope_q(user: Any, pairing_field: str = "pairing") -> Q | None:
     return any_of(managers, own)
 
 
-def may_record_outcomes(user: Any, pairing: Any) -> bool:
-    """The pairing's municipality's managers and the pair's own training contact."""
-    if user.is_manager_of(pairing.municipality_id):
+def may_record_outcomes(user: Any, pairing: Any, municipality_id: int | None = None) -> bool:
+    """The municipality's managers and the pair's own training contact. A course row that no
+    pairing delivers (``pairing`` None, ``municipality_id`` given) is for managers only."""
+    if user.is_manager_of(pairing.municipality_id if pairing else municipality_id):
         return True
     return (
-        user.has_role(Role.TRAINING_CONTACT, pairing.municipality_id)
+        pairing is not None
+        and user.has_role(Role.TRAINING_CONTACT, pairing.municipality_id)
         and pairing.helper.user_id is not None
         and pairing.helper.user_id == user.pk
     )
@@ -207,7 +210,7 @@ class ProgrammeInstruments(models.Model):
 # --- goals --------------------------------------------------------------------------------------
 
 
-class Goal(models.Model):
+class Goal(OnTheCourse):
     """A goal the participant chose, in their own words, with an optional target date. The
     contact writes it down *with* the participant: the participant decides the goal and the way
     there (autonomy, self-determination theory)."""
@@ -218,8 +221,11 @@ class Goal(models.Model):
         related_name="+",
         verbose_name=_("municipality"),
     )
+    episode = course_field("goals")
     pairing = models.ForeignKey(
         "followup.Pairing",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="goals",
         verbose_name=_("pairing"),
@@ -269,7 +275,7 @@ class Goal(models.Model):
         return outcome_scope_q(user)
 
     def permits(self, user: Any, action: str) -> bool:
-        return may_record_outcomes(user, self.pairing)
+        return may_record_outcomes(user, self.pairing, self.municipality_id)
 
 
 # --- reviews ------------------------------------------------------------------------------------
@@ -281,7 +287,7 @@ class ReviewQuerySet(ScopedQuerySet):
         return self.filter(superseded_by__isnull=True, is_void=False)
 
 
-class Review(models.Model):
+class Review(OnTheCourse):
     """A review of progress: at the start, every N weeks (per programme) and at the end. Never
     edited: a correction is a new review that ``supersedes`` the old one (``is_void`` withdraws a
     review recorded by mistake), as with sessions."""
@@ -292,8 +298,11 @@ class Review(models.Model):
         related_name="+",
         verbose_name=_("municipality"),
     )
+    episode = course_field("reviews")
     pairing = models.ForeignKey(
         "followup.Pairing",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="reviews",
         verbose_name=_("pairing"),
@@ -340,7 +349,7 @@ class Review(models.Model):
         return outcome_scope_q(user)
 
     def permits(self, user: Any, action: str) -> bool:
-        return may_record_outcomes(user, self.pairing)
+        return may_record_outcomes(user, self.pairing, self.municipality_id)
 
 
 class ReviewScore(models.Model):
@@ -401,13 +410,13 @@ class ReviewScore(models.Model):
         return outcome_scope_q(user, "review__pairing")
 
     def permits(self, user: Any, action: str) -> bool:
-        return may_record_outcomes(user, self.review.pairing)
+        return may_record_outcomes(user, self.review.pairing, self.municipality_id)
 
 
 # --- follow-up after the end --------------------------------------------------------------------
 
 
-class FollowUp(models.Model):
+class FollowUp(OnTheCourse):
     """A short questionnaire e-mailed to the participant (a minor's guardian) 3, 6 and 12 months
     after their pairing ended: still active, minutes a week, where. Its e-mails and its signed
     single-use link live in the outbox (subject ``followup:<id>``); ``sent_at`` and
@@ -419,8 +428,11 @@ class FollowUp(models.Model):
         related_name="+",
         verbose_name=_("municipality"),
     )
+    episode = course_field("follow_ups")
     pairing = models.ForeignKey(
         "followup.Pairing",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="follow_ups",
         verbose_name=_("pairing"),
@@ -469,6 +481,12 @@ class FollowUp(models.Model):
             models.UniqueConstraint(
                 fields=["pairing", "months"],
                 name="followup_one_per_pairing_and_month",
+                violation_error_message=_("This follow-up already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["episode", "months"],
+                condition=Q(pairing__isnull=True),
+                name="followup_one_per_course_and_month",
                 violation_error_message=_("This follow-up already exists."),
             ),
             models.CheckConstraint(

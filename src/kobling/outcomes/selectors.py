@@ -164,11 +164,17 @@ def review_due_alerts(
 # --- summaries for the referrer report ----------------------------------------------------------
 
 
-def current_reviews(pairing: Pairing) -> QuerySet[Review]:
-    """The pairing's reviews that stand, newest first, with their scores."""
+def _of(subject: Any) -> dict[str, Any]:
+    """The filter for the rows of a pairing, or of a whole course (``referrals.Episode``: every
+    pairing of it and what no pairing delivers)."""
+    return {"pairing": subject} if isinstance(subject, Pairing) else {"episode": subject}
+
+
+def current_reviews(pairing: Pairing | Any) -> QuerySet[Review]:
+    """The reviews that stand of a pairing (or a course), newest first, with their scores."""
     return (
         Review.objects.current()
-        .filter(pairing=pairing)
+        .filter(**_of(pairing))
         .prefetch_related(
             Prefetch(
                 "scores",
@@ -214,7 +220,7 @@ def review_dict(review: Review, participant: Any) -> dict[str, Any]:
     }
 
 
-def latest_review(pairing: Pairing) -> dict[str, Any] | None:
+def latest_review(pairing: Pairing | Any) -> dict[str, Any] | None:
     """The latest review that stands (``None`` when there is none): ``date``, ``kind``,
     ``scores`` (``instrument`` code, ``name``, ``version``, ``value``, ``unit``, ``goal_id``) and
     ``meets_recommendation`` (``True``/``False``, or ``None`` when no minutes were reported)."""
@@ -222,11 +228,12 @@ def latest_review(pairing: Pairing) -> dict[str, Any] | None:
     return None if review is None else review_dict(review, pairing.participant)
 
 
-def goal_progress(pairing: Pairing) -> list[dict[str, Any]]:
-    """The pairing's goals in the order they were set: ``text`` (the participant's words),
+def goal_progress(pairing: Pairing | Any) -> list[dict[str, Any]]:
+    """The goals of a pairing (or a course) in the order they were set: ``text`` (the
+    participant's words),
     ``status``, ``target_date`` and ``latest_attainment`` (``value``, ``label`` and ``date`` of
     the latest goal-attainment score that stands, or ``None``)."""
-    goals = list(Goal.objects.filter(pairing=pairing).order_by("created_at", "pk"))
+    goals = list(Goal.objects.filter(**_of(pairing)).order_by("created_at", "pk"))
     scores = (
         ReviewScore.objects.filter(
             goal__in=goals, review__superseded_by__isnull=True, review__is_void=False
@@ -390,8 +397,9 @@ class FollowUpFilterSet(django_filters.FilterSet):
         fields = ["pairing", "months", "status", "municipality"]
 
 
-def referrer_report_part(pairing: Pairing) -> dict[str, Any]:
-    """The goals and the latest review that stands, for the referrer report
+def referrer_report_part(pairing: Pairing | Any) -> dict[str, Any]:
+    """The goals and the latest review that stands, of a pairing or a whole course, for the
+    referrer report
     (kobling.followup.report; registered in OutcomesConfig.ready). The review's free-text note
     stays out: the referrer gets figures, not notes."""
     review = latest_review(pairing)

@@ -63,6 +63,7 @@ class GoalSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "pairing",
+            "episode",
             "text",
             "target_date",
             "status",
@@ -119,6 +120,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "pairing",
+            "episode",
             "kind",
             "date",
             "note",
@@ -173,6 +175,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "pairing",
+            "episode",
             "months",
             "due_on",
             "status",

@@ -19,10 +19,10 @@ def outcome_events(episode) -> list[TimelineEvent]:  # noqa: ANN001
             goal.text[:120],
             order=5,
         )
-        for goal in Goal.objects.filter(pairing__episode=episode).order_by("created_at")
+        for goal in Goal.objects.filter(episode=episode).order_by("created_at")
     ]
     reviews = Review.objects.filter(
-        pairing__episode=episode, superseded_by__isnull=True, is_void=False
+        episode=episode, superseded_by__isnull=True, is_void=False
     ).order_by("date", "pk")
     events += [
         TimelineEvent(
@@ -38,6 +38,6 @@ def outcome_events(episode) -> list[TimelineEvent]:  # noqa: ANN001
             follow_up.get_status_display(),
             order=10,
         )
-        for follow_up in FollowUp.objects.filter(pairing__episode=episode).order_by("due_on")
+        for follow_up in FollowUp.objects.filter(episode=episode).order_by("due_on")
     ]
     return events

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kobling.core.frozen import FrozenOnceFinal
+from kobling.followup.models import OnTheCourse, course_field
 from kobling.pay.choices import (
     MAX_EXTRA_MINUTES,
     ExpenseCategory,
@@ -266,7 +267,7 @@ def locked_expense_message() -> str:
     )
 
 
-class Expense(FrozenOnceFinal, models.Model):
+class Expense(FrozenOnceFinal, OnTheCourse):
     """Money a helper laid out (equipment, a gym fee, transport …), with the receipt. Approved
     expenses are never changed: a correction is a new expense (negative or positive) that
     ``corrects`` the original."""
@@ -283,6 +284,7 @@ class Expense(FrozenOnceFinal, models.Model):
         related_name="expenses",
         verbose_name=_("contact"),
     )
+    episode = course_field("+", null=True)
     pairing = models.ForeignKey(
         "followup.Pairing",
         null=True,

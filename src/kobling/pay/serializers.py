@@ -179,6 +179,7 @@ class ExpenseSerializer(serializers.ModelSerializer):
             "helper",
             "helper_name",
             "pairing",
+            "episode",
             "date",
             "category",
             "amount",

@@ -1,0 +1,26 @@
+"""Data-migration helpers shared by the apps' migrations. They take the historical models from
+``apps`` (never the live ones), so a migration that uses them stays valid as models change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
+
+
+def copy_through(
+    model: str, field: str, via: str, via_model: str, source: str
+) -> Callable[[Any, Any], None]:
+    """A ``RunPython`` forward function that sets ``model.field`` to ``via_model.source`` of the
+    row its ``via`` foreign key points to, for every row where ``via`` is set — in one UPDATE
+    with a subquery, whatever the table size. ``model`` and ``via_model`` are "app.Model"."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        target = apps.get_model(model)
+        linked = apps.get_model(via_model)
+        target.objects.using(schema_editor.connection.alias).filter(
+            **{f"{via}__isnull": False}
+        ).update(**{field: Subquery(linked.objects.filter(pk=OuterRef(via)).values(source)[:1])})
+
+    return forward
