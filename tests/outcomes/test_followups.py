@@ -265,6 +265,123 @@ def test_a_participant_paired_again_is_not_asked_about_the_old_pair(
     assert smtp_server.messages == [] and statuses(old)[3] == "cancelled"
 
 
+def test_a_rematch_is_followed_up_once_at_the_end_of_the_course(cast, contact, smtp_server, clock):
+    """The follow-ups ask about the course: a pair that ends with the participant going on with
+    a new contact schedules none; the course's end does, named after the last pair. Rows an
+    older tick dated from the first pair's end (before courses) neither count nor get sent."""
+    from kobling.followup import services as pairing_services
+    from tests.followup import scenario as s
+
+    referral = s.waiting(cast.programme_a, email="deltaker@example.test")
+    Consent.objects.create(
+        referral=referral,
+        municipality_id=referral.municipality_id,
+        scope="follow_up",
+        given_on=b.days_ago(400),
+        given_by="Deltakeren",
+    )
+    first = s.pairing(referral, contact)
+    Pairing.objects.filter(pk=first.pk).update(confirmed_at=timezone.now() - dt.timedelta(days=310))
+    first.refresh_from_db()
+    first = pairing_services.pairing_activate(pairing=first, by=None, started_on=b.days_ago(300))
+    first = pairing_services.pairing_end(
+        pairing=first,
+        by=None,
+        reason="no_chemistry",
+        handover_destination="none",
+        participant_continues=True,
+        ended_on=b.days_ago(200),
+    )
+    assert tick(clock)["created"] == 0
+    course = first.episode
+    for months in (3, 6, 12):  # what the tick before courses made for the first pair
+        FollowUp.objects.create(
+            municipality=cast.a,
+            pairing=first,
+            months=months,
+            due_on=selectors.add_months(first.ended_on, months),
+        )
+
+    second = s.pairing(referral, f.make_active(s.contact(cast.programme_a)))
+    Pairing.objects.filter(pk=second.pk).update(
+        confirmed_at=timezone.now() - dt.timedelta(days=190)
+    )
+    second.refresh_from_db()
+    second = pairing_services.pairing_activate(pairing=second, by=None, started_on=b.days_ago(180))
+    second = pairing_services.pairing_end(
+        pairing=second,
+        by=None,
+        reason="goal_reached",
+        handover_destination="gym",
+        ended_on=b.days_ago(three_months_ago()),
+    )
+    course.refresh_from_db()
+    assert course.status == "ended"
+
+    report = tick(clock)
+
+    assert report["created"] == 3
+    assert statuses(second) == {3: "sent", 6: "scheduled", 12: "scheduled"}
+    # The first pair's: the 3-month one past its window, the 6-month one (due within it)
+    # because a newer pair exists; none sent. The 12-month one will go the same way.
+    assert statuses(first) == {3: "cancelled", 6: "cancelled", 12: "scheduled"}
+    assert course.follow_ups.count() == 6
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["deltaker@example.test"]]
+
+
+def test_a_course_no_pair_delivers_is_followed_up_too(cast, smtp_server, clock):
+    """A group or provider course has no pairing: its follow-ups name the course, the e-mail
+    reads the person and programme from it, and its coordinators see them."""
+    referral = f.ReferralFactory(programme=cast.programme_a, referrer=cast.referrer_a)
+    participant = referral.participant
+    participant.email = "gruppe@example.test"
+    participant.save()
+    Consent.objects.create(
+        referral=referral,
+        municipality_id=referral.municipality_id,
+        scope="follow_up",
+        given_on=b.days_ago(200),
+        given_by="Deltakeren",
+    )
+    from kobling.referrals import services as referral_services
+    from kobling.referrals.models import Episode
+
+    referral_services.referral_decide(
+        referral=referral,
+        by=cast.coordinator_a,
+        outcome="granted",
+        reasons="Oppfyller kriteriene",
+        override_reason="Test",
+        notify=False,
+    )
+    course = Episode.objects.get(referral=referral)
+    Episode.objects.filter(pk=course.pk).update(
+        delivery="group",
+        status="ended",
+        started_on=b.days_ago(180),
+        ended_on=b.days_ago(three_months_ago()),
+    )
+
+    assert tick(clock)["created"] == 3
+
+    rows = FollowUp.objects.filter(episode=course)
+    assert rows.count() == 3 and not rows.filter(pairing__isnull=False).exists()
+    [message] = smtp_server.messages
+    assert message.rcpt_tos == ["gruppe@example.test"]
+    assert cast.programme_a.name in message.text
+    assert rows.get(months=3).permits(cast.coordinator_a, "view")
+    assert not rows.get(months=3).permits(cast.coordinator_b, "view")
+    assert set(FollowUp.objects.visible_to(cast.coordinator_a, "view")) >= set(rows)
+    assert not FollowUp.objects.visible_to(cast.coordinator_b, "view").filter(episode=course)
+    from django.urls import reverse
+
+    from tests.conftest import signed_in
+
+    page = signed_in(cast.coordinator_a).get(reverse("web:followup_list"))
+    assert page.status_code == 200
+    assert reverse("web:episode_timeline", args=[course.pk]) in page.content.decode()
+
+
 def test_a_follow_up_past_its_window_is_let_go(cast, contact, smtp_server, clock):
     pairing = ended(cast, contact, 200)
     tick(clock)

@@ -1,4 +1,4 @@
-"""Follow-up after the end: 3, 6 and 12 months after a pairing ended, the participant (a
+"""Follow-up after the end: 3, 6 and 12 months after a course (forløp) ended, the participant (a
 minor's guardian) gets a short questionnaire by e-mail — still active? minutes a week? where? —
 and one reminder a week later. The answers feed the maintenance figures
 (:func:`kobling.outcomes.selectors.maintenance`).
@@ -6,14 +6,15 @@ and one reminder a week later. The answers feed the maintenance figures
 The life of a follow-up (every step takes an explicit ``now`` so tests can move time), run by
 the worker's periodic tick (:func:`followups_tick`, called from the check-in tick task):
 
-1. :func:`followups_create_missing` creates the three follow-ups of every ended pairing (once:
-   unique per pairing and month), each *scheduled* for its date.
+1. :func:`followups_create_missing` creates the three follow-ups of every ended course — whatever
+   delivered it: a pairing, a group, a provider — once per course, end and month, each
+   *scheduled* for its date.
 2. When one is due, :func:`followups_queue_due` settles those that must not be sent — no consent
    to be contacted after the end (*opted out*), no e-mail address (*no address*, looked at again
-   while the sending window is open), the participant paired again or the window of
+   while the sending window is open), the participant began a new course or the window of
    :data:`SEND_WINDOW` passed (*cancelled*) — and queues the e-mail for the rest.
 3. The outbox (:mod:`kobling.core.outbox`, purpose ``followup``) e-mails it exactly once and
-   retries a failure with back-off; consent, address and a new pairing are checked again at the
+   retries a failure with back-off; consent, address and a new course are checked again at the
    moment of sending. The link works for :data:`LINK_VALID` from then on.
 4. :data:`REMINDER_AFTER` without an answer, one reminder (the outbox's reminder schedule,
    stopped by the answer); then nothing more.
@@ -32,7 +33,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -42,7 +43,7 @@ from django.utils.translation import gettext_lazy
 from kobling.core import outbox
 from kobling.core import outbox_tasks as tasks
 from kobling.core.models import OutboxMessage, SignedLink
-from kobling.followup.choices import HandoverDestination, PairingStatus
+from kobling.followup.choices import HandoverDestination
 from kobling.followup.models import Pairing
 from kobling.outcomes.choices import (
     ADULT_AGE,
@@ -52,7 +53,8 @@ from kobling.outcomes.choices import (
 )
 from kobling.outcomes.models import FollowUp
 from kobling.outcomes.selectors import add_months
-from kobling.referrals.choices import ConsentScope
+from kobling.referrals.choices import ConsentScope, EpisodeStatus
+from kobling.referrals.models import Episode
 from kobling.referrals.selectors import consent_in_force
 from kobling.tenancy.audit import audit_context, audit_log, current_context
 from kobling.tenancy.choices import AuditAction
@@ -142,24 +144,35 @@ def recipient(participant: Any, today: dt.date) -> tuple[str, str]:
     return ("participant", participant.email) if participant.email else ("", "")
 
 
-def _paired_again(pairing: Pairing) -> bool:
-    return (
+def _began_again(followup: FollowUp) -> bool:
+    """The participant is in something newer than what this follow-up asks about: a pairing
+    confirmed after this one's (a re-match in data from before courses ended only at the
+    course's end), or another course opened since."""
+    course = followup.episode
+    if followup.pairing_id is not None and (
         Pairing.objects.filter(
-            participant_id=pairing.participant_id, confirmed_at__gt=pairing.confirmed_at
+            participant_id=course.participant_id,
+            confirmed_at__gt=followup.pairing.confirmed_at,
         )
-        .exclude(pk=pairing.pk)
+        .exclude(pk=followup.pairing_id)
+        .exists()
+    ):
+        return True
+    return (
+        Episode.objects.filter(participant_id=course.participant_id)
+        .filter(Q(opened_on__gt=course.opened_on) | Q(opened_on=course.opened_on, pk__gt=course.pk))
         .exists()
     )
 
 
 def _blocked_status(followup: FollowUp, today: dt.date) -> str | None:
     """Why this follow-up must not be sent now (the status to give it), or ``None``."""
-    pairing = followup.pairing
-    if _paired_again(pairing):
+    course = followup.episode
+    if _began_again(followup):
         return FollowUpStatus.CANCELLED
-    if not consent_in_force(pairing.referral, ConsentScope.CONTACT_FOR_FOLLOW_UP, today):
+    if not consent_in_force(course.referral, ConsentScope.CONTACT_FOR_FOLLOW_UP, today):
         return FollowUpStatus.OPTED_OUT
-    if not recipient(pairing.participant, today)[1]:
+    if not recipient(course.participant, today)[1]:
         return FollowUpStatus.NO_ADDRESS
     return None
 
@@ -191,31 +204,45 @@ def followups_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def followups_create_missing(*, now: dt.datetime) -> int:
-    """Create the missing 3-, 6- and 12-month follow-ups of ended pairings (pairings that ended
-    so long ago that even the 12-month one is past its window get none)."""
+    """Create the missing 3-, 6- and 12-month follow-ups of ended courses (courses that ended so
+    long ago that even the 12-month one is past its window get none). A follow-up names the
+    course and, where pairs delivered it, the last pair (whose contact sees it)."""
     today = timezone.localdate(now)
     oldest = add_months(today - SEND_WINDOW, -max(FOLLOW_UP_MONTHS))
-    pairings = (
-        Pairing.objects.filter(
-            status=PairingStatus.ENDED, ended_on__isnull=False, ended_on__gte=oldest
+    last_pairing = (
+        Pairing.objects.filter(episode=OuterRef("pk")).order_by("-confirmed_at", "-pk").values("pk")
+    )
+    # Courses still lacking a follow-up dated from their end (rows dated from an earlier end —
+    # a pair re-matched before courses ended only at their end — do not count).
+    courses = (
+        Episode.objects.filter(
+            status=EpisodeStatus.ENDED, ended_on__isnull=False, ended_on__gte=oldest
         )
-        .annotate(n=Count("follow_ups"))
+        .annotate(
+            n=Count("follow_ups", filter=Q(follow_ups__due_on__gt=F("ended_on"))),
+            last_pairing_id=Subquery(last_pairing[:1]),
+        )
         .filter(n__lt=len(FOLLOW_UP_MONTHS))
         .order_by("pk")
     )
     created = 0
-    for pairing in pairings:
-        have = set(pairing.follow_ups.values_list("months", flat=True))
+    for course in courses:
+        have = {
+            months
+            for months, due_on in course.follow_ups.values_list("months", "due_on")
+            if due_on == add_months(course.ended_on, months)
+        }
         for months in FOLLOW_UP_MONTHS:
             if months in have:
                 continue
             try:
                 with transaction.atomic():
                     FollowUp.objects.create(
-                        municipality_id=pairing.municipality_id,
-                        pairing=pairing,
+                        municipality_id=course.municipality_id,
+                        episode=course,
+                        pairing_id=course.last_pairing_id,
                         months=months,
-                        due_on=add_months(pairing.ended_on, months),
+                        due_on=add_months(course.ended_on, months),
                         created_at=now,
                     )
             except IntegrityError:
@@ -236,14 +263,14 @@ def followups_queue_due(*, now: dt.datetime) -> dict[str, int]:
             Q(status=FollowUpStatus.SCHEDULED)
             | Q(status=FollowUpStatus.NO_ADDRESS, due_on__gte=today - SEND_WINDOW)
         )
-        .select_related("pairing__participant", "pairing__referral")
+        .select_related("episode__participant", "episode__referral", "pairing")
         .order_by("due_on", "pk")
     )
     for followup in due:
         with transaction.atomic():
             locked = (
                 FollowUp.objects.select_for_update(of=("self",))
-                .select_related("pairing__participant", "pairing__referral")
+                .select_related("episode__participant", "episode__referral", "pairing")
                 .get(pk=followup.pk)
             )
             if locked.status not in (FollowUpStatus.SCHEDULED, FollowUpStatus.NO_ADDRESS):
@@ -265,7 +292,7 @@ def followups_queue_due(*, now: dt.datetime) -> dict[str, int]:
             outbox.message_queue(
                 purpose=PURPOSE,
                 subject=_subject(locked),
-                recipient=recipient(locked.pairing.participant, today)[1],
+                recipient=recipient(locked.episode.participant, today)[1],
                 municipality_id=locked.municipality_id,
                 template="outcomes/emails/followup.txt",
                 remind_after=REMINDER_AFTER,
@@ -302,14 +329,16 @@ def followup_send(
 def _followup_of(message: OutboxMessage, *, lock: bool = False) -> FollowUp:
     rows = FollowUp.objects.select_for_update(of=("self",)) if lock else FollowUp.objects
     return (
-        rows.select_related("pairing__participant", "pairing__referral", "pairing__programme")
+        rows.select_related(
+            "episode__participant", "episode__referral", "episode__programme", "pairing"
+        )
         .select_related("municipality")
         .get(pk=message.subject_id)
     )
 
 
 def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:
-    """Consent, address and a new pairing are checked again at the moment of sending."""
+    """Consent, address and a new course are checked again at the moment of sending."""
     today = timezone.localdate(now)
     with audit_context(via=VIA_TICK):
         followup = _followup_of(message, lock=True)
@@ -327,7 +356,7 @@ def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:
 
 def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
     followup = _followup_of(message)
-    who, address = recipient(followup.pairing.participant, timezone.localdate(now))
+    who, address = recipient(followup.episode.participant, timezone.localdate(now))
     if not message.sequence:
         followup.expires_at = now + LINK_VALID
         outbox.links_cancel(purpose=PURPOSE, subject=message.subject_key, now=now)
@@ -345,7 +374,7 @@ def _on_sent(message: OutboxMessage, now: dt.datetime) -> None:
             followup.status, followup.reminder_sent_at = FollowUpStatus.REMINDED, now
             fields = ["status", "reminder_sent_at"]
         else:
-            who = recipient(followup.pairing.participant, timezone.localdate(now))[0]
+            who = recipient(followup.episode.participant, timezone.localdate(now))[0]
             followup.status, followup.sent_at, followup.recipient = FollowUpStatus.SENT, now, who
             followup.expires_at = now + LINK_VALID
             fields = ["status", "sent_at", "recipient", "expires_at"]
@@ -375,16 +404,16 @@ def followup_message(
     """The questionnaire e-mail, in bokmål: plain text with an HTML alternative. It names the
     municipality and the programme, never anything about health; for a guardian, the
     participant's first name so they know whom it is about."""
-    pairing = followup.pairing
+    course = followup.episode
     municipality = followup.municipality
     with translation.override(settings.LANGUAGE_CODE or "nb"):
         context = {
             "months": followup.months,
             "municipality": municipality.name,
-            "programme": pairing.programme.name,
+            "programme": course.programme.name,
             "contact_email": municipality.contact_email,
             "guardian": who == "guardian",
-            "first_name": pairing.participant.first_name,
+            "first_name": course.participant.first_name,
             "link": settings.KOBLING_BASE_URL.rstrip("/")
             + reverse("web:followup_answer", args=[token]),
             "expires_on": timezone.localtime(followup.expires_at).date()
@@ -507,7 +536,7 @@ def followup_answer(
 
 def followup_opt_out(*, followup: FollowUp, now: dt.datetime | None = None) -> FollowUp:
     """The participant does not want these questions: this follow-up and the later ones of the
-    same pairing are closed as *opted out*. Audited."""
+    same course are closed as *opted out*. Audited."""
     now = now or timezone.now()
     with (
         audit_context(via=VIA_LINK, ip_address=current_context().ip_address),
@@ -519,7 +548,7 @@ def followup_opt_out(*, followup: FollowUp, now: dt.datetime | None = None) -> F
             raise FollowUpClosedError(state)
         _use_link(locked, now)
         later = FollowUp.objects.select_for_update().filter(
-            pairing_id=locked.pairing_id,
+            episode_id=locked.episode_id,
             months__gt=locked.months,
             status__in=[FollowUpStatus.SCHEDULED, FollowUpStatus.NO_ADDRESS],
         )

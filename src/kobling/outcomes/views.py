@@ -347,7 +347,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     queryset = (
         FollowUp.objects.visible_to(user, "view")
-        .select_related("pairing__participant", "pairing__programme", "municipality")
+        .select_related("episode__participant", "episode__programme", "municipality")
         .order_by("-due_on", "-pk")
     )
     status = request.GET.get("status", "")
