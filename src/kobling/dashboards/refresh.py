@@ -2,7 +2,8 @@
 
 A full recompute per municipality in a handful of set-based queries: the sessions (the big table)
 are grouped in SQL by programme and month; referrals, pairings, reviews and follow-ups (a few
-thousand rows even for a large city) are read once as plain values and counted here. The old rows
+thousand rows even for a large city) are read once into plain rows (:func:`load_input`), and
+:func:`kobling.dashboards.facts.compute`, which knows no Django, counts them. The old rows
 are replaced in one transaction, so a page never sees half a refresh. The worker's tick calls
 :func:`dashboards_tick`, which skips a municipality whose *mark* (counts and latest change times
 of the base tables) is unchanged since its last refresh on the same day. See docs/dashboards.md
