@@ -2,7 +2,8 @@
 
 A full recompute per municipality in a handful of set-based queries: the sessions (the big table)
 are grouped in SQL by programme and month; referrals, pairings, reviews and follow-ups (a few
-thousand rows even for a large city) are read once as plain values and counted here. The old rows
+thousand rows even for a large city) are read once into plain rows (:func:`load_input`), and
+:func:`kobling.dashboards.facts.compute`, which knows no Django, counts them. The old rows
 are replaced in one transaction, so a page never sees half a refresh. The worker's tick calls
 :func:`dashboards_tick`, which skips a municipality whose *mark* (counts and latest change times
 of the base tables) is unchanged since its last refresh on the same day. See docs/dashboards.md
@@ -14,7 +15,6 @@ import datetime as dt
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -22,12 +22,12 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 
+from kobling.dashboards import facts
+from kobling.dashboards.facts import FactsInput
 from kobling.dashboards.models import DashboardFact, DashboardRefresh, Grain
-from kobling.followup.choices import EndReason, PairingStatus, SessionStatus
+from kobling.followup.choices import SessionStatus
 from kobling.followup.models import Pairing, Session
-from kobling.helpers.choices import HelperStatus
 from kobling.helpers.models import Helper
-from kobling.outcomes.choices import ACTIVITY_MINUTES, ReviewKind
 from kobling.outcomes.models import FollowUp, Review, ReviewScore
 from kobling.outcomes.selectors import recommended_weekly_minutes
 from kobling.partners.models import Agreement, Partner, agreement_valid_q
@@ -35,66 +35,17 @@ from kobling.referrals.choices import DecisionOutcome
 from kobling.referrals.models import Decision, Referral
 from kobling.tenancy.models import Municipality, Programme
 
-# Ending for one of these counts as dropping out (not goal reached, not moved, not the contact
-# leaving, which is the scheme's loss rather than the participant's).
-DROP_OUT_REASONS = (EndReason.PARTICIPANT_STOPPED, EndReason.NO_CHEMISTRY)
-AGE_BANDS = ((0, 17, "0-17"), (18, 29, "18-29"), (30, 49, "30-49"), (50, 66, "50-66"))
-OLDEST_BAND = "67+"
-# Helpers who have been trained (qualified at some point) and may be doing the work now.
-TRAINED_NOW = (HelperStatus.QUALIFIED, HelperStatus.ACTIVE, HelperStatus.PAUSED)
-
-
-def age_band(birth: dt.date, on: dt.date) -> str:
-    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-    for low, high, label in AGE_BANDS:
-        if low <= age <= high:
-            return label
-    return OLDEST_BAND
-
-
-def _age(birth: dt.date, on: dt.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def _month(day: dt.date | dt.datetime) -> dt.date:
-    if isinstance(day, dt.datetime):
-        day = timezone.localtime(day).date()
-    return day.replace(day=1)
-
 
 def _local(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-class _Facts:
-    """Collects (programme, grain, period, metric, dimension, key) → value."""
+def _local_or_none(moment: dt.datetime | None) -> dt.date | None:
+    return None if moment is None else _local(moment)
 
-    def __init__(self) -> None:
-        self.values: dict[tuple, Decimal] = defaultdict(Decimal)
 
-    def add(
-        self,
-        programme: int,
-        grain: str,
-        period: dt.date,
-        metric: str,
-        value: Any = 1,
-        dimension: str = "",
-        key: str = "",
-    ) -> None:
-        self.values[(programme, grain, period, metric, dimension, str(key))] += Decimal(value)
-
-    def month(self, programme: int, day: Any, metric: str, value: Any = 1, **by: Any) -> None:
-        self.add(programme, Grain.MONTH, _month(day), metric, value, **by)
-
-    def broken_down(
-        self, programme: int, day: Any, metric: str, groups: dict[str, Iterable[str]]
-    ) -> None:
-        """Count one person under ``metric`` in total and under each of their groups."""
-        self.month(programme, day, metric)
-        for dimension, keys in groups.items():
-            for key in keys:
-                self.month(programme, day, metric, dimension=dimension, key=key)
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
 
 
 def source_mark(municipality_id: int) -> dict[str, str]:
@@ -133,52 +84,24 @@ def source_mark(municipality_id: int) -> dict[str, str]:
     return {name: str(sorted(values.items())) for name, values in parts.items()}
 
 
-def compute_facts(
-    municipality_id: int, today: dt.date | None = None, *, skip_cost_years: set[int] = frozenset()
-) -> _Facts:
-    """Every dashboard figure of one municipality, from the base tables (the cost of
-    ``skip_cost_years`` left out: the caller keeps those from the last refresh)."""
+# How the session, follow-up and review tables reach the participant's course, in one place.
+# Today through the pairing; when they carry the course themselves this becomes "episode".
+COURSE = "pairing__episode"
+
+
+def load_input(
+    municipality_id: int, today: dt.date | None = None, *, skip_cost_years: Iterable[int] = ()
+) -> FactsInput:
+    """The rows :func:`kobling.dashboards.facts.compute` counts, for one municipality, in a
+    fixed number of queries (the cost of ``skip_cost_years`` left out: the caller keeps those
+    from the last refresh)."""
     today = today or timezone.localdate()
     m = municipality_id
-    facts = _Facts()
-
-    # --- Reach: referrals, decisions, starts, endings, by group ---------------------------------
-    referrals = {
-        r["pk"]: r
-        for r in Referral.objects.filter(municipality_id=m)
-        .values(
-            "pk",
-            "programme_id",
-            "source",
-            "received_at",
-            "granted_at",
-            "participant_id",
-            "participant__gender",
-            "participant__birth_date",
-            "referrer_organisation",
-        )
-        .order_by()
-    }
     targets: dict[int, list[str]] = defaultdict(list)
     for referral_id, code in Referral.target_groups.through.objects.filter(
         referral__municipality_id=m
     ).values_list("referral_id", "targetgroup__code"):
         targets[referral_id].append(code)
-
-    def groups(r: dict[str, Any]) -> dict[str, Iterable[str]]:
-        return {
-            "gender": [r["participant__gender"]],
-            "age_band": [age_band(r["participant__birth_date"], _local(r["received_at"]))],
-            "source": [r["source"]],
-            "target_group": targets.get(r["pk"], []) or ["none"],
-        }
-
-    for r in referrals.values():
-        p = r["programme_id"]
-        facts.broken_down(p, r["received_at"], "referred", groups(r))
-        if r["granted_at"]:
-            facts.broken_down(p, r["granted_at"], "granted", groups(r))
-
     first_decision: dict[int, dt.date] = dict(
         Decision.objects.filter(
             municipality_id=m, outcome__in=[DecisionOutcome.GRANTED, DecisionOutcome.REFUSED]
@@ -188,21 +111,33 @@ def compute_facts(
         .values_list("referral_id", "first")
         .order_by()
     )
-    pairings = list(
-        Pairing.objects.filter(municipality_id=m)
+    referrals = [
+        facts.ReferralRow(
+            id=r["pk"],
+            programme_id=r["programme_id"],
+            source=r["source"],
+            received_on=_local(r["received_at"]),
+            granted_on=_local_or_none(r["granted_at"]),
+            gender=r["participant__gender"],
+            birth_date=r["participant__birth_date"],
+            organisation=r["referrer_organisation"] or "",
+            target_groups=tuple(targets.get(r["pk"], ())),
+            first_decision_on=first_decision.get(r["pk"]),
+        )
+        for r in Referral.objects.filter(municipality_id=m)
         .values(
             "pk",
             "programme_id",
-            "referral_id",
+            "source",
+            "received_at",
+            "granted_at",
+            "participant__gender",
             "participant__birth_date",
-            "confirmed_at",
-            "started_on",
-            "ended_on",
-            "status",
-            "end_reason",
+            "referrer_organisation",
         )
-        .order_by("confirmed_at", "pk")
-    )
+        .order_by()
+    ]
+
     first_held: dict[int, dt.date] = dict(
         Session.objects.held()
         .filter(municipality_id=m)
@@ -211,77 +146,103 @@ def compute_facts(
         .values_list("pairing_id", "first")
         .order_by()
     )
-    for referral_id, decided in first_decision.items():
-        r = referrals.get(referral_id)
-        if r:
-            days = max(0, (decided - _local(r["received_at"])).days)
-            facts.month(
-                r["programme_id"], r["received_at"], "days_to_decision", dimension="days", key=days
-            )
-    seen_referral: set[int] = set()
-    started_referral: set[int] = set()
-    for pr in pairings:
-        r = referrals.get(pr["referral_id"])
-        if r is None:
-            continue
-        p = pr["programme_id"]
-        if pr["referral_id"] not in seen_referral:  # the first pairing of the referral
-            seen_referral.add(pr["referral_id"])
-            days = max(0, (_local(pr["confirmed_at"]) - _local(r["received_at"])).days)
-            facts.month(p, r["received_at"], "days_to_pairing", dimension="days", key=days)
-        if pr["started_on"] and pr["referral_id"] not in started_referral:
-            started_referral.add(pr["referral_id"])
-            facts.broken_down(p, pr["started_on"], "started", groups(r))
-        if pr["pk"] in first_held:
-            days = max(0, (first_held[pr["pk"]] - _local(r["received_at"])).days)
-            facts.month(p, r["received_at"], "days_to_first_session", dimension="days", key=days)
-        if pr["status"] == PairingStatus.ENDED and pr["ended_on"]:
-            facts.month(p, pr["ended_on"], "ended")
-            if pr["end_reason"] == EndReason.GOAL_REACHED:
-                facts.month(p, pr["ended_on"], "completed")
-            if pr["end_reason"] in DROP_OUT_REASONS:
-                facts.broken_down(p, pr["ended_on"], "dropped_out", groups(r))
+    pairings = [
+        facts.PairingRow(
+            id=pr["pk"],
+            course_id=pr["episode_id"],
+            programme_id=pr["programme_id"],
+            referral_id=pr["referral_id"],
+            confirmed_on=_local(pr["confirmed_at"]),
+            started_on=pr["started_on"],
+            ended_on=pr["ended_on"],
+            status=pr["status"],
+            end_reason=pr["end_reason"] or "",
+            first_held_on=first_held.get(pr["pk"]),
+            weekly_minutes_needed=(
+                recommended_weekly_minutes(
+                    facts.age(pr["participant__birth_date"], pr["started_on"])
+                )
+                if pr["started_on"]
+                else None
+            ),
+            handover_destination=pr["handover_destination"] or "",
+            handover_partner_id=pr["handover_partner_id"],
+            handover_partner_kind=pr["handover_partner__kind"] or "",
+        )
+        for pr in Pairing.objects.filter(municipality_id=m)
+        .values(
+            "pk",
+            "episode_id",
+            "programme_id",
+            "referral_id",
+            "participant__birth_date",
+            "confirmed_at",
+            "started_on",
+            "ended_on",
+            "status",
+            "end_reason",
+            "handover_destination",
+            "handover_partner_id",
+            "handover_partner__kind",
+        )
+        .order_by("confirmed_at", "pk")
+    ]
 
-    # --- Implementation: dose, in SQL over the sessions ----------------------------------------
+    # The sessions are the big table: counted in SQL by programme and month (and year).
     current = Session.objects.current().filter(municipality_id=m)
-    for row in (
-        current.annotate(month=TruncMonth("date"))
-        .values("pairing__programme_id", "month")
+    programme, participant = f"{COURSE}__programme_id", f"{COURSE}__participant_id"
+    session_months = [
+        facts.SessionMonth(
+            programme_id=row[programme],
+            month=row["month"],
+            planned=row["planned"],
+            held=row["held"],
+            no_show=row["no_show"],
+            cancelled=row["cancelled"],
+            minutes=row["minutes"] or 0,
+            participants=row["participants"],
+            helpers=row["helpers"],
+        )
+        for row in current.annotate(month=TruncMonth("date"))
+        .values(programme, "month")
         .annotate(
             planned=Count("pk"),
             held=Count("pk", filter=Q(status=SessionStatus.HELD)),
             no_show=Count("pk", filter=Q(status=SessionStatus.NO_SHOW)),
             cancelled=Count("pk", filter=Q(status=SessionStatus.CANCELLED)),
             minutes=Sum("minutes", filter=Q(status=SessionStatus.HELD)),
-            participants=Count("pairing__participant_id", distinct=True),
+            participants=Count(participant, distinct=True),
             helpers=Count("helper_id", distinct=True, filter=Q(status=SessionStatus.HELD)),
         )
         .order_by()
-    ):
-        p, month = row["pairing__programme_id"], _month(row["month"])
-        for name in ("planned", "held", "no_show", "cancelled", "participants", "helpers"):
-            facts.add(p, Grain.MONTH, month, f"sessions_{name}", row[name])
-        facts.add(p, Grain.MONTH, month, "minutes_held", row["minutes"] or 0)
-    # Distinct people in a year are not the sum of the months.
-    for row in (
-        current.filter(status=SessionStatus.HELD)
+    ]
+    session_years = [
+        facts.SessionYear(
+            programme_id=row[programme],
+            year=row["year"],
+            participants=row["participants"],
+            helpers=row["helpers"],
+        )
+        for row in current.filter(status=SessionStatus.HELD)
         .annotate(year=TruncYear("date"))
-        .values("pairing__programme_id", "year")
+        .values(programme, "year")
         .annotate(
-            participants=Count("pairing__participant_id", distinct=True),
+            participants=Count(participant, distinct=True),
             helpers=Count("helper_id", distinct=True),
         )
         .order_by()
-    ):
-        p, year = row["pairing__programme_id"], _month(row["year"])
-        facts.add(p, Grain.YEAR, year, "participants_served", row["participants"])
-        facts.add(p, Grain.YEAR, year, "helpers_active", row["helpers"])
-
-    # --- Effectiveness: start vs latest vs end per instrument, by the pair's start month -------
-    by_pairing = {pr["pk"]: pr for pr in pairings}
-    scores: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for pairing_id, code, kind, date, review_id, value in (
-        ReviewScore.objects.filter(
+    ]
+    # Effectiveness is the pair's: start vs latest review of the same pairing.
+    scores = [
+        facts.Score(
+            pairing_id=pairing_id,
+            instrument=code,
+            review_kind=kind,
+            review_on=date,
+            review_id=review_id,
+            value=value,
+        )
+        for pairing_id, code, kind, date, review_id, value in ReviewScore.objects.filter(
             municipality_id=m,
             review__superseded_by__isnull=True,
             review__is_void=False,
@@ -295,155 +256,77 @@ def compute_facts(
             "value",
         )
         .order_by("review__date", "review_id")
-    ):
-        # Goal attainment has one score per goal: a review's value is their mean.
-        scores[(pairing_id, code)][f"{kind}|{date.isoformat()}|{review_id}"].append(value)
-    for (pairing_id, code), per_review in scores.items():
-        pr = by_pairing.get(pairing_id)
-        if pr is None or not pr["started_on"]:
-            continue
-        ordered = [
-            (key.split("|")[0], sum(values) / len(values)) for key, values in per_review.items()
-        ]
-        start = next((v for kind, v in ordered if kind == ReviewKind.START), None)
-        if start is None:
-            continue
-        later = [(kind, v) for kind, v in ordered if kind != ReviewKind.START]
-        p, month = pr["programme_id"], pr["started_on"]
-        need = recommended_weekly_minutes(_age(pr["participant__birth_date"], pr["started_on"]))
-        by = {"dimension": "instrument", "key": code}
-        if later:
-            latest = later[-1][1]
-            facts.month(p, month, "eff_n", **by)
-            facts.month(p, month, "eff_start_sum", start, **by)
-            facts.month(p, month, "eff_latest_sum", latest, **by)
-            if code == ACTIVITY_MINUTES:
-                facts.month(p, month, "eff_meets_start", int(start >= need), **by)
-                facts.month(p, month, "eff_meets_latest", int(latest >= need), **by)
-        end = next((v for kind, v in reversed(later) if kind == ReviewKind.END), None)
-        if end is not None:
-            facts.month(p, month, "eff_end_n", **by)
-            facts.month(p, month, "eff_end_start_sum", start, **by)
-            facts.month(p, month, "eff_end_sum", end, **by)
-            if code == ACTIVITY_MINUTES:
-                facts.month(p, month, "eff_meets_end", int(end >= need), **by)
-
-    # --- Maintenance: follow-ups after the end, by the month they fell due ---------------------
-    for row in (
-        FollowUp.objects.filter(municipality_id=m)
+    ]
+    follow_ups = [
+        facts.FollowUpMonth(
+            programme_id=row[programme],
+            month=row["month"],
+            months=row["months"],
+            asked=row["asked"],
+            answered=row["answered"],
+            active=row["active"],
+        )
+        for row in FollowUp.objects.filter(municipality_id=m)
         .annotate(month=TruncMonth("due_on"))
-        .values("pairing__programme_id", "month", "months")
+        .values(programme, "month", "months")
         .annotate(
             asked=Count("pk", filter=Q(status__in=["sent", "reminded", "answered"])),
             answered=Count("pk", filter=Q(status="answered")),
             active=Count("pk", filter=Q(status="answered", still_active=True)),
         )
         .order_by()
-    ):
-        p, month = row["pairing__programme_id"], _month(row["month"])
-        for name in ("asked", "answered", "active"):
-            facts.add(p, Grain.MONTH, month, f"followup_{name}", row[name], "months", row["months"])
+    ]
 
-    # --- Adoption: the contacts now ------------------------------------------------------------
-    now = today
     qualified = set(
         Helper.objects.filter(municipality_id=m, qualifications__isnull=False).values_list(
             "pk", flat=True
         )
     )
-    for pk, programme_id, status in Helper.objects.filter(municipality_id=m).values_list(
-        "pk", "programme_id", "status"
-    ):
-        facts.add(programme_id, Grain.NOW, now, "helpers", 1, "status", status)
-        if pk in qualified or status in TRAINED_NOW:
-            facts.add(programme_id, Grain.NOW, now, "helpers_trained")
-            if status != HelperStatus.LEFT:
-                facts.add(programme_id, Grain.NOW, now, "helpers_trained_retained")
-            if status == HelperStatus.ACTIVE:
-                facts.add(programme_id, Grain.NOW, now, "helpers_trained_active")
-
-    _partner_uptake(facts, m, today, referrals.values())
-    _costs(facts, m, skip=skip_cost_years)
-    return facts
-
-
-def _partner_uptake(
-    facts: _Facts, municipality_id: int, today: dt.date, referrals: Iterable[dict[str, Any]]
-) -> None:
-    """Adoption → partner uptake (docs/dashboards.md). Counts of *organisations* (partners,
-    referring organisations) and of *persons* (hand-overs):
-
-    - ``partners_in_agreement`` (now, by ``kind``): partners with an agreement valid today. A
-      partner counts for each of its programmes, or for every programme of the municipality
-      when it lists none (it works with the scheme as a whole). Organisations.
-    - ``handovers`` (month, by ``destination``) and ``handovers_to_partner`` (month, by the
-      partner's ``kind``): ended pairings by where the participant went on, and those handed
-      over to a partner. Persons.
-    - ``handover_partners`` (year, by ``kind``): distinct partners that took participants over
-      in the year. Organisations.
-    - ``referring_organisations`` (year, by ``source``; the total is distinct over sources):
-      distinct non-blank ``Referral.referrer_organisation`` (trimmed, case-insensitive) by the
-      year the referral was received. Organisations."""
-    m = municipality_id
-    all_programmes = list(Programme.objects.filter(municipality_id=m).values_list("pk", flat=True))
+    helpers = [
+        facts.HelperRow(id=pk, programme_id=programme_id, status=status, qualified=pk in qualified)
+        for pk, programme_id, status in Helper.objects.filter(municipality_id=m).values_list(
+            "pk", "programme_id", "status"
+        )
+    ]
     partner_programmes: dict[int, list[int]] = defaultdict(list)
     for partner_id, programme_id in Partner.programmes.through.objects.filter(
         partner__municipality_id=m
     ).values_list("partner_id", "programme_id"):
         partner_programmes[partner_id].append(programme_id)
-    valid = (
-        Partner.objects.filter(municipality_id=m)
+    partners = [
+        facts.PartnerRow(id=pk, kind=kind, programme_ids=tuple(partner_programmes.get(pk, ())))
+        for pk, kind in Partner.objects.filter(municipality_id=m)
         .filter(pk__in=Agreement.objects.filter(agreement_valid_q(today)).values("partner_id"))
         .values_list("pk", "kind")
+    ]
+    return FactsInput(
+        today=today,
+        referrals=referrals,
+        pairings=pairings,
+        session_months=session_months,
+        session_years=session_years,
+        scores=scores,
+        follow_ups=follow_ups,
+        helpers=helpers,
+        programme_ids=list(
+            Programme.objects.filter(municipality_id=m).values_list("pk", flat=True)
+        ),
+        partners=partners,
+        costs=_costs(m, skip=set(skip_cost_years)),
     )
-    for partner_id, kind in valid:
-        for p in partner_programmes.get(partner_id) or all_programmes:
-            facts.add(p, Grain.NOW, today, "partners_in_agreement")
-            facts.add(p, Grain.NOW, today, "partners_in_agreement", 1, "kind", kind)
-
-    took_over: dict[tuple[int, dt.date], dict[int, str]] = defaultdict(dict)
-    for p, ended_on, destination, partner_id, partner_kind in (
-        Pairing.objects.filter(
-            municipality_id=m, status=PairingStatus.ENDED, ended_on__isnull=False
-        )
-        .values_list(
-            "programme_id",
-            "ended_on",
-            "handover_destination",
-            "handover_partner_id",
-            "handover_partner__kind",
-        )
-        .order_by()
-    ):
-        facts.month(p, ended_on, "handovers", dimension="destination", key=destination or "unknown")
-        if partner_id is not None:
-            facts.month(p, ended_on, "handovers_to_partner")
-            facts.month(p, ended_on, "handovers_to_partner", dimension="kind", key=partner_kind)
-            took_over[(p, dt.date(ended_on.year, 1, 1))][partner_id] = partner_kind
-    for (p, year), partners in took_over.items():
-        facts.add(p, Grain.YEAR, year, "handover_partners", len(partners))
-        for kind, n in Counter(partners.values()).items():
-            facts.add(p, Grain.YEAR, year, "handover_partners", n, "kind", kind)
-
-    organisations: dict[tuple[int, dt.date], dict[str, set[str]]] = defaultdict(
-        lambda: defaultdict(set)
-    )
-    for r in referrals:
-        name = " ".join((r.get("referrer_organisation") or "").split()).casefold()
-        if name:
-            year = dt.date(_local(r["received_at"]).year, 1, 1)
-            organisations[(r["programme_id"], year)][r["source"]].add(name)
-    for (p, year), by_source in organisations.items():
-        facts.add(
-            p, Grain.YEAR, year, "referring_organisations", len(set().union(*by_source.values()))
-        )
-        for source, names in by_source.items():
-            facts.add(p, Grain.YEAR, year, "referring_organisations", len(names), "source", source)
 
 
-def _costs(facts: _Facts, municipality_id: int, skip: set[int] = frozenset()) -> int:
+def compute_facts(
+    municipality_id: int, today: dt.date | None = None, *, skip_cost_years: Iterable[int] = ()
+) -> facts.Facts:
+    """Every dashboard figure of one municipality, from the base tables (the cost of
+    ``skip_cost_years`` left out: the caller keeps those from the last refresh)."""
+    return facts.compute(load_input(municipality_id, today, skip_cost_years=skip_cost_years))
+
+
+def _costs(municipality_id: int, skip: set[int]) -> list[facts.CostYear]:
     """Cost per calendar year from :func:`kobling.pay.costs.period_costs` (the slow part of a
-    refresh: it estimates unapproved pay session by session). Returns the years computed."""
+    refresh: it estimates unapproved pay session by session)."""
     from kobling.pay.costs import period_costs
 
     years = set(
@@ -453,19 +336,22 @@ def _costs(facts: _Facts, municipality_id: int, skip: set[int] = frozenset()) ->
         .distinct()
         .order_by()
     )
-    years = {_month(y).year for y in years} - set(skip)
-    for year in sorted(years):
+    rows = []
+    for year in sorted({y.year for y in years} - skip):
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
         for row in period_costs(municipality_ids=[municipality_id], start=start, end=end):
             c = row.cost
-            for name, value in (
-                ("pay", c.pay),
-                ("expenses", c.expenses),
-                ("courses", c.courses),
-                ("coordination", c.coordination),
-            ):
-                facts.add(row.programme_id, Grain.YEAR, start, f"cost_{name}", value)
-    return len(years)
+            rows.append(
+                facts.CostYear(
+                    programme_id=row.programme_id,
+                    year=start,
+                    pay=c.pay,
+                    expenses=c.expenses,
+                    courses=c.courses,
+                    coordination=c.coordination,
+                )
+            )
+    return rows
 
 
 def cost_marks(municipality_id: int) -> dict[str, Any]:
@@ -556,14 +442,14 @@ def refresh_municipality(municipality_id: int, *, force: bool = True) -> dict[st
     if not force and same_day and old_cost.get("global") == mark["cost"]["global"]:
         old_years = old_cost.get("years", {})
         keep = {int(y) for y, v in mark["cost"]["years"].items() if old_years.get(y) == v}
-    facts = compute_facts(municipality_id, today, skip_cost_years=keep)
+    figures = compute_facts(municipality_id, today, skip_cost_years=keep)
     for p, period, metric, value in DashboardFact.objects.filter(
         municipality_id=municipality_id,
         grain=Grain.YEAR,
         metric__startswith="cost_",
         period__year__in=sorted(keep),
     ).values_list("programme_id", "period", "metric", "value"):
-        facts.add(p, Grain.YEAR, period, metric, value)
+        figures.add(p, Grain.YEAR, period, metric, value)
     rows = [
         DashboardFact(
             municipality_id=municipality_id,
@@ -575,7 +461,7 @@ def refresh_municipality(municipality_id: int, *, force: bool = True) -> dict[st
             key=key,
             value=value,
         )
-        for (p, grain, period, metric, dimension, key), value in facts.values.items()
+        for (p, grain, period, metric, dimension, key), value in figures.values.items()
     ]
     with transaction.atomic():
         DashboardFact.objects.filter(municipality_id=municipality_id).delete()

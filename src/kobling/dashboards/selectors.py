@@ -19,8 +19,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from kobling.dashboards import charts
+from kobling.dashboards.facts import AGE_BANDS, OLDEST_BAND
 from kobling.dashboards.models import DashboardFact, DashboardRefresh, Grain
-from kobling.dashboards.refresh import AGE_BANDS, OLDEST_BAND
 from kobling.dashboards.suppression import (
     SUPPRESSED,
     THRESHOLD,

@@ -20,7 +20,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, DateField, Exists, OuterRef, Sum
@@ -28,16 +28,10 @@ from django.db.models.functions import TruncMonth
 
 from kobling.followup.choices import SessionStatus
 from kobling.followup.models import Session
+from kobling.lib.money import ZERO, money
 from kobling.pay.choices import ExpenseStatus, LineKind, TimesheetStatus
 from kobling.pay.models import Expense, PaySettings, Timesheet, TimesheetLine
 from kobling.pay.months import month_of
-
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def pay_for(minutes: int, rate: Decimal) -> Decimal:

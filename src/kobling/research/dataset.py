@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
-import hmac
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -56,12 +54,19 @@ from kobling.referrals.choices import (
     ReferralStatus,
 )
 from kobling.referrals.models import Consent, Decision, Referral
+from kobling.research import rows as plain
 from kobling.research.models import SMALL_GROUP
+
+# The pure part, re-exported: callers and tests name them here.
+from kobling.research.rows import (  # noqa: F401
+    PSEUDONYM_LENGTH,
+    Pseudonymiser,
+    birth_year_band,
+    quarter,
+    smallest_group,
+)
 from kobling.tenancy.choices import ProgrammeKind
 from kobling.tenancy.models import Programme
-
-PSEUDONYM_LENGTH = 16  # hex characters: 64 bits, no collisions at municipal sizes
-
 
 # --- the files and their columns ----------------------------------------------------------------
 
@@ -275,40 +280,7 @@ def selected_referrals(
     )
 
 
-# --- pseudonyms ---------------------------------------------------------------------------------
-
-
-class Pseudonymiser:
-    """HMAC-SHA256 of "kind:id" under this export's key, hex, truncated. The kind keeps a person
-    and a pairing with the same database id apart."""
-
-    def __init__(self, key: bytes) -> None:
-        if len(key) < 32:
-            raise ValueError("The key must be at least 32 bytes.")
-        self._key = key
-
-    def __call__(self, kind: str, pk: int | None) -> str:
-        if pk is None:
-            return ""
-        digest = hmac.new(self._key, f"{kind}:{pk}".encode(), hashlib.sha256).hexdigest()
-        return digest[:PSEUDONYM_LENGTH]
-
-    def __repr__(self) -> str:  # never show the key, not even in a traceback
-        return "Pseudonymiser(<key hidden>)"
-
-
-# --- coarsening and group sizes -------------------------------------------------------------------
-
-
-def birth_year_band(year: int) -> str:
-    """The 5-year band of ``year``: 1983 → "1980-1984"."""
-    start = year - year % 5
-    return f"{start}-{start + 4}"
-
-
-def quarter(day: dt.date) -> str:
-    """The quarter of ``day``: 2025-08-14 → "2025-Q3"."""
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+# --- coarsening ----------------------------------------------------------------------------------
 
 
 def columns(name: str, *, bands: bool) -> tuple[Column, ...]:
@@ -317,19 +289,6 @@ def columns(name: str, *, bands: bool) -> tuple[Column, ...]:
     if not bands:
         return listed
     return tuple(BANDED.get((name, c.name), c) for c in listed)
-
-
-def smallest_group(rows: dict[str, list[dict[str, Any]]]) -> int | None:
-    """The number of participants in the smallest group sharing birth year (or band, as
-    exported), gender and programme — the export's k in k-anonymity over those three columns. A
-    participant referred to two programmes counts in both programmes' groups. ``None`` when the
-    export has no participant."""
-    people = {p["participant_id"]: (p["birth_year"], p["gender"]) for p in rows["participants.csv"]}
-    groups: dict[tuple[Any, ...], set[str]] = {}
-    for referral in rows["referrals.csv"]:
-        who = referral["participant_id"]
-        groups.setdefault((*people[who], referral["programme"]), set()).add(who)
-    return min((len(members) for members in groups.values()), default=None)
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -345,14 +304,6 @@ class ExportInfo:
     period_start: dt.date
     period_end: dt.date
     bands: bool = True
-
-
-def _days(day: dt.date | dt.datetime | None, since: dt.date) -> int | None:
-    if day is None:
-        return None
-    if isinstance(day, dt.datetime):
-        day = timezone.localdate(day)
-    return (day - since).days
 
 
 def _cell(value: Any) -> Any:
@@ -380,65 +331,51 @@ def _csv(name: str, rows: list[dict[str, Any]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _sorted(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
-    # Sorted by pseudonym (and offset), never by database order, which follows time.
-    return sorted(rows, key=lambda r: tuple(("" if r[k] is None else str(r[k])) for k in keys))
+# How sessions, goals and follow-ups (and, through the review, scores) reach the participant's
+# course, in one place: today through the pairing; when they carry the course themselves this
+# becomes "episode". The files stay per pairing (its pseudonym), as documented.
+COURSE = "pairing__episode"
 
 
-def build_rows(
-    *,
-    referrals: QuerySet[Referral],
-    programmes: Sequence[Programme],
-    pseudonym: Pseudonymiser,
-    bands: bool = True,
-) -> dict[str, list[dict[str, Any]]]:
-    """Every file's rows, with a fixed number of queries whatever the number of participants.
-    With ``bands`` birth years are 5-year bands and referral months quarters."""
-    programme_keys = {
-        p.pk: f"P{i}" for i, p in enumerate(sorted(programmes, key=lambda p: p.pk), 1)
-    }
-    programme_kinds = {p.pk: p.kind for p in programmes}
-    chosen = list(
-        referrals.select_related("participant").prefetch_related(
+def load(*, referrals: QuerySet[Referral], programmes: Sequence[Programme]) -> plain.ResearchData:
+    """The chosen referrals and what hangs off them as plain data, in a fixed number of queries
+    whatever the number of participants. Moments become local dates here."""
+    chosen = [
+        plain.Referral(
+            id=r.pk,
+            participant_id=r.participant_id,
+            birth_date=r.participant.birth_date,
+            gender=r.participant.gender,
+            programme_id=r.programme_id,
+            source=r.source,
+            received_on=timezone.localdate(r.received_at),
+            status=r.status,
+            target_groups=tuple(g.code for g in r.target_groups.all()),
+            decisions=tuple((d.decided_on, d.outcome) for d in r.decisions.all()),
+        )
+        for r in referrals.select_related("participant").prefetch_related(
             "target_groups",
             Prefetch(
                 "decisions", queryset=Decision.objects.order_by("decided_on", "created_at", "pk")
             ),
         )
-    )
-    received: dict[int, dt.date] = {}
-    participants: dict[int, dict[str, Any]] = {}
-    referral_rows = []
-    for referral in chosen:
-        since = timezone.localdate(referral.received_at)
-        received[referral.pk] = since
-        person = referral.participant
-        participants[person.pk] = {
-            "participant_id": pseudonym("participant", person.pk),
-            "birth_year": (
-                birth_year_band(person.birth_date.year) if bands else person.birth_date.year
-            ),
-            "gender": person.gender,
-        }
-        decisions = list(referral.decisions.all())
-        referral_rows.append(
-            {
-                "referral_id": pseudonym("referral", referral.pk),
-                "participant_id": pseudonym("participant", person.pk),
-                "programme": programme_keys[referral.programme_id],
-                "programme_kind": programme_kinds[referral.programme_id],
-                "source": referral.source,
-                "target_groups": ";".join(sorted(g.code for g in referral.target_groups.all())),
-                "referral_month": quarter(since) if bands else f"{since:%Y-%m}",
-                "status": referral.status,
-                "first_decision_day": _days(decisions[0].decided_on, since) if decisions else None,
-                "final_decision_outcome": decisions[-1].outcome if decisions else None,
-                "final_decision_day": _days(decisions[-1].decided_on, since) if decisions else None,
-            }
+    ]
+    referral_ids = [r.id for r in chosen]
+    in_courses = {f"{COURSE}__referral_id__in": referral_ids}
+    pairings = [
+        plain.Pairing(
+            id=p["pk"],
+            referral_id=p["referral_id"],
+            participant_id=p["participant_id"],
+            helper_id=p["helper_id"],
+            status=p["status"],
+            confirmed_on=timezone.localdate(p["confirmed_at"]),
+            started_on=p["started_on"],
+            ended_on=p["ended_on"],
+            end_reason=p["end_reason"],
+            handover_destination=p["handover_destination"],
         )
-
-    pairings = list(
-        Pairing.objects.filter(referral_id__in=list(received)).values(
+        for p in Pairing.objects.filter(referral_id__in=referral_ids).values(
             "pk",
             "referral_id",
             "participant_id",
@@ -450,51 +387,27 @@ def build_rows(
             "end_reason",
             "handover_destination",
         )
-    )
-    since_pairing = {p["pk"]: received[p["referral_id"]] for p in pairings}
-    pairing_rows = [
-        {
-            "pairing_id": pseudonym("pairing", p["pk"]),
-            "referral_id": pseudonym("referral", p["referral_id"]),
-            "participant_id": pseudonym("participant", p["participant_id"]),
-            "helper_id": pseudonym("helper", p["helper_id"]),
-            "status": p["status"],
-            "confirmed_day": _days(p["confirmed_at"], since_pairing[p["pk"]]),
-            "start_day": _days(p["started_on"], since_pairing[p["pk"]]),
-            "end_day": _days(p["ended_on"], since_pairing[p["pk"]]),
-            "end_reason": p["end_reason"] or None,
-            "handover_destination": p["handover_destination"] or None,
-        }
-        for p in pairings
     ]
-    pairing_ids = list(since_pairing)
-
-    session_rows = [
-        {
-            "pairing_id": pseudonym("pairing", s["pairing_id"]),
-            "day": _days(s["date"], since_pairing[s["pairing_id"]]),
-            "status": s["status"],
-            "minutes": s["minutes"],
-            "intensity": s["intensity"] or None,
-        }
+    sessions = [
+        plain.Session(**s)
         for s in Session.objects.current()
-        .filter(pairing_id__in=pairing_ids)
+        .filter(**in_courses)
         .values("pairing_id", "date", "status", "minutes", "intensity")
     ]
-    score_rows = [
-        {
-            "pairing_id": pseudonym("pairing", s["review__pairing_id"]),
-            "review_id": pseudonym("review", s["review_id"]),
-            "review_kind": s["review__kind"],
-            "day": _days(s["review__date"], since_pairing[s["review__pairing_id"]]),
-            "instrument_code": s["instrument_code"],
-            "instrument_version": s["instrument_version"],
-            "unit": s["unit"],
-            "value": s["value"],
-            "goal_id": pseudonym("goal", s["goal_id"]),
-        }
+    scores = [
+        plain.Score(
+            review_id=s["review_id"],
+            pairing_id=s["review__pairing_id"],
+            review_kind=s["review__kind"],
+            review_on=s["review__date"],
+            instrument_code=s["instrument_code"],
+            instrument_version=s["instrument_version"],
+            unit=s["unit"],
+            value=s["value"],
+            goal_id=s["goal_id"],
+        )
         for s in ReviewScore.objects.filter(
-            review__pairing_id__in=pairing_ids,
+            **{f"review__{COURSE}__referral_id__in": referral_ids},
             review__superseded_by__isnull=True,
             review__is_void=False,
         ).values(
@@ -509,48 +422,44 @@ def build_rows(
             "goal_id",
         )
     ]
-    goal_rows = [
-        {
-            "pairing_id": pseudonym("pairing", g["pairing_id"]),
-            "goal_id": pseudonym("goal", g["pk"]),
-            "status": g["status"],
-        }
-        for g in Goal.objects.filter(pairing_id__in=pairing_ids).values(
-            "pk", "pairing_id", "status"
-        )
+    goals = [
+        plain.Goal(id=g["pk"], pairing_id=g["pairing_id"], status=g["status"])
+        for g in Goal.objects.filter(**in_courses).values("pk", "pairing_id", "status")
     ]
-    follow_up_rows = [
-        {
-            "pairing_id": pseudonym("pairing", u["pairing_id"]),
-            "months": u["months"],
-            "answered": u["answered_at"] is not None,
-            "still_active": u["still_active"],
-            "minutes_per_week": u["minutes_per_week"],
-        }
-        for u in FollowUp.objects.filter(pairing_id__in=pairing_ids).values(
+    follow_ups = [
+        plain.FollowUp(
+            pairing_id=u["pairing_id"],
+            months=u["months"],
+            answered=u["answered_at"] is not None,
+            still_active=u["still_active"],
+            minutes_per_week=u["minutes_per_week"],
+        )
+        for u in FollowUp.objects.filter(**in_courses).values(
             "pairing_id", "months", "answered_at", "still_active", "minutes_per_week"
         )
     ]
-    return {
-        "participants.csv": _sorted(list(participants.values()), "participant_id"),
-        "referrals.csv": _sorted(referral_rows, "participant_id", "referral_month", "referral_id"),
-        "pairings.csv": _sorted(pairing_rows, "referral_id", "confirmed_day", "pairing_id"),
-        "sessions.csv": sorted(
-            session_rows, key=lambda r: (r["pairing_id"], r["day"], r["status"], r["minutes"])
-        ),
-        "review_scores.csv": sorted(
-            score_rows,
-            key=lambda r: (
-                r["pairing_id"],
-                r["day"],
-                r["review_id"],
-                r["instrument_code"],
-                r["goal_id"],
-            ),
-        ),
-        "goals.csv": _sorted(goal_rows, "pairing_id", "goal_id"),
-        "follow_ups.csv": sorted(follow_up_rows, key=lambda r: (r["pairing_id"], r["months"])),
-    }
+    return plain.ResearchData(
+        programmes=[plain.Programme(p.pk, p.kind) for p in programmes],
+        referrals=chosen,
+        pairings=pairings,
+        sessions=sessions,
+        scores=scores,
+        goals=goals,
+        follow_ups=follow_ups,
+    )
+
+
+def build_rows(
+    *,
+    referrals: QuerySet[Referral],
+    programmes: Sequence[Programme],
+    pseudonym: Pseudonymiser,
+    bands: bool = True,
+) -> dict[str, list[dict[str, Any]]]:
+    """Every file's rows (:func:`kobling.research.plain.dataset_rows` over :func:`load`). With
+    ``bands`` birth years are 5-year bands and referral months quarters."""
+    data = load(referrals=referrals, programmes=programmes)
+    return plain.dataset_rows(data, pseudonym, bands=bands)
 
 
 def dictionary_rows(*, bands: bool = True) -> list[dict[str, Any]]:

@@ -9,15 +9,29 @@ the composition layer (web) because it dispatches to more than one app's bench m
 ``kobling bench dashboard [--participants 5000 --contacts 1500 --sessions 500000] [--json]``:
 the evaluation dashboard against the equivalent SQL over the base tables
 (kobling.dashboards.bench; last line ``{"participants", "contacts", "sessions",
-"dashboard_ms", "direct_sql_ms", "ratio"}``)."""
+"dashboard_ms", "direct_sql_ms", "ratio"}``).
+
+``kobling bench facts|costs|research [--participants 5000] [--json]``: one pure calculator alone
+(the dashboard facts, the cost formulas, the research dataset's rows) on synthetic plain rows, no
+database, against one pass over the same rows measured in the same run
+(kobling.lib.calcbench; last line ``{"calculator", "participants", "rows", "calc_ms",
+"baseline_ms", "ratio", …}``)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kobling.matching.engine import benchmark
+
+# The pure calculators, each with its benchmark module (``run(participants, seed, repeat)``).
+CALCULATORS = {
+    "facts": "kobling.dashboards.facts_bench",
+    "costs": "kobling.pay.cost_bench",
+    "research": "kobling.research.rows_bench",
+}
 
 
 def _size(value: object, default: int) -> int:
@@ -27,14 +41,20 @@ def _size(value: object, default: int) -> int:
 class Command(BaseCommand):
     help = (
         "Benchmarks. `bench matching`: the matching engine end to end against the bare solver. "
-        "`bench dashboard`: the evaluation dashboard against direct SQL on the base tables."
+        "`bench dashboard`: the evaluation dashboard against direct SQL on the base tables. "
+        "`bench facts|costs|research`: one pure calculator alone against one pass over its rows."
     )
     requires_system_checks: list[str] = []  # no database, no settings needed
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["matching", "dashboard"], help="what to benchmark")
         parser.add_argument(
-            "--participants", type=int, default=None, help="N (default 2000; dashboard 5000)"
+            "what", choices=["matching", "dashboard", *CALCULATORS], help="what to benchmark"
+        )
+        parser.add_argument(
+            "--participants",
+            type=int,
+            default=None,
+            help="N (default 2000; dashboard and the calculators 5000)",
         )
         parser.add_argument(
             "--contacts", type=int, default=None, help="M (default 2000; dashboard 1500)"
@@ -51,6 +71,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         if options["what"] == "dashboard":
             self._dashboard(options)
+            return
+        if options["what"] in CALCULATORS:
+            self._calculator(options)
             return
         n = _size(options["participants"], 2000)
         m = _size(options["contacts"], 2000)
@@ -75,6 +98,16 @@ class Command(BaseCommand):
             f"unmatched {result.unmatched}",
         ]
         self.stdout.write("\n".join(lines))
+
+    def _calculator(self, options: dict[str, object]) -> None:
+        n = _size(options["participants"], 5000)
+        if n < 1:
+            raise CommandError("--participants must be at least 1.")
+        bench = importlib.import_module(CALCULATORS[str(options["what"])])
+        result = bench.run(n, seed=int(options["seed"]), repeat=int(options["repeat"]))  # type: ignore[call-overload]
+        if not options["json"]:
+            self.stdout.write("\n".join(result.lines()))
+        self.stdout.write(json.dumps(result.as_json()))
 
     def _dashboard(self, options: dict[str, object]) -> None:
         from kobling.dashboards import bench as dashboard_bench
