@@ -84,9 +84,9 @@ def source_mark(municipality_id: int) -> dict[str, str]:
     return {name: str(sorted(values.items())) for name, values in parts.items()}
 
 
-# How the session, follow-up and review tables reach the participant's course, in one place.
-# Today through the pairing; when they carry the course themselves this becomes "episode".
-COURSE = "pairing__episode"
+# How the session, follow-up and review tables reach the participant's course, in one place:
+# each row names its course (whatever delivered it).
+COURSE = "episode"
 
 
 def load_input(

@@ -332,9 +332,9 @@ def _csv(name: str, rows: list[dict[str, Any]]) -> bytes:
 
 
 # How sessions, goals and follow-ups (and, through the review, scores) reach the participant's
-# course, in one place: today through the pairing; when they carry the course themselves this
-# becomes "episode". The files stay per pairing (its pseudonym), as documented.
-COURSE = "pairing__episode"
+# course, in one place: each row names its course. The files stay per pairing (its pseudonym),
+# as documented.
+COURSE = "episode"
 
 
 def load(*, referrals: QuerySet[Referral], programmes: Sequence[Programme]) -> plain.ResearchData:
