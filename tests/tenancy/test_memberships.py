@@ -4,6 +4,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from kobling.core import outbox
+from kobling.core.models import OutboxMessage, SignedLink
 from kobling.tenancy.models import AuditEntry, Membership, User
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +38,33 @@ def test_admin_invites_a_new_coordinator_who_chooses_a_password_and_signs_in(
     # The link works once.
     assert "expired" in Client().get(link, follow=True).content.decode()
     assert AuditEntry.objects.filter(action="create", object_type="tenancy.membership").exists()
+    # The invitation went through the outbox, once, and no token was kept there.
+    [sent] = OutboxMessage.objects.filter(purpose="invitation")
+    membership = Membership.objects.get(user=user)
+    assert (sent.status, sent.subject_key, sent.recipient) == (
+        "sent",
+        f"membership:{membership.pk}",
+        "ny.koordinator@a.test",
+    )
+    assert not SignedLink.objects.filter(purpose="invitation").exists()
+
+
+def test_an_invitation_is_not_sent_once_the_role_is_taken_back(cast, api):
+    """Queued but not yet sent (the mail server was down): the role is revoked meanwhile, so
+    the outbox cancels the invitation instead of sending a live password link."""
+    response = api(cast.admin_a).post(
+        "/api/v1/memberships/",
+        {"municipality": cast.a.pk, "email": "angret@a.test", "role": "referrer"},
+        format="json",
+    )
+    assert response.status_code == 201, response.data
+    [queued] = OutboxMessage.objects.filter(purpose="invitation")
+    assert queued.status == "queued" and mail.outbox == []  # on_commit never ran here
+    Membership.objects.get(user__username="angret@a.test").delete()
+
+    assert outbox.message_send(message_id=queued.pk).outcome == "settled"
+    queued.refresh_from_db()
+    assert queued.status == "cancelled" and mail.outbox == []
 
 
 def test_existing_user_gets_a_role_in_a_second_municipality_without_a_new_account(cast, api):

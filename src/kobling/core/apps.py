@@ -20,3 +20,9 @@ class CoreConfig(AppConfig):
         # Every outbox e-mail whose send got lost or whose retry is due (the apps' own jobs
         # queue their first e-mails and reminders; this one catches whatever is left).
         register("core.outbox", outbox_tick, every=EVERY_TICK)
+
+        from kobling.core.invitations import on_invitation_needed
+        from kobling.tenancy.signals import invitation_needed
+
+        # The invitation e-mail of a new member, through the outbox.
+        invitation_needed.connect(on_invitation_needed, dispatch_uid="core.invitations")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from kobling.tenancy.audit import audit_log, diff
 from kobling.tenancy.choices import PROGRAMME_DEFAULTS, AuditAction, Role
 from kobling.tenancy.models import Membership, Municipality, Programme, User
+from kobling.tenancy.signals import invitation_needed
 
 
 def revoke_tokens(user: User) -> None:
@@ -77,11 +78,7 @@ def membership_grant(
         # New users, and invited users who never chose a password (a lost or expired link),
         # get an invitation.
         if created or not user.has_usable_password():
-            from kobling.tenancy.tasks import send_invitation
-
-            transaction.on_commit(
-                lambda: send_invitation.enqueue(user_id=user.pk, municipality_id=municipality.pk)
-            )
+            invitation_needed.send(sender=Membership, membership=membership)
     return membership
 
 

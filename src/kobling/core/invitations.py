@@ -1,0 +1,77 @@
+"""The invitation to choose a password, through the outbox (purpose ``invitation``): sent once
+per granted membership, retried on failure, listed with every other e-mail on the outbox page.
+
+Tenancy grants the membership and says an invitation is needed (``tenancy.signals``); the link
+is made at the moment of sending (Django's password-reset token: single use, it stops working
+once a password is chosen, and expires after ``PASSWORD_RESET_TIMEOUT``), so no token is
+stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy
+
+from kobling.core import outbox
+from kobling.core.models import OutboxMessage
+from kobling.tenancy.models import Membership
+from kobling.tenancy.services import invitation_link
+
+PURPOSE = "invitation"
+
+
+def invitation_queue(*, membership: Membership) -> OutboxMessage:
+    """Put the invitation for ``membership`` in the outbox (sent once the transaction commits)."""
+    user = membership.user
+    return outbox.message_queue(
+        purpose=PURPOSE,
+        subject=outbox.subject_key("membership", membership.pk),
+        recipient=user.email,
+        municipality_id=membership.municipality_id,
+        language=user.preferred_language or "nb",
+        template="emails/invitation.txt",
+    )
+
+
+def on_invitation_needed(sender: Any, membership: Membership, **kwargs: Any) -> None:
+    invitation_queue(membership=membership)
+
+
+def _membership_of(message: OutboxMessage) -> Membership | None:
+    return (
+        Membership.objects.select_related("user", "municipality")
+        .filter(pk=message.subject_id)
+        .first()
+    )
+
+
+def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:
+    """Not sent when the role was taken back, or the person chose a password meanwhile."""
+    membership = _membership_of(message)
+    if membership is None or membership.user.has_usable_password():
+        return "cancelled"
+    return None
+
+
+def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
+    membership = _membership_of(message)
+    user, municipality = membership.user, membership.municipality
+    with translation.override(user.preferred_language or "nb"):
+        context = {"user": user, "municipality": municipality, "link": invitation_link(user)}
+        subject = render_to_string("emails/invitation_subject.txt", context).strip()
+        body = render_to_string("emails/invitation.txt", context)
+    return EmailMultiAlternatives(subject=subject, body=body, to=[user.email])
+
+
+outbox.purpose_register(
+    outbox.Purpose(
+        name=PURPOSE,
+        label=gettext_lazy("Invitation to choose a password"),
+        render=_render,
+        settle=_settle,
+    )
+)
