@@ -80,3 +80,61 @@ def test_settings_page_is_for_admins_only(cast):
     client = Client()
     client.force_login(cast.coordinator_a)
     assert client.get("/innstillinger/").status_code == 403
+
+
+def test_a_programme_takes_its_kinds_course_settings_and_the_admin_changes_them(cast, api):
+    """The course settings through the API: a new programme gets its kind's, a change is
+    audited, and renewals without their length are refused with the reason."""
+    client = api(cast.admin_a)
+    body = {"municipality": cast.a.pk, "kind": "frisklivsresept", "name": "Frisklivsresept"}
+    created = client.post("/api/v1/programmes/", body, format="json")
+    assert created.status_code == 201, created.data
+    assert {k: created.data[k] for k in ("delivery", "period_weeks", "renewals_max")} == {
+        "delivery": "group",
+        "period_weeks": 12,
+        "renewals_max": 1,
+    }
+    assert created.data["uses_conversations"] is True
+    url = f"/api/v1/programmes/{created.data['id']}/"
+
+    changed = client.patch(url, {"period_weeks": 16, "renewals_max": 2}, format="json")
+    assert changed.status_code == 200, changed.data
+    assert (changed.data["period_weeks"], changed.data["renewals_max"]) == (16, 2)
+    entry = AuditEntry.objects.filter(
+        object_type="tenancy.programme", object_id=str(created.data["id"]), action="update"
+    ).latest("pk")
+    assert entry.changes["period_weeks"] == [12, 16]
+
+    refused = client.patch(url, {"renewal_weeks": None}, format="json")
+    assert refused.status_code == 400 and "renewal_weeks" in refused.data
+    assert Programme.objects.get(pk=created.data["id"]).renewal_weeks == 12
+
+
+def test_the_settings_page_changes_a_programmes_course_settings(cast):
+    programme = cast.programme_a
+    client = signed_in(cast.admin_a)
+    page = client.get("/innstillinger/").content.decode()
+    assert f'value="p{programme.pk}"' in page
+    key = f"p{programme.pk}"
+    fields = {
+        "form": key,
+        f"{key}-is_active": "on",
+        f"{key}-delivery": "one_to_one",
+        f"{key}-period_weeks": "26",
+        f"{key}-renewals_max": "1",
+        f"{key}-renewal_weeks": "",
+        f"{key}-review_interval_weeks": "6",
+    }
+    refused = client.post("/innstillinger/", fields)
+    assert refused.status_code == 200
+    assert "Say how many weeks a renewal adds" in refused.content.decode()
+    programme.refresh_from_db()
+    assert programme.period_weeks is None
+
+    saved = client.post("/innstillinger/", {**fields, f"{key}-renewal_weeks": "8"})
+    assert saved.status_code == 302
+    programme.refresh_from_db()
+    assert (programme.period_weeks, programme.renewals_max, programme.renewal_weeks) == (26, 1, 8)
+    assert AuditEntry.objects.filter(
+        object_type="tenancy.programme", object_id=str(programme.pk), action="update"
+    ).exists()

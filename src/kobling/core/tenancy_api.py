@@ -53,6 +53,12 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "requires_police_certificate",
             "requires_qualification",
             "started_on",
+            "review_interval_weeks",
+            "delivery",
+            "period_weeks",
+            "renewals_max",
+            "renewal_weeks",
+            "uses_conversations",
         ]
         validators: list = []  # uniqueness is checked by the service with the model's message
 

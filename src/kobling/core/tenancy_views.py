@@ -18,7 +18,12 @@ from kobling.lib.spreadsheet import neutralise
 from kobling.tenancy import services
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction, Role
-from kobling.tenancy.forms import GrantForm, MunicipalitySettingsForm, ProgrammeForm
+from kobling.tenancy.forms import (
+    GrantForm,
+    MunicipalitySettingsForm,
+    ProgrammeCourseForm,
+    ProgrammeForm,
+)
 from kobling.tenancy.models import AuditEntry, Membership, Municipality
 
 EXPORT_COLUMNS = [
@@ -165,7 +170,26 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 saved = True
             except ValidationError as exc:
                 add_service_errors(new_programme, exc)
-        forms_by_id[municipality.pk] = (municipality, form, new_programme)
+        programme_forms = []
+        for programme in municipality.programmes.all():
+            key = f"p{programme.pk}"
+            edit = ProgrammeCourseForm(
+                request.POST
+                if request.method == "POST" and request.POST.get("form") == key
+                else None,
+                instance=programme,
+                prefix=key,
+            )
+            if edit.is_bound and edit.is_valid():
+                try:
+                    services.programme_update(
+                        by=request.user, programme=programme, data=dict(edit.cleaned_data)
+                    )
+                    saved = True
+                except ValidationError as exc:
+                    add_service_errors(edit, exc)
+            programme_forms.append((programme, edit))
+        forms_by_id[municipality.pk] = (municipality, form, new_programme, programme_forms)
     if saved:
         messages.success(request, _("Saved."))
         return redirect("web:settings")

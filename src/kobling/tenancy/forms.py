@@ -59,3 +59,29 @@ class ProgrammeForm(forms.ModelForm):
         for field in self.fields.values():
             if not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "ds-input")
+
+
+class ProgrammeCourseForm(forms.ModelForm):
+    """What a programme's courses (forløp) follow: how it is delivered, the planned period, the
+    renewals, the start and end conversations, the review rhythm. A new programme takes its
+    kind's values; the admin changes them here."""
+
+    class Meta:
+        model = Programme
+        fields = [
+            "is_active",
+            "delivery",
+            "period_weeks",
+            "renewals_max",
+            "renewal_weeks",
+            "uses_conversations",
+            "review_interval_weeks",
+            "requires_police_certificate",
+            "requires_qualification",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "ds-input")

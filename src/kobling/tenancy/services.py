@@ -113,6 +113,7 @@ PROGRAMME_FIELDS = (
     "renewals_max",
     "renewal_weeks",
     "uses_conversations",
+    "review_interval_weeks",
     "started_on",
 )
 
