@@ -12,6 +12,12 @@ class CoursesConfig(AppConfig):
 
         post_migrate.connect(_seed, sender=self)
 
+        from kobling.courses.services import prior_training_record
+        from kobling.helpers.io import register_prior_training
+
+        # Training from before Kobling, in the contact import.
+        register_prior_training(prior_training_record)
+
 
 def _seed(sender, apps=None, **kwargs) -> None:  # noqa: ANN001, ANN003
     """Keep the shared course templates present after a flush."""

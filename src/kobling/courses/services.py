@@ -14,7 +14,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kobling.courses.choices import AssessmentResult, EnrolmentStatus, RunStatus
+from kobling.courses.choices import AssessmentResult, CourseLevel, EnrolmentStatus, RunStatus
 from kobling.courses.models import (
     CourseModule,
     CourseProvider,
@@ -451,3 +451,42 @@ def enrolment_withdraw(*, enrolment: Enrolment, by: User | None, reason: str = "
             changes={"status": [before, locked.status], "reason": reason[:200]},
         )
     return locked
+
+
+# --- training before Kobling (the contact import) -------------------------------------------
+
+# The course template that stands for training taken before the municipality used Kobling.
+PRIOR_TRAINING_CODE = "tidligere-opplaering"
+PRIOR_TRAINING_NAME = "Tidligere opplæring (importert)"
+
+
+def prior_training_record(helper: Any, programme: Any, qualified_on: dt.date) -> Qualification:
+    """A contact imported with a date of earlier training gets a qualification from the shared
+    "prior training" template of the programme's kind (registered with the contact import in
+    CoursesConfig.ready)."""
+    # (provider, code) is unique, but NULL providers are never equal in SQL: look up first.
+    template = (
+        CourseTemplate.objects.filter(
+            provider__isnull=True, code=PRIOR_TRAINING_CODE, programme_kind=programme.kind
+        )
+        .order_by("pk")
+        .first()
+    )
+    if template is None:
+        template = CourseTemplate.objects.create(
+            provider=None,
+            code=PRIOR_TRAINING_CODE,
+            name=PRIOR_TRAINING_NAME,
+            level=CourseLevel.BASIC,
+            programme_kind=programme.kind,
+            qualifies=True,
+            description="Opplæring tatt før kontakten ble registrert i Kobling (fra import).",
+        )
+    return Qualification.objects.create(
+        helper=helper,
+        municipality=programme.municipality,
+        programme=programme,
+        template=template,
+        qualified_on=qualified_on,
+        enrolment=None,
+    )

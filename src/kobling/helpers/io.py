@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
@@ -43,9 +42,6 @@ LIST_SEPARATOR = "|"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
 IMPORT_SOURCE = "import"
-# The course template that stands for training taken before the municipality used Kobling.
-PRIOR_TRAINING_CODE = "tidligere-opplaering"
-PRIOR_TRAINING_NAME = "Tidligere opplæring (importert)"
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "id",
@@ -865,30 +861,22 @@ def _collect(rows: Iterable[list[Any]], programme: Any) -> _Checked | ImportRepo
 # --- saving ---------------------------------------------------------------------------------
 
 
-def _prior_training_template(programme: Any) -> Any:
-    # courses is above helpers: its models by name (the import records training the contact
-    # had before Kobling; the course register is the courses app's).
-    CourseTemplate = apps.get_model("courses", "CourseTemplate")  # noqa: N806
+# Recording training a contact had before Kobling is the course register's business (courses
+# sits above helpers): it registers the recorder — (helper, programme, qualified_on) — in its
+# AppConfig.ready. An import that carries such dates without it is refused row by row.
+_PRIOR_TRAINING: list[Callable[[Helper, Any, dt.date], None]] = []
 
-    # (provider, code) is unique, but NULL providers are never equal in SQL: look up first.
-    template = (
-        CourseTemplate.objects.filter(
-            provider__isnull=True, code=PRIOR_TRAINING_CODE, programme_kind=programme.kind
+
+def register_prior_training(recorder: Callable[[Helper, Any, dt.date], None]) -> None:
+    _PRIOR_TRAINING[:] = [recorder]
+
+
+def _record_prior_training(helper: Helper, programme: Any, qualified_on: dt.date) -> None:
+    if not _PRIOR_TRAINING:
+        raise ValidationError(
+            {"qualified_on": _("Prior training cannot be recorded: the course register is off.")}
         )
-        .order_by("pk")
-        .first()
-    )
-    if template is None:
-        template = CourseTemplate.objects.create(
-            provider=None,
-            code=PRIOR_TRAINING_CODE,
-            name=PRIOR_TRAINING_NAME,
-            level="basic",  # courses.choices.CourseLevel.BASIC
-            programme_kind=programme.kind,
-            qualifies=True,
-            description="Opplæring tatt før kontakten ble registrert i Kobling (fra import).",
-        )
-    return template
+    _PRIOR_TRAINING[0](helper, programme, qualified_on)
 
 
 def _set_imported_status(helper: Helper, row: _Row, by: Any, today: dt.date) -> None:
@@ -936,7 +924,6 @@ class _RowFailed(Exception):
 
 def _save(rows: list[_Row], *, by: Any, programme: Any, filename: str) -> None:
     today = timezone.localdate()
-    template = None
     for row in rows:
         try:
             helper = services.helper_create(
@@ -950,14 +937,7 @@ def _save(rows: list[_Row], *, by: Any, programme: Any, filename: str) -> None:
                 audit=False,
             )
             if row.qualified_on:
-                template = template or _prior_training_template(programme)
-                helper.qualifications.create(
-                    municipality=programme.municipality,
-                    programme=programme,
-                    template=template,
-                    qualified_on=row.qualified_on,
-                    enrolment=None,
-                )
+                _record_prior_training(helper, programme, row.qualified_on)
             if row.status != HelperStatus.APPLICANT:
                 _set_imported_status(helper, row, by, today)
         except (ValidationError, DatabaseError) as exc:
