@@ -107,7 +107,9 @@ def goal_update(
     """Change a goal's words, target date or status (open, achieved, partly, not achieved,
     dropped). ``expected_version`` guards against a concurrent edit (409). Audited."""
     with transaction.atomic():
-        locked = Goal.objects.select_for_update().select_related("pairing").get(pk=goal.pk)
+        locked = (
+            Goal.objects.select_for_update(of=("self",)).select_related("pairing").get(pk=goal.pk)
+        )
         if expected_version is not None and locked.version != expected_version:
             raise ConflictError(
                 _(
