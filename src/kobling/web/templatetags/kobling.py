@@ -18,3 +18,12 @@ def ds(field: forms.BoundField) -> str:
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context: template.Context) -> list:
+    """The signed-in user's main menu (kobling.web.menu), from the role flags in the context."""
+    from kobling.web.menu import main_menu as build
+
+    request = context.get("request")
+    return build(context.flatten(), request.path if request is not None else "")
