@@ -1,5 +1,7 @@
 """Template helpers: render form widgets with Designsystemet classes."""
 
+from typing import Any
+
 from django import forms, template
 
 register = template.Library()
@@ -27,3 +29,25 @@ def main_menu(context: template.Context) -> list:
 
     request = context.get("request")
     return build(context.flatten(), request.path if request is not None else "")
+
+
+@register.filter
+def is_choice_list(field: forms.BoundField) -> bool:
+    """A field shown as a list of checkboxes or radio buttons (rendered as a fieldset)."""
+    return isinstance(field.field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)
+
+
+@register.filter
+def ds_option(option: Any, invalid: bool = False) -> str:
+    """One checkbox or radio button of a choice list as Designsystemet's input (the label is
+    written by the template next to it, as Designsystemet's checkbox field wants)."""
+    data = dict(option.data)
+    attrs = dict(data.get("attrs") or {})
+    css = attrs.get("class", "")
+    if "ds-input" not in css.split():
+        attrs["class"] = f"{css} ds-input".strip()
+    if invalid:
+        attrs["aria-invalid"] = "true"
+    data["attrs"] = attrs
+    data["wrap_label"] = False
+    return option.parent_widget._render(option.template_name, {"widget": data})
