@@ -1,8 +1,10 @@
 """Template helpers: render form widgets with Designsystemet classes."""
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms, template
+from django.utils import formats
 
 register = template.Library()
 
@@ -51,3 +53,34 @@ def ds_option(option: Any, invalid: bool = False) -> str:
     data["attrs"] = attrs
     data["wrap_label"] = False
     return option.parent_widget._render(option.template_name, {"widget": data})
+
+
+@register.filter
+def absolute(value: Any) -> Any:
+    """The size of a difference without its sign (the page words the direction instead)."""
+    try:
+        return abs(value)
+    except TypeError:
+        return value
+
+
+@register.filter
+def money(value: Any) -> str:
+    """An amount in kroner with two decimals, grouped in thousands the active language's way:
+    a no-break space in bokmål (12 345,50), a comma in English (12,345.50). Empty is a dash."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return formats.number_format(number, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def num(value: Any) -> Any:
+    """A count or measure grouped in thousands the active language's way (1 234), decimals as
+    they are; anything that is not a number is shown unchanged."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
