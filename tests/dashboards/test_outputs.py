@@ -43,7 +43,8 @@ def _html_row(html: str, label: str) -> list[str]:
     match = re.search(rf'<th scope="row">{label}</th>(.*?)</tr>', html)
     assert match, label
     return [
-        c.replace("&lt;", "<").replace("–", "") for c in re.findall(r"<td>(.*?)</td>", match[1])
+        c.replace("&lt;", "<").replace("–", "")
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", match[1])
     ]
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from kobling.profiles import io, services
+from kobling.profiles.choices import DEMO_SOURCE
 from kobling.profiles.demo import PERIOD, load_profiles_demo
 from kobling.profiles.models import ProfileCategory, ProfileIndicator, StatusSet
 from kobling.tenancy.models import AuditEntry
@@ -113,13 +114,12 @@ def test_a_broken_status_file_saves_nothing_and_lists_every_problem():
         services.status_set_create(data=b"unit_code,has_scheme\n", name="Empty")
 
 
-def test_the_demo_loader_is_labelled_synthetic_and_can_run_twice():
+def test_the_demo_loader_marks_its_data_by_source_not_in_the_values_and_can_run_twice():
     report = load_profiles_demo()
     assert report.ok and report.created == 1054
-    assert "(synthetic)" in PERIOD
-    assert set(ProfileCategory.objects.values_list("source", flat=True)) == {
-        "Synthetic demo data (not FHI figures)"
-    }
+    assert PERIOD == "2016"
+    assert set(ProfileCategory.objects.values_list("source", flat=True)) == {DEMO_SOURCE}
+    assert StatusSet.objects.get().name == "Ordningsstatus 2016"
     assert {"4650", "5560"} <= set(ProfileCategory.objects.values_list("unit_code", flat=True))
     load_profiles_demo()
     assert StatusSet.objects.count() == 1

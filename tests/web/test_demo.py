@@ -103,3 +103,38 @@ def test_production_settings_refuse_the_demo_command_end_to_end(tmp_path):
     )
     result = subprocess.run([*manage, "demo"], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode != 0 and "production" in result.stderr
+
+
+def test_demo_names_are_unique_within_a_municipality_and_every_login_shows_its_role(settings):
+    """Two participants called "Astrid Hansen" in Fjordvik could be mixed up in a demo; the
+    course-provider staff were listed without a role (they have no membership)."""
+    from collections import Counter
+
+    from kobling.demo.loader import demo_users_summary
+    from kobling.referrals.models import Participant
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    load_demo()
+    for municipality in Municipality.objects.all():
+        names = list(
+            Helper.objects.filter(municipality=municipality).values_list("first_name", "last_name")
+        ) + list(
+            Participant.objects.filter(municipality=municipality).values_list(
+                "first_name", "last_name"
+            )
+        )
+        repeated = [name for name, n in Counter(names).items() if n > 1]
+        assert repeated == [], (municipality.name, repeated)
+    roles = {username: role for username, _name, role in demo_users_summary()}
+    assert all(roles.values()), [u for u, r in roles.items() if not r]
+    assert "Vestland idrettskrets" in roles["kurs@fjordvik.demo"]
+    assert "Fjordvik DPS" in roles["kurs@dps.demo"]
+
+
+def test_the_footer_outside_production_says_demo_and_test_not_development(client, settings):
+    """A municipality trying the demo read "Kobling · development" under every page."""
+    html = client.get("/konto/logg-inn/").content.decode()
+    assert "development" not in html
+    assert "Demo and test version: not for real personal data" in html
+    settings.KOBLING_ENV = "production"
+    assert "Demo and test" not in client.get("/konto/logg-inn/").content.decode()

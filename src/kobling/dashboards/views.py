@@ -28,6 +28,7 @@ h2 { font-size: 12pt; margin: 1.2em 0 0.3em; }
 h3 { font-size: 10.5pt; margin: 1em 0 0.3em; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 0.6em; }
 th, td { text-align: left; padding: 2px 5px; border-bottom: 1px solid #ccc; }
+td.k-num, th.k-num { text-align: right; white-space: nowrap; }
 svg { max-width: 16cm; }
 .k-muted { color: #555; }
 """

@@ -66,7 +66,7 @@ def _months_back(day: dt.date, months: int) -> dt.date:
 
 
 def load_history_demo(*, today: dt.date, rng: random.Random, towns) -> dict[str, int]:  # noqa: ANN001
-    from kobling.demo.names import FIRST_NAMES, LAST_NAMES, REFERRAL_NEEDS
+    from kobling.demo.names import REFERRAL_NEEDS, unique_name
     from kobling.followup import services as pairing_services
     from kobling.followup.models import Pairing
 
@@ -97,7 +97,7 @@ def load_history_demo(*, today: dt.date, rng: random.Random, towns) -> dict[str,
                 rng=rng,
                 serial=100 + 20 * town_index + index,
                 received=start - dt.timedelta(days=rng.randrange(25, 60)),
-                names=(rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)),
+                names=unique_name(rng, municipality),
                 needs=rng.choice(REFERRAL_NEEDS),
                 today=today,
             )

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from kobling.courses.models import (
     CourseModule,
@@ -23,7 +24,7 @@ from kobling.courses.models import (
     ProviderStaff,
     Qualification,
 )
-from kobling.demo.names import FIRST_NAMES, LAST_NAMES, REFERRAL_NEEDS, TOWNS, Town
+from kobling.demo.names import FIRST_NAMES, LAST_NAMES, REFERRAL_NEEDS, TOWNS, Town, unique_name
 from kobling.helpers import services as helper_services
 from kobling.helpers.choices import HelperStatus, LeftReason
 from kobling.helpers.models import Activity, Helper, TargetGroup
@@ -47,11 +48,26 @@ STATE_PLAN = [
 ]
 
 
-def demo_users_summary() -> list[tuple[str, str]]:
-    return [
-        (u.username, u.first_name + " " + u.last_name)
-        for u in User.objects.filter(username__endswith=".demo").order_by("username")
-    ]
+def demo_users_summary() -> list[tuple[str, str, str]]:
+    """The demo logins with name and every role: memberships per municipality, course-provider
+    staff (who have no membership) with their provider, and the national analyst. The one list
+    that `kobling demo` and `kobling serve` print."""
+    users = (
+        User.objects.filter(username__endswith=".demo", is_active=True)
+        .prefetch_related("memberships__municipality", "provider_staff__provider")
+        .order_by("username")
+    )
+    summary = []
+    for user in users:
+        roles = [f"{m.get_role_display()} – {m.municipality}" for m in user.memberships.all()]
+        roles += [
+            f"{capfirst(ProviderStaff._meta.verbose_name)} – {s.provider}"
+            for s in user.provider_staff.all()
+        ]
+        if user.is_analyst:
+            roles.append(str(user.get_national_role_display()))
+        summary.append((user.username, f"{user.first_name} {user.last_name}", ", ".join(roles)))
+    return summary
 
 
 class DemoRefused(Exception):
@@ -244,7 +260,7 @@ def _load_town(
         plan += [status] * n
     plan += [HelperStatus.ACTIVE] * (town.contacts - len(plan))
     for index, target in enumerate(plan, start=1):
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        first, last = unique_name(rng, municipality)
         slot = rng.randrange(len(town.postcodes))
         helper = helper_services.helper_create(
             by=coordinator,
@@ -452,7 +468,7 @@ def load_referrals_demo(*, today: dt.date, rng: random.Random) -> dict[str, int]
                 if minor
                 else dt.date(rng.randrange(1955, 2004), rng.randrange(1, 13), rng.randrange(1, 29))
             )
-            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            first, last = unique_name(rng, municipality)
             slot = rng.randrange(len(town.postcodes))
             person = {
                 "first_name": first,

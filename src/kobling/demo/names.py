@@ -3,6 +3,7 @@ parts (kept apart so that none of them imports another's loader)."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 FIRST_NAMES = [
@@ -124,3 +125,27 @@ REFERRAL_NEEDS = [
     "Trenger påminnelse på SMS dagen før.",
     "",
 ]
+
+
+def unique_name(rng: random.Random, municipality: object) -> tuple[str, str]:
+    """A first and last name that no training contact or participant of ``municipality`` has
+    yet, so two people in one municipality are never mixed up in the demo. Draws as before (two
+    choices from ``rng``) and, when that name is taken, takes the next free combination in a fixed
+    order, without drawing again: the rest of the demo stays as it was."""
+    from kobling.helpers.models import Helper
+    from kobling.referrals.models import Participant
+
+    taken = set(
+        Helper.objects.filter(municipality=municipality).values_list("first_name", "last_name")
+    ) | set(
+        Participant.objects.filter(municipality=municipality).values_list("first_name", "last_name")
+    )
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    start = FIRST_NAMES.index(first) * len(LAST_NAMES) + LAST_NAMES.index(last)
+    total = len(FIRST_NAMES) * len(LAST_NAMES)
+    for step in range(total):
+        i = (start + step) % total
+        name = (FIRST_NAMES[i // len(LAST_NAMES)], LAST_NAMES[i % len(LAST_NAMES)])
+        if name not in taken:
+            return name
+    raise ValueError("Every demo name is taken in this municipality.")

@@ -31,6 +31,7 @@ h1 { font-size: 15pt; margin: 0 0 0.4em; }
 h2 { font-size: 11.5pt; margin: 1.2em 0 0.3em; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #ccc; }
+td.k-num, th.k-num { text-align: right; white-space: nowrap; }
 .k-muted { color: #555; }
 """
 

@@ -23,7 +23,7 @@ class HelperForm(forms.ModelForm):
         choices=Language.choices,
         required=False,
         label=_("Languages"),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
     )
     activities = forms.ModelMultipleChoiceField(
         queryset=Activity.objects.filter(is_active=True),

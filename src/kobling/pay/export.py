@@ -121,7 +121,7 @@ h1 { font-size: 15pt; margin: 0 0 0.4em; }
 h2 { font-size: 11.5pt; margin: 1.2em 0 0.3em; }
 table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #ccc; }
-td.num, th.num { text-align: right; }
+td.k-num, th.k-num { text-align: right; white-space: nowrap; }
 .k-muted { color: #555; }
 .k-total td { font-weight: bold; border-top: 2px solid #333; }
 """

@@ -11,6 +11,13 @@ class Category(models.TextChoices):
     WORSE = "worse", _("Worse than the national average")
 
 
+# The source stored with the demo loader's made-up profiles and status set (the national demo's
+# units carry the same). Pages recognise demo data by it and say so once, in a notice, instead
+# of a "(synthetic)" in every value.
+DEMO_SOURCE = "Kobling demo"
+DEMO_STATUS_SET_NAME = "Ordningsstatus 2016"
+
+
 # Display names of the public-health-profile indicators the comparison knows (FHI's indicators
 # used in the 2016 study), so that pages and exports never show a raw code. An imported
 # indicator not listed here shows the name stored with it (the code when none was given).

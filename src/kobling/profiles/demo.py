@@ -7,19 +7,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from kobling.profiles import services
+from kobling.profiles.choices import DEMO_SOURCE, DEMO_STATUS_SET_NAME
 from kobling.profiles.models import StatusSet
 
 DATA = Path(__file__).resolve().parent / "data"
 PROFILES_FILE = DATA / "profiles-demo-synthetic.csv"
 STATUS_FILE = DATA / "status-demo-synthetic.csv"
-PERIOD = "2016 (synthetic)"
-SOURCE = "Synthetic demo data (not FHI figures)"
-STATUS_SET_NAME = "Synthetic demo status"
+# Stored as an ordinary edition and status set; the source marks them as demo data, which the
+# pages say once in a notice (the values themselves stay clean: "2016", not "2016 (synthetic)").
+PERIOD = "2016"
+SOURCE = DEMO_SOURCE
+STATUS_SET_NAME = DEMO_STATUS_SET_NAME
 
 
 def load_profiles_demo() -> services.ImportReport:
-    """Import the synthetic profiles (period ``2016 (synthetic)``) and, once, the synthetic
-    status set. Safe to run again: the import then changes nothing."""
+    """Import the synthetic profiles (period ``2016``, source ``Kobling demo``) and, once, the
+    synthetic status set. Safe to run again: the import then changes nothing."""
     report = services.profiles_import(
         data=PROFILES_FILE.read_bytes(),
         period=PERIOD,

@@ -115,6 +115,12 @@ class StatusSet(AnalystOnly, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_demo(self) -> bool:
+        from kobling.profiles.choices import DEMO_SOURCE
+
+        return self.source == DEMO_SOURCE
+
     def as_map(self) -> dict[str, bool]:
         return dict(self.units.values_list("unit_code", "has_scheme"))
 

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from kobling.profiles.choices import indicator_name
+from kobling.profiles.choices import DEMO_SOURCE, indicator_name
 from kobling.profiles.io import IndicatorResult, compare_all
 from kobling.profiles.models import ProfileCategory, ProfileIndicator, StatusSet
 
@@ -41,6 +41,8 @@ class StoredComparison:
     without_scheme: int = 0
     # Units with profile data but no known status: left out of every table.
     left_out: list[str] = field(default_factory=list)
+    # The profiles are the demo loader's made-up figures (the page says so once).
+    demo: bool = False
 
 
 def stored_comparison(
@@ -53,12 +55,10 @@ def stored_comparison(
             "unit_code", "indicator__code", "category"
         )
     )
-    names = {
-        code: indicator_name(code, stored)
-        for code, stored in ProfileIndicator.objects.filter(period=period).values_list(
-            "code", "name"
-        )
-    }
+    indicators = list(
+        ProfileIndicator.objects.filter(period=period).values_list("code", "name", "source")
+    )
+    names = {code: indicator_name(code, stored) for code, stored, _source in indicators}
     units = {code for code, _i, _c in rows}
     known = {code for code in units if status.get(code) is not None}
     return StoredComparison(
@@ -70,6 +70,7 @@ def stored_comparison(
         with_scheme=sum(1 for code in known if status[code]),
         without_scheme=sum(1 for code in known if not status[code]),
         left_out=sorted(units - known),
+        demo=any(source == DEMO_SOURCE for _c, _n, source in indicators),
     )
 
 

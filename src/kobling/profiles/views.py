@@ -95,15 +95,16 @@ def chart(comparison: Comparison) -> dict[str, Any]:
     }
 
 
-def _status_for(form: CompareForm) -> tuple[dict[str, bool | None], str]:
+def _status_for(form: CompareForm) -> tuple[dict[str, bool | None], str, bool]:
+    """The status map, its label and whether it is the demo loader's made-up status set."""
     # The form only offers "national" when the national app has scheme_status_map.
     set_id = form.status_set_id()
     source = selectors.national_status_source()
     if set_id is None and source is not None:
         on = form.on_date()
-        return dict(source(on)), _("the national register on %(date)s") % {"date": on}
+        return dict(source(on)), _("the national register on %(date)s") % {"date": on}, False
     status_set = StatusSet.objects.get(pk=set_id)
-    return status_set.as_map(), status_set.name
+    return status_set.as_map(), status_set.name, status_set.is_demo
 
 
 def _compare_form(request: HttpRequest) -> tuple[CompareForm, list[str]]:
@@ -130,11 +131,12 @@ def profiles_compare(request: HttpRequest) -> HttpResponse:
     form, periods = _compare_form(request)
     context: dict[str, Any] = {"form": form, "periods": periods, "report": None}
     if periods and form.is_valid():
-        status, label = _status_for(form)
+        status, label, demo_status = _status_for(form)
         report = selectors.stored_comparison(
             period=form.cleaned_data["period"], status=status, status_label=label
         )
         context["report"] = report
+        context["demo"] = report.demo or demo_status
         context["rows"] = [
             {
                 "indicator": r.indicator,
@@ -172,7 +174,7 @@ def profiles_compare_csv(request: HttpRequest) -> HttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    status, label = _status_for(form)
+    status, label, _demo = _status_for(form)
     period = form.cleaned_data["period"]
     report = selectors.stored_comparison(period=period, status=status, status_label=label)
     audit_log(

@@ -131,7 +131,7 @@ class PersonFields(forms.Form):
         label=_("Languages the person speaks"),
         choices=Language.choices,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=forms.CheckboxSelectMultiple,
     )
     resident = forms.BooleanField(
         label=_("Lives in the municipality"), required=False, initial=True
@@ -281,7 +281,7 @@ class WishesFields(forms.Form):
         label=_("Languages the contact should speak"),
         choices=Language.choices,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=forms.CheckboxSelectMultiple,
     )
     language_is_must = forms.BooleanField(label=MUST, required=False)
     needs = forms.CharField(

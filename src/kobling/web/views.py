@@ -7,6 +7,7 @@ from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -158,12 +159,18 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:  # noqa: ANN001, ANN002, ANN003
     """Lock-out answer from django-axes: JSON for the API, a page for people."""
     if request.path.startswith("/api/"):
-        return JsonResponse(
+        # The lock lasts the cool-off (AXES_COOLOFF_TIME, in hours): the client is told so.
+        wait = int(float(settings.AXES_COOLOFF_TIME) * 3600)
+        response = JsonResponse(
             {
                 "detail": _(
                     "Too many failed sign-in attempts. The account is locked for 30 minutes."
-                )
+                ),
+                "code": "locked_out",
+                "wait": wait,
             },
             status=429,
         )
+        response["Retry-After"] = str(wait)
+        return response
     return render(request, "web/locked_out.html", status=429)

@@ -37,5 +37,5 @@ class Command(BaseCommand):
         if options["verbosity"] >= 2 or not options["if_empty"]:
             # `make run` (--if-empty) leaves the list to `kobling serve`, which prints it anyway.
             self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
-            for username, name in demo_users_summary():
-                self.stdout.write(f"  {username:32} {name}")
+            for username, name, roles in demo_users_summary():
+                self.stdout.write(f"  {username:32} {name:24} {roles}")

@@ -26,7 +26,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
-from kobling.demo.loader import DEMO_PASSWORD
+from kobling.demo.loader import DEMO_PASSWORD, demo_users_summary
 
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _WORKER_STOP_SECONDS = 15
@@ -154,26 +154,15 @@ class Command(BaseCommand):
     def _print_demo_logins(self) -> None:
         if not settings.DEMO_ALLOWED:
             return
-        from kobling.tenancy.models import User
-
         try:
-            users = list(
-                User.objects.filter(username__endswith=".demo", is_active=True)
-                .prefetch_related("memberships__municipality")
-                .order_by("username")
-            )
+            users = demo_users_summary()
         except DatabaseError:  # not migrated yet; nothing to show
             return
         if not users:
             return
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for user in users:
-            roles = ", ".join(
-                f"{m.get_role_display()} – {m.municipality}" for m in user.memberships.all()
-            )
-            if user.is_analyst:
-                roles = ", ".join(filter(None, [roles, str(user.get_national_role_display())]))
-            self.stdout.write(f"  {user.username:<32} {DEMO_PASSWORD}   {roles}")
+        for username, _name, roles in users:
+            self.stdout.write(f"  {username:<32} {DEMO_PASSWORD}   {roles}")
 
     def _start_worker(self, verbosity: int) -> subprocess.Popen | None:
         from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
