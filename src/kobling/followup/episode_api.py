@@ -15,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kobling.core.filters import BaseFilterSet
 from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.followup import access
 from kobling.followup.report import build_episode_report
@@ -45,7 +46,7 @@ def _episode_view(many: bool = False) -> PolymorphicProxySerializer:
     )
 
 
-class EpisodeFilterSet(django_filters.FilterSet):
+class EpisodeFilterSet(BaseFilterSet):
     status = django_filters.ChoiceFilter(choices=EpisodeStatus.choices)
     delivery = django_filters.ChoiceFilter(choices=Delivery.choices)
     programme = django_filters.NumberFilter(field_name="programme_id")

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.access import managed_municipality_ids, require_manager
+from kobling.core.filters import BaseFilterSet
 from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.helpers import services
 from kobling.helpers.filtersets import HelperFilterSet
@@ -221,7 +222,7 @@ class HelperViewSet(
         )
 
 
-class CheckInFilterSet(django_filters.FilterSet):
+class CheckInFilterSet(BaseFilterSet):
     # Plain numbers: a filter must not confirm that an id exists in another municipality.
     municipality = django_filters.NumberFilter(field_name="municipality_id")
     helper = django_filters.NumberFilter(field_name="helper_id")

@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kobling.core.access import is_manager, managed_municipality_ids, require_manager
+from kobling.core.filters import BaseFilterSet
 from kobling.core.viewsets import ScopedPermission, ScopedViewSetMixin
 from kobling.referrals import services
 from kobling.referrals.filtersets import ReferralFilterSet, WaitingListFilterSet
@@ -433,7 +434,7 @@ class WaitingListViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gen
         return waiting_list_queryset(queryset.filter(municipality__in=managed))
 
 
-class ParticipantFilterSet(django_filters.FilterSet):
+class ParticipantFilterSet(BaseFilterSet):
     q = django_filters.CharFilter(method="search")
     municipality = django_filters.NumberFilter(field_name="municipality_id")
 
