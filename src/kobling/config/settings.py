@@ -268,6 +268,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth": env("API_AUTH_THROTTLE", "20/min")},
     "EXCEPTION_HANDLER": "kobling.api.exceptions.exception_handler",
+    "DEFAULT_METADATA_CLASS": "kobling.api.metadata.Metadata",
     # ?format= is ours (export format), not DRF's renderer override.
     "URL_FORMAT_OVERRIDE": None,
 }
