@@ -11,7 +11,7 @@ import django_filters
 import pytest
 from django_filters.rest_framework import DjangoFilterBackend
 
-from kobling.api.urls import router
+from tests.api.routes import list_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +23,6 @@ NUMERIC_FILTERS = (
 )
 # Roles tried in turn until one may read the list at all.
 READERS = ["coordinator_a", "admin_a", "referrer_a", "contact_a", "analyst", "provider"]
-
-
-def _list_routes() -> list[tuple[str, type]]:
-    routes = []
-    for prefix, viewset, _basename in router.registry:
-        if any(route.mapping.get("get") == "list" for route in router.get_routes(viewset)):
-            routes.append((prefix, viewset))
-    return routes
 
 
 def _filterset(viewset: type):  # noqa: ANN202
@@ -46,7 +38,7 @@ def _filterset(viewset: type):  # noqa: ANN202
 
 def _numeric_filter_params() -> list[tuple[str, str]]:
     params = []
-    for prefix, viewset in _list_routes():
+    for prefix, viewset in list_routes():
         filterset = _filterset(viewset)
         if filterset is None:
             continue

@@ -6,36 +6,14 @@ serializer (and its queryset) that the view had not got. The test walks the URL 
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.api.routes import api_paths
 
 pytestmark = pytest.mark.django_db
 
 
-def _walk(patterns, prefix: str = ""):  # noqa: ANN001, ANN202
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            yield prefix + str(pattern.pattern)
-
-
-def _api_paths() -> list[str]:
-    paths = set()
-    for raw in _walk(get_resolver().url_patterns):
-        if not raw.startswith("api/v1/") or "(?P<format>" in raw or "\\.(?P" in raw:
-            continue
-        path = raw.lstrip("^").rstrip("$")
-        # Path converters and regex groups both become an id of 1.
-        path = re.sub(r"<(?:\w+:)?\w+>", "1", path)
-        path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", path)
-        paths.add("/" + path.replace("\\", ""))
-    return sorted(paths)
-
-
-PATHS = _api_paths()
+PATHS = api_paths()
 # A manager (most doors open), a referrer and a provider (other doors).
 ROLES = ["coordinator_a", "referrer_a", "provider"]
 
