@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # First after static files, so it sees every response last (after DRF's authentication).
+    "kobling.web.middleware.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kobling.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
