@@ -155,7 +155,8 @@ class EpisodeReportView(viewsets.GenericViewSet):
     sessions held, minutes, attendance, goals, the latest review, the ending and hand-over —
     summed over every pairing of the course. Same rules as a pairing's report: outside the
     municipality 404; the referrer who made the referral only within the person's consent
-    (otherwise 403 with the reason); another referrer or a contact 403. Audited."""
+    (otherwise 403 with the reason); the contact of one of its pairings 403; another referrer
+    or contact 404, as an outsider (they cannot learn that the course exists). Audited."""
 
     queryset = Episode.objects.none()
     serializer_class = EpisodeReportSerializer
