@@ -282,6 +282,10 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kobling.api.schema.role_shapes_any_of",
+    ],
     "TITLE": "Kobling API",
     "DESCRIPTION": "Kobling's REST API. Every list is scoped to the caller's municipalities and role.",
     "VERSION": "1.0.0",

@@ -142,7 +142,9 @@ class HelperViewSet(
     @extend_schema(
         responses=HelperStatusChangeSerializer(many=True), summary="A helper's status history"
     )
-    @action(detail=True, methods=["get"], url_path="history")
+    @action(
+        detail=True, methods=["get"], url_path="history", pagination_class=None, filter_backends=[]
+    )
     def history(self, request: Request, pk: str | None = None) -> Response:
         helper = self.get_object()
         audit_log(

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, permissions, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -196,7 +196,12 @@ class ReferralViewSet(
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        responses=DecisionSerializer(many=True),
+        responses=PolymorphicProxySerializer(
+            component_name="DecisionForRole",
+            serializers=[DecisionSerializer, DecisionSummarySerializer],
+            resource_type_field_name=None,
+            many=True,
+        ),
         summary="The referral's decisions, newest first",
         description=(
             "Coordinators see everything. The referrer who made the referral sees the outcome "
@@ -204,7 +209,13 @@ class ReferralViewSet(
             "referrer is in force (shaped as DecisionSummary)."
         ),
     )
-    @action(detail=True, methods=["get"], url_path="decisions")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="decisions",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def decisions(self, request: Request, pk: str | None = None) -> Response:
         referral = self.get_object()
         audit_log(
@@ -281,7 +292,13 @@ class ReferralViewSet(
         responses={201: ConsentSerializer},
         summary="Record a consent",
     )
-    @action(detail=True, methods=["get", "post"], url_path="consents")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="consents",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def consents(self, request: Request, pk: str | None = None) -> Response:
         referral = self.get_object()
         if request.method == "GET":
