@@ -127,9 +127,10 @@ def test_withdrawn_consent_refuses_with_the_reason(cast, api, logged):
     assert page.status_code == 403 and "withdrawn" in page.content.decode()
 
 
-def test_a_referrer_who_did_not_refer_gets_403_and_another_municipality_404(cast, api, logged):
+def test_a_referrer_who_did_not_refer_and_another_municipality_get_404(cast, api, logged):
+    # 404, not 403: a 403 told the other referrer that the pairing exists (issue 16).
     other = f.member(f.UserFactory(username="annen@a.test"), cast.a, "referrer")
-    assert api(other).get(url(logged)).status_code == 403
+    assert api(other).get(url(logged)).status_code == 404
     assert api(cast.coordinator_b).get(url(logged)).status_code == 404
     assert api(cast.coordinator_a).get(url(logged)).status_code == 200
     assert api(cast.contact_user_a).get(url(logged)).status_code == 200

@@ -355,3 +355,12 @@ def test_timesheet_and_expense_lists_take_the_same_queries_for_2_and_20_rows(cas
     )
     assert small == large
     assert client.get(f"/api/v1/timesheets/?month={month(m1)}").data["count"] == 20
+
+
+def test_a_coordinator_who_is_also_the_contact_cannot_approve_their_own_expense(world, api):
+    e = _expense(world)
+    e.helper.user = world.cast.coordinator_a
+    e.helper.save(update_fields=["user"])
+    refused = api(world.cast.coordinator_a).post(f"/api/v1/expenses/{e.pk}/approve")
+    assert refused.status_code == 403 and "Your own expense" in refused.data["detail"]
+    assert api(world.cast.admin_a).post(f"/api/v1/expenses/{e.pk}/approve").status_code == 200

@@ -355,3 +355,17 @@ def test_approving_the_same_sheet_twice_reports_instead_of_crashing(world, appro
         approve(world, approved)
     [result] = refused.value.results
     assert result.ok is False and result.reason.startswith("Already approved")
+
+
+def test_a_coordinator_who_is_also_a_contact_cannot_approve_their_own_timesheet(world):
+    helper = world.cast.helper_a2
+    helper.user = world.cast.coordinator_a
+    helper.save(update_fields=["user"])
+    roll(world, world.m1)
+    own = sheet(helper, world.m1)
+    with pytest.raises(services.ApprovalRefused) as refused:
+        approve(world, own)
+    assert "Your own timesheet" in refused.value.results[0].reason
+    assert sheet(helper, world.m1).status == TimesheetStatus.OPEN
+    services.timesheets_approve(ids=[own.pk], by=world.cast.admin_a)
+    assert sheet(helper, world.m1).status == TimesheetStatus.APPROVED

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # First after static files, so it sees every response last (after DRF's authentication).
+    "kobling.web.middleware.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kobling.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,8 +124,15 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker share the file; a generous timeout waits out locks.
+    # IMMEDIATE: a transaction takes the write lock when it begins, so it waits for it (up to
+    # the timeout); a deferred one that read first and then wants to write after another writer
+    # committed fails at once with "database is locked" (tests/test_sqlite_concurrency.py).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     DATABASES["default"]["TEST"] = {"NAME": env("SQLITE_TEST_NAME", "") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -262,16 +271,21 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "kobling.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "kobling.core.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth": env("API_AUTH_THROTTLE", "20/min")},
     "EXCEPTION_HANDLER": "kobling.api.exceptions.exception_handler",
+    "DEFAULT_METADATA_CLASS": "kobling.api.metadata.Metadata",
     # ?format= is ours (export format), not DRF's renderer override.
     "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kobling.api.schema.role_shapes_any_of",
+    ],
     "TITLE": "Kobling API",
     "DESCRIPTION": "Kobling's REST API. Every list is scoped to the caller's municipalities and role.",
     "VERSION": "1.0.0",

@@ -1,4 +1,10 @@
-"""Filter forms that show what the list applies.
+"""The base of every FilterSet, and filter forms that show what the list applies.
+
+``BaseFilterSet`` refuses a number that no database column can hold with a 400: django-filter's
+``NumberFilter`` is a bare ``DecimalField``, and a lookup on a foreign key (``programme_id``)
+passes ``99999999999999999999`` straight to the driver, where SQLite raises ``OverflowError``
+(a 500). Every FilterSet of the project, and those DRF builds from ``filterset_fields``
+(``FilterBackend``), start from it.
 
 A list filter that is not chosen applies nothing, so its form must say "All" for it — never
 Django's "---------" placeholder, never a select with no empty choice (the browser then shows
@@ -11,7 +17,10 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 
 ALL = _("All")
 PLACEHOLDER = "---------"
@@ -54,7 +63,34 @@ def explicit_all(form: forms.BaseForm) -> forms.BaseForm:
     return form
 
 
-class ListFilterSet(django_filters.FilterSet):
+def bounded_numbers(filterset: django_filters.FilterSet, form: forms.BaseForm) -> None:
+    """Give every number filter of ``filterset`` the range of the widest integer column, so an
+    id (or amount) beyond it is a field error instead of a database error."""
+    low, high = connection.ops.integer_field_range("BigIntegerField")
+    for name, filter_ in filterset.filters.items():
+        field = form.fields.get(name)
+        if isinstance(filter_, django_filters.NumberFilter) and field is not None:
+            # form.fields are the form's own copies: the class's filters are not touched.
+            field.validators = [*field.validators, MinValueValidator(low), MaxValueValidator(high)]
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    """The base of every FilterSet (list pages, API-only lists, ``filterset_fields``)."""
+
+    @property
+    def form(self) -> forms.Form:
+        if not hasattr(self, "_form"):
+            bounded_numbers(self, super().form)
+        return self._form
+
+
+class FilterBackend(DjangoFilterBackend):
+    """DRF's filter backend, building ``filterset_fields`` FilterSets on ``BaseFilterSet``."""
+
+    filterset_base = BaseFilterSet
+
+
+class ListFilterSet(BaseFilterSet):
     """The FilterSet of a list page (and its API): its form says "All" for what is not chosen."""
 
     @property

@@ -15,11 +15,12 @@ from django.views.generic import ListView
 
 from kobling.core import outbox
 from kobling.core.choices import MessageStatus
+from kobling.core.filters import BaseFilterSet
 from kobling.core.models import OutboxMessage
 from kobling.core.views import ScopedMixin
 
 
-class OutboxFilterSet(django_filters.FilterSet):
+class OutboxFilterSet(BaseFilterSet):
     """Shared by the page and the API list."""
 
     status = django_filters.ChoiceFilter(label=_("Status"), choices=MessageStatus.choices)

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kobling.core.filters import BaseFilterSet
 from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.tenancy import services
 from kobling.tenancy.choices import Role
@@ -126,7 +127,7 @@ class ProgrammeViewSet(
     filterset_fields = ["municipality", "kind", "is_active"]
 
 
-class MembershipFilterSet(django_filters.FilterSet):
+class MembershipFilterSet(BaseFilterSet):
     municipality = django_filters.NumberFilter(field_name="municipality_id")
     user = django_filters.NumberFilter(field_name="user_id")
 
@@ -176,7 +177,7 @@ class MembershipViewSet(
         services.membership_revoke(by=self.request.user, membership=instance)
 
 
-class AuditFilterSet(django_filters.FilterSet):
+class AuditFilterSet(BaseFilterSet):
     """Ids are plain numbers (not choices from all users/municipalities): the filter never lists
     or confirms records outside the admin's municipalities."""
 

@@ -37,7 +37,9 @@ class CourseModuleSerializer(serializers.ModelSerializer):
 
 
 class CourseTemplateSerializer(serializers.ModelSerializer):
-    provider_name = serializers.CharField(source="provider.name", default=None, read_only=True)
+    provider_name = serializers.CharField(
+        source="provider.name", default=None, read_only=True, allow_null=True
+    )
     # A plain string (not an enum) on purpose: the programme-kind choice set already has a name
     # in the schema, and a second one would make the generated enum names collide.
     programme_kind = serializers.CharField(

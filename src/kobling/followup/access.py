@@ -9,7 +9,9 @@ The rules (issue 4, "Confirmation to the referrer"):
 - Inside the municipality: coordinators and municipal admins may read and log; the pair's own
   training contact may read and log; the referrer who made the referral may read **only while
   the participant's consent to share progress with the referrer is in force** — otherwise 403
-  with the reason; everyone else (another referrer, another training contact) → 403.
+  with the reason (they know the pairing exists: they made the referral); everyone else
+  (another referrer, another training contact) → 404, as an outsider: a 403 told them that a
+  pairing with this id exists in their municipality (found by the outside probe, issue 16).
 
 Unlike ``Pairing.visibility_q`` (which simply hides a pairing from a referrer without consent,
 so lists never show it), these lookups tell an insider *why* they are refused.
@@ -35,7 +37,6 @@ from kobling.tenancy.choices import Role
 # ``detail``); tests and callers may compare against these codes via ``denial_reason``.
 NO_CONSENT = "no_consent"
 CONSENT_WITHDRAWN = "consent_withdrawn"
-NOT_YOUR_REFERRAL = "not_your_referral"
 NOT_YOUR_PAIRING = "not_your_pairing"
 
 
@@ -109,20 +110,30 @@ def is_pair_contact(user: Any, pairing: Pairing) -> bool:
     )
 
 
+def made_the_referral(user: Any, obj: Any) -> bool:
+    """``user`` is the referrer who made the referral of ``obj`` (a pairing or a course)."""
+    return user.has_role(Role.REFERRER, obj.municipality_id) and obj.referral.referrer_id == user.pk
+
+
+def knows_of(user: Any, pairing: Pairing) -> bool:
+    """Whether ``user`` already knows that ``pairing`` exists: its municipality's managers, the
+    pair's contact and the referrer who made the referral. To anyone else it is a 404."""
+    return sees_session_details(user, pairing) or made_the_referral(user, pairing)
+
+
+def _known(user: Any, pairing: Pairing) -> Pairing:
+    if not knows_of(user, pairing):
+        raise Http404
+    return pairing
+
+
 def denial(user: Any, pairing: Pairing) -> ReportDenied | None:
-    """Why an insider may not read this pairing's sessions and report (``None``: they may)."""
-    if user.is_manager_of(pairing.municipality_id) or is_pair_contact(user, pairing):
+    """Why someone who knows of this pairing (:func:`knows_of`) may not read its sessions and
+    report (``None``: they may): the referrer, without the participant's consent."""
+    if sees_session_details(user, pairing):
         return None
-    if (
-        user.has_role(Role.REFERRER, pairing.municipality_id)
-        and pairing.referral.referrer_id == user.pk
-    ):
+    if made_the_referral(user, pairing):
         return _consent_denial(pairing)
-    if user.has_role(Role.REFERRER, pairing.municipality_id):
-        return ReportDenied(
-            _("Only the referrer who made the referral may follow this pairing."),
-            NOT_YOUR_REFERRAL,
-        )
     return ReportDenied(_("This is not one of your pairings."), NOT_YOUR_PAIRING)
 
 
@@ -135,7 +146,7 @@ def pairing_for_report(user: Any, pk: Any, *, queryset: QuerySet | None = None) 
     """The pairing whose sessions or referrer report ``user`` wants to read: 404 outside the
     municipality, :class:`ReportDenied` (403, with the reason) for insiders without the right.
     Pass ``queryset`` (of pairings) to add ``select_related`` for the page. Does not audit."""
-    pairing = _inside(user, _pairings(queryset), pk)
+    pairing = _known(user, _inside(user, _pairings(queryset), pk))
     refused = denial(user, pairing)
     if refused is not None:
         raise refused
@@ -145,7 +156,7 @@ def pairing_for_report(user: Any, pk: Any, *, queryset: QuerySet | None = None) 
 def pairing_for_logging(user: Any, pk: Any, *, queryset: QuerySet | None = None) -> Pairing:
     """The pairing ``user`` wants to log a session on: managers of its municipality and the
     pair's own training contact. 404 outside the municipality, 403 for other insiders."""
-    pairing = _inside(user, _pairings(queryset), pk)
+    pairing = _known(user, _inside(user, _pairings(queryset), pk))
     if not sees_session_details(user, pairing):
         raise ReportDenied(_LOG_ONLY, NOT_YOUR_PAIRING)
     return pairing
@@ -161,7 +172,7 @@ def session_for(user: Any, pk: Any, *, action: str = "view") -> Session:
         ),
         pk,
     )
-    pairing = session.pairing
+    pairing = _known(user, session.pairing)
     if action == "view":
         refused = denial(user, pairing)
     elif not sees_session_details(user, pairing):
@@ -182,8 +193,9 @@ def sees_session_details(user: Any, pairing: Pairing) -> bool:
 def episode_for_report(user: Any, pk: Any) -> Any:
     """The course whose referrer report ``user`` wants: the same rules as a pairing's report —
     404 outside the municipality; coordinators and admins may; the referrer who made the
-    referral only while the person's consent to share is in force (403 with the reason);
-    another referrer or a training contact 403 (a contact reads their own pairing's report)."""
+    referral only while the person's consent to share is in force (403 with the reason); the
+    contact of one of its pairings 403 (they read their own pairing's report); anyone else 404
+    (they cannot learn that the course exists)."""
     from kobling.referrals.models import Episode
 
     episode = _inside(
@@ -191,18 +203,14 @@ def episode_for_report(user: Any, pk: Any) -> Any:
     )
     if user.is_manager_of(episode.municipality_id):
         return episode
-    if (
-        user.has_role(Role.REFERRER, episode.municipality_id)
-        and episode.referral.referrer_id == user.pk
-    ):
+    if made_the_referral(user, episode):
         refused = _consent_denial(episode)
-    elif user.has_role(Role.REFERRER, episode.municipality_id):
-        refused = ReportDenied(
-            _("Only the referrer who made the referral may follow this course."),
-            NOT_YOUR_REFERRAL,
-        )
-    else:
+    elif user.has_role(Role.TRAINING_CONTACT, episode.municipality_id) and (
+        episode.pairings.filter(helper__user_id=user.pk).exists()
+    ):
         refused = ReportDenied(_("This is not one of your courses."), NOT_YOUR_PAIRING)
+    else:
+        raise Http404
     if refused is not None:
         raise refused
     return episode

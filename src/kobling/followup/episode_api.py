@@ -15,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kobling.core.filters import BaseFilterSet
 from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.followup import access
 from kobling.followup.report import build_episode_report
@@ -45,7 +46,7 @@ def _episode_view(many: bool = False) -> PolymorphicProxySerializer:
     )
 
 
-class EpisodeFilterSet(django_filters.FilterSet):
+class EpisodeFilterSet(BaseFilterSet):
     status = django_filters.ChoiceFilter(choices=EpisodeStatus.choices)
     delivery = django_filters.ChoiceFilter(choices=Delivery.choices)
     programme = django_filters.NumberFilter(field_name="programme_id")
@@ -154,7 +155,8 @@ class EpisodeReportView(viewsets.GenericViewSet):
     sessions held, minutes, attendance, goals, the latest review, the ending and hand-over —
     summed over every pairing of the course. Same rules as a pairing's report: outside the
     municipality 404; the referrer who made the referral only within the person's consent
-    (otherwise 403 with the reason); another referrer or a contact 403. Audited."""
+    (otherwise 403 with the reason); the contact of one of its pairings 403; another referrer
+    or contact 404, as an outsider (they cannot learn that the course exists). Audited."""
 
     queryset = Episode.objects.none()
     serializer_class = EpisodeReportSerializer

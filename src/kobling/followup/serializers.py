@@ -35,7 +35,7 @@ class PairingSerializer(serializers.ModelSerializer):
     helper_name = serializers.CharField(source="helper.full_name", read_only=True)
     programme_name = serializers.CharField(source="programme.name", read_only=True)
     confirmed_by = serializers.CharField(
-        source="confirmed_by.get_username", default=None, read_only=True
+        source="confirmed_by.get_username", default=None, read_only=True, allow_null=True
     )
     status = enum_field(PairingStatus.choices, read_only=True)
     end_reason = enum_field([("", ""), *EndReason.choices], read_only=True)
@@ -216,9 +216,13 @@ class SessionSerializer(serializers.ModelSerializer):
     intensity = enum_field([("", ""), *Intensity.choices], read_only=True)
     cancelled_by = enum_field([("", ""), *CancelledBy.choices], read_only=True)
     confirmed_via = enum_field([("", ""), *ConfirmedVia.choices], read_only=True)
-    activity_name = serializers.CharField(source="activity.name", default=None, read_only=True)
+    activity_name = serializers.CharField(
+        source="activity.name", default=None, read_only=True, allow_null=True
+    )
     confirmed = serializers.BooleanField(source="is_confirmed", read_only=True)
-    logged_by = serializers.CharField(source="logged_by.get_username", default=None, read_only=True)
+    logged_by = serializers.CharField(
+        source="logged_by.get_username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Session

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.access import managed_municipality_ids, require_manager
+from kobling.core.filters import BaseFilterSet
 from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.helpers import services
 from kobling.helpers.filtersets import HelperFilterSet
@@ -141,7 +142,9 @@ class HelperViewSet(
     @extend_schema(
         responses=HelperStatusChangeSerializer(many=True), summary="A helper's status history"
     )
-    @action(detail=True, methods=["get"], url_path="history")
+    @action(
+        detail=True, methods=["get"], url_path="history", pagination_class=None, filter_backends=[]
+    )
     def history(self, request: Request, pk: str | None = None) -> Response:
         helper = self.get_object()
         audit_log(
@@ -221,7 +224,7 @@ class HelperViewSet(
         )
 
 
-class CheckInFilterSet(django_filters.FilterSet):
+class CheckInFilterSet(BaseFilterSet):
     # Plain numbers: a filter must not confirm that an id exists in another municipality.
     municipality = django_filters.NumberFilter(field_name="municipality_id")
     helper = django_filters.NumberFilter(field_name="helper_id")

@@ -88,6 +88,10 @@ class HelperSerializer(serializers.ModelSerializer):
         required=False, help_text=_("The version you read; required when updating.")
     )
     is_available_for_matching = serializers.BooleanField(read_only=True)
+    # Declared: DRF drops allow_blank from a read-only model field, so the schema said never "".
+    left_reason = serializers.ChoiceField(
+        choices=LeftReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Helper
@@ -164,7 +168,9 @@ class HelperStatusSerializer(serializers.Serializer):
 
 
 class HelperStatusChangeSerializer(serializers.ModelSerializer):
-    by = serializers.CharField(source="by.get_username", default=None, read_only=True)
+    by = serializers.CharField(
+        source="by.get_username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = HelperStatusChange

@@ -125,7 +125,7 @@ class MatchingRunSerializer(serializers.ModelSerializer):
 
     programme_name = serializers.CharField(source="programme.name", read_only=True)
     created_by = serializers.CharField(
-        source="created_by.get_username", default=None, read_only=True
+        source="created_by.get_username", default=None, read_only=True, allow_null=True
     )
     status = enum_field(RunStatus.choices, read_only=True)
     weights = serializers.DictField(child=serializers.FloatField(), read_only=True)
@@ -279,7 +279,7 @@ class PairRuleSerializer(serializers.ModelSerializer):
     )
     helper_name = serializers.CharField(source="helper.full_name", read_only=True)
     created_by = serializers.CharField(
-        source="created_by.get_username", default=None, read_only=True
+        source="created_by.get_username", default=None, read_only=True, allow_null=True
     )
 
     class Meta:

@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kobling.core.filters import BaseFilterSet
 from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.national import selectors
 from kobling.national.choices import MAPPED_KINDS, UnitKind
@@ -27,7 +28,7 @@ from kobling.national.serializers import (
 from kobling.tenancy.choices import ProgrammeKind
 
 
-class UnitFilterSet(django_filters.FilterSet):
+class UnitFilterSet(BaseFilterSet):
     kind = django_filters.ChoiceFilter(choices=UnitKind.choices)
     county = django_filters.CharFilter(field_name="county_code")
     code = django_filters.CharFilter()

@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.filters import BaseFilterSet
 from kobling.followup.choices import PairingStatus
 from kobling.followup.models import Pairing
 from kobling.outcomes.choices import (
@@ -370,7 +371,7 @@ def _median(values: list[int]) -> Decimal | None:
 # municipality (a model choice filter answers 400 for an unknown id, 200 for someone else's).
 
 
-class GoalFilterSet(django_filters.FilterSet):
+class GoalFilterSet(BaseFilterSet):
     pairing = django_filters.NumberFilter(field_name="pairing_id", label=_("Pairing"))
 
     class Meta:
@@ -378,7 +379,7 @@ class GoalFilterSet(django_filters.FilterSet):
         fields = ["pairing", "status"]
 
 
-class ReviewFilterSet(django_filters.FilterSet):
+class ReviewFilterSet(BaseFilterSet):
     pairing = django_filters.NumberFilter(field_name="pairing_id", label=_("Pairing"))
 
     class Meta:
@@ -386,7 +387,7 @@ class ReviewFilterSet(django_filters.FilterSet):
         fields = ["pairing", "kind"]
 
 
-class FollowUpFilterSet(django_filters.FilterSet):
+class FollowUpFilterSet(BaseFilterSet):
     pairing = django_filters.NumberFilter(field_name="pairing_id", label=_("Pairing"))
     municipality = django_filters.NumberFilter(
         field_name="municipality_id", label=_("Municipality")

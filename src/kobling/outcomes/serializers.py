@@ -55,7 +55,7 @@ class GoalSerializer(serializers.ModelSerializer):
 
     status = enum_field(GoalStatus.choices, read_only=True)
     created_by = serializers.CharField(
-        source="created_by.get_username", default=None, read_only=True
+        source="created_by.get_username", default=None, read_only=True, allow_null=True
     )
 
     class Meta:
@@ -112,7 +112,7 @@ class ReviewSerializer(serializers.ModelSerializer):
     scores = ScoreSerializer(many=True, read_only=True)
     superseded_by = serializers.SerializerMethodField()
     recorded_by = serializers.CharField(
-        source="recorded_by.get_username", default=None, read_only=True
+        source="recorded_by.get_username", default=None, read_only=True, allow_null=True
     )
 
     class Meta:
@@ -169,6 +169,9 @@ class ReviewCreateSerializer(serializers.Serializer):
 class FollowUpSerializer(serializers.ModelSerializer):
     status = enum_field(FollowUpStatus.choices, read_only=True)
     where = enum_field([("", ""), *HandoverDestination.choices], read_only=True)
+    recipient = enum_field(
+        [("", ""), *FollowUp._meta.get_field("recipient").choices], read_only=True
+    )
 
     class Meta:
         model = FollowUp

@@ -15,8 +15,14 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, parsers, permissions, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -193,8 +199,19 @@ class TimesheetViewSet(
         responses={
             200: ApproveResponseSerializer,
             400: OpenApiResponse(
-                ApproveResponseSerializer,
-                description="Nothing was approved; ``results`` says why, per id",
+                PolymorphicProxySerializer(
+                    component_name="ApproveRefused",
+                    serializers=[
+                        ApproveResponseSerializer,
+                        inline_serializer(
+                            "ApproveInvalid",
+                            {"ids": serializers.ListField(child=serializers.CharField())},
+                        ),
+                    ],
+                    resource_type_field_name=None,
+                ),
+                description="Nothing was approved: ``results`` says why, per id; or the "
+                "request was malformed (``ids`` missing or not a list of ids: the field's errors)",
             ),
         },
         summary="Approve many timesheets at once: all of them, or none",

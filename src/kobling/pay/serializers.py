@@ -168,7 +168,7 @@ class ExpenseSerializer(serializers.ModelSerializer):
     has_receipt = serializers.SerializerMethodField()
     receipt_url = serializers.SerializerMethodField()
     approved_by = serializers.CharField(
-        source="approved_by.get_username", default=None, read_only=True
+        source="approved_by.get_username", default=None, read_only=True, allow_null=True
     )
 
     class Meta:

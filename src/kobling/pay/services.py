@@ -238,9 +238,12 @@ class ApprovalRefused(Exception):
         self.results = results
 
 
-def _approval_problem(sheet: Timesheet | None) -> str:
+def _approval_problem(sheet: Timesheet | None, by: User) -> str:
     if sheet is None:
         return _("No such timesheet.")
+    if sheet.helper.user_id is not None and sheet.helper.user_id == by.pk:
+        # Four eyes: a coordinator who is also a contact is paid on someone else's approval.
+        return _("Your own timesheet is approved by another coordinator or administrator.")
     if sheet.is_approved:
         when = formats.date_format(timezone.localtime(sheet.approved_at), "SHORT_DATE_FORMAT")
         return _("Already approved (%(date)s).") % {"date": when}
@@ -253,7 +256,7 @@ def _approval_problem(sheet: Timesheet | None) -> str:
 
 def timesheets_approve(*, ids: Sequence[int], by: User) -> list[Timesheet]:
     """Approve these timesheets in one go, or none of them: if any cannot be approved (not
-    found, already approved, month not over, no hourly rate) :class:`ApprovalRefused` carries
+    found, already approved, month not over, no hourly rate, the approver's own) :class:`ApprovalRefused` carries
     the reason per id and nothing changes. Approval writes the pending corrections first, then
     stores every line, the helper's current hourly rate and the totals; from then on the sheet
     refuses every change. Audited per sheet."""
@@ -267,7 +270,7 @@ def timesheets_approve(*, ids: Sequence[int], by: User) -> list[Timesheet]:
         found = {s.pk: s for s in visible.select_for_update(of=("self",)).select_related("helper")}
         results = [ApprovalResult(i, True) for i in wanted]
         for result in results:
-            result.reason = _approval_problem(found.get(result.id))
+            result.reason = _approval_problem(found.get(result.id), by)
             result.ok = not result.reason
         if not all(r.ok for r in results):
             raise ApprovalRefused(results)
@@ -634,6 +637,10 @@ def expense_approve(*, expense: Expense, by: User, expected_version: int | None 
         locked = Expense.objects.select_for_update().get(pk=expense.pk)
         if not by.is_manager_of(locked.municipality_id):
             raise PermissionDenied(_("Only coordinators and municipal administrators approve."))
+        if locked.helper.user_id is not None and locked.helper.user_id == by.pk:
+            raise PermissionDenied(
+                _("Your own expense is approved by another coordinator or administrator.")
+            )
         if locked.is_approved:
             raise ValidationError(_("This expense is already approved."))
         if expected_version is not None and locked.version != expected_version:

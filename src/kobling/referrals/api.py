@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, permissions, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kobling.core.access import is_manager, managed_municipality_ids, require_manager
+from kobling.core.filters import BaseFilterSet
 from kobling.core.viewsets import ScopedPermission, ScopedViewSetMixin
 from kobling.referrals import services
 from kobling.referrals.filtersets import ReferralFilterSet, WaitingListFilterSet
@@ -195,7 +196,12 @@ class ReferralViewSet(
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        responses=DecisionSerializer(many=True),
+        responses=PolymorphicProxySerializer(
+            component_name="DecisionForRole",
+            serializers=[DecisionSerializer, DecisionSummarySerializer],
+            resource_type_field_name=None,
+            many=True,
+        ),
         summary="The referral's decisions, newest first",
         description=(
             "Coordinators see everything. The referrer who made the referral sees the outcome "
@@ -203,7 +209,13 @@ class ReferralViewSet(
             "referrer is in force (shaped as DecisionSummary)."
         ),
     )
-    @action(detail=True, methods=["get"], url_path="decisions")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="decisions",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def decisions(self, request: Request, pk: str | None = None) -> Response:
         referral = self.get_object()
         audit_log(
@@ -280,7 +292,13 @@ class ReferralViewSet(
         responses={201: ConsentSerializer},
         summary="Record a consent",
     )
-    @action(detail=True, methods=["get", "post"], url_path="consents")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="consents",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def consents(self, request: Request, pk: str | None = None) -> Response:
         referral = self.get_object()
         if request.method == "GET":
@@ -433,7 +451,7 @@ class WaitingListViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gen
         return waiting_list_queryset(queryset.filter(municipality__in=managed))
 
 
-class ParticipantFilterSet(django_filters.FilterSet):
+class ParticipantFilterSet(BaseFilterSet):
     q = django_filters.CharFilter(method="search")
     municipality = django_filters.NumberFilter(field_name="municipality_id")
 

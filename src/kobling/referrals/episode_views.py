@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
+from kobling.core.filters import BaseFilterSet
 from kobling.core.views import ScopedMixin, get_visible_or_404
 from kobling.referrals.choices import EpisodeStatus
 from kobling.referrals.models import Episode
@@ -21,7 +22,7 @@ from kobling.tenancy.audit import audit_list_read
 from kobling.tenancy.choices import Delivery
 
 
-class EpisodeFilter(django_filters.FilterSet):
+class EpisodeFilter(BaseFilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=EpisodeStatus.choices, empty_label=_("All")
     )

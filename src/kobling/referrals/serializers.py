@@ -104,17 +104,25 @@ class ParticipantSerializer(serializers.ModelSerializer):
         return value
 
 
+class ParticipantReferralSerializer(serializers.Serializer):
+    """One of a participant's referrals, as the participant list shows it."""
+
+    id = serializers.IntegerField()
+    programme = serializers.CharField()
+    status = serializers.CharField()
+
+
 class ParticipantListSerializer(ParticipantSerializer):
     referrals = serializers.SerializerMethodField()
     municipality = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Declared: DRF drops allow_blank from read-only model fields, so the schema said never "".
+    guardian_email = serializers.EmailField(read_only=True, allow_blank=True)
 
     class Meta(ParticipantSerializer.Meta):
         fields = ["id", "municipality", *PARTICIPANT_FIELDS, "age", "referrals", "created_at"]
         read_only_fields = fields
 
-    @extend_schema_field(
-        serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
-    )
+    @extend_schema_field(ParticipantReferralSerializer(many=True))
     def get_referrals(self, obj: Participant) -> list[dict[str, Any]]:
         return [
             {"id": r.pk, "programme": r.programme.name, "status": r.status}
@@ -143,7 +151,7 @@ class ConsentSerializer(serializers.ModelSerializer):
     scope = serializers.ChoiceField(choices=ConsentScope.choices)
     given_on = serializers.DateField(required=False)
     recorded_by = serializers.CharField(
-        source="recorded_by.get_full_name", default=None, read_only=True
+        source="recorded_by.get_full_name", default=None, read_only=True, allow_null=True
     )
     in_force = serializers.SerializerMethodField()
 

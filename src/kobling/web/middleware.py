@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import check_for_language, get_language_from_request
 
 
@@ -35,4 +36,29 @@ class LanguageMiddleware:
             response.headers["Vary"] = ", ".join(
                 filter(None, [response.headers.get("Vary"), "Cookie"])
             )
+        return response
+
+
+class PrivateResponseMiddleware:
+    """Responses with personal data are never stored by a browser or a proxy cache: ``private,
+    no-store`` on every response to a signed-in user (pages, API, files), on every API response
+    (also its 401s and the token exchange), and on pages reached by a signed link (the token is in
+    the URL, the page shows the person's own data). Static files (WhiteNoise answers before this
+    middleware) and the public pages (sign-in, the public forms, the health check) are left to
+    their defaults."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Read after the view: DRF sets request.user for token-authenticated API calls.
+        user = getattr(request, "user", None)
+        match = getattr(request, "resolver_match", None)
+        if (
+            (user is not None and user.is_authenticated)
+            or request.path_info.startswith("/api/")
+            or (match is not None and "token" in match.kwargs)
+        ):
+            patch_cache_control(response, private=True, no_store=True)
         return response

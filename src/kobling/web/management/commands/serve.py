@@ -1,10 +1,12 @@
 """``kobling serve --port N``: what `make run` starts — the web server on 127.0.0.1:N and the
 background worker (``kobling worker``) as a child process, stopped together on Ctrl-C.
 
-It prints the demo logins when demo users exist (never in production). In development, when no
-mail server listens on EMAIL_HOST:EMAIL_PORT, it starts a small local one (aiosmtpd, a dev
-dependency) that prints each e-mail's subject and writes the e-mails to ``var/mail.log``, so the
-check-in links can be followed. Without it nothing breaks: a failed send is retried later."""
+It prints the demo logins when demo users exist (never in production). In development it starts
+a small local mail server (aiosmtpd, a dev dependency) that prints each e-mail's subject and
+writes the e-mails to ``var/mail.log``, so the check-in links can be followed. When EMAIL_PORT is
+not set and the default port is taken (another checkout's ``make run``, say), the local server
+takes a free port instead — e-mails with live links must not land in someone else's log; without
+aiosmtpd it then refuses to start. A mail server on a port set in EMAIL_PORT is used as it is."""
 
 from __future__ import annotations
 
@@ -53,6 +55,13 @@ def _use_served_base_url(host: str, port: int) -> None:
     base = f"http://{shown}:{port}"
     os.environ["KOBLING_BASE_URL"] = base
     settings.KOBLING_BASE_URL = base
+
+
+def _free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
 
 
 def _can_bind(host: str, port: int) -> bool:
@@ -205,24 +214,43 @@ class Command(BaseCommand):
             settings.KOBLING_ENV != "development"
             or not backend_is_smtp
             or settings.EMAIL_HOST not in _LOCAL_HOSTS
-            or _listening(settings.EMAIL_HOST, settings.EMAIL_PORT)
         ):
             return None
+        port = settings.EMAIL_PORT
+        chosen = bool(os.environ.get("EMAIL_PORT", "").strip())
+        taken = _listening(settings.EMAIL_HOST, port)
+        if taken and chosen:
+            return None  # the mail server the developer pointed us at
         try:
             from aiosmtpd.controller import Controller
         except ImportError:
+            if taken:
+                raise CommandError(
+                    f"Another process's mail server listens on {settings.EMAIL_HOST}:{port}; "
+                    "e-mails with live links would land there. Set EMAIL_PORT to use it on "
+                    "purpose, or install aiosmtpd for a local one on a free port."
+                ) from None
             self.stderr.write(
-                f"No mail server on {settings.EMAIL_HOST}:{settings.EMAIL_PORT}; e-mails will "
+                f"No mail server on {settings.EMAIL_HOST}:{port}; e-mails will "
                 "be retried until one is there (pip install aiosmtpd for a local one)."
             )
             return None
+        if taken:
+            port = _free_port(settings.EMAIL_HOST)
+            self.stdout.write(
+                f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT} is another process's mail server "
+                f"(set EMAIL_PORT to use it); this one takes port {port}."
+            )
+            # The worker (a child process started after us) reads EMAIL_PORT from the environment.
+            settings.EMAIL_PORT = port
+            os.environ["EMAIL_PORT"] = str(port)
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
         log_path = Path(settings.VAR_DIR) / "mail.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         controller = Controller(
             _MailLog(log_path, self.stdout),
             hostname=settings.EMAIL_HOST,
-            port=settings.EMAIL_PORT,
+            port=port,
             server_hostname="localhost",
         )
         try:
