@@ -423,3 +423,19 @@ def test_a_course_is_brought_in_line_outside_any_transaction(cast):
     referral.save()
     episode = course_sync(referral)
     assert (episode.status, episode.started_on) == ("active", started)
+
+
+def test_a_row_takes_its_pairings_course_and_cannot_name_another(cast):
+    from kobling.outcomes.models import Goal
+
+    helper = f.make_active(cast.helper_a)
+    pairing = s.pairing(s.waiting(cast.programme_a, referrer=cast.referrer_a), helper)
+    goal = Goal.objects.create(municipality=cast.a, pairing=pairing, text="Gå til butikken")
+    assert goal.episode_id == pairing.episode_id
+
+    other = _granted(cast)
+    with pytest.raises(ValidationError):
+        Goal.objects.create(
+            municipality=cast.a, pairing=pairing, episode=other.episode, text="Feil forløp"
+        )
+    assert Goal.objects.filter(pairing=pairing).count() == 1

@@ -4,6 +4,7 @@ sessions (økter) they hold."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, Q
 from django.utils import timezone
@@ -205,10 +206,15 @@ class OnTheCourse(models.Model):
         abstract = True
 
     def _take_course_from_pairing(self) -> None:
-        if self.episode_id is None and getattr(self, "pairing_id", None) is not None:
-            self.episode_id = Pairing.objects.values_list("episode_id", flat=True).get(
-                pk=self.pairing_id
-            )
+        """Name the pairing's course, or refuse a new row whose pairing serves another course
+        (a stored row was checked when it was added)."""
+        if not self._state.adding or getattr(self, "pairing_id", None) is None:
+            return
+        course_id = Pairing.objects.values_list("episode_id", flat=True).get(pk=self.pairing_id)
+        if self.episode_id is None:
+            self.episode_id = course_id
+        elif self.episode_id != course_id:
+            raise ValidationError({"episode": _("The pairing belongs to another course.")})
 
     def clean_fields(self, exclude=None) -> None:  # noqa: ANN001
         self._take_course_from_pairing()
