@@ -167,5 +167,6 @@ def test_no_serious_or_critical_violation_on_any_menu_page(
             context.close()
     elapsed = time.monotonic() - started
     print(f"\naxe crawl: {len(crawled)} page views in {elapsed:.0f} s")
+    print("pages:", " ".join(sorted({where.split()[2] for where in crawled})))
     assert not found, json.dumps(found, indent=1, ensure_ascii=False)
     assert elapsed < BUDGET_SECONDS, f"the crawl took {elapsed:.0f} s"

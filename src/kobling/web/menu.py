@@ -74,7 +74,11 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
     if manager or referrer:
         course.append(link(_("Referrals"), "referral_list"))
     if manager:
-        course += [link(_("Matching"), "matching"), link(_("Pairings"), "pairing_list")]
+        course += [
+            link(pgettext("forløp", "Courses"), "episode_list"),
+            link(_("Matching"), "matching"),
+            link(_("Pairings"), "pairing_list"),
+        ]
 
     followup: list[Link] = []
     if manager:
