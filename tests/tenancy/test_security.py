@@ -1,3 +1,4 @@
+import base64
 import os
 import subprocess
 import sys
@@ -7,6 +8,7 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kobling.web.views import PENDING_TOTP_KEY
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -126,11 +128,16 @@ def test_municipal_admin_must_set_up_and_pass_two_factor_before_using_the_app(ca
     )
     response = client.get("/kontakter/")
     assert response.status_code == 302 and response["Location"] == "/konto/tofaktor/"
-    client.get("/konto/tofaktor/")  # creates an unconfirmed device and shows the QR code
-    device = TOTPDevice.objects.get(user=cast.admin_a)
+    # The page shows the new key (QR code and text) but stores no device until a code is sent.
+    page = client.get("/konto/tofaktor/").content.decode()
+    assert not TOTPDevice.objects.filter(user=cast.admin_a).exists()
+    key = bytes.fromhex(client.session[PENDING_TOTP_KEY])
+    assert base64.b32encode(key).decode() in page
     assert (
         client.post("/konto/tofaktor/", {"code": "000000"}).status_code == 200
     )  # wrong code: form again
+    device = TOTPDevice.objects.get(user=cast.admin_a)
+    assert device.bin_key == key and not device.confirmed
     response = client.post("/konto/tofaktor/", {"code": f"{totp(device.bin_key):06d}"})
     assert response.status_code == 302
     assert client.get("/kontakter/").status_code == 200

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
@@ -99,6 +99,9 @@ def _qr_svg(uri: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+PENDING_TOTP_KEY = "kobling.pending_totp_key"
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -108,9 +111,15 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     setting_up = device is None
     if setting_up:
-        device = TOTPDevice.objects.filter(
-            user=user, confirmed=False
-        ).first() or TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+        # Until a code confirms it, the new key lives in the session: showing the page writes
+        # no device (GET requests never write); the first code sent stores it.
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if device is None:
+            key = request.session.setdefault(PENDING_TOTP_KEY, default_key())
+            device = TOTPDevice(user=user, name="default", confirmed=False, key=key)
+            if request.method == "POST":
+                device.save()
+                request.session.pop(PENDING_TOTP_KEY, None)
     form = TOTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check = check_code(device, form.cleaned_data["code"])
