@@ -252,3 +252,59 @@ def test_approved_expenses_are_paid_with_the_next_approved_timesheet(world):
     assert [r.expense_id for r in ledger.sheet_views([current])[current.pk].expense_rows] == [
         waiting.pk
     ]
+
+
+def _photo_with_location() -> bytes:
+    """A JPEG as a phone takes it: EXIF with the camera, the time and the GPS position, and an
+    orientation that says 'turn me a quarter'."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "Telefonprodusent"  # Make
+    exif[0x0132] = "2026:11:30 12:00:00"  # DateTime
+    exif[0x0112] = 6  # Orientation: rotate 90° to show upright
+    exif[0x8825] = {1: "N", 2: (63.0, 25.0, 0.0), 3: "E", 4: (10.0, 23.0, 0.0)}  # GPS
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_photo_receipt_is_kept_without_its_exif_and_turned_upright(world):
+    from PIL import Image
+
+    photo = _photo_with_location()
+    assert b"Telefonprodusent" in photo
+    expense = record(world, receipt=SimpleUploadedFile("bilde.jpg", photo, "image/jpeg"))
+    with expense.receipt.open("rb") as handle:
+        kept = handle.read()
+    assert b"Telefonprodusent" not in kept and b"Exif" not in kept
+    assert expense.receipt_size == len(kept)
+    with Image.open(expense.receipt.path) as image:
+        assert image.size == (20, 40)  # upright: the orientation was applied, then dropped
+        assert not image.getexif()
+
+
+@pytest.mark.parametrize(
+    "active",
+    [
+        b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>",
+        b"/AA << /O 2 0 R >>",
+        b"/#4Aava#53cript",
+    ],
+    ids=["open-action-script", "additional-actions", "escaped-name"],
+)
+def test_a_pdf_with_active_content_is_refused_and_nothing_is_saved(world, active):
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog " + active + b" >> endobj\n%%EOF\n"
+    with pytest.raises(ValidationError) as error:
+        record(world, receipt=SimpleUploadedFile("skjema.pdf", pdf, "application/pdf"))
+    assert "scripts, actions or attached files" in error.value.message_dict["receipt"][0]
+    assert not Expense.objects.exists()
+
+
+def test_an_image_that_cannot_be_read_is_refused(world):
+    broken = SimpleUploadedFile("bilde.jpg", b"\xff\xd8\xff\xe0" + b"0" * 64, "image/jpeg")
+    with pytest.raises(ValidationError) as error:
+        record(world, receipt=broken)
+    assert "cannot be read" in error.value.message_dict["receipt"][0]

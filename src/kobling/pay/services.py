@@ -39,7 +39,7 @@ from kobling.pay.models import (
     locked_timesheet_message,
 )
 from kobling.pay.months import current_month, last_day, month_of
-from kobling.pay.storage import clean_receipt_name, sniff_receipt
+from kobling.pay.storage import clean_receipt, clean_receipt_name, sniff_receipt
 from kobling.tenancy.audit import audit_log, diff
 from kobling.tenancy.choices import AuditAction, Role
 from kobling.tenancy.models import Programme, User
@@ -481,9 +481,10 @@ def _may_record_for(by: User, helper: Helper) -> bool:
 
 def _attach_receipt(expense: Expense, receipt: Any) -> None:
     expense.receipt_content_type = sniff_receipt(receipt)
-    expense.receipt_size = receipt.size
     expense.receipt_name = clean_receipt_name(getattr(receipt, "name", ""))
-    expense.receipt = receipt
+    kept = clean_receipt(receipt, expense.receipt_content_type)
+    expense.receipt_size = kept.size
+    expense.receipt = kept
 
 
 def expense_create(
@@ -517,7 +518,7 @@ def expense_create(
         errors["receipt"] = _("Attach the receipt (a photo or a PDF).")
     else:
         try:
-            sniff_receipt(receipt)
+            clean_receipt(receipt, sniff_receipt(receipt))
         except ValidationError as exc:
             errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if errors:

@@ -6,10 +6,13 @@ directly. They are served only by the scoped, audited receipt views (page and AP
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
@@ -82,3 +85,59 @@ def clean_receipt_name(name: str) -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>')
     return base[:120] or "kvittering"
+
+
+# PDF names that make a document do something when opened or clicked (scripts, launching
+# programs, embedded files, forms with scripts, rich media). Names may escape characters as #xx.
+_ACTIVE_PDF_NAMES = frozenset(
+    {"JavaScript", "JS", "Launch", "OpenAction", "AA", "EmbeddedFile", "RichMedia", "XFA"}
+)
+_PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
+
+
+def _pdf_names(data: bytes) -> set[str]:
+    names = set()
+    for raw in _PDF_NAME.findall(data):
+        name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+        names.add(name.decode("latin-1"))
+    return names
+
+
+def clean_receipt(upload: Any, content_type: str) -> Any:
+    """The receipt as it is kept: a photo re-encoded without its metadata (EXIF: where and when
+    it was taken, the camera; turned upright first), a PDF refused when it carries active
+    content (scripts, actions, embedded files). Raises a ValidationError on ``receipt``.
+
+    The PDF check reads the file's own dictionary names; names inside compressed object streams
+    are not seen, so it is a first guard, not a sandbox (receipts are served as attachments)."""
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    name = getattr(upload, "name", "") or "kvittering"
+    if content_type == "application/pdf":
+        if _pdf_names(data) & _ACTIVE_PDF_NAMES:
+            raise ValidationError(
+                {
+                    "receipt": _(
+                        "The PDF contains scripts, actions or attached files. Save it again as a "
+                        "plain PDF (for example with 'Print to PDF') or upload a photo."
+                    )
+                }
+            )
+        return upload
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            out = io.BytesIO()
+            if content_type == "image/jpeg":
+                upright.convert("RGB").save(out, format="JPEG", quality=90)
+            else:
+                upright.save(out, format="PNG")
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ValidationError(
+            {"receipt": _("The image cannot be read. Take the photo again or upload a PDF.")}
+        ) from exc
+    return ContentFile(out.getvalue(), name=name)
