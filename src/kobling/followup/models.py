@@ -210,7 +210,13 @@ class OnTheCourse(models.Model):
         (a stored row was checked when it was added)."""
         if not self._state.adding or getattr(self, "pairing_id", None) is None:
             return
-        course_id = Pairing.objects.values_list("episode_id", flat=True).get(pk=self.pairing_id)
+        # The pairing the caller passed in knows its course; only a bare id costs a query.
+        cached = self._state.fields_cache.get("pairing")
+        course_id = (
+            cached.episode_id
+            if cached is not None and cached.pk == self.pairing_id
+            else Pairing.objects.values_list("episode_id", flat=True).get(pk=self.pairing_id)
+        )
         if self.episode_id is None:
             self.episode_id = course_id
         elif self.episode_id != course_id:
