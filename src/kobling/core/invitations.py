@@ -75,3 +75,63 @@ outbox.purpose_register(
         settle=_settle,
     )
 )
+
+
+# --- "Forgot your password?" -----------------------------------------------------------------
+
+RESET_PURPOSE = "password-reset"
+# One reset e-mail per user in this window, however often the form is sent.
+RESET_EVERY = dt.timedelta(minutes=5)
+
+
+def password_reset_queue(*, user: Any, now: dt.datetime | None = None) -> OutboxMessage | None:
+    """Put a "choose a new password" e-mail for ``user`` in the outbox (sent once the
+    transaction commits). The link is made when it is sent (Django's reset token, as for the
+    invitation). A second request within :data:`RESET_EVERY` queues nothing (``None``)."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    subject = outbox.subject_key("user", user.pk)
+    earlier = OutboxMessage.objects.filter(purpose=RESET_PURPOSE, subject_key=subject)
+    if earlier.filter(created_at__gt=now - RESET_EVERY).exists():
+        return None
+    return outbox.message_queue(
+        purpose=RESET_PURPOSE,
+        subject=subject,
+        sequence=earlier.count(),
+        recipient=user.email,
+        language=user.preferred_language or "nb",
+        template="emails/password_reset.txt",
+        now=now,
+    )
+
+
+def _reset_render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=message.subject_id)
+    with translation.override(user.preferred_language or "nb"):
+        context = {"user": user, "link": invitation_link(user)}
+        subject = render_to_string("emails/password_reset_subject.txt", context).strip()
+        body = render_to_string("emails/password_reset.txt", context)
+    return EmailMultiAlternatives(subject=subject, body=body, to=[message.recipient])
+
+
+def _reset_settle(message: OutboxMessage, now: dt.datetime) -> str | None:
+    """Not sent to a user who was deactivated, or whose address changed, meanwhile."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=message.subject_id, is_active=True).first()
+    if user is None or (user.email or "").lower() != message.recipient.lower():
+        return "cancelled"
+    return None
+
+
+outbox.purpose_register(
+    outbox.Purpose(
+        name=RESET_PURPOSE,
+        label=gettext_lazy("New password"),
+        render=_reset_render,
+        settle=_reset_settle,
+    )
+)

@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.invitations import password_reset_queue
+
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
@@ -29,3 +31,9 @@ class InvitationAwarePasswordResetForm(PasswordResetForm):
     def get_users(self, email):  # noqa: ANN001, ANN201
         users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
         return (u for u in users if u.email and u.email.lower() == email.lower())
+
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        """Through the outbox, as every e-mail the system sends: retried when the mail server
+        fails, listed on the outbox page, at most one per user every few minutes."""
+        for user in self.get_users(self.cleaned_data["email"]):
+            password_reset_queue(user=user)

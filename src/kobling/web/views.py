@@ -49,8 +49,6 @@ class LoginView(auth_views.LoginView):
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "web/password_reset.html"
     form_class = InvitationAwarePasswordResetForm
-    email_template_name = "emails/password_reset.txt"
-    subject_template_name = "emails/password_reset_subject.txt"
     success_url = reverse_lazy("web:password_reset_done")
 
 
