@@ -125,6 +125,9 @@ PAGES = {
     # The course's pages are the coordinators' (a referrer reads the report instead).
     "episode_list": (None, "get", None, (200, 200, 403, 403, 200, 403, 403, 403, 403)),
     "episode_timeline": ("episode", "get", None, (200, 200, 403, 403, 404, 403, 403, 403, 403)),
+    # The course's report: the API's rules (the pair's contact reads the pairing's report).
+    "episode_report": ("episode", "get", None, (200, 200, 200, 403, 404, 403, 403, 404, 404)),
+    "episode_report_pdf": ("episode", "get", None, (200, 200, 200, 403, 404, 403, 403, 404, 404)),
 }
 
 PUBLIC = {"session_confirmation"}  # signed single-use link from the e-mail

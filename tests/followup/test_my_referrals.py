@@ -56,8 +56,9 @@ def test_the_referrer_sees_status_latest_notice_and_report_link_per_referral(cas
 
     assert "Ingeborg" in html and "Oddvar" in html and "Sigrun" in html
     assert "Torleif" not in html
-    assert f"/par/{shared.pk}/rapport/" in html
-    assert f"/par/{private.pk}/rapport/" not in html
+    # The report is the course's (every pairing of it summed).
+    assert f"/forlop/{shared.episode_id}/rapport/" in html
+    assert f"/forlop/{private.episode_id}/rapport/" not in html
     assert "No consent to share" in html and "Not paired yet" in html
     assert "Every four weeks" in html  # the latest notice, not the first
     assert f"/henvisninger/{waiting.pk}/" in html

@@ -211,6 +211,6 @@ def test_the_real_worker_sends_each_notice_once_without_details(cast, database_t
     assert len(mails) == 1
     body = mails[0].text
     assert "Ingeborg" not in body and "Kvalheim" not in body and "kneet" not in body
-    assert reverse("web:referrer_report", args=[pair.pk]) in body
+    assert reverse("web:episode_report", args=[pair.episode_id]) in body
     notice = ReferrerNotice.objects.get()
     assert OutboxMessage.objects.get(subject_key=f"referrer-notice:{notice.pk}").sent_at

@@ -31,6 +31,9 @@ class Alert:
     # app) have no pairing: they name what it is about and link to it.
     subject: str = ""
     url: str = ""
+    # The participant's course (forløp) it is about, when it is about a course; a course without
+    # a pairing (a group, a provider) names itself through ``subject`` and ``url``.
+    episode: Any | None = None
 
     @property
     def label(self) -> str:

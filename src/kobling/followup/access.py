@@ -199,7 +199,9 @@ def episode_for_report(user: Any, pk: Any) -> Any:
     from kobling.referrals.models import Episode
 
     episode = _inside(
-        user, Episode.objects.select_related("referral", "participant", "programme"), pk
+        user,
+        Episode.objects.select_related("referral", "participant", "programme", "municipality"),
+        pk,
     )
     if user.is_manager_of(episode.municipality_id):
         return episode

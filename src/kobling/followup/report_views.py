@@ -12,12 +12,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from kobling.followup import access
 from kobling.followup.models import Pairing, ReferrerNotice
-from kobling.followup.report import build_referrer_report
+from kobling.followup.report import build_episode_report, build_referrer_report
 from kobling.followup.selectors import referrer_referrals
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import AuditAction, Role
@@ -36,15 +37,32 @@ td.k-num, th.k-num { text-align: right; white-space: nowrap; }
 """
 
 
-def _context(request: HttpRequest, pairing: Pairing) -> dict[str, Any]:
+def _context(subject: Any, report: Any) -> dict[str, Any]:
+    """``subject`` is the pairing or the course (forløp) the report is about: both name their
+    status, ending reason and hand-over the same way."""
     return {
-        "pairing": pairing,
-        "report": build_referrer_report(pairing),
+        "subject": subject,
+        "report": report,
         "generated": timezone.localtime(),
-        "participant": pairing.participant,
-        "municipality": pairing.municipality,
-        "programme": pairing.programme,
+        "participant": subject.participant,
+        "municipality": subject.municipality,
+        "programme": subject.programme,
     }
+
+
+def _pdf(subject: Any, context: dict[str, Any], name: str, request: HttpRequest) -> HttpResponse:
+    import weasyprint
+
+    html = render_to_string("followup/referrer_report_document.html", context)
+    # The report needs nothing from outside: refuse every fetch (no file:, no http:).
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+    pdf = weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=fetcher).write_pdf(
+        stylesheets=[weasyprint.CSS(string=REPORT_CSS)]
+    )
+    audit_log(user=request.user, action=AuditAction.EXPORT, obj=subject, changes={"report": "pdf"})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}-{timezone.localdate():%Y%m%d}.pdf"'
+    return response
 
 
 def _pairing(request: HttpRequest, pk: int) -> Pairing | HttpResponse:
@@ -65,28 +83,50 @@ def referrer_report(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(pairing, HttpResponse):
         return pairing
     audit_log(user=request.user, action=AuditAction.VIEW, obj=pairing, changes={"report": "page"})
-    return render(request, "followup/referrer_report.html", _context(request, pairing))
+    context = _context(pairing, build_referrer_report(pairing))
+    context["pdf_url"] = reverse("web:referrer_report_pdf", args=[pairing.pk])
+    return render(request, "followup/referrer_report.html", context)
 
 
 @login_required
 @require_GET
 def referrer_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    import weasyprint
-
     pairing = _pairing(request, pk)
     if isinstance(pairing, HttpResponse):
         return pairing
-    html = render_to_string("followup/referrer_report_document.html", _context(request, pairing))
-    # The report needs nothing from outside: refuse every fetch (no file:, no http:).
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    pdf = weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=fetcher).write_pdf(
-        stylesheets=[weasyprint.CSS(string=REPORT_CSS)]
-    )
-    audit_log(user=request.user, action=AuditAction.EXPORT, obj=pairing, changes={"report": "pdf"})
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"rapport-par-{pairing.pk}-{timezone.localdate():%Y%m%d}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    context = _context(pairing, build_referrer_report(pairing))
+    return _pdf(pairing, context, f"rapport-par-{pairing.pk}", request)
+
+
+def _episode(request: HttpRequest, pk: int) -> Any:
+    try:
+        return access.episode_for_report(request.user, pk)
+    except access.ReportDenied as refused:
+        return render(request, "followup/report_refused.html", {"reason": str(refused)}, status=403)
+
+
+@login_required
+@require_GET
+def episode_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The referrer report of a whole course (forløp): every pairing — or group, or provider —
+    of the course summed, with the same access rules as a pairing's report."""
+    episode = _episode(request, pk)
+    if isinstance(episode, HttpResponse):
+        return episode
+    audit_log(user=request.user, action=AuditAction.VIEW, obj=episode, changes={"report": "page"})
+    context = _context(episode, build_episode_report(episode))
+    context["pdf_url"] = reverse("web:episode_report_pdf", args=[episode.pk])
+    return render(request, "followup/referrer_report.html", context)
+
+
+@login_required
+@require_GET
+def episode_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = _episode(request, pk)
+    if isinstance(episode, HttpResponse):
+        return episode
+    context = _context(episode, build_episode_report(episode))
+    return _pdf(episode, context, f"rapport-forlop-{episode.pk}", request)
 
 
 @login_required
@@ -101,5 +141,9 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
     kinds = dict(ReferrerNotice.Kind.choices)
     for row in rows:
         row.notice_label = kinds.get(row.notice_kind)
+        # The report is of the whole course, once it has begun (a pairing, or a start).
+        begun = row.pairing_id or row.course_started
+        shown = row.course_id and begun and row.report_shared
+        row.report_url = reverse("web:episode_report", args=[row.course_id]) if shown else ""
     audit_list_read(user=request.user, objects=rows)
     return render(request, "followup/my_referrals.html", {"page": page, "rows": rows})

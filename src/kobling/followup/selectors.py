@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters
-from django.db.models import CharField, Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
@@ -145,7 +145,7 @@ def referrer_referrals(user: Any) -> QuerySet:
         status=MessageStatus.SENT,
     ).values("sent_at")[:1]
     notices = (
-        ReferrerNotice.objects.filter(pairing__referral=OuterRef("pk"))
+        ReferrerNotice.objects.filter(episode__referral=OuterRef("pk"))
         .annotate(sent_at=Subquery(notice_sent_at))
         .filter(sent_at__isnull=False)
         .order_by("-sent_at", "-pk")
@@ -156,6 +156,8 @@ def referrer_referrals(user: Any) -> QuerySet:
         .select_related("participant", "programme", "municipality")
         .annotate(
             pairing_id=Subquery(pairings.values("pk")[:1]),
+            course_id=F("episode__id"),
+            course_started=F("episode__started_on"),
             notice_sent_at=Subquery(notices.values("sent_at")[:1]),
             notice_kind=Subquery(notices.values("kind")[:1]),
             report_shared=_sharing_consent_in_force("pk"),

@@ -284,7 +284,7 @@ def session_confirmation(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_GET
 def alert_list(request: HttpRequest) -> HttpResponse:
-    """Pairs that need a look, by kind, for the municipalities the user manages."""
+    """Courses and pairs that need a look, by kind, for the municipalities the user manages."""
     user = request.user
     if not managed_municipality_ids(user):
         raise PermissionDenied
@@ -292,9 +292,16 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     groups: dict[str, list] = {}
     for alert in found:
         groups.setdefault(alert.kind, []).append(alert)
+    # The people named: through their pair, or through their course when it has no pair.
     audit_list_read(
         user=user,
         objects=list({a.pairing.pk: a.pairing for a in found if a.pairing is not None}.values()),
+    )
+    audit_list_read(
+        user=user,
+        objects=list(
+            {a.episode.pk: a.episode for a in found if a.pairing is None and a.episode}.values()
+        ),
     )
     return render(
         request,

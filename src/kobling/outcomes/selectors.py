@@ -42,6 +42,7 @@ from kobling.outcomes.models import (
     ReviewScore,
     outcome_scope_q,
 )
+from kobling.referrals.choices import EpisodeStatus
 
 # An ended pair's end review counts as due for this long after the end; then it is let go.
 END_REVIEW_GRACE = dt.timedelta(weeks=8)
@@ -80,18 +81,22 @@ def recommended_weekly_minutes(age: int) -> int:
 # --- due reviews --------------------------------------------------------------------------------
 
 
-def next_reviews(pairings: QuerySet[Pairing], today: dt.date) -> dict[int, tuple[str, dt.date]]:
-    """For each started pairing in ``pairings``: which review comes next and when it is (or
-    was) due. The start review is due when the pair starts; then a periodic review every
-    ``Programme.review_interval_weeks`` after the latest review; the end review when the pair
-    ends (for :data:`END_REVIEW_GRACE` after it). Pairings not started, and ended pairings
-    with their end review or past the grace, have none. Two queries whatever the number."""
+def next_reviews(subjects: QuerySet, today: dt.date) -> dict[int, tuple[str, dt.date]]:
+    """For each started pairing — or course (forløp) without a pairing — in ``subjects``: which
+    review comes next and when it is (or was) due. The start review is due when the pair (the
+    course) starts; then a periodic review every ``Programme.review_interval_weeks`` after the
+    latest review; the end review when it ends (for :data:`END_REVIEW_GRACE` after it). Those
+    not started, and ended ones with their end review or past the grace, have none. Two queries
+    whatever the number."""
+    through = "pairing" if subjects.model is Pairing else "episode"
+    # Not started yet: a confirmed pair, a waiting course.
+    not_started = PairingStatus.CONFIRMED if through == "pairing" else EpisodeStatus.WAITING
     current = Review.objects.filter(
-        pairing=OuterRef("pk"), superseded_by__isnull=True, is_void=False
+        **{through: OuterRef("pk")}, superseded_by__isnull=True, is_void=False
     )
     rows = (
-        pairings.filter(started_on__isnull=False)
-        .exclude(status=PairingStatus.CONFIRMED)
+        subjects.filter(started_on__isnull=False)
+        .exclude(status=not_started)
         .annotate(
             has_start=Exists(current.filter(kind=ReviewKind.START)),
             has_end=Exists(current.filter(kind=ReviewKind.END)),
@@ -111,7 +116,7 @@ def next_reviews(pairings: QuerySet[Pairing], today: dt.date) -> dict[int, tuple
     )
     found: dict[int, tuple[str, dt.date]] = {}
     for pk, status, started, ended, weeks, has_start, has_end, last in rows:
-        if status == PairingStatus.ENDED:
+        if status == PairingStatus.ENDED:  # "ended" for a pairing and a course alike
             if ended is not None and not has_end and ended >= today - END_REVIEW_GRACE:
                 found[pk] = (ReviewKind.END, ended)
         elif not has_start:
