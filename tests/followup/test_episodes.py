@@ -124,6 +124,7 @@ def test_a_course_with_one_pairing_reports_exactly_that_pairings_numbers(cast):
     course_report = build_episode_report(pairing.episode).as_dict()
     assert course_report.pop("episode_id") == pairing.episode_id
     assert course_report.pop("pairing_ids") == [pairing.pk]
+    assert (course_report.pop("meetings_offered"), course_report.pop("meetings_attended")) == (0, 0)
     assert course_report == pairing_report
 
 

@@ -426,6 +426,7 @@ ACCESS_MODULES = (
     "tests.research.test_access",
     "tests.quality.test_access",
     "tests.partners.test_access",
+    "tests.groups.test_access",
 )
 
 

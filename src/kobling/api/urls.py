@@ -9,6 +9,7 @@ from kobling.core import outbox_api, tenancy_api
 from kobling.courses import api as courses_api
 from kobling.dashboards import api as dashboards_api
 from kobling.followup import api as followup_api
+from kobling.groups import api as groups_api
 from kobling.helpers import api as helpers_api
 from kobling.matching import api as matching_api
 from kobling.national import api as national_api
@@ -27,6 +28,7 @@ courses_api.register(router)
 referrals_api.register(router)
 matching_api.register(router)
 followup_api.register(router)
+groups_api.register(router)
 outcomes_api.register(router)
 pay_api.register(router)
 dashboards_api.register(router)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kobling.referrals",
     "kobling.matching",
     "kobling.followup",
+    "kobling.groups",
     "kobling.outcomes",
     "kobling.pay",
     "kobling.dashboards",

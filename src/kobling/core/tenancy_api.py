@@ -55,6 +55,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "requires_qualification",
             "started_on",
             "review_interval_weeks",
+            "attendance_late_days",
             "delivery",
             "period_weeks",
             "renewals_max",

@@ -196,6 +196,20 @@ class ActivityPart:
     first: dt.date | None
     last: dt.date | None
     months: tuple[MonthRow, ...] = ()
+    # "sessions" (a pairing's) or "meetings" (a group's: planned = meetings offered while
+    # enrolled, held = meetings attended, no_show = absences recorded).
+    kind: str = "sessions"
+
+
+# Deliveries other than the pairings add their parts of a course's dose: a function (course,
+# today) -> list[ActivityPart], registered in the delivering app's AppConfig.ready (groups: the
+# course's group attendance).
+ACTIVITY_PARTS: list[Callable[[Any, dt.date], list[ActivityPart]]] = []
+
+
+def register_activity_parts(parts: Callable[[Any, dt.date], list[ActivityPart]]) -> None:
+    if parts not in ACTIVITY_PARTS:
+        ACTIVITY_PARTS.append(parts)
 
 
 @dataclass
@@ -205,6 +219,9 @@ class EpisodeReport(ReferrerReport):
 
     episode_id: int = 0
     pairing_ids: list[int] = field(default_factory=list)
+    # Group meetings offered while enrolled, and attended (drop-ins count in both).
+    meetings_offered: int = 0
+    meetings_attended: int = 0
 
 
 def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any]:
@@ -226,6 +243,8 @@ def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any
             "last_session": None,
             "sessions_confirmed": 0,
             "by_month": [],
+            "meetings_offered": 0,
+            "meetings_attended": 0,
         }
     start = min(p.start for p in parts)
     end = max(p.end or today for p in parts)
@@ -262,6 +281,8 @@ def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any
         "last_session": max(lasts) if lasts else None,
         "sessions_confirmed": sum(p.confirmed for p in parts),
         "by_month": [months[m] for m in sorted(months)],
+        "meetings_offered": sum(p.planned for p in parts if p.kind == "meetings"),
+        "meetings_attended": sum(p.held for p in parts if p.kind == "meetings"),
     }
 
 
@@ -295,7 +316,10 @@ def build_episode_report(episode: Any, *, today: dt.date | None = None) -> Episo
         .select_related("participant")
         .order_by("confirmed_at", "pk")
     )
-    figures = combine_parts([pairing_part(p, today=today) for p in pairings], today=today)
+    parts = [pairing_part(p, today=today) for p in pairings]
+    for more in ACTIVITY_PARTS:
+        parts.extend(more(episode, today))
+    figures = combine_parts(parts, today=today)
     # What the apps above add to a report, read for the whole course (outcomes: the goals, the
     # latest review without its note).
     parts: dict[str, Any] = {"goals": [], "latest_review": None}

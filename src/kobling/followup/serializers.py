@@ -496,6 +496,10 @@ class EpisodeReportSerializer(ReferrerReportSerializer):
 
     episode_id = serializers.IntegerField()
     pairing_ids = serializers.ListField(child=serializers.IntegerField())
+    meetings_offered = serializers.IntegerField(
+        help_text="Group meetings held while the course was enrolled, and any it came to."
+    )
+    meetings_attended = serializers.IntegerField(help_text="Group meetings the person came to.")
 
 
 class EpisodeViewSerializer(serializers.BaseSerializer):

@@ -9,6 +9,9 @@ class HelperKind(models.TextChoices):
     TRAINING_CONTACT = "training_contact", _("Training contact")
     WORKPLACE_COACH = "workplace_coach", _("Workplace coach")
     HEALTH_GUIDE = "health_guide", _("Certified health guide")
+    # The frisklivssentral's staff who lead groups and hold the health conversations.
+    HEALTHY_LIFE_GUIDE = "healthy_life_guide", _("Healthy-life guide (frisklivsveileder)")
+    INSTRUCTOR = "instructor", _("Group instructor")
 
 
 class HelperStatus(models.TextChoices):

@@ -76,6 +76,7 @@ class ProgrammeCourseForm(forms.ModelForm):
             "renewal_weeks",
             "uses_conversations",
             "review_interval_weeks",
+            "attendance_late_days",
             "requires_police_certificate",
             "requires_qualification",
         ]

@@ -215,6 +215,11 @@ class Programme(models.Model):
         default=False,
         help_text=_("A start and an end conversation (e.g. the frisklivsresept's health talks)."),
     )
+    attendance_late_days = models.PositiveSmallIntegerField(
+        _("days to record group attendance"),
+        default=7,
+        help_text=_("How many days after a group meeting its leader may still record who came."),
+    )
 
     objects = ScopedManager()
 

@@ -114,6 +114,7 @@ PROGRAMME_FIELDS = (
     "renewal_weeks",
     "uses_conversations",
     "review_interval_weeks",
+    "attendance_late_days",
     "started_on",
 )
 

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GroupsConfig(AppConfig):
+    name = "kobling.groups"
+    verbose_name = _("Group offers")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from kobling.followup.report import register_activity_parts
+        from kobling.groups.selectors import attendance_parts
+
+        # A course's group attendance counts in its referrer report, beside its pairings.
+        register_activity_parts(attendance_parts)

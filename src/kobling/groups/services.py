@@ -1,0 +1,424 @@
+"""Writing group offers: create an offer with its weekly times, generate its meetings, enrol a
+course (with the offer's waiting list when it is full), leave, move or cancel a meeting, and
+record who came.
+
+Capacity holds under concurrent enrolment: the offer's row is locked while its places are
+counted. Attendance entries are never changed; a correction is a new entry that supersedes the
+old one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kobling.core.access import require_manager
+from kobling.groups.choices import ACTIVE_ENROLMENT, EnrolmentStatus, MeetingStatus
+from kobling.groups.models import Attendance, GroupEnrolment, GroupOffer, Meeting, OfferTime
+from kobling.groups.selectors import enrolled_on
+from kobling.helpers.choices import HelperKind, HelperStatus
+from kobling.helpers.models import Helper
+from kobling.lib.errors import ConflictError
+from kobling.referrals.choices import EpisodeStatus
+from kobling.referrals.models import Episode
+from kobling.tenancy.audit import audit_log
+from kobling.tenancy.choices import AuditAction
+
+if TYPE_CHECKING:
+    from kobling.tenancy.models import Municipality, User
+
+# Who may lead a group: the frisklivssentral's guides and instructors, and certified health
+# guides.
+LEADER_KINDS = (HelperKind.HEALTHY_LIFE_GUIDE, HelperKind.INSTRUCTOR, HelperKind.HEALTH_GUIDE)
+LEADER_STATUSES = (HelperStatus.QUALIFIED, HelperStatus.ACTIVE)
+
+
+def _stale() -> ConflictError:
+    return ConflictError(
+        _(
+            "Someone else changed this while you were looking at it. Reload to see the latest "
+            "version; nothing was saved."
+        )
+    )
+
+
+@dataclass(frozen=True)
+class WeeklyTime:
+    weekday: int
+    start_time: dt.time
+    minutes: int
+
+
+def _check_leaders(municipality_id: int, leaders: Iterable[Helper], field: str) -> list[Helper]:
+    leaders = list(leaders)
+    for helper in leaders:
+        if helper.municipality_id != municipality_id:
+            raise ValidationError({field: _("A leader must be a helper in the municipality.")})
+        if helper.kind not in LEADER_KINDS or helper.status not in LEADER_STATUSES:
+            raise ValidationError(
+                {
+                    field: _(
+                        "%(name)s cannot lead a group: a leader is a qualified or active "
+                        "healthy-life guide, instructor or health guide."
+                    )
+                    % {"name": helper.full_name}
+                }
+            )
+    return leaders
+
+
+def offer_create(
+    *,
+    by: User,
+    municipality: Municipality,
+    data: dict[str, Any],
+    leaders: Iterable[Helper],
+    times: Iterable[WeeklyTime],
+) -> GroupOffer:
+    """A new group offer with its leaders and weekly times (coordinators and admins)."""
+    require_manager(by, municipality.pk)
+    programme = data.get("programme")
+    if programme is not None and programme.municipality_id != municipality.pk:
+        raise ValidationError({"programme": _("The programme belongs to another municipality.")})
+    venue = data.get("venue")
+    if venue is not None and venue.municipality_id != municipality.pk:
+        raise ValidationError({"venue": _("The partner belongs to another municipality.")})
+    leaders = _check_leaders(municipality.pk, leaders, "leaders")
+    if not leaders:
+        raise ValidationError({"leaders": _("A group needs at least one leader.")})
+    times = list(times)
+    if not times:
+        raise ValidationError({"times": _("Give at least one weekly time.")})
+    with transaction.atomic():
+        offer = GroupOffer(municipality=municipality, **data)
+        offer.full_clean()
+        offer.save()
+        offer.leaders.set(leaders)
+        for time in times:
+            row = OfferTime(
+                offer=offer, weekday=time.weekday, start_time=time.start_time, minutes=time.minutes
+            )
+            row.full_clean()
+            row.save()
+        audit_log(
+            user=by,
+            action=AuditAction.CREATE,
+            obj=offer,
+            changes={"title": offer.title, "leaders": [h.pk for h in leaders]},
+        )
+    return offer
+
+
+def meetings_generate(*, offer: GroupOffer, by: User | None) -> list[Meeting]:
+    """The meetings of the offer's term from its weekly times; those already there (also moved
+    or cancelled ones) are kept, so it can run again after the times change."""
+    times = list(offer.times.all())
+    existing = set(Meeting.objects.filter(offer=offer).values_list("slot_date", "slot_time"))
+    new: list[Meeting] = []
+    day = offer.term_start
+    while day <= offer.term_end:
+        for time in times:
+            if time.weekday == day.weekday() and (day, time.start_time) not in existing:
+                new.append(
+                    Meeting(
+                        offer=offer,
+                        municipality_id=offer.municipality_id,
+                        date=day,
+                        start_time=time.start_time,
+                        slot_date=day,
+                        slot_time=time.start_time,
+                        minutes=time.minutes,
+                    )
+                )
+        day += dt.timedelta(days=1)
+    with transaction.atomic():
+        created = Meeting.objects.bulk_create(new)
+        if created:
+            audit_log(
+                user=by,
+                action=AuditAction.CREATE,
+                obj=offer,
+                changes={"meetings": len(created)},
+            )
+    return created
+
+
+def _lock_meeting(meeting: Meeting, expected_version: int | None) -> Meeting:
+    locked = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("offer__programme")
+        .get(pk=meeting.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise _stale()
+    return locked
+
+
+def meeting_move(
+    *,
+    meeting: Meeting,
+    by: User,
+    date: dt.date,
+    start_time: dt.time,
+    expected_version: int | None,
+) -> Meeting:
+    """Move a planned meeting to another day or time (the time it was planned for is kept)."""
+    require_manager(by, meeting.municipality_id)
+    with transaction.atomic():
+        locked = _lock_meeting(meeting, expected_version)
+        if locked.status != MeetingStatus.PLANNED:
+            raise ValidationError(_("Only a planned meeting can be moved."))
+        before = [str(locked.date), str(locked.start_time)]
+        locked.date, locked.start_time = date, start_time
+        locked.version += 1
+        locked.full_clean()
+        locked.save()
+        audit_log(
+            user=by,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            changes={"when": [before, [str(date), str(start_time)]]},
+        )
+    return locked
+
+
+def meeting_cancel(
+    *, meeting: Meeting, by: User, reason: str, expected_version: int | None
+) -> Meeting:
+    """Cancel a planned meeting, saying why. It no longer counts as offered."""
+    require_manager(by, meeting.municipality_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the meeting is cancelled.")})
+    with transaction.atomic():
+        locked = _lock_meeting(meeting, expected_version)
+        if locked.status != MeetingStatus.PLANNED:
+            raise ValidationError(_("Only a planned meeting can be cancelled."))
+        locked.status = MeetingStatus.CANCELLED
+        locked.cancel_reason = reason
+        locked.version += 1
+        locked.save()
+        audit_log(
+            user=by,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            changes={"status": [MeetingStatus.PLANNED, MeetingStatus.CANCELLED]},
+        )
+    return locked
+
+
+# --- enrolment -------------------------------------------------------------------------------
+
+
+def enrolment_create(*, offer: GroupOffer, episode: Episode, by: User) -> GroupEnrolment:
+    """Enrol a course in a group: a place when there is one, else the offer's waiting list (in
+    order of arrival). The offer's row is locked while its places are counted, so two
+    coordinators filling the last place at once cannot both get it."""
+    require_manager(by, offer.municipality_id)
+    if episode.municipality_id != offer.municipality_id:
+        raise ValidationError({"episode": _("The course belongs to another municipality.")})
+    if episode.programme_id != offer.programme_id:
+        raise ValidationError({"episode": _("The course is in another programme than the group.")})
+    if episode.status == EpisodeStatus.ENDED:
+        raise ValidationError({"episode": _("The course has ended.")})
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = GroupOffer.objects.select_for_update().get(pk=offer.pk)
+        if not locked.is_active or locked.term_end < today:
+            raise ValidationError(_("The group is closed for enrolment."))
+        if GroupEnrolment.objects.active().filter(offer=locked, episode=episode).exists():
+            raise ValidationError({"episode": _("The course is already in this group.")})
+        taken = GroupEnrolment.objects.filter(offer=locked, status=EnrolmentStatus.ENROLLED).count()
+        has_place = taken < locked.capacity
+        enrolment = GroupEnrolment.objects.create(
+            offer=locked,
+            episode=episode,
+            municipality_id=locked.municipality_id,
+            status=EnrolmentStatus.ENROLLED if has_place else EnrolmentStatus.WAITING,
+            enrolled_on=today if has_place else None,
+            waiting_since=None if has_place else timezone.now(),
+            created_by=by,
+        )
+        audit_log(
+            user=by,
+            action=AuditAction.CREATE,
+            obj=enrolment,
+            changes={"offer": locked.pk, "episode": episode.pk, "status": enrolment.status},
+        )
+    return enrolment
+
+
+def enrolment_leave(
+    *, enrolment: GroupEnrolment, by: User, reason: str, expected_version: int | None = None
+) -> GroupEnrolment:
+    """The course leaves the group (or its waiting list). A place that frees up goes to the
+    first on the waiting list."""
+    require_manager(by, enrolment.municipality_id)
+    with transaction.atomic():
+        offer = GroupOffer.objects.select_for_update().get(pk=enrolment.offer_id)
+        locked = GroupEnrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise _stale()
+        if locked.status not in ACTIVE_ENROLMENT:
+            raise ValidationError(_("The course has already left the group."))
+        had_place = locked.status == EnrolmentStatus.ENROLLED
+        before = locked.status
+        locked.status = EnrolmentStatus.LEFT
+        locked.left_on = timezone.localdate()
+        locked.left_reason = (reason or "").strip()
+        locked.version += 1
+        locked.save()
+        audit_log(
+            user=by,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            changes={"status": [before, EnrolmentStatus.LEFT]},
+        )
+        if had_place:
+            _promote_waiting(offer, by)
+    return locked
+
+
+def _promote_waiting(offer: GroupOffer, by: User | None) -> None:
+    taken = GroupEnrolment.objects.filter(offer=offer, status=EnrolmentStatus.ENROLLED).count()
+    free = offer.capacity - taken
+    if free <= 0:
+        return
+    waiting = GroupEnrolment.objects.filter(offer=offer, status=EnrolmentStatus.WAITING).order_by(
+        "waiting_since", "pk"
+    )[:free]
+    for row in waiting:
+        row.status = EnrolmentStatus.ENROLLED
+        row.enrolled_on = timezone.localdate()
+        row.version += 1
+        row.save(update_fields=["status", "enrolled_on", "version"])
+        audit_log(
+            user=by,
+            action=AuditAction.UPDATE,
+            obj=row,
+            changes={"status": [EnrolmentStatus.WAITING, EnrolmentStatus.ENROLLED]},
+        )
+
+
+# --- attendance ------------------------------------------------------------------------------
+
+
+def leads(user: User, meeting: Meeting) -> bool:
+    """The user leads this meeting: one of the offer's leaders, or its substitute."""
+    if meeting.substitute_id and meeting.substitute.user_id == user.pk:
+        return True
+    return meeting.offer.leaders.filter(user_id=user.pk).exists()
+
+
+def _may_record(user: User, meeting: Meeting) -> None:
+    if user.is_manager_of(meeting.municipality_id) or leads(user, meeting):
+        return
+    raise PermissionDenied(_("Only the group's leaders and the coordinators record attendance."))
+
+
+def attendance_record(
+    *,
+    meeting: Meeting,
+    by: User,
+    came: Iterable[int],
+    drop_ins: Iterable[int] = (),
+    minutes: int | None = None,
+    intensity: str = "",
+    account: str = "",
+    expected_version: int | None = None,
+) -> Meeting:
+    """Mark the meeting held and record who came: every course enrolled that day gets an entry
+    (came or not), and each drop-in (a course in the programme, not enrolled) one that came.
+    Recording again corrects: only the entries that change get a new, superseding entry.
+
+    Refused for a cancelled or future meeting, after the programme's days for late entry, for
+    someone who neither leads the group nor manages the municipality, and for a course that is
+    neither enrolled nor (in an open group) in the programme."""
+    _may_record(by, meeting)
+    today = timezone.localdate()
+    came, drop_ins = set(came), set(drop_ins)
+    with transaction.atomic():
+        locked = _lock_meeting(meeting, expected_version)
+        if locked.status == MeetingStatus.CANCELLED:
+            raise ValidationError(_("The meeting was cancelled; there is no attendance to record."))
+        if locked.date > today:
+            raise ValidationError(_("The meeting has not taken place yet."))
+        late = locked.offer.programme.attendance_late_days
+        if (today - locked.date).days > late and not by.is_manager_of(locked.municipality_id):
+            raise ValidationError(
+                _(
+                    "Attendance can be recorded up to %(days)s days after the meeting; ask a "
+                    "coordinator to record it."
+                )
+                % {"days": late}
+            )
+        enrolled = set(enrolled_on(locked))
+        errors: dict[str, str] = {}
+        if came - enrolled:
+            errors["came"] = _("Only courses enrolled in the group that day can be ticked.")
+        drop_ins -= enrolled
+        if drop_ins:
+            if not locked.offer.is_drop_in:
+                errors["drop_ins"] = _("The group is not open for drop-in.")
+            elif Episode.objects.filter(
+                pk__in=drop_ins, programme_id=locked.offer.programme_id
+            ).exclude(status=EpisodeStatus.ENDED).count() != len(drop_ins):
+                errors["drop_ins"] = _("A drop-in must have an open course in the programme.")
+        if minutes is not None and not 1 <= minutes <= 600:
+            errors["minutes"] = _("A meeting lasts from 1 to 600 minutes.")
+        if errors:
+            raise ValidationError(errors)
+        wanted = {pk: pk in came for pk in enrolled} | dict.fromkeys(drop_ins, True)
+        standing = {
+            a.episode_id: a
+            for a in Attendance.objects.current().filter(meeting=locked).select_for_update()
+        }
+        # A drop-in recorded before and not ticked now is corrected to "did not come".
+        for pk, entry in standing.items():
+            wanted.setdefault(pk, False if entry.is_drop_in else entry.attended)
+        now = timezone.now()
+        changed = 0
+        for pk, attended in sorted(wanted.items()):
+            before = standing.get(pk)
+            if before is not None and before.attended == attended:
+                continue
+            Attendance.objects.create(
+                meeting=locked,
+                episode_id=pk,
+                municipality_id=locked.municipality_id,
+                attended=attended,
+                is_drop_in=pk in drop_ins or bool(before and before.is_drop_in),
+                supersedes=before,
+                correction_reason=_("Recorded again") if before else "",
+                recorded_by=by,
+                recorded_at=now,
+            )
+            changed += 1
+        held_before = locked.status == MeetingStatus.HELD
+        locked.status = MeetingStatus.HELD
+        if minutes is not None:
+            locked.minutes = minutes
+        locked.intensity = intensity or locked.intensity
+        locked.account = account or locked.account
+        locked.held_by = locked.held_by or by
+        locked.held_at = locked.held_at or now
+        locked.version += 1
+        locked.full_clean()
+        locked.save()
+        audit_log(
+            user=by,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            changes={
+                "held": held_before or [False, True],
+                "attendance_entries": changed,
+                "came": len([1 for v in wanted.values() if v]),
+            },
+        )
+    return locked
