@@ -53,6 +53,15 @@ READS = {
     "/api/v1/group-enrolments/{enrolment}/": ROWS,
 }
 
+# Web URL name → (the ids it takes, method, expected per role).
+PAGES = {
+    "group_offer_list": ((), "get", LISTS),
+    "group_offer_create": ((), "get", matrix(200, 200, 403, 403, 200, 403, 403)),
+    "group_offer_detail": (("offer",), "get", ROWS),
+    "group_offer_enrol": (("offer",), "post", matrix(302, 302, 403, 403, 404, 403, 403)),
+    "group_meeting_attendance": (("meeting",), "get", ROWS),
+}
+
 
 @pytest.fixture
 def ids(cast):
@@ -73,6 +82,22 @@ def test_every_group_read_endpoint_allows_or_denies_each_role(cast, api, ids, ur
     if expected == 200 and role == "coordinator_b" and url.endswith("/"):
         body = response.json()
         assert body.get("results", body) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "expected"),
+    [(name, role, code) for name, (_a, _m, pairs) in PAGES.items() for role, code in pairs],
+)
+def test_every_group_page_allows_or_denies_each_role(cast, ids, name, role, expected):
+    from django.urls import reverse
+
+    from tests.conftest import signed_in
+
+    args, method, _pairs = PAGES[name]
+    url = reverse(f"web:{name}", args=[ids[a] for a in args])
+    client = signed_in(cast.roles[role])
+    response = client.post(url, {}) if method == "post" else client.get(url)
+    assert response.status_code == expected, (name, role)
 
 
 def test_a_coordinator_creates_an_offer_and_its_meetings_through_the_api(cast, api):

@@ -46,7 +46,10 @@ BEFORE = {
 
 
 # Destinations the grouped menu added: the coordinators' list of courses (forløp).
-ADDED = {"coordinator_a": ["episode_list"], "admin_a": ["episode_list"]}
+ADDED = {
+    "coordinator_a": ["episode_list", "group_offer_list"],
+    "admin_a": ["episode_list", "group_offer_list"],
+}
 
 
 def nav_html(html: str) -> str:

@@ -78,6 +78,7 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
             link(pgettext("forløp", "Courses"), "episode_list"),
             link(_("Matching"), "matching"),
             link(_("Pairings"), "pairing_list"),
+            link(_("Group offers"), "group_offer_list"),
         ]
 
     followup: list[Link] = []

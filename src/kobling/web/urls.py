@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("kobling.courses.urls")),
     path("", include("kobling.matching.urls")),
     path("", include("kobling.followup.urls")),
+    path("", include("kobling.groups.urls")),
     path("", include("kobling.outcomes.urls")),
     path("", include("kobling.pay.urls")),
     path("", include("kobling.dashboards.urls")),

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from kobling.groups import views
+
+urlpatterns = [
+    path("grupper/", views.offer_list, name="group_offer_list"),
+    path("grupper/ny/", views.offer_create, name="group_offer_create"),
+    path("grupper/<int:pk>/", views.offer_detail, name="group_offer_detail"),
+    path("grupper/<int:pk>/meld-pa/", views.offer_enrol, name="group_offer_enrol"),
+    path("samlinger/<int:pk>/", views.meeting_attendance, name="group_meeting_attendance"),
+]

@@ -1,0 +1,198 @@
+"""Pages for group offers: the list (managers: the municipality's; leaders: their own), an
+offer with its meetings, enrolled and waiting, creating an offer, enrolling a course, and the
+leader's attendance list for a meeting — one tap per person, on a phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404
+from kobling.groups import services
+from kobling.groups.choices import EnrolmentStatus, MeetingStatus
+from kobling.groups.forms import AttendanceForm, EnrolForm, OfferForm
+from kobling.groups.models import GroupEnrolment, GroupOffer, Meeting
+from kobling.groups.selectors import meeting_roster
+from kobling.lib.errors import ConflictError
+from kobling.referrals.models import Episode
+from kobling.tenancy.audit import audit_list_read
+
+
+def _counted(queryset):  # noqa: ANN001, ANN202
+    return queryset.select_related("programme").annotate(
+        enrolled=Count(
+            "enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED), distinct=True
+        ),
+        waiting=Count(
+            "enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING), distinct=True
+        ),
+    )
+
+
+@login_required
+@require_GET
+def offer_list(request: HttpRequest) -> HttpResponse:
+    if GroupOffer.visibility_q(request.user, "view") is None:
+        raise PermissionDenied
+    offers = _counted(GroupOffer.objects.visible_to(request.user).distinct()).order_by(
+        "-is_active", "-term_start", "title"
+    )
+    today = timezone.localdate()
+    # The leader's next step: meetings up to today that still wait for their attendance.
+    to_record = (
+        Meeting.objects.visible_to(request.user)
+        .filter(status=MeetingStatus.PLANNED, date__lte=today, offer__is_active=True)
+        .select_related("offer")
+        .distinct()
+        .order_by("-date", "start_time")[:20]
+    )
+    return render(
+        request,
+        "groups/offer_list.html",
+        {
+            "offers": list(offers),
+            "to_record": list(to_record),
+            "can_create": GroupOffer.visibility_q(request.user, "change") is not None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = get_visible_or_404(request, _counted(GroupOffer.objects.all()), pk=pk)
+    enrolments = list(
+        GroupEnrolment.objects.filter(offer=offer)
+        .exclude(status=EnrolmentStatus.LEFT)
+        .select_related("episode__participant")
+        .order_by("status", "waiting_since", "episode__participant__last_name")
+    )
+    audit_list_read(user=request.user, objects=[e.episode for e in enrolments])
+    can_change = offer.permits(request.user, "change")
+    return render(
+        request,
+        "groups/offer_detail.html",
+        {
+            "offer": offer,
+            "times": list(offer.times.all()),
+            "leaders": list(offer.leaders.all()),
+            "enrolled": [e for e in enrolments if e.status == EnrolmentStatus.ENROLLED],
+            "waiting": [e for e in enrolments if e.status == EnrolmentStatus.WAITING],
+            "meetings": list(Meeting.objects.filter(offer=offer).order_by("date", "start_time")),
+            "today": timezone.localdate(),
+            "can_change": can_change,
+            "enrol_form": EnrolForm(offer=offer) if can_change else None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_create(request: HttpRequest) -> HttpResponse:
+    if GroupOffer.visibility_q(request.user, "change") is None:
+        raise PermissionDenied
+    form = OfferForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer = services.offer_create(
+                by=request.user,
+                municipality=form.cleaned_data["municipality"],
+                data=form.data_kwargs(),
+                leaders=form.cleaned_data["leaders"],
+                times=form.times(),
+            )
+            services.meetings_generate(offer=offer, by=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The group and its meetings were created."))
+            return redirect("web:group_offer_detail", pk=offer.pk)
+    return render(request, "groups/offer_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def offer_enrol(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = get_visible_or_404(request, GroupOffer.objects.all(), action="change", pk=pk)
+    form = EnrolForm(request.POST, offer=offer)
+    if form.is_valid():
+        try:
+            row = services.enrolment_create(
+                offer=offer, episode=form.cleaned_data["episode"], by=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            if row.status == EnrolmentStatus.ENROLLED:
+                messages.success(request, _("Enrolled."))
+            else:
+                messages.warning(
+                    request, _("The group is full: the course is on its waiting list.")
+                )
+    else:
+        messages.error(request, _("Choose a course."))
+    return redirect("web:group_offer_detail", pk=offer.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """The leader's list for one meeting: everyone on it by name, one checkbox each."""
+    meeting = get_visible_or_404(request, Meeting.objects.select_related("offer__programme"), pk=pk)
+    roster = meeting_roster(meeting)
+    initial: dict[str, Any] = {
+        "came": [r.episode for r in roster if r.attended],
+        "minutes": meeting.minutes,
+        "intensity": meeting.intensity,
+        "account": meeting.account,
+        "version": meeting.version,
+    }
+    form = AttendanceForm(
+        request.POST or None,
+        initial=initial,
+        roster=roster,
+        open_group=meeting.offer.is_drop_in,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.attendance_record(
+                meeting=meeting,
+                by=request.user,
+                came=[int(pk) for pk in data["came"]],
+                drop_ins=data.get("drop_ins") or [],
+                minutes=data["minutes"],
+                intensity=data["intensity"],
+                account=data["account"],
+                expected_version=data["version"],
+            )
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Attendance saved."))
+            return redirect("web:group_meeting_attendance", pk=meeting.pk)
+    audit_list_read(
+        user=request.user, objects=list(Episode.objects.filter(pk__in=[r.episode for r in roster]))
+    )
+    return render(
+        request,
+        "groups/meeting_attendance.html",
+        {
+            "meeting": meeting,
+            "form": form,
+            "roster": roster,
+            "came_count": sum(1 for r in roster if r.attended),
+            "today": timezone.localdate(),
+        },
+    )
