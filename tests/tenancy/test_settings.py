@@ -124,6 +124,7 @@ def test_the_settings_page_changes_a_programmes_course_settings(cast):
         f"{key}-renewals_max": "1",
         f"{key}-renewal_weeks": "",
         f"{key}-review_interval_weeks": "6",
+        f"{key}-attendance_late_days": "10",
     }
     refused = client.post("/innstillinger/", fields)
     assert refused.status_code == 200
@@ -135,6 +136,7 @@ def test_the_settings_page_changes_a_programmes_course_settings(cast):
     assert saved.status_code == 302
     programme.refresh_from_db()
     assert (programme.period_weeks, programme.renewals_max, programme.renewal_weeks) == (26, 1, 8)
+    assert programme.attendance_late_days == 10
     assert AuditEntry.objects.filter(
         object_type="tenancy.programme", object_id=str(programme.pk), action="update"
     ).exists()

@@ -377,7 +377,9 @@ def attendance_record(
         wanted = {pk: pk in came for pk in enrolled} | dict.fromkeys(drop_ins, True)
         standing = {
             a.episode_id: a
-            for a in Attendance.objects.current().filter(meeting=locked).select_for_update()
+            for a in Attendance.objects.current()
+            .filter(meeting=locked)
+            .select_for_update(of=("self",))
         }
         # A drop-in recorded before and not ticked now is corrected to "did not come".
         for pk, entry in standing.items():
