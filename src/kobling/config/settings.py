@@ -259,6 +259,10 @@ TASKS = {
 # Seconds between the periodic ticks (check-ins, reminders, lapses, ended pauses) that
 # `kobling worker` enqueues.
 KOBLING_TICK_SECONDS = env_int("KOBLING_TICK_SECONDS", 60)
+# How long a worker's claim holds — on a periodic job it runs, an e-mail it sends, a task it
+# took — before another worker may take the work over: the time after which a worker that died
+# (kill -9, a lost machine) is given up on. Keep it well above EMAIL_TIMEOUT and the longest job.
+KOBLING_LEASE_SECONDS = env_int("KOBLING_LEASE_SECONDS", 15 * 60)
 
 # --- API
 KOBLING_API_TOKEN_DAYS = env_int("KOBLING_API_TOKEN_DAYS", 30)

@@ -73,5 +73,6 @@ outbox.purpose_register(
         label=gettext_lazy("Invitation to choose a password"),
         render=_render,
         settle=_settle,
+        delivery=outbox.Delivery.AT_LEAST_ONCE,
     )
 )
