@@ -119,8 +119,13 @@ DATABASE_URL = env("DATABASE_URL", "")
 if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'kobling.sqlite3'}"
+# With persistent connections (DB_CONN_MAX_AGE seconds), a connection the server dropped
+# (restart, failover, pg_terminate_backend) is checked at the start of the next request and
+# replaced, so only a request running at that very moment fails (tests/test_many_processes.py).
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker share the file; a generous timeout waits out locks.
