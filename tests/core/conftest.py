@@ -42,6 +42,12 @@ def letter_purpose():
     settled.clear()
     sent_to_app.clear()
     outbox.purpose_register(
-        outbox.Purpose(name=PURPOSE, render=_render, settle=_settle, on_sent=_on_sent)
+        outbox.Purpose(
+            name=PURPOSE,
+            render=_render,
+            settle=_settle,
+            on_sent=_on_sent,
+            delivery=outbox.Delivery.AT_LEAST_ONCE,
+        )
     )
     return PURPOSE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.mail import EmailMessage
 
 from kobling.core import outbox
 from kobling.core.choices import MessageStatus
@@ -111,3 +112,125 @@ def test_the_outbox_stores_no_body(smtp_server, moving_clock):
 
     stored = OutboxMessage.objects.filter(pk=message.pk).values().get()
     assert not any("Answer here" in str(value) for value in stored.values())
+
+
+# --- many workers: claims with a lease, idempotency keys, at least / at most once ------------
+
+
+def die_after_handing_over(message_id: int, now) -> None:  # noqa: ANN001
+    """What a worker killed between the mail server's "250 OK" and its own record leaves: the
+    claim and a delivered e-mail, nothing recorded."""
+    claimed = outbox._claim(message_id, now)
+    assert not isinstance(claimed, outbox.SendResult), claimed
+    claimed[1].send(fail_silently=False)
+
+
+def test_every_attempt_carries_the_same_message_id_and_idempotency_key(smtp_server, moving_clock):
+    message = queue(moving_clock)
+    other = queue(moving_clock, subject="letter:2")
+    smtp_server.fail_next(1)
+
+    outbox.message_send(message_id=message.pk)  # refused
+    moving_clock.advance(minutes=1)
+    outbox.message_send(message_id=message.pk)
+    outbox.message_send(message_id=other.pk)
+
+    key = outbox.message_idempotency_key(message)
+    first, second = (m.message for m in smtp_server.messages)
+    assert first["X-Kobling-Idempotency-Key"] == key
+    assert first["Message-ID"] == f"<{key}@kobling.local>"
+    assert first["X-Kobling-Attempt"] == "2"
+    assert second["X-Kobling-Idempotency-Key"] == outbox.message_idempotency_key(other) != key
+
+
+def test_a_message_another_worker_is_sending_is_left_alone_until_its_lease_runs_out(
+    smtp_server, moving_clock, settings
+):
+    settings.KOBLING_LEASE_SECONDS = 60
+    message = queue(moving_clock)
+    die_after_handing_over(message.pk, moving_clock.now)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENDING
+    assert message.claimed_until == moving_clock.now + dt.timedelta(seconds=60)
+
+    assert messages_requeue(now=moving_clock.now) == 0
+    assert outbox.message_send(message_id=message.pk).outcome == "skipped"
+    assert len(smtp_server.messages) == 1 and sent_to_app == []
+
+    moving_clock.advance(seconds=61)
+    assert messages_requeue(now=moving_clock.now) == 1  # at least once: sent again
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 2)
+    first, again = (m.message for m in smtp_server.messages)
+    assert first["Message-ID"] == again["Message-ID"]
+    assert (first["X-Kobling-Attempt"], again["X-Kobling-Attempt"]) == ("1", "2")
+    assert sent_to_app == [("letter:1", 0)]
+    # Both copies carry the same live link: the render's link was committed with the claim.
+    assert smtp_server.messages[0].links() == smtp_server.messages[1].links()
+
+
+@pytest.fixture
+def notice_purpose():
+    """An at-most-once purpose, registered for one test."""
+    yield outbox.purpose_register(
+        outbox.Purpose(
+            name="test-notice",
+            render=lambda message, now: EmailMessage("Notice", "Hello", to=[message.recipient]),
+            delivery=outbox.Delivery.AT_MOST_ONCE,
+        )
+    )
+    outbox._PURPOSES.pop("test-notice")
+
+
+def test_an_at_most_once_message_whose_worker_died_is_never_sent_again(
+    smtp_server, moving_clock, settings, notice_purpose
+):
+    settings.KOBLING_LEASE_SECONDS = 60
+    message = outbox.message_queue(
+        purpose="test-notice", subject="notice:1", recipient="ola@example.test", enqueue=False
+    )
+    die_after_handing_over(message.pk, moving_clock.now)
+
+    moving_clock.advance(seconds=61)
+    assert messages_requeue(now=moving_clock.now) == 1
+    assert messages_requeue(now=moving_clock.now) == 0
+    moving_clock.advance(days=1)
+    assert outbox.message_send(message_id=message.pk).outcome == "skipped"
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.UNCONFIRMED, 1)
+    assert "not sent again" in message.last_error
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_worker_that_lost_its_claim_does_not_record_over_the_one_that_took_it(
+    smtp_server, moving_clock, settings
+):
+    settings.KOBLING_LEASE_SECONDS = 60
+    message = queue(moving_clock)
+    slow = outbox._claim(message.pk, moving_clock.now)  # a worker stuck past its lease
+    moving_clock.advance(seconds=61)
+    assert outbox.message_send(message_id=message.pk).outcome == "sent"  # taken over
+    message.refresh_from_db()
+    recorded = (message.status, message.attempts, message.sent_at)
+
+    outbox._record_failed(slow[0], OSError("too late"), moving_clock.now)
+    outbox._record_sent(slow[0], slow[1], moving_clock.now)
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.sent_at) == recorded
+    assert sent_to_app == [("letter:1", 0)]
+
+
+def test_every_purpose_states_its_delivery_choice():
+    from kobling.core.outbox import _PURPOSES
+
+    choices = {name: purpose.delivery for name, purpose in _PURPOSES.items()}
+    assert choices["checkin"] == outbox.Delivery.AT_LEAST_ONCE
+    assert choices["followup"] == outbox.Delivery.AT_LEAST_ONCE
+    assert choices["referrer-notice"] == outbox.Delivery.AT_MOST_ONCE
+    assert choices["decision-notice"] == outbox.Delivery.AT_MOST_ONCE
+    assert set(choices.values()) <= set(outbox.Delivery)
+    with pytest.raises(TypeError):
+        outbox.Purpose(name="test-undecided", render=lambda message, now: None)  # type: ignore[call-arg]

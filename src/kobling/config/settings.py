@@ -120,8 +120,13 @@ DATABASE_URL = env("DATABASE_URL", "")
 if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'kobling.sqlite3'}"
+# With persistent connections (DB_CONN_MAX_AGE seconds), a connection the server dropped
+# (restart, failover, pg_terminate_backend) is checked at the start of the next request and
+# replaced, so only a request running at that very moment fails (tests/test_many_processes.py).
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker share the file; a generous timeout waits out locks.
@@ -260,6 +265,10 @@ TASKS = {
 # Seconds between the periodic ticks (check-ins, reminders, lapses, ended pauses) that
 # `kobling worker` enqueues.
 KOBLING_TICK_SECONDS = env_int("KOBLING_TICK_SECONDS", 60)
+# How long a worker's claim holds — on a periodic job it runs, an e-mail it sends, a task it
+# took — before another worker may take the work over: the time after which a worker that died
+# (kill -9, a lost machine) is given up on. Keep it well above EMAIL_TIMEOUT and the longest job.
+KOBLING_LEASE_SECONDS = env_int("KOBLING_LEASE_SECONDS", 15 * 60)
 
 # --- API
 KOBLING_API_TOKEN_DAYS = env_int("KOBLING_API_TOKEN_DAYS", 30)

@@ -73,6 +73,7 @@ outbox.purpose_register(
         label=gettext_lazy("Invitation to choose a password"),
         render=_render,
         settle=_settle,
+        delivery=outbox.Delivery.AT_LEAST_ONCE,
     )
 )
 
@@ -133,5 +134,8 @@ outbox.purpose_register(
         label=gettext_lazy("New password"),
         render=_reset_render,
         settle=_reset_settle,
+        # A lost reset e-mail leaves someone locked out; a second copy carries a link that
+        # works as well (a fresh reset token).
+        delivery=outbox.Delivery.AT_LEAST_ONCE,
     )
 )

@@ -30,9 +30,10 @@ class AboutSubject:
 
 
 class OutboxMessage(AboutSubject, models.Model):
-    """One e-mail to one address, sent by the worker exactly once (the row is locked for the
-    send and marked sent in the same transaction). A failed send is retried with back-off.
-    No body is stored — only the subject line and the template — so no health detail lands
+    """One e-mail to one address. A worker claims it (*sending*, with a lease until
+    ``claimed_until``), hands it to the mail server and records the outcome; a failed send is
+    retried with back-off. What happens when the worker dies in between is the purpose's
+    delivery choice (:class:`kobling.core.outbox.Delivery`). No body is stored — only the subject line and the template — so no health detail lands
     here; the calling app renders the e-mail at the moment of sending."""
 
     purpose = models.CharField(_("purpose"), max_length=60, db_index=True)
@@ -61,6 +62,8 @@ class OutboxMessage(AboutSubject, models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # While *sending*: the worker's lease. Past it, the worker is taken to have died.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # Set when sent (``sent_at + remind_after``); cleared when the reminder is queued or the

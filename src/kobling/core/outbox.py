@@ -5,9 +5,17 @@ mapping surveys, referrer and decision notices):
 
 * :func:`message_queue` puts an e-mail in the outbox and queues its send after commit;
   :func:`message_send` (the worker's :func:`kobling.core.outbox_tasks.message_send_task`) sends it
-  *exactly once*: the row is locked for the whole send and marked sent in the same transaction
-  after the mail server accepted it. A failure is recorded and retried with back-off
-  (:data:`RETRY_DELAYS`); after the last attempt it stays *failed*.
+  in three steps: *claim* (one short transaction under the row lock: mark it *sending* with a
+  lease and render it), *hand over* to the mail server (no transaction, no lock held), *record*
+  (*sent*, or *failed* and retried with back-off, :data:`RETRY_DELAYS`; after the last attempt it
+  stays *failed*). Any number of workers may try the same message: one claims it.
+* A worker that dies after the claim leaves the message *sending*; once its lease
+  (KOBLING_LEASE_SECONDS) is over, the purpose's :class:`Delivery` decides. The mail server
+  may have taken the e-mail just before the death, and nothing can tell: *at least once*
+  sends it again, *at most once* marks it *not confirmed* and never sends it again. Every
+  attempt carries the same ``Message-ID`` and ``X-Kobling-Idempotency-Key`` (derived from the
+  row, :func:`message_idempotency_key`), so a second copy is recognisable as the same e-mail
+  (mail systems drop a repeated Message-ID), and ``X-Kobling-Attempt``.
 * The calling app registers a :class:`Purpose` that renders the e-mail (its templates stay in
   the app), may settle it instead of sending (consent withdrawn → *opted out*, nothing left to
   ask → *cancelled*) and updates its own row when it was sent.
@@ -28,8 +36,10 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -39,10 +49,12 @@ from django_tasks_db.utils import exclusive_transaction
 
 from kobling.core.choices import LinkStatus, MessageStatus
 from kobling.core.models import OutboxMessage, SignedLink, subject_key
+from kobling.core.scheduler import lease
 
 __all__ = [
     "AnswerClosedError",
     "AnswerState",
+    "Delivery",
     "MAX_ATTEMPTS",
     "RETRY_DELAYS",
     "LinkClosedError",
@@ -56,6 +68,7 @@ __all__ = [
     "link_token",
     "link_use",
     "links_cancel",
+    "message_idempotency_key",
     "message_queue",
     "message_send",
     "messages_due",
@@ -91,20 +104,39 @@ def retry_delay(attempts: int) -> dt.timedelta | None:
 # --- purposes -------------------------------------------------------------------------------
 
 
+class Delivery(enum.StrEnum):
+    """What to do with an e-mail whose worker died between handing it to the mail server and
+    recording that: nobody can know whether it went out.
+
+    * ``AT_LEAST_ONCE``: send it again (same Message-ID). For e-mails whose loss costs more than
+      a second copy: a link to answer (a check-in unanswered lapses the contact), a
+      questionnaire, a survey, an invitation to choose a password.
+    * ``AT_MOST_ONCE``: mark it *not confirmed* (visible on the outbox page) and never send it
+      again. For notices whose content the recipient also finds by signing in, where a second
+      copy confuses more than a missing one (a decision, a new pair, a notice to a referrer).
+    """
+
+    AT_LEAST_ONCE = "at_least_once"
+    AT_MOST_ONCE = "at_most_once"
+
+
 @dataclass(frozen=True)
 class Purpose:
     """What an app tells the outbox about one kind of e-mail.
 
     ``render(message, now)`` builds the e-mail at the moment of sending (and may issue its
-    link); ``settle(message, now)`` returns a status (*cancelled*, *opted out*) when the e-mail
-    must not go out any more, else ``None``; ``on_sent(message, now)`` updates the app's row in
-    the same transaction as the "sent" mark."""
+    link; what it writes is committed with the claim, so a second copy carries the same live
+    link where the app reuses it); ``settle(message, now)`` returns a status (*cancelled*,
+    *opted out*) when the e-mail must not go out any more, else ``None``; ``on_sent(message,
+    now)`` updates the app's row in the same transaction as the "sent" mark. ``delivery`` is
+    the app's choice when a worker dies mid-send (:class:`Delivery`); every purpose states it."""
 
     name: str
     render: Callable[[OutboxMessage, dt.datetime], EmailMessage]
     label: str = ""  # what the outbox page calls it (a lazy translation)
     settle: Callable[[OutboxMessage, dt.datetime], str | None] | None = None
     on_sent: Callable[[OutboxMessage, dt.datetime], None] | None = None
+    delivery: Delivery = field(kw_only=True)
 
 
 _PURPOSES: dict[str, Purpose] = {}
@@ -131,7 +163,7 @@ def purpose_choices() -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class SendResult:
-    outcome: str  # "sent", "skipped", "settled", "failed" or "gave_up"
+    outcome: str  # "sent", "skipped", "settled", "failed", "gave_up" or "unconfirmed"
     retry_in: dt.timedelta | None = None
 
 
@@ -189,11 +221,14 @@ def messages_due(  # noqa: ANN201
     reminders: bool | None = None,
     now: dt.datetime | None = None,
 ):
-    """Messages waiting to be (re)tried now: queued, or failed with a retry that is due
-    (``reminders``: only the reminders, or only the first e-mails)."""
+    """Messages waiting to be (re)tried now: queued, failed with a retry that is due, or left
+    *sending* by a worker whose lease ran out (``reminders``: only the reminders, or only the
+    first e-mails)."""
     now = now or timezone.now()
     due = OutboxMessage.objects.filter(
-        Q(status=MessageStatus.QUEUED) | Q(status=MessageStatus.FAILED, next_attempt_at__lte=now)
+        Q(status=MessageStatus.QUEUED)
+        | Q(status=MessageStatus.FAILED, next_attempt_at__lte=now)
+        | Q(status=MessageStatus.SENDING, claimed_until__lt=now)
     )
     if purpose is not None:
         due = due.filter(purpose=purpose)
@@ -202,64 +237,130 @@ def messages_due(  # noqa: ANN201
     return due.order_by("pk")
 
 
-def message_send(*, message_id: int, now: dt.datetime | None = None) -> SendResult:
-    """Send one message exactly once.
+def message_idempotency_key(message: OutboxMessage) -> str:
+    """The key that names this e-mail in every attempt to send it: derived from the row and the
+    secret key, so it is the same in a second copy, differs between installations and says
+    nothing about the recipient."""
+    value = f"{message.pk}:{message.purpose}:{message.subject_key}:{message.sequence}"
+    value += f":{message.created_at.isoformat()}"
+    return salted_hmac("kobling.core.outbox.message", value, algorithm="sha256").hexdigest()[:32]
 
-    The row is locked for the whole send and the "sent" mark is written in the same transaction
-    after the mail server accepted the message, so a concurrent or retried send sees it and
-    skips. On SQLite, where SELECT … FOR UPDATE does not exist, the transaction takes the write
-    lock up front instead."""
-    now = now or timezone.now()
+
+def _mark(email: EmailMessage, message: OutboxMessage) -> None:
+    key = message_idempotency_key(message)
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "kobling.local"
+    email.extra_headers.update(
+        {
+            "Message-ID": f"<{key}@{domain}>",
+            "X-Kobling-Idempotency-Key": key,
+            "X-Kobling-Attempt": str(message.attempts),
+        }
+    )
+
+
+def _failed(message: OutboxMessage, error: str, now: dt.datetime) -> SendResult:
+    """Record a failed attempt (``message.attempts`` already counts it) and when to retry."""
+    message.status = MessageStatus.FAILED
+    message.claimed_until = None
+    message.last_error = error[:300]
+    delay = retry_delay(message.attempts)
+    message.next_attempt_at = None if delay is None else now + delay
+    message.save(
+        update_fields=["status", "attempts", "claimed_until", "last_error", "next_attempt_at"]
+    )
+    logger.warning(
+        "Could not send %s (attempt %s of %s): %s%s",
+        message,
+        message.attempts,
+        MAX_ATTEMPTS,
+        message.last_error,
+        "" if delay is None else f"; retrying in {delay}",
+    )
+    return SendResult("failed" if delay else "gave_up", retry_in=delay)
+
+
+def _claim(message_id: int, now: dt.datetime) -> SendResult | tuple[OutboxMessage, EmailMessage]:
+    """Step 1 of a send: under the row lock, decide whether the message goes out now, and if
+    so mark it *sending* with a lease, count the attempt and render it. Returns the e-mail to
+    hand over, or the result when there is nothing to send."""
+    # On SQLite, where SELECT … FOR UPDATE does not exist, the transaction takes the write
+    # lock up front instead.
     with exclusive_transaction():
         message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.status not in (MessageStatus.QUEUED, MessageStatus.FAILED):
+        if message is None or message.status not in (
+            MessageStatus.QUEUED,
+            MessageStatus.FAILED,
+            MessageStatus.SENDING,
+        ):
             return SendResult("skipped")
+        purpose = _PURPOSES[message.purpose]
         if message.status == MessageStatus.FAILED:
             if message.next_attempt_at is None:
                 return SendResult("gave_up")
             if message.next_attempt_at > now:
                 return SendResult("skipped", retry_in=message.next_attempt_at - now)
-        purpose = _PURPOSES[message.purpose]
+        if message.status == MessageStatus.SENDING:
+            if message.claimed_until is not None and message.claimed_until >= now:
+                return SendResult("skipped", retry_in=message.claimed_until - now)
+            # The worker that claimed it died, before or after the mail server took it.
+            logger.warning("The send of %s was interrupted (attempt %s)", message, message.attempts)
+            if purpose.delivery == Delivery.AT_MOST_ONCE:
+                message.status = MessageStatus.UNCONFIRMED
+                message.claimed_until = None
+                message.last_error = "Interrupted while sending; not sent again (at most once)."
+                message.save(update_fields=["status", "claimed_until", "last_error"])
+                return SendResult("unconfirmed")
+            if message.attempts >= MAX_ATTEMPTS:
+                return _failed(message, "Interrupted while sending, every attempt.", now)
         settled = purpose.settle(message, now) if purpose.settle else None
         if settled:
             message.status = settled
             message.next_attempt_at = None
-            message.save(update_fields=["status", "next_attempt_at"])
+            message.claimed_until = None
+            message.save(update_fields=["status", "next_attempt_at", "claimed_until"])
             return SendResult("settled")
+        message.attempts += 1
         try:
-            # A savepoint: whatever rendering wrote (a link issued for the e-mail) is undone
-            # when the mail server refuses, so the retry starts clean.
+            # A savepoint: a render that fails leaves nothing behind. What a render that
+            # worked wrote (a link) is committed with the claim, so the copy that may go out
+            # carries a link that exists.
             with transaction.atomic():
                 email = purpose.render(message, now)
-                email.send(fail_silently=False)
+                _mark(email, message)
+                email.message()  # headers and encoding fail here, not after the claim
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-            message.attempts += 1
-            message.status = MessageStatus.FAILED
-            message.last_error = f"{type(exc).__name__}: {exc}"[:300]
-            delay = retry_delay(message.attempts)
-            message.next_attempt_at = None if delay is None else now + delay
-            message.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
-            logger.warning(
-                "Could not send %s (attempt %s of %s): %s%s",
-                message,
-                message.attempts,
-                MAX_ATTEMPTS,
-                message.last_error,
-                "" if delay is None else f"; retrying in {delay}",
-            )
-            return SendResult("failed" if delay else "gave_up", retry_in=delay)
-        message.attempts += 1
+            return _failed(message, f"{type(exc).__name__}: {exc}", now)
+        message.status = MessageStatus.SENDING
+        message.claimed_until = now + lease()
+        message.save(update_fields=["status", "claimed_until", "attempts"])
+    return message, email
+
+
+def _record_sent(message: OutboxMessage, email: EmailMessage, now: dt.datetime) -> SendResult:
+    """Step 3: the mail server took it. Only our own claim is recorded; when another worker
+    took the message over after our lease ran out, it records its own outcome."""
+    purpose = _PURPOSES[message.purpose]
+    with exclusive_transaction():
+        current = OutboxMessage.objects.select_for_update().filter(pk=message.pk).first()
+        if (
+            current is None
+            or current.attempts != message.attempts
+            or current.status not in (MessageStatus.SENDING, MessageStatus.UNCONFIRMED)
+        ):
+            logger.warning("Sent %s after its claim was taken over", message)
+            return SendResult("sent")
         message.status = MessageStatus.SENT
         message.sent_at = now
+        message.claimed_until = None
         message.subject_line = str(email.subject)[:300]
         message.last_error = ""
         message.next_attempt_at = None
         message.reminder_due_at = now + message.remind_after if message.remind_after else None
         message.save(
             update_fields=[
-                "attempts",
                 "status",
                 "sent_at",
+                "claimed_until",
                 "subject_line",
                 "last_error",
                 "next_attempt_at",
@@ -269,6 +370,37 @@ def message_send(*, message_id: int, now: dt.datetime | None = None) -> SendResu
         if purpose.on_sent:
             purpose.on_sent(message, now)
     return SendResult("sent")
+
+
+def _record_failed(message: OutboxMessage, exc: Exception, now: dt.datetime) -> SendResult:
+    """Step 3 when the mail server refused or could not be reached (our claim only)."""
+    with exclusive_transaction():
+        current = OutboxMessage.objects.select_for_update().filter(pk=message.pk).first()
+        if (
+            current is None
+            or current.attempts != message.attempts
+            or current.status != MessageStatus.SENDING
+        ):
+            return SendResult("skipped")
+        return _failed(current, f"{type(exc).__name__}: {exc}", now)
+
+
+def message_send(*, message_id: int, now: dt.datetime | None = None) -> SendResult:
+    """Send one message: claim it, hand it to the mail server, record the outcome.
+
+    Two workers never both send it: the claim is taken under the row lock, and a message being
+    sent is left alone until its lease runs out. A worker that dies after the claim leaves it
+    *sending*; past the lease the purpose's :class:`Delivery` decides (see the module)."""
+    now = now or timezone.now()
+    claimed = _claim(message_id, now)
+    if isinstance(claimed, SendResult):
+        return claimed
+    message, email = claimed
+    try:
+        email.send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+        return _record_failed(message, exc, now)
+    return _record_sent(message, email, now)
 
 
 def messages_settle(*, purpose: str, subject: str, status: str = MessageStatus.CANCELLED) -> int:

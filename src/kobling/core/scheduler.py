@@ -11,7 +11,13 @@ runs with one conditional UPDATE (``SET locked_until = now + lease WHERE name = 
 (locked_until IS NULL OR locked_until < now) AND (due_at IS NULL OR due_at <= now)``): the row
 count decides, so on SQLite and PostgreSQL alike two workers ticking at once run it once. After
 the run the lease is released and the outcome recorded; a failing job is logged and the others
-still run. A lease outlives a worker that died mid-job by at most :data:`LEASE`.
+still run. A lease outlives a worker that died mid-job by at most :func:`lease`
+(KOBLING_LEASE_SECONDS); then the next tick runs the job again.
+
+On PostgreSQL the UPDATE of the second worker waits for the first one's row lock and then
+re-checks the WHERE on the updated row (READ COMMITTED), so it matches nothing; on SQLite the
+write lock serialises the two. Workers on several machines compare their own clocks with the
+lease: keep them in sync (NTP).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,8 +37,14 @@ logger = logging.getLogger(__name__)
 
 # Run on every tick of the worker (the job may still throttle itself, as the dashboards do).
 EVERY_TICK = dt.timedelta(0)
-# How long a claim holds. A job still running after this may be claimed again.
-LEASE = dt.timedelta(minutes=15)
+
+
+def lease() -> dt.timedelta:
+    """How long a claim holds (KOBLING_LEASE_SECONDS): a job still running after this may be
+    claimed again, an e-mail still *sending* is taken to be orphaned, a task still *running*
+    no longer counts as queued."""
+    return dt.timedelta(seconds=settings.KOBLING_LEASE_SECONDS)
+
 
 JobFunction = Callable[[], "dict[str, int] | None"]
 
@@ -74,15 +87,16 @@ registry = Registry()
 register = registry.register
 
 
-def claim(name: str, *, now: dt.datetime | None = None, lease: dt.timedelta = LEASE) -> bool:
+def claim(name: str, *, now: dt.datetime | None = None, hold: dt.timedelta | None = None) -> bool:
     """Take the job's lease if it is free and the job is due; whether we got it."""
     now = now or timezone.now()
+    hold = lease() if hold is None else hold
     ScheduledJob.objects.get_or_create(name=name)  # get_or_create survives a concurrent create
     taken = (
         ScheduledJob.objects.filter(name=name)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
         .filter(Q(due_at__isnull=True) | Q(due_at__lte=now))
-        .update(locked_until=now + lease, last_started_at=now)
+        .update(locked_until=now + hold, last_started_at=now)
     )
     return taken == 1
 

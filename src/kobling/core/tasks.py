@@ -7,7 +7,6 @@ the app's task itself; :func:`enqueue_once` keeps the queue free of duplicates."
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.management import call_command
@@ -16,10 +15,6 @@ from django_tasks import task
 from django_tasks.base import Task, TaskResultStatus
 
 from kobling.core import scheduler
-
-# A task row still "running" after this long belongs to a worker that died; it no longer counts
-# as queued (sends time out after EMAIL_TIMEOUT seconds, the tick only queues work).
-_RUNNING_TOO_LONG = dt.timedelta(minutes=15)
 
 
 @task()
@@ -32,7 +27,12 @@ def tick_task() -> dict[str, int]:
 
 def is_queued(the_task: Task, **kwargs: Any) -> bool:
     """Whether the same call is already waiting (possibly deferred) or running in the database
-    queue. Backends without a queue (immediate, dummy) never have anything waiting."""
+    queue. Backends without a queue (immediate, dummy) never have anything waiting.
+
+    A row still *running* after the lease (:func:`kobling.core.scheduler.lease`) belongs to a
+    worker that died (django_tasks_db never finishes it): it no longer counts, so the tick and a
+    send it was running are queued again — sends take at most EMAIL_TIMEOUT per step, and the
+    tick only queues work."""
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
@@ -48,7 +48,7 @@ def is_queued(the_task: Task, **kwargs: Any) -> bool:
         same_call.filter(status=TaskResultStatus.READY).exists()
         or same_call.filter(
             status=TaskResultStatus.RUNNING,
-            started_at__gt=timezone.now() - _RUNNING_TOO_LONG,
+            started_at__gt=timezone.now() - scheduler.lease(),
         ).exists()
     )
 

@@ -260,7 +260,11 @@ def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
 
 outbox.purpose_register(
     outbox.Purpose(
-        name=PURPOSE, label=gettext_lazy("Session confirmation"), render=_render, settle=_settle
+        name=PURPOSE,
+        label=gettext_lazy("Session confirmation"),
+        render=_render,
+        settle=_settle,
+        delivery=outbox.Delivery.AT_LEAST_ONCE,
     )
 )
 

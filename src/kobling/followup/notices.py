@@ -174,6 +174,10 @@ def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
 
 outbox.purpose_register(
     outbox.Purpose(
-        name=PURPOSE, label=gettext_lazy("Notice to the referrer"), render=_render, settle=_settle
+        name=PURPOSE,
+        label=gettext_lazy("Notice to the referrer"),
+        render=_render,
+        settle=_settle,
+        delivery=outbox.Delivery.AT_MOST_ONCE,
     )
 )

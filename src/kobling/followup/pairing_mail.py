@@ -96,6 +96,7 @@ outbox.purpose_register(
         name="pairing-confirmed",
         label=gettext_lazy("New pair, to the contact"),
         render=_render_to_contact,
+        delivery=outbox.Delivery.AT_MOST_ONCE,
     )
 )
 outbox.purpose_register(
@@ -103,6 +104,7 @@ outbox.purpose_register(
         name="pairing-intro",
         label=gettext_lazy("Introduction meeting, to the contact"),
         render=_render_to_contact,
+        delivery=outbox.Delivery.AT_MOST_ONCE,
     )
 )
 outbox.purpose_register(
@@ -111,5 +113,7 @@ outbox.purpose_register(
         label=gettext_lazy("Introduction meeting, to the participant"),
         render=_render_to_participant,
         settle=_meeting_still_set,
+        # The participant has no account to look the meeting up in: a copy too many beats none.
+        delivery=outbox.Delivery.AT_LEAST_ONCE,
     )
 )

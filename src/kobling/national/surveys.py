@@ -232,6 +232,7 @@ outbox.purpose_register(
         render=_render,
         settle=_settle,
         on_sent=_on_sent,
+        delivery=outbox.Delivery.AT_LEAST_ONCE,
     )
 )
 

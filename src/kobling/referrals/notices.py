@@ -75,5 +75,6 @@ outbox.purpose_register(
         label=gettext_lazy("Decision notice to the referrer"),
         render=_render,
         settle=_settle,
+        delivery=outbox.Delivery.AT_MOST_ONCE,
     )
 )
