@@ -654,3 +654,19 @@ def test_the_real_worker_answered_before_the_reminder_sends_no_reminder(
     run_worker()
     assert len(to(smtp_server, "deltaker@example.test")) == 1
     assert followup_sends().count() == 1  # no reminder
+
+
+def test_a_second_attempt_carries_the_same_link_as_the_first(cast, contact, smtp_server, clock):
+    """A worker that died after the mail server took the e-mail sends it again (at least once):
+    the copy that arrived first must keep working, so the second attempt reuses its link."""
+    from kobling.core.models import OutboxMessage
+
+    pairing = ended(cast, contact, three_months_ago())
+    tick(clock)
+    [first] = smtp_server.messages
+    message = OutboxMessage.objects.get(purpose=followups.PURPOSE)
+    message.attempts = 2
+    again = followups._render(message, timezone.now())
+    token = path_of(first).rstrip("/").rsplit("/", 1)[-1]
+    assert token in again.body
+    assert followups.followup_from_token(token) == pairing.follow_ups.get(months=3)

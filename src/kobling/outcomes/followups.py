@@ -357,7 +357,10 @@ def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:
 def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
     followup = _followup_of(message)
     who, address = recipient(followup.episode.participant, timezone.localdate(now))
-    if not message.sequence:
+    # The first attempt of the first e-mail makes a fresh link; a later attempt (the mail server
+    # failed, or a worker died after handing it over) and a reminder carry the same link, so a
+    # copy that did arrive keeps working.
+    if not message.sequence and message.attempts <= 1:
         followup.expires_at = now + LINK_VALID
         outbox.links_cancel(purpose=PURPOSE, subject=message.subject_key, now=now)
     token = followup_token(followup, now=now)
