@@ -61,6 +61,7 @@ PUBLIC = {
     "login",
     "logout",
     "healthz",
+    "readyz",
     "password_reset",
     "password_reset_done",
     "password_set",

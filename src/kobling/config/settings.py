@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "django_guid",
     "kobling.tenancy",
     "kobling.core",
     "kobling.helpers",
@@ -77,6 +78,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Client address and scheme from the trusted reverse proxies, before anything reads them
+    # (the HTTPS redirect, lock-out, audit).
+    "kobling.web.middleware.TrustedProxyMiddleware",
+    # The request id (X-Request-ID), then one access-log line per request inside it.
+    "django_guid.middleware.guid_middleware",
+    "kobling.web.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # First after static files, so it sees every response last (after DRF's authentication).
@@ -169,7 +176,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kobling.web.views.locked_out"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-# Behind reverse proxies, how many of them to trust in X-Forwarded-For (lock-out, rate limits).
+# Behind reverse proxies, how many of them to trust in X-Forwarded-For/-Proto: the client's
+# address (lock-out, rate limits, audit) and whether the request came over HTTPS
+# (kobling.web.middleware.TrustedProxyMiddleware). 0: the headers are ignored.
 KOBLING_TRUSTED_PROXY_COUNT = env_int("KOBLING_TRUSTED_PROXY_COUNT", 0)
 if KOBLING_TRUSTED_PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = KOBLING_TRUSTED_PROXY_COUNT
@@ -191,7 +200,11 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # No SECURE_PROXY_SSL_HEADER: TrustedProxyMiddleware sets the scheme from X-Forwarded-Proto
+    # only when KOBLING_TRUSTED_PROXY_COUNT trusts a proxy, so a client cannot claim HTTPS.
+# Probes (the proxy's, a load balancer's, a container's) ask over plain HTTP and follow no
+# redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # --- Content-Security-Policy: only our own origin; no inline script or style.
 CONTENT_SECURITY_POLICY = {
@@ -236,7 +249,7 @@ MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "kobling.config.staticfiles.StaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -269,6 +282,11 @@ KOBLING_TICK_SECONDS = env_int("KOBLING_TICK_SECONDS", 60)
 # took — before another worker may take the work over: the time after which a worker that died
 # (kill -9, a lost machine) is given up on. Keep it well above EMAIL_TIMEOUT and the longest job.
 KOBLING_LEASE_SECONDS = env_int("KOBLING_LEASE_SECONDS", 15 * 60)
+# /readyz fails when no worker has run a tick (the heartbeat job) for this many seconds. A tick
+# waits for the one before it, so a long job (a dashboard refresh) delays it: not under 5 min.
+KOBLING_WORKER_MAX_SILENCE = env_int(
+    "KOBLING_WORKER_MAX_SILENCE", max(300, 3 * KOBLING_TICK_SECONDS)
+)
 
 # --- API
 KOBLING_API_TOKEN_DAYS = env_int("KOBLING_API_TOKEN_DAYS", 30)
@@ -315,10 +333,57 @@ SPECTACULAR_SETTINGS = {
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Request ids (django-guid): a proxy's X-Request-ID is kept when it is a UUID (nginx's
+# $request_id is one), else a new one is made; it is sent back in the response and stamped on
+# every log line of the request (kobling.core.logs.RequestIdFilter) and on the 500 page.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    "UUID_FORMAT": "hex",
+}
+
+# --- Logs: one line per event on stderr, as text or (KOBLING_LOG_FORMAT=json) one JSON object
+# per line. Never personal data: the access log names the URL pattern, not the path (signed-link
+# tokens are in paths) nor the query; kobling.core.logs.RedactFilter keeps the request out of
+# Django's own records and masks national-id-shaped numbers.
+KOBLING_LOG_FORMAT = env("KOBLING_LOG_FORMAT", "text")
+if KOBLING_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(
+        f"KOBLING_LOG_FORMAT must be text or json, not {KOBLING_LOG_FORMAT!r}"
+    )
+LOG_LEVEL = env("LOG_LEVEL", "INFO" if DEBUG else "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO" if DEBUG else "WARNING")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "filters": {
+        "request_id": {"()": "kobling.core.logs.RequestIdFilter"},
+        "redact": {"()": "kobling.core.logs.RedactFilter"},
+    },
+    "formatters": {
+        "text": {
+            "()": "kobling.core.logs.TextFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {"()": "kobling.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": KOBLING_LOG_FORMAT,
+            "filters": ["request_id", "redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's default configuration gives "django" handlers of its own (unfiltered, and
+        # mail to ADMINS); here it logs through the root handler like everything else.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "axes": {"level": "WARNING"},
+        # Its own chatter (an id found or made for every request) is not worth a line.
+        "django_guid": {"level": "ERROR"},
+        # The access log (kobling.web.middleware.RequestLogMiddleware): on in production.
+        "kobling.access": {"level": env("ACCESS_LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")},
+    },
 }

@@ -10,3 +10,5 @@ urlpatterns = [
 
 # MEDIA_ROOT is never served as such, not even in development: uploaded files (receipts) are
 # personal and reach people only through scoped, audited views (kobling.pay).
+
+handler500 = "kobling.web.views.server_error"

@@ -11,10 +11,13 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         import datetime as dt
 
+        from kobling.core.health import HEARTBEAT_JOB, heartbeat
         from kobling.core.outbox_tasks import outbox_tick
         from kobling.core.scheduler import EVERY_TICK, register
         from kobling.core.tasks import prune_task_results
 
+        # First, so that every tick records it at once: /readyz reads it as the worker's pulse.
+        register(HEARTBEAT_JOB, heartbeat, every=EVERY_TICK)
         # A tick a minute is 1,440 finished rows a day; keep two weeks (failures: 30 days).
         register("core.prune_task_results", prune_task_results, every=dt.timedelta(days=1))
         # Every outbox e-mail whose send got lost or whose retry is due (the apps' own jobs

@@ -42,7 +42,7 @@ class AuditContextMiddleware:
 
 
 # Paths an admin without a verified second factor may still reach.
-_TWO_FACTOR_EXEMPT_PREFIXES = ("/static/", "/healthz", "/konto/", "/i18n/", "/api/")
+_TWO_FACTOR_EXEMPT_PREFIXES = ("/static/", "/healthz", "/readyz", "/konto/", "/i18n/", "/api/")
 
 
 class TwoFactorRequiredMiddleware:

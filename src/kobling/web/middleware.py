@@ -1,7 +1,10 @@
-"""Language: Norwegian bokmål unless the user has chosen English."""
+"""The shell's middleware: the trusted proxy's headers, the access log, the language, and
+``no-store`` on private responses."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -9,6 +12,72 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import check_for_language, get_language_from_request
+
+from kobling.core.logs import route_of
+from kobling.tenancy.middleware import client_ip
+
+access_log = logging.getLogger("kobling.access")
+
+
+def _from_right(header: str, proxies: int) -> str | None:
+    """The value the outermost trusted proxy wrote: the ``proxies``-th from the right (each
+    proxy appends; whatever stands further left came from the client and is not believed)."""
+    values = [part.strip() for part in header.split(",") if part.strip()]
+    return values[-proxies] if len(values) >= proxies else None
+
+
+class TrustedProxyMiddleware:
+    """Behind ``KOBLING_TRUSTED_PROXY_COUNT`` reverse proxies, the client's address
+    (``REMOTE_ADDR``: lock-out, the audit log) comes from X-Forwarded-For and the scheme
+    (``request.is_secure()``: the HTTPS redirect, secure cookies) from X-Forwarded-Proto, each
+    read as far from the right as there are trusted proxies. With 0 both headers are ignored, so
+    a client talking to the app directly cannot claim another address or HTTPS."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        proxies = settings.KOBLING_TRUSTED_PROXY_COUNT
+        if proxies > 0:
+            address = client_ip(request)
+            if address:
+                request.META["REMOTE_ADDR"] = address
+            scheme = _from_right(request.META.get("HTTP_X_FORWARDED_PROTO", ""), proxies)
+            if scheme in {"http", "https"}:
+                # WSGIRequest.scheme reads it (its META is the WSGI environ).
+                request.META["wsgi.url_scheme"] = scheme
+        return self.get_response(request)
+
+
+class RequestLogMiddleware:
+    """One access-log line per request (logger ``kobling.access``, INFO): method, the URL
+    pattern it matched (never the path: signed-link tokens are in paths; never the query),
+    status and milliseconds; the request id comes with every line (core.logs). No user, no
+    address: the proxy's own log has the address, the audit log who read what."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        if access_log.isEnabledFor(logging.INFO):
+            milliseconds = round((time.perf_counter() - started) * 1000, 1)
+            route = route_of(request)
+            access_log.info(
+                "%s %s %s %.1f ms",
+                request.method,
+                route,
+                response.status_code,
+                milliseconds,
+                extra={
+                    "method": request.method,
+                    "route": route,
+                    "status": response.status_code,
+                    "duration_ms": milliseconds,
+                },
+            )
+        return response
 
 
 class LanguageMiddleware:

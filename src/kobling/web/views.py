@@ -1,4 +1,4 @@
-"""The product shell: sign-in, two-factor, home, health check."""
+"""The product shell: sign-in, two-factor, home, the 500 page."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_guid.context import guid
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
@@ -69,20 +70,6 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
             object_repr=_("Password set"),
         )
         return response
-
-
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the app and the database answer."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:  # noqa: BLE001 - any database failure is "unhealthy"
-        return JsonResponse(
-            {"status": "error", "database": str(exc.__class__.__name__)}, status=503
-        )
-    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 @login_required
@@ -181,3 +168,11 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
         response["Retry-After"] = str(wait)
         return response
     return render(request, "web/locked_out.html", status=429)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, with the request id to quote to support (it is on every log line of the
+    request). Rendered without the request's context processors: the database may be why we
+    are here."""
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"request_id": guid.get() or ""}))

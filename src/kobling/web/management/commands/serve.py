@@ -6,7 +6,13 @@ a small local mail server (aiosmtpd, a dev dependency) that prints each e-mail's
 writes the e-mails to ``var/mail.log``, so the check-in links can be followed. When EMAIL_PORT is
 not set and the default port is taken (another checkout's ``make run``, say), the local server
 takes a free port instead — e-mails with live links must not land in someone else's log; without
-aiosmtpd it then refuses to start. A mail server on a port set in EMAIL_PORT is used as it is."""
+aiosmtpd it then refuses to start. A mail server on a port set in EMAIL_PORT is used as it is.
+
+``kobling serve --production`` is the production web server instead: it gathers the static files
+(``collectstatic``, served by WhiteNoise) and then becomes gunicorn (kobling.config.gunicorn)
+on ``--host``/``--port`` with ``--workers``/``--threads`` (default: from the machine's CPUs, or
+KOBLING_WEB_WORKERS/KOBLING_WEB_THREADS). It starts no worker and no mail server: in production
+the worker is a service of its own (docs/deploy.md)."""
 
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
 from kobling.demo.loader import DEMO_PASSWORD, demo_users_summary
+from kobling.lib.serving import web_threads, web_workers
 
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _WORKER_STOP_SECONDS = 15
@@ -113,6 +120,29 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not start the local development mail server.",
         )
+        production = parser.add_argument_group("production (gunicorn)")
+        production.add_argument(
+            "--production",
+            action="store_true",
+            help="Run the production server (gunicorn) after collectstatic; no worker, no mail.",
+        )
+        production.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Web processes (default: KOBLING_WEB_WORKERS, else 2 x CPUs + 1).",
+        )
+        production.add_argument(
+            "--threads",
+            type=int,
+            default=None,
+            help="Threads per process (default: KOBLING_WEB_THREADS, else 2).",
+        )
+        production.add_argument(
+            "--no-collectstatic",
+            action="store_true",
+            help="Serve the static files already collected in STATIC_ROOT.",
+        )
 
     def handle(
         self,
@@ -122,8 +152,17 @@ class Command(BaseCommand):
         reload: bool,
         no_worker: bool,
         no_mail_server: bool,
+        production: bool,
+        workers: int | None,
+        threads: int | None,
+        no_collectstatic: bool,
         **options: Any,  # noqa: ANN401
     ) -> None:
+        if production:
+            self._serve_production(
+                host, port, workers=workers, threads=threads, collect=not no_collectstatic
+            )
+            return
         # Ctrl-C must stop us even when started from a script that ignores SIGINT.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         if reload and os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
@@ -135,7 +174,8 @@ class Command(BaseCommand):
         _use_served_base_url(host, port)
         if settings.PRODUCTION:
             self.stderr.write(
-                "`kobling serve` uses Django's development server; not for production."
+                "`kobling serve` uses Django's development server; in production run "
+                "`kobling serve --production`."
             )
         self._print_demo_logins()
         mail_server = None if no_mail_server else self._start_mail_server()
@@ -156,6 +196,44 @@ class Command(BaseCommand):
                 mail_server.stop()
 
     # --- parts ----------------------------------------------------------------------------
+
+    def _serve_production(
+        self, host: str, port: int, *, workers: int | None, threads: int | None, collect: bool
+    ) -> None:
+        for name, value in (("--workers", workers), ("--threads", threads), ("--port", port)):
+            if value is not None and value < 1:
+                raise CommandError(f"{name} must be at least 1.")
+        if not settings.PRODUCTION:
+            self.stderr.write(
+                f"KOBLING_ENV is {settings.KOBLING_ENV!r}, not 'production': "
+                "the production server runs with development settings."
+            )
+        if collect:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        workers = workers or web_workers()
+        threads = threads or web_threads()
+        shown = f"[{host}]" if ":" in host else host
+        self.stdout.write(
+            f"Kobling (gunicorn): http://{shown}:{port}/  {workers} processes x {threads} threads"
+        )
+        self.stdout.flush()
+        self.stderr.flush()
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:kobling.config.gunicorn",
+            "--bind",
+            f"{shown}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ]
+        # gunicorn takes this process's place: systemd, a container or a test stopping us with
+        # SIGTERM reaches its master directly, which stops the workers gracefully.
+        os.execv(sys.executable, argv)  # noqa: S606
 
     def _runserver(self, host: str, port: int, *, reload: bool) -> None:
         call_command("runserver", f"{host}:{port}", use_reloader=reload)
