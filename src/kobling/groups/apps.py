@@ -8,8 +8,13 @@ class GroupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from kobling.core.alerts import register_alert_provider
         from kobling.followup.report import register_activity_parts
+        from kobling.groups.alerts import absent_in_a_row, below_minimum
         from kobling.groups.selectors import attendance_parts
 
         # A course's group attendance counts in its referrer report, beside its pairings.
         register_activity_parts(attendance_parts)
+        # Absent three times in a row; a group below its minimum size.
+        register_alert_provider(absent_in_a_row)
+        register_alert_provider(below_minimum)

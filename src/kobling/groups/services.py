@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kobling.core.access import require_manager
 from kobling.groups.choices import ACTIVE_ENROLMENT, EnrolmentStatus, MeetingStatus
 from kobling.groups.models import Attendance, GroupEnrolment, GroupOffer, Meeting, OfferTime
+from kobling.groups.notices import cancellation_queue
 from kobling.groups.selectors import enrolled_on
 from kobling.helpers.choices import HelperKind, HelperStatus
 from kobling.helpers.models import Helper
@@ -191,7 +192,8 @@ def meeting_move(
 def meeting_cancel(
     *, meeting: Meeting, by: User, reason: str, expected_version: int | None
 ) -> Meeting:
-    """Cancel a planned meeting, saying why. It no longer counts as offered."""
+    """Cancel a planned meeting, saying why: it no longer counts as offered, and those enrolled
+    are told by e-mail (through the outbox) when it was still to come."""
     require_manager(by, meeting.municipality_id)
     reason = (reason or "").strip()
     if not reason:
@@ -210,6 +212,9 @@ def meeting_cancel(
             obj=locked,
             changes={"status": [MeetingStatus.PLANNED, MeetingStatus.CANCELLED]},
         )
+        # Those enrolled hear of it (if it was still to come).
+        if locked.date >= timezone.localdate():
+            cancellation_queue(meeting=locked)
     return locked
 
 
