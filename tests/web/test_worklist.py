@@ -108,3 +108,16 @@ def test_the_home_page_reads_a_fixed_number_of_queries(cast, role, django_assert
     world(cast, 5)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/")
+
+
+def test_a_helper_who_leads_a_group_sees_the_meetings_waiting_for_attendance(cast):
+    from kobling.groups import services
+    from tests.groups.test_groups import leader, make_offer
+
+    before = items(signed_in(cast.contact_user_a).get("/").content.decode())
+    assert "group_meetings" not in before  # leads no group: the list is as it was
+    offer = make_offer(cast, leaders=[leader(cast, user=cast.contact_user_a)], weeks_back=2)
+    services.meetings_generate(offer=offer, by=cast.coordinator_a)
+    after = items(signed_in(cast.contact_user_a).get("/").content.decode())
+    expected = offer.meetings.filter(date__lte=timezone.localdate()).count()
+    assert after["group_meetings"] == (expected, "/grupper/") and expected >= 3

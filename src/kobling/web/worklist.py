@@ -133,7 +133,7 @@ def contact_items(user: Any, today: dt.date) -> list[WorkItem]:
         )
     )
     where = _url("my_participants")
-    return [
+    found = [
         WorkItem("participants", _("Participants you meet"), participants, where),
         WorkItem("sessions_today", _("Sessions logged today"), sessions["today"], where),
         WorkItem(
@@ -142,6 +142,33 @@ def contact_items(user: Any, today: dt.date) -> list[WorkItem]:
             sessions["unconfirmed"],
             where,
         ),
+    ]
+    return found + group_leader_items(user, today)
+
+
+def group_leader_items(user: Any, today: dt.date) -> list[WorkItem]:
+    """For a helper who leads groups (or substitutes): meetings up to today whose attendance
+    is not recorded yet. Nothing at all for helpers who lead none. One query."""
+    from kobling.groups.choices import MeetingStatus
+    from kobling.groups.models import Meeting
+
+    led = Meeting.objects.filter(
+        Q(offer__leaders__user=user) | Q(substitute__user=user), offer__is_active=True
+    ).aggregate(
+        groups=Count("offer", distinct=True),
+        to_record=Count(
+            "pk", filter=Q(status=MeetingStatus.PLANNED, date__lte=today), distinct=True
+        ),
+    )
+    if not led["groups"]:
+        return []
+    return [
+        WorkItem(
+            "group_meetings",
+            _("Group meetings waiting for attendance"),
+            led["to_record"],
+            _url("group_offer_list"),
+        )
     ]
 
 
