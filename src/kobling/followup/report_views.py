@@ -4,6 +4,7 @@ may not read it is told why (403 with the reason) rather than shown a bare refus
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -65,44 +66,48 @@ def _pdf(subject: Any, context: dict[str, Any], name: str, request: HttpRequest)
     return response
 
 
-def _pairing(request: HttpRequest, pk: int) -> Pairing | HttpResponse:
+def _pairing_for(user: Any, pk: int) -> Pairing:
+    return access.pairing_for_report(
+        user,
+        pk,
+        queryset=Pairing.objects.select_related("participant", "programme", "municipality"),
+    )
+
+
+# What a report is about: how to fetch it (with the access rules), build it, and name it.
+_SUBJECTS: dict[str, tuple[Callable[[Any, int], Any], Callable[[Any], Any], str]] = {
+    "pairing": (_pairing_for, build_referrer_report, "rapport-par"),
+    "episode": (access.episode_for_report, build_episode_report, "rapport-forlop"),
+}
+
+
+def _report(request: HttpRequest, pk: int, about: str, *, pdf: bool) -> HttpResponse:
+    """The page (or PDF) of the report about a pairing or a course (forløp): the same access
+    rules for both (a referrer without the person's consent is told why), audited."""
+    fetch, build, name = _SUBJECTS[about]
     try:
-        return access.pairing_for_report(
-            request.user,
-            pk,
-            queryset=Pairing.objects.select_related("participant", "programme", "municipality"),
-        )
+        subject = fetch(request.user, pk)
     except access.ReportDenied as refused:
         return render(request, "followup/report_refused.html", {"reason": str(refused)}, status=403)
-
-
-@login_required
-@require_GET
-def referrer_report(request: HttpRequest, pk: int) -> HttpResponse:
-    pairing = _pairing(request, pk)
-    if isinstance(pairing, HttpResponse):
-        return pairing
-    audit_log(user=request.user, action=AuditAction.VIEW, obj=pairing, changes={"report": "page"})
-    context = _context(pairing, build_referrer_report(pairing))
-    context["pdf_url"] = reverse("web:referrer_report_pdf", args=[pairing.pk])
+    context = _context(subject, build(subject))
+    if pdf:
+        return _pdf(subject, context, f"{name}-{subject.pk}", request)
+    audit_log(user=request.user, action=AuditAction.VIEW, obj=subject, changes={"report": "page"})
+    pdf_name = "referrer_report_pdf" if about == "pairing" else "episode_report_pdf"
+    context["pdf_url"] = reverse(f"web:{pdf_name}", args=[subject.pk])
     return render(request, "followup/referrer_report.html", context)
 
 
 @login_required
 @require_GET
+def referrer_report(request: HttpRequest, pk: int) -> HttpResponse:
+    return _report(request, pk, "pairing", pdf=False)
+
+
+@login_required
+@require_GET
 def referrer_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    pairing = _pairing(request, pk)
-    if isinstance(pairing, HttpResponse):
-        return pairing
-    context = _context(pairing, build_referrer_report(pairing))
-    return _pdf(pairing, context, f"rapport-par-{pairing.pk}", request)
-
-
-def _episode(request: HttpRequest, pk: int) -> Any:
-    try:
-        return access.episode_for_report(request.user, pk)
-    except access.ReportDenied as refused:
-        return render(request, "followup/report_refused.html", {"reason": str(refused)}, status=403)
+    return _report(request, pk, "pairing", pdf=True)
 
 
 @login_required
@@ -110,23 +115,13 @@ def _episode(request: HttpRequest, pk: int) -> Any:
 def episode_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The referrer report of a whole course (forløp): every pairing — or group, or provider —
     of the course summed, with the same access rules as a pairing's report."""
-    episode = _episode(request, pk)
-    if isinstance(episode, HttpResponse):
-        return episode
-    audit_log(user=request.user, action=AuditAction.VIEW, obj=episode, changes={"report": "page"})
-    context = _context(episode, build_episode_report(episode))
-    context["pdf_url"] = reverse("web:episode_report_pdf", args=[episode.pk])
-    return render(request, "followup/referrer_report.html", context)
+    return _report(request, pk, "episode", pdf=False)
 
 
 @login_required
 @require_GET
 def episode_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = _episode(request, pk)
-    if isinstance(episode, HttpResponse):
-        return episode
-    context = _context(episode, build_episode_report(episode))
-    return _pdf(episode, context, f"rapport-forlop-{episode.pk}", request)
+    return _report(request, pk, "episode", pdf=True)
 
 
 @login_required
