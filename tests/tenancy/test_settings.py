@@ -97,15 +97,26 @@ def test_a_programme_takes_its_kinds_course_settings_and_the_admin_changes_them(
     assert created.data["uses_conversations"] is True
     url = f"/api/v1/programmes/{created.data['id']}/"
 
-    changed = client.patch(url, {"period_weeks": 16, "renewals_max": 2}, format="json")
+    without = client.patch(url, {"period_weeks": 16}, format="json")
+    assert without.status_code == 400 and "version" in without.data
+    version = created.data["version"]
+    changed = client.patch(
+        url, {"period_weeks": 16, "renewals_max": 2, "version": version}, format="json"
+    )
     assert changed.status_code == 200, changed.data
     assert (changed.data["period_weeks"], changed.data["renewals_max"]) == (16, 2)
+    # Based on the version before that change: refused, nothing saved.
+    stale = client.patch(url, {"period_weeks": 20, "version": version}, format="json")
+    assert stale.status_code == 409
+    assert Programme.objects.get(pk=created.data["id"]).period_weeks == 16
     entry = AuditEntry.objects.filter(
         object_type="tenancy.programme", object_id=str(created.data["id"]), action="update"
     ).latest("pk")
     assert entry.changes["period_weeks"] == [12, 16]
 
-    refused = client.patch(url, {"renewal_weeks": None}, format="json")
+    refused = client.patch(
+        url, {"renewal_weeks": None, "version": changed.data["version"]}, format="json"
+    )
     assert refused.status_code == 400 and "renewal_weeks" in refused.data
     assert Programme.objects.get(pk=created.data["id"]).renewal_weeks == 12
 
@@ -115,6 +126,7 @@ def test_the_settings_page_changes_a_programmes_course_settings(cast):
     client = signed_in(cast.admin_a)
     page = client.get("/innstillinger/").content.decode()
     assert f'value="p{programme.pk}"' in page
+    assert f'type="hidden" name="p{programme.pk}-version" value="{programme.version}"' in page
     key = f"p{programme.pk}"
     fields = {
         "form": key,
@@ -125,6 +137,7 @@ def test_the_settings_page_changes_a_programmes_course_settings(cast):
         f"{key}-renewal_weeks": "",
         f"{key}-review_interval_weeks": "6",
         f"{key}-attendance_late_days": "10",
+        f"{key}-version": str(programme.version),
     }
     refused = client.post("/innstillinger/", fields)
     assert refused.status_code == 200
@@ -134,6 +147,11 @@ def test_the_settings_page_changes_a_programmes_course_settings(cast):
 
     saved = client.post("/innstillinger/", {**fields, f"{key}-renewal_weeks": "8"})
     assert saved.status_code == 302
+    # The same form sent again is stale now: refused with the reason, nothing saved.
+    stale = client.post(
+        "/innstillinger/", {**fields, f"{key}-period_weeks": "30", f"{key}-renewal_weeks": "8"}
+    )
+    assert stale.status_code == 200 and "changed by someone else" in stale.content.decode()
     programme.refresh_from_db()
     assert (programme.period_weeks, programme.renewals_max, programme.renewal_weeks) == (26, 1, 8)
     assert programme.attendance_late_days == 10

@@ -42,6 +42,9 @@ class AdminMunicipalityField(serializers.PrimaryKeyRelatedField):
 
 class ProgrammeSerializer(serializers.ModelSerializer):
     municipality = AdminMunicipalityField()
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read; required when changing a programme."
+    )
 
     class Meta:
         model = Programme
@@ -61,6 +64,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "renewals_max",
             "renewal_weeks",
             "uses_conversations",
+            "version",
         ]
         validators: list = []  # uniqueness is checked by the service with the model's message
 
@@ -68,6 +72,14 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         if self.instance is not None and value != self.instance.municipality:
             raise serializers.ValidationError("Cannot be changed.")
         return value
+
+    def validate(self, attrs: dict) -> dict:
+        # A change names the version it was based on (409 when someone changed it since).
+        if self.instance is not None and "version" not in attrs:
+            raise serializers.ValidationError(
+                {"version": _("Send the version you read, so that concurrent edits are detected.")}
+            )
+        return attrs
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -114,6 +126,7 @@ class ProgrammeViewSet(
     def perform_create(self, serializer: ProgrammeSerializer) -> None:
         data = dict(serializer.validated_data)
         municipality = data.pop("municipality")
+        data.pop("version", None)
         serializer.instance = services.programme_create(
             by=self.request.user, municipality=municipality, data=data
         )
@@ -121,8 +134,9 @@ class ProgrammeViewSet(
     def perform_update(self, serializer: ProgrammeSerializer) -> None:
         data = dict(serializer.validated_data)
         data.pop("municipality", None)
+        version = data.pop("version")
         serializer.instance = services.programme_update(
-            by=self.request.user, programme=serializer.instance, data=data
+            by=self.request.user, programme=serializer.instance, data=data, expected_version=version
         )
 
     filterset_fields = ["municipality", "kind", "is_active"]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from kobling.core.tenancy_api import AuditFilterSet
 from kobling.core.views import add_service_errors, get_visible_or_404
+from kobling.lib.errors import ConflictError
 from kobling.lib.spreadsheet import neutralise
 from kobling.tenancy import services
 from kobling.tenancy.audit import audit_log
@@ -181,11 +182,15 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 prefix=key,
             )
             if edit.is_bound and edit.is_valid():
+                data = dict(edit.cleaned_data)
+                version = data.pop("version")
                 try:
                     services.programme_update(
-                        by=request.user, programme=programme, data=dict(edit.cleaned_data)
+                        by=request.user, programme=programme, data=data, expected_version=version
                     )
                     saved = True
+                except ConflictError as exc:
+                    edit.add_error(None, str(exc))
                 except ValidationError as exc:
                     add_service_errors(edit, exc)
             programme_forms.append((programme, edit))

@@ -66,6 +66,9 @@ class ProgrammeCourseForm(forms.ModelForm):
     renewals, the start and end conversations, the review rhythm. A new programme takes its
     kind's values; the admin changes them here."""
 
+    # The version read; a stale form is refused, never merged.
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
     class Meta:
         model = Programme
         fields = [
@@ -83,6 +86,8 @@ class ProgrammeCourseForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
         for field in self.fields.values():
             if not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "ds-input")

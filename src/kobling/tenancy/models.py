@@ -220,6 +220,8 @@ class Programme(models.Model):
         default=7,
         help_text=_("How many days after a group meeting its leader may still record who came."),
     )
+    # Optimistic concurrency: a settings edit based on an old version is refused (409).
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = ScopedManager()
 

@@ -12,6 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_log, diff
 from kobling.tenancy.choices import PROGRAMME_DEFAULTS, AuditAction, Role
 from kobling.tenancy.models import Membership, Municipality, Programme, User
@@ -165,11 +166,24 @@ def programme_create(*, by: User, municipality: Municipality, data: dict) -> Pro
     return programme
 
 
-def programme_update(*, by: User, programme: Programme, data: dict) -> Programme:
+def programme_update(
+    *, by: User, programme: Programme, data: dict, expected_version: int | None = None
+) -> Programme:
+    """Change a programme's settings. With ``expected_version`` (the version the form or the API
+    client read), an edit made meanwhile by someone else refuses this one (409), so concurrent
+    edits never silently overwrite each other."""
     with transaction.atomic():
         programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        if expected_version is not None and programme.version != expected_version:
+            raise ConflictError(
+                _(
+                    "The programme's settings were changed by someone else while you were "
+                    "looking at them. Reload to see the latest version; nothing was saved."
+                )
+            )
         before = _apply(programme, data, PROGRAMME_FIELDS)
         programme.full_clean()
+        programme.version += 1
         programme.save()
         audit_log(
             user=by,
