@@ -30,6 +30,7 @@ from kobling.helpers.models import Activity, TargetGroup
 from kobling.referrals import services
 from kobling.referrals.identity import synthetic_national_id
 from kobling.referrals.models import (
+    BenefitCheck,
     Consent,
     Decision,
     EligibilityRules,
@@ -91,6 +92,7 @@ PAGES = {
     "referral_merge": (("referral",), MANAGERS_A),
     "referral_withdraw": (("referral",), MANAGERS_A),
     "referral_consent": (("referral",), MANAGERS_A),
+    "referral_benefit": (("referral",), MANAGERS_A),
     "referral_consent_withdraw": (("referral", "consent"), MANAGERS_A),
     "referral_letter": (("referral", "decision"), DETAIL),
     "referral_letter_pdf": (("referral", "decision"), DETAIL),
@@ -184,6 +186,7 @@ def _state() -> tuple:
         list(Referral.objects.order_by("id").values_list("version", "status", "goals")),
         Decision.objects.count(),
         list(Consent.objects.order_by("id").values_list("withdrawn_on", flat=True)),
+        BenefitCheck.objects.count(),
     )
 
 
@@ -260,6 +263,7 @@ def test_refused_page_posts_change_nothing(world, role):
         ("referral_withdraw", {"reason": "x", "version": "2"}),
         ("referral_consent", {"scope": "follow_up", "given_by": "x", "given_on": "2020-01-01"}),
         ("referral_consent_withdraw", {"withdrawn_on": timezone.localdate().isoformat()}),
+        ("referral_benefit", {"benefit": "aap", "verified_on": "2020-01-01"}),
         ("referral_merge", {"source": "gp"}),
         ("referral_edit", {"goals": "Endret", "version": "2", "source": "gp"}),
     ):

@@ -199,7 +199,15 @@ def test_eligibility_rules_are_set_on_the_page_and_audited(cast, web):
     assert client.get(url).status_code == 200
     bad = client.post(url, {"min_age": "30", "max_age": "20", "residents_only": "on"})
     assert bad.status_code == 200 and "max_age" in bad.context["form"].errors
-    ok = client.post(url, {"min_age": "13", "max_age": "19", "target_groups": [youth.pk]})
+    ok = client.post(
+        url,
+        {
+            "min_age": "13",
+            "max_age": "19",
+            "target_groups": [youth.pk],
+            "benefit_recheck_weeks": "26",
+        },
+    )
     assert ok.status_code == 302
     rules = EligibilityRules.objects.get(programme=cast.programme_a)
     assert (rules.min_age, rules.max_age, rules.residents_only) == (13, 19, False)

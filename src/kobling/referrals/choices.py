@@ -14,6 +14,18 @@ class ReferralSource(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Benefit(models.TextChoices):
+    """The six benefits that make a person of working age eligible for Aktiv på dagtid. Kobling
+    records only which one a coordinator verified, never the benefit decision itself."""
+
+    SICKNESS = "sykepenger", _("Sickness benefit (sykepenger)")
+    AAP = "aap", _("Work assessment allowance (AAP)")
+    DISABILITY = "uforetrygd", _("Disability benefit (uføretrygd)")
+    TRANSITIONAL = "overgangsstonad", _("Transitional benefit (overgangsstønad)")
+    UNEMPLOYMENT = "dagpenger", _("Unemployment benefit (dagpenger)")
+    SOCIAL = "sosialhjelp", _("Financial social assistance (økonomisk sosialhjelp)")
+
+
 class AlternativeId(models.TextChoices):
     """Why a person has no national identity number, and what identifies them instead."""
 

@@ -24,6 +24,7 @@ from kobling.helpers.validators import (
 )
 from kobling.referrals.choices import (
     AlternativeId,
+    Benefit,
     ConsentScope,
     DecisionOutcome,
     Priority,
@@ -712,6 +713,17 @@ class ConsentForm(forms.Form):
         self.fields["given_on"].initial = timezone.localdate()
 
 
+class BenefitCheckForm(forms.Form):
+    """A coordinator's yes/no check of which benefit the person receives (Aktiv på dagtid)."""
+
+    benefit = forms.ChoiceField(label=_("Benefit"), choices=Benefit.choices)
+    verified_on = forms.DateField(label=_("Verified on"), widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["verified_on"].initial = timezone.localdate()
+
+
 class ConsentWithdrawForm(forms.Form):
     withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DATE)
 
@@ -740,7 +752,14 @@ class EligibilityForm(forms.ModelForm):
 
     class Meta:
         model = EligibilityRules
-        fields = ["target_groups", "min_age", "max_age", "residents_only"]
+        fields = [
+            "target_groups",
+            "min_age",
+            "max_age",
+            "residents_only",
+            "requires_benefit",
+            "benefit_recheck_weeks",
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

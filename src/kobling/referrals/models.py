@@ -23,6 +23,7 @@ from kobling.referrals.choices import (
     EPISODE_END_REASONS,
     OPEN_STATUSES,
     AlternativeId,
+    Benefit,
     ConsentScope,
     ConversationKind,
     DecisionOutcome,
@@ -235,6 +236,20 @@ class EligibilityRules(models.Model):
         _("maximum age"), null=True, blank=True, validators=[MaxValueValidator(120)]
     )
     residents_only = models.BooleanField(_("only residents of the municipality"), default=True)
+    # Aktiv på dagtid: the person must receive one of the six benefits (referrals.choices.Benefit),
+    # checked by a coordinator (yes/no, never a copy of the decision) and checked again after
+    # ``benefit_recheck_weeks``.
+    requires_benefit = models.BooleanField(
+        _("requires one of the benefits"),
+        default=False,
+        help_text=_(
+            "Aktiv på dagtid: sickness benefit, AAP, disability benefit, transitional "
+            "benefit, unemployment benefit or financial social assistance."
+        ),
+    )
+    benefit_recheck_weeks = models.PositiveSmallIntegerField(
+        _("check the benefit again after (weeks)"), default=26
+    )
 
     class Meta:
         verbose_name = _("eligibility rules")
@@ -251,6 +266,49 @@ class EligibilityRules(models.Model):
 
     def __str__(self) -> str:
         return str(self.programme)
+
+
+class BenefitCheck(models.Model):
+    """That a coordinator verified which benefit a referred person receives (a yes/no check: the
+    benefit group, who checked and when — never a copy of the decision), valid until it is
+    checked again."""
+
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.CASCADE,
+        related_name="benefit_checks",
+        verbose_name=_("referral"),
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    benefit = models.CharField(_("benefit"), max_length=20, choices=Benefit.choices)
+    verified_on = models.DateField(_("verified on"))
+    valid_until = models.DateField(_("check again by"))
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("benefit check")
+        verbose_name_plural = _("benefit checks")
+        ordering = ["-verified_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_benefit_display()} {self.verified_on:%d.%m.%Y}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return in_municipalities(user, MANAGER_ROLES)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id)
 
 
 class Referral(models.Model):

@@ -39,6 +39,26 @@ def _offered_target_groups(rules: EligibilityRules) -> list[Any]:
     return list(rules.target_groups.all()) if rules.pk else []
 
 
+def benefit_problem(referral: Referral, today: dt.date) -> str:
+    """Why the referral's benefit is not shown to be in force today ("" when it is): none
+    verified, or the last check is due again."""
+    checks = sorted(referral.benefit_checks.all(), key=lambda c: (c.verified_on, c.pk))
+    if not checks:
+        return _(
+            "The programme requires one of the six benefits, and none is verified yet: a "
+            "coordinator checks it (the benefit group only, not the decision)."
+        )
+    last = checks[-1]
+    if last.valid_until < today:
+        return _(
+            "The benefit (%(benefit)s) was last verified on %(day)s; it must be checked again."
+        ) % {
+            "benefit": last.get_benefit_display(),
+            "day": last.verified_on.strftime("%d.%m.%Y"),
+        }
+    return ""
+
+
 def referral_eligibility(referral: Referral, *, today: dt.date | None = None) -> list[str]:
     """Why the referral does not meet the programme's eligibility rules, in the user's language;
     empty when it does. A referral that does not meet them is still received; granting it needs
@@ -73,6 +93,10 @@ def referral_eligibility(referral: Referral, *, today: dt.date | None = None) ->
             _("The person is %(age)s; the programme is for people aged up to %(max)s.")
             % {"age": age, "max": rules.max_age}
         )
+    if rules.requires_benefit:
+        reason = benefit_problem(referral, today)
+        if reason:
+            reasons.append(reason)
     if rules.residents_only and not participant.resident:
         reasons.append(
             _("The person does not live in %(municipality)s; the programme is for residents only.")
@@ -123,6 +147,7 @@ def referral_list_queryset(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     ).prefetch_related(
         "target_groups",
         "preferred_activities",
+        "benefit_checks",
         Prefetch(
             "preferred_times", queryset=PreferredTime.objects.order_by("weekday", "start_time")
         ),

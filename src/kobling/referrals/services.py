@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,6 +24,7 @@ from kobling.lib.errors import ConflictError
 from kobling.referrals import episodes
 from kobling.referrals.choices import (
     OPEN_STATUSES,
+    Benefit,
     ConsentScope,
     DecisionOutcome,
     Priority,
@@ -31,6 +32,7 @@ from kobling.referrals.choices import (
 )
 from kobling.referrals.identity import birth_date_of, normalise_national_id
 from kobling.referrals.models import (
+    BenefitCheck,
     Consent,
     Decision,
     EligibilityRules,
@@ -457,7 +459,7 @@ def referral_create(
             _set_times(referral, times)
             for consent in consents:
                 _new_consent(referral, consent, by=by, today=today)
-            EligibilityRules.objects.get_or_create(programme=programme)
+            eligibility_rules_for(programme)
             if created:
                 audit_log(user=by, action=AuditAction.CREATE, obj=participant)
             audit_log(
@@ -888,7 +890,60 @@ def consent_withdraw(*, consent: Consent, by: User, withdrawn_on: dt.date | None
 
 # --- eligibility rules --------------------------------------------------------------------------
 
-ELIGIBILITY_FIELDS = ("min_age", "max_age", "residents_only")
+ELIGIBILITY_FIELDS = (
+    "min_age",
+    "max_age",
+    "residents_only",
+    "requires_benefit",
+    "benefit_recheck_weeks",
+)
+# A programme's eligibility rules start from its kind (Aktiv på dagtid: 18–67 on a benefit).
+ELIGIBILITY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "aktiv_pa_dagtid": {"min_age": 18, "max_age": 67, "requires_benefit": True},
+}
+
+
+def eligibility_rules_for(programme: Programme) -> EligibilityRules:
+    """The programme's rules, made with its kind's defaults the first time they are needed."""
+    rules, _created = EligibilityRules.objects.get_or_create(
+        programme=programme, defaults=ELIGIBILITY_DEFAULTS.get(programme.kind, {})
+    )
+    return rules
+
+
+def benefit_verify(
+    *, referral: Referral, by: User, benefit: str, verified_on: dt.date | None = None
+) -> BenefitCheck:
+    """Record that a coordinator verified which benefit the person receives — the group only,
+    never the decision — valid for the programme's ``benefit_recheck_weeks``."""
+    if not _is_manager(by, referral.municipality_id):
+        raise PermissionDenied(_("Only coordinators can verify a benefit."))
+    today = timezone.localdate()
+    verified_on = verified_on or today
+    errors: dict[str, str] = {}
+    if benefit not in Benefit.values:
+        errors["benefit"] = _("Choose one of the six benefits.")
+    if verified_on > today:
+        errors["verified_on"] = _("A check cannot be dated in the future.")
+    if errors:
+        raise ValidationError(errors)
+    rules = eligibility_rules_for(referral.programme)
+    with transaction.atomic():
+        check = BenefitCheck.objects.create(
+            referral=referral,
+            municipality_id=referral.municipality_id,
+            benefit=benefit,
+            verified_on=verified_on,
+            valid_until=verified_on + dt.timedelta(weeks=rules.benefit_recheck_weeks),
+            verified_by=by,
+        )
+        audit_log(
+            user=by,
+            action=AuditAction.CREATE,
+            obj=check,
+            changes={"referral": referral.pk, "benefit": benefit},
+        )
+    return check
 
 
 def eligibility_rules_update(
@@ -905,9 +960,8 @@ def eligibility_rules_update(
     if unknown:
         raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
     with transaction.atomic():
-        rules, _created = EligibilityRules.objects.select_for_update().get_or_create(
-            programme=programme
-        )
+        eligibility_rules_for(programme)
+        rules = EligibilityRules.objects.select_for_update().get(programme=programme)
         before = {k: getattr(rules, k) for k in ELIGIBILITY_FIELDS}
         before["target_groups"] = sorted(t.code for t in rules.target_groups.all())
         for name, value in data.items():

@@ -21,6 +21,7 @@ urlpatterns = [
     path("henvisninger/<int:pk>/slaa-sammen/", views.referral_merge_page, name="referral_merge"),
     path("henvisninger/<int:pk>/trekk/", views.referral_withdraw_page, name="referral_withdraw"),
     path("henvisninger/<int:pk>/samtykke/", views.consent_create_page, name="referral_consent"),
+    path("henvisninger/<int:pk>/ytelse/", views.benefit_check_page, name="referral_benefit"),
     path(
         "henvisninger/<int:pk>/samtykke/<int:consent_pk>/trekk/",
         views.consent_withdraw_page,

@@ -27,6 +27,7 @@ from kobling.lib.errors import ConflictError
 from kobling.referrals import services
 from kobling.referrals.filtersets import ReferralFilterSet, WaitingListFilterSet
 from kobling.referrals.forms import (
+    BenefitCheckForm,
     ConsentForm,
     ConsentWithdrawForm,
     DecisionForm,
@@ -395,6 +396,23 @@ def consent_create_page(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The consent was recorded."))
             return redirect("web:referral_detail", pk=referral.pk)
     return render(request, "referrals/consent_form.html", {"form": form, "referral": referral})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def benefit_check_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Verify which benefit the person receives (the group only, never the decision)."""
+    referral = _referral_for_change(request, pk, audit=False)
+    form = BenefitCheckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.benefit_verify(referral=referral, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The benefit was verified."))
+            return redirect("web:referral_detail", pk=referral.pk)
+    return render(request, "referrals/benefit_form.html", {"form": form, "referral": referral})
 
 
 @login_required

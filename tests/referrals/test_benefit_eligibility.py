@@ -1,0 +1,104 @@
+"""Aktiv på dagtid's eligibility: aged 18–67 and on one of six benefits, which a coordinator
+verifies (the benefit group, who and when — never the decision) and checks again after the
+programme's period. Not met: shown with the reason, and granting needs an override."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from kobling.referrals import services
+from kobling.referrals.models import BenefitCheck, EligibilityRules
+from kobling.referrals.selectors import referral_eligibility
+from kobling.tenancy.models import AuditEntry
+from tests import factories as f
+from tests.conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def akd(cast):
+    return f.ProgrammeFactory(municipality=cast.a, kind="aktiv_pa_dagtid", name="Aktiv på dagtid")
+
+
+def _referral(programme, *, age=40):
+    referral = f.ReferralFactory(programme=programme)
+    participant = referral.participant
+    today = timezone.localdate()
+    participant.birth_date = today.replace(year=today.year - age) - dt.timedelta(days=2)
+    participant.save()
+    return referral
+
+
+def test_the_programme_kind_gives_its_rules_and_the_benefit_is_needed(cast, akd):
+    rules = services.eligibility_rules_for(akd)
+    assert (rules.min_age, rules.max_age, rules.requires_benefit) == (18, 67, True)
+    referral = _referral(akd)
+    [reason] = referral_eligibility(referral)
+    assert "none is verified" in reason
+    services.benefit_verify(referral=referral, by=cast.coordinator_a, benefit="aap")
+    assert referral_eligibility(referral) == []
+    assert AuditEntry.objects.filter(object_type="referrals.benefitcheck", action="create").exists()
+    # Other kinds keep the open defaults.
+    other = services.eligibility_rules_for(cast.programme_a)
+    assert other.requires_benefit is False
+
+
+def test_age_outside_18_to_67_is_a_reason_too(cast, akd):
+    services.eligibility_rules_for(akd)
+    older = _referral(akd, age=70)
+    services.benefit_verify(referral=older, by=cast.coordinator_a, benefit="uforetrygd")
+    assert any("up to 67" in r for r in referral_eligibility(older))
+
+
+def test_a_check_expires_after_the_programmes_period(cast, akd):
+    EligibilityRules.objects.create(programme=akd, requires_benefit=True, benefit_recheck_weeks=4)
+    referral = _referral(akd)
+    long_ago = timezone.localdate() - dt.timedelta(weeks=5)
+    check = services.benefit_verify(
+        referral=referral, by=cast.coordinator_a, benefit="dagpenger", verified_on=long_ago
+    )
+    assert check.valid_until == long_ago + dt.timedelta(weeks=4)
+    [reason] = referral_eligibility(referral)
+    assert "checked again" in reason
+
+
+def test_only_coordinators_verify_and_bad_input_saves_nothing(cast, akd):
+    referral = _referral(akd)
+    with pytest.raises(PermissionDenied):
+        services.benefit_verify(referral=referral, by=cast.referrer_a, benefit="aap")
+    with pytest.raises(ValidationError) as refused:
+        services.benefit_verify(
+            referral=referral,
+            by=cast.coordinator_a,
+            benefit="lotto",
+            verified_on=timezone.localdate() + dt.timedelta(days=1),
+        )
+    assert set(refused.value.message_dict) == {"benefit", "verified_on"}
+    assert not BenefitCheck.objects.exists()
+
+
+def test_the_coordinator_verifies_on_the_referral_page(cast, akd):
+    services.eligibility_rules_for(akd)
+    referral = _referral(akd)
+    client = signed_in(cast.coordinator_a)
+    page = client.get(f"/henvisninger/{referral.pk}/").content.decode()
+    assert f"/henvisninger/{referral.pk}/ytelse/" in page
+    done = client.post(
+        f"/henvisninger/{referral.pk}/ytelse/",
+        {"benefit": "sosialhjelp", "verified_on": timezone.localdate().isoformat()},
+    )
+    assert done.status_code == 302
+    page = client.get(f"/henvisninger/{referral.pk}/").content.decode()
+    assert "Meets the eligibility rules" in page and "social assistance" in page
+    assert signed_in(cast.referrer_a).get(f"/henvisninger/{referral.pk}/ytelse/").status_code in (
+        403,
+        404,
+    )
+    assert (
+        signed_in(cast.coordinator_b).get(f"/henvisninger/{referral.pk}/ytelse/").status_code == 404
+    )
