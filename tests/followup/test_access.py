@@ -104,7 +104,7 @@ WRITES = {
     "plan a course": (
         "post",
         "/api/v1/episodes/{episode}/plan",
-        {"planned_start": None},
+        {"planned_start": None, "version": "{episode_version}"},
         (200, 200, 403, 403, 404, 403, 403, 403, 403),
     ),
 }
@@ -167,6 +167,7 @@ def ids(cast):
         "withdrawn": withdrawn.pk,
         "withdrawn_session": withdrawn_session.pk,
         "episode": pairing.episode_id,
+        "episode_version": str(type(pairing.episode).objects.get(pk=pairing.episode_id).version),
         "no_consent_episode": no_consent.episode_id,
         "yesterday": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
     }

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from kobling.followup.choices import PairingStatus
+from kobling.followup.models import Pairing
 from kobling.referrals.choices import ReferralStatus
 from kobling.tenancy.models import AuditEntry
 from tests.followup import scenario as s
@@ -107,6 +108,11 @@ def test_reads_of_pairings_are_audited(cast, api, pair):
     assert listed.changes == {"ids": [str(pair.pk)]}
 
 
+def _v(pair) -> int:
+    """The pairing's version as stored now (each move raises it)."""
+    return Pairing.objects.get(pk=pair.pk).version
+
+
 def test_a_pairing_moves_through_its_states_by_the_api(cast, api, pair):
     client = api(cast.coordinator_a)
     assert (
@@ -114,10 +120,13 @@ def test_a_pairing_moves_through_its_states_by_the_api(cast, api, pair):
         == "active"
     )
     assert (
-        client.post(_url(pair, "pause/"), {"reason": "Ferie"}, format="json").json()["status"]
+        client.post(
+            _url(pair, "pause/"), {"reason": "Ferie", "version": _v(pair)}, format="json"
+        ).json()["status"]
         == "paused"
     )
-    assert client.post(_url(pair, "resume"), {}, format="json").json()["status"] == "active"
+    resumed = client.post(_url(pair, "resume"), {"version": _v(pair)}, format="json")
+    assert resumed.json()["status"] == "active"
     ended = client.post(
         _url(pair, "end"),
         {
@@ -125,6 +134,7 @@ def test_a_pairing_moves_through_its_states_by_the_api(cast, api, pair):
             "handover_destination": "none",
             "participant_continues": True,
             "note": "Ulike ønsker",
+            "version": _v(pair),
         },
         format="json",
     )
@@ -151,6 +161,8 @@ def test_ending_without_a_reason_is_400_naming_the_field_and_nothing_changes(cas
 
 def test_a_move_that_does_not_exist_is_400_with_the_reason(cast, api, pair):
     response = api(cast.coordinator_a).post(_url(pair, "pause"), {}, format="json")
+    assert response.status_code == 400 and "version" in response.data
+    response = api(cast.coordinator_a).post(_url(pair, "pause"), {"version": 1}, format="json")
     assert response.status_code == 400
     assert "cannot go from confirmed to paused" in response.data["status"][0]
 
@@ -165,12 +177,18 @@ def test_a_change_based_on_an_old_version_is_409(cast, api, pair):
 def test_the_introduction_meeting_is_set_by_the_api(cast, api, pair):
     response = api(cast.coordinator_a).post(
         _url(pair, "schedule-intro"),
-        {"intro_meeting_at": "2031-02-03T17:00:00+01:00", "intro_meeting_place": "Kafeen"},
+        {
+            "intro_meeting_at": "2031-02-03T17:00:00+01:00",
+            "intro_meeting_place": "Kafeen",
+            "version": 1,
+        },
         format="json",
     )
     assert response.status_code == 200, response.data
     assert response.json()["intro_meeting_place"] == "Kafeen"
-    missing = api(cast.coordinator_a).post(_url(pair, "schedule-intro/"), {}, format="json")
+    missing = api(cast.coordinator_a).post(
+        _url(pair, "schedule-intro/"), {"version": _v(pair)}, format="json"
+    )
     assert missing.status_code == 400 and "intro_meeting_at" in missing.data
 
 

@@ -254,7 +254,9 @@ def test_the_pairing_page_shows_sessions_to_coordinators_and_the_contact_only(ca
 def test_ending_on_the_page_needs_a_hand_over_and_shows_it(cast, pair):
     client = signed_in(cast.coordinator_a)
     end = reverse("web:pairing_end", args=[pair.pk])
-    refused = client.post(end, {"reason": "goal_reached"}, follow=True).content.decode()
+    refused = client.post(
+        end, {"reason": "goal_reached", "version": pair.version}, follow=True
+    ).content.decode()
     assert "Handed over to" in refused
     pair.refresh_from_db()
     assert pair.status == PairingStatus.ACTIVE
@@ -264,6 +266,7 @@ def test_ending_on_the_page_needs_a_hand_over_and_shows_it(cast, pair):
             "reason": "goal_reached",
             "handover_destination": "sports_club",
             "handover_note": "Turlaget, tirsdager kl 18",
+            "version": pair.version,
         },
     )
     pair.refresh_from_db()
@@ -283,12 +286,19 @@ def test_the_end_service_and_api_require_the_hand_over(cast, api, pair):
         services.pairing_end(pairing=pair, by=None, reason="moved")
     assert "handover_destination" in caught.value.message_dict
     response = api(cast.coordinator_a).post(
-        f"/api/v1/pairings/{pair.pk}/end", {"reason": "moved"}, format="json"
+        f"/api/v1/pairings/{pair.pk}/end",
+        {"reason": "moved", "version": pair.version},
+        format="json",
     )
     assert response.status_code == 400 and "handover_destination" in response.data
     ok = api(cast.coordinator_a).post(
         f"/api/v1/pairings/{pair.pk}/end",
-        {"reason": "moved", "handover_destination": "gym", "handover_note": "SATS"},
+        {
+            "reason": "moved",
+            "handover_destination": "gym",
+            "handover_note": "SATS",
+            "version": pair.version,
+        },
         format="json",
     )
     assert ok.status_code == 200

@@ -105,6 +105,10 @@ def test_reading_a_contact_is_audited_with_who_what_and_where(cast, api):
 def test_status_change_rules_are_enforced_through_the_api(cast, api):
     url = f"/api/v1/helpers/{cast.helper_a2.pk}/status/"
     response = api(cast.coordinator_a).post(url, {"to_status": "active"}, format="json")
+    assert response.status_code == 400 and "version" in response.data  # required
+    response = api(cast.coordinator_a).post(
+        url, {"to_status": "active", "version": 1}, format="json"
+    )
     assert response.status_code == 400 and "to_status" in response.data
     response = api(cast.coordinator_a).post(
         url, {"to_status": "screening", "version": 1}, format="json"

@@ -93,13 +93,13 @@ WRITES = {
     "change a goal": (
         "patch",
         "/api/v1/goals/{goal}/",
-        {"status": "achieved"},
+        {"status": "achieved", "version": 1},
         CHANGED_BY_RECORDERS_OF_A,
     ),
     "change a goal (no slash)": (
         "patch",
         "/api/v1/goals/{goal}",
-        {"status": "partly"},
+        {"status": "partly", "version": 1},
         CHANGED_BY_RECORDERS_OF_A,
     ),
     "record a review": (
@@ -130,7 +130,7 @@ POSTS = {
     "goal_create:post": ("pairing", {"text": "Gå en tur hver dag"}, POST_RECORDERS_OF_A),
     "goal_edit:post": (
         "goal",
-        {"text": "Gå en tur hver dag", "status": "achieved"},
+        {"text": "Gå en tur hver dag", "status": "achieved", "version": 1},
         POST_RECORDERS_OF_A,
     ),
     "review_create:post": (

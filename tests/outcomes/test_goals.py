@@ -87,10 +87,12 @@ def test_an_unknown_status_or_empty_text_is_400_and_changes_nothing(cast, api, p
     goal = services.goal_create(pairing=pair, by=None, text="Gå")
     client = api(cast.coordinator_a)
     assert (
-        client.patch(f"/api/v1/goals/{goal.pk}/", {"status": "done"}, format="json").status_code
+        client.patch(
+            f"/api/v1/goals/{goal.pk}/", {"status": "done", "version": 1}, format="json"
+        ).status_code
         == 400
     )
-    response = client.patch(f"/api/v1/goals/{goal.pk}/", {"text": " "}, format="json")
+    response = client.patch(f"/api/v1/goals/{goal.pk}/", {"text": " ", "version": 1}, format="json")
     assert response.status_code == 400 and "text" in response.data
     goal.refresh_from_db()
     assert (goal.text, goal.status, goal.version) == ("Gå", "open", 1)

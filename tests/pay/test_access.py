@@ -77,7 +77,7 @@ WRITES = {
     "note": (
         "patch",
         "/api/v1/timesheets/{timesheet}/",
-        {"note": "Sjekket"},
+        {"note": "Sjekket", "version": 1},
         (200, 200, 403, 403, 404, 403, 403),
     ),
     "adjustment": (
@@ -95,13 +95,13 @@ WRITES = {
     "change an open expense": (
         "patch",
         "/api/v1/expenses/{expense}/",
-        {"amount": "90"},
+        {"amount": "90", "version": 1},
         (200, 200, 403, 200, 404, 403, 403),
     ),
     "approve an expense": (
         "post",
         "/api/v1/expenses/{expense}/approve",
-        {},
+        {"version": 1},
         (200, 200, 403, 403, 404, 403, 403),
     ),
     "correct an approved expense": (
@@ -128,13 +128,13 @@ PAGES = {
     "timesheet_detail": ("timesheet", "get", None, GET_OWN),
     "timesheet_pdf": ("timesheet", "get", None, GET_OWN),
     "timesheet_adjust": ("timesheet", "post", {"minutes": "10", "reason": "x"}, POST_MANAGERS_A),
-    "timesheet_note": ("timesheet", "post", {"note": "x"}, POST_MANAGERS_A),
+    "timesheet_note": ("timesheet", "post", {"note": "x", "version": 1}, POST_MANAGERS_A),
     "expense_list": (None, "get", None, (200, 200, 403, 200, 200, 403, 403)),
     "expense_create": (None, "get", None, (200, 200, 403, 200, 200, 403, 403)),
     "expense_detail": ("expense", "get", None, GET_OWN),
     "expense_edit": ("expense", "get", None, GET_OWN),
     "expense_receipt": ("expense", "get", None, GET_OWN),
-    "expense_approve": ("expense", "post", {}, POST_MANAGERS_A),
+    "expense_approve": ("expense", "post", {"version": 1}, POST_MANAGERS_A),
     "expense_correct": (
         "approved_expense",
         "post",

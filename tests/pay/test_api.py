@@ -132,10 +132,15 @@ def test_editing_an_approved_timesheet_by_api_fails_with_a_clear_error(world, ap
     rolled(world, world.m1)
     s = sheet_of(world.cast.helper_a, world.m1)
     client = api(world.cast.coordinator_a)
-    ok = client.patch(f"/api/v1/timesheets/{s.pk}/", {"note": "Sjekket"}, format="json")
+    ok = client.patch(
+        f"/api/v1/timesheets/{s.pk}/", {"note": "Sjekket", "version": s.version}, format="json"
+    )
     assert ok.status_code == 200 and ok.data["note"] == "Sjekket"
     client.post("/api/v1/timesheets/approve", {"ids": [s.pk]}, format="json")
-    response = client.patch(f"/api/v1/timesheets/{s.pk}/", {"note": "Endret"}, format="json")
+    s.refresh_from_db()
+    response = client.patch(
+        f"/api/v1/timesheets/{s.pk}/", {"note": "Endret", "version": s.version}, format="json"
+    )
     assert response.status_code == 400
     assert "approved and can no longer be changed" in response.data["non_field_errors"][0]
     response = client.post(
@@ -289,14 +294,24 @@ def _expense(world, approve=False):
 def test_approving_and_correcting_an_expense_by_api(world, api):
     e = _expense(world)
     contact, coordinator = api(world.cast.contact_user_a), api(world.cast.coordinator_a)
-    changed = contact.patch(f"/api/v1/expenses/{e.pk}/", {"amount": "110"}, format="json")
+    unchecked = contact.patch(f"/api/v1/expenses/{e.pk}/", {"amount": "110"}, format="json")
+    assert unchecked.status_code == 400 and "version" in unchecked.data
+    changed = contact.patch(
+        f"/api/v1/expenses/{e.pk}/", {"amount": "110", "version": e.version}, format="json"
+    )
     assert changed.status_code == 200 and changed.data["amount"] == "110.00"
-    assert contact.post(f"/api/v1/expenses/{e.pk}/approve").status_code == 403
-    approved = coordinator.post(f"/api/v1/expenses/{e.pk}/approve")
+    e.refresh_from_db()
+    assert (
+        contact.post(f"/api/v1/expenses/{e.pk}/approve", {"version": e.version}).status_code == 403
+    )
+    approved = coordinator.post(f"/api/v1/expenses/{e.pk}/approve", {"version": e.version})
     assert approved.status_code == 200 and approved.data["status"] == "approved"
-    again = coordinator.post(f"/api/v1/expenses/{e.pk}/approve/")
+    again = coordinator.post(f"/api/v1/expenses/{e.pk}/approve/", {"version": e.version})
     assert again.status_code == 400
-    refused = coordinator.patch(f"/api/v1/expenses/{e.pk}/", {"amount": "1"}, format="json")
+    e.refresh_from_db()
+    refused = coordinator.patch(
+        f"/api/v1/expenses/{e.pk}/", {"amount": "1", "version": e.version}, format="json"
+    )
     assert refused.status_code == 400
     assert "approved and can no longer be changed" in str(refused.data)
     assert Expense.objects.get(pk=e.pk).amount == Decimal("110.00")
@@ -361,6 +376,13 @@ def test_a_coordinator_who_is_also_the_contact_cannot_approve_their_own_expense(
     e = _expense(world)
     e.helper.user = world.cast.coordinator_a
     e.helper.save(update_fields=["user"])
-    refused = api(world.cast.coordinator_a).post(f"/api/v1/expenses/{e.pk}/approve")
+    refused = api(world.cast.coordinator_a).post(
+        f"/api/v1/expenses/{e.pk}/approve", {"version": e.version}
+    )
     assert refused.status_code == 403 and "Your own expense" in refused.data["detail"]
-    assert api(world.cast.admin_a).post(f"/api/v1/expenses/{e.pk}/approve").status_code == 200
+    assert (
+        api(world.cast.admin_a)
+        .post(f"/api/v1/expenses/{e.pk}/approve", {"version": e.version})
+        .status_code
+        == 200
+    )

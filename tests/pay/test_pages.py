@@ -129,7 +129,9 @@ def test_editing_an_approved_timesheet_from_the_page_is_refused(world):
     )
     assert "approved and can no longer be changed" in response.content.decode()
     response = client.post(
-        reverse("web:timesheet_note", args=[sheet.pk]), {"note": "x"}, follow=True
+        reverse("web:timesheet_note", args=[sheet.pk]),
+        {"note": "x", "version": Timesheet.objects.get(pk=sheet.pk).version},
+        follow=True,
     )
     assert "approved and can no longer be changed" in response.content.decode()
     sheet.refresh_from_db()
@@ -261,7 +263,7 @@ def test_approving_and_correcting_an_expense_on_the_page(world):
         receipt=b.receipt("pdf"),
     )
     client = signed_in(world.cast.coordinator_a)
-    client.post(reverse("web:expense_approve", args=[expense.pk]))
+    client.post(reverse("web:expense_approve", args=[expense.pk]), {"version": expense.version})
     expense.refresh_from_db()
     assert expense.status == "approved"
     edit = signed_in(world.cast.contact_user_a).get(

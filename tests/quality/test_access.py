@@ -60,7 +60,7 @@ PAGES = {
     "quality_create": (None, "get", None, (200, 200, 403, 403, 200, 403, 403)),
     "quality_detail": ("draft", "get", None, GET_A),
     "quality_edit": ("draft", "get", None, GET_A),
-    "quality_submit": ("draft", "post", {}, POST_A),
+    "quality_submit": ("draft", "post", {"version": 1}, POST_A),
     "quality_discard": ("draft", "post", {}, POST_A),
     "quality_correct": ("submitted", "get", None, GET_A),
     "quality_trend": ("programme_a", "get", None, GET_A),
@@ -118,7 +118,7 @@ WRITES = {
         {"version": 1, "note": "Endret"},
         ACTS_IN_A,
     ),
-    "submit": ("post", "/api/v1/quality/assessments/{draft}/submit/", {}, ACTS_IN_A),
+    "submit": ("post", "/api/v1/quality/assessments/{draft}/submit/", {"version": 1}, ACTS_IN_A),
     "correct": (
         "post",
         "/api/v1/quality/assessments/{submitted}/correct/",
@@ -127,7 +127,7 @@ WRITES = {
     ),
     "delete a draft": (
         "delete",
-        "/api/v1/quality/assessments/{draft}/",
+        "/api/v1/quality/assessments/{draft}/?version=1",
         None,
         (204, 204, 403, 403, 404, 403, 403),
     ),

@@ -170,13 +170,17 @@ def _body(name: str, cast, referral: Referral) -> dict:
         )
     return {
         "update": {"version": referral.version, "goals": "Endret"},
-        "decide": {"outcome": "more_info", "reasons": "Trenger mer"},
-        "decide without slash": {"outcome": "more_info", "reasons": "Trenger mer"},
+        "decide": {"outcome": "more_info", "reasons": "Trenger mer", "version": referral.version},
+        "decide without slash": {
+            "outcome": "more_info",
+            "reasons": "Trenger mer",
+            "version": referral.version,
+        },
         "consent": {"scope": "follow_up", "given_by": "Per"},
         "consent withdraw": {},
         "merge": {"source": "nav", "goals": "Nytt mål"},
         "merge without slash": {"source": "nav", "goals": "Nytt mål"},
-        "withdraw": {"reason": "Flyttet"},
+        "withdraw": {"reason": "Flyttet", "version": referral.version},
     }[name]
 
 

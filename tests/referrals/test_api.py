@@ -301,7 +301,9 @@ def test_withdrawing_takes_the_referral_off_the_waiting_list(cast, api, referral
     assert missing.status_code == 400 and "reason" in missing.data
 
     response = client.post(
-        f"/api/v1/referrals/{referral_a.pk}/withdraw/", {"reason": "Flyttet"}, format="json"
+        f"/api/v1/referrals/{referral_a.pk}/withdraw/",
+        {"reason": "Flyttet", "version": referral_a.version},
+        format="json",
     )
     assert response.status_code == 200 and response.data["status"] == "withdrawn"
     assert client.get("/api/v1/waiting-list/").data["results"] == []
@@ -310,7 +312,9 @@ def test_withdrawing_takes_the_referral_off_the_waiting_list(cast, api, referral
 def test_after_a_withdrawal_a_new_referral_for_the_same_person_is_accepted(cast, api):
     first = api(cast.referrer_a).post("/api/v1/referrals/", api_payload(cast), format="json")
     api(cast.coordinator_a).post(
-        f"/api/v1/referrals/{first.data['id']}/withdraw/", {"reason": "Ville ikke"}, format="json"
+        f"/api/v1/referrals/{first.data['id']}/withdraw/",
+        {"reason": "Ville ikke", "version": first.data["version"]},
+        format="json",
     )
     again = api(cast.referrer_a).post("/api/v1/referrals/", api_payload(cast), format="json")
     assert again.status_code == 201

@@ -137,8 +137,10 @@ def test_refusing_needs_no_override_even_when_the_rules_are_not_met(cast, referr
 
 def test_the_decision_api_answers_with_and_without_the_trailing_slash(cast, api, referral_a):
     client = api(cast.coordinator_a)
-    body = {"outcome": "more_info", "reasons": "Trenger mer."}
+    body = {"outcome": "more_info", "reasons": "Trenger mer.", "version": referral_a.version}
     first = client.post(f"/api/v1/referrals/{referral_a.pk}/decision", body, format="json")
+    referral_a.refresh_from_db()
+    body["version"] = referral_a.version
     second = client.post(f"/api/v1/referrals/{referral_a.pk}/decision/", body, format="json")
     assert first.status_code == second.status_code == 201, (first.content, second.content)
     history = client.get(f"/api/v1/referrals/{referral_a.pk}/decisions/").data
@@ -152,12 +154,20 @@ def test_the_decision_api_refuses_a_grant_against_the_rules_without_override(cas
     participant.save()
     client = api(cast.coordinator_a)
     url = f"/api/v1/referrals/{referral_a.pk}/decision/"
-    refused = client.post(url, {"outcome": "granted", "reasons": "Ok"}, format="json")
+    version = referral_a.version
+    refused = client.post(
+        url, {"outcome": "granted", "reasons": "Ok", "version": version}, format="json"
+    )
     assert refused.status_code == 400 and "override_reason" in refused.data
     assert "residents" in str(refused.data["override_reason"])
     ok = client.post(
         url,
-        {"outcome": "granted", "reasons": "Ok", "override_reason": "Flytter hit"},
+        {
+            "outcome": "granted",
+            "reasons": "Ok",
+            "override_reason": "Flytter hit",
+            "version": version,
+        },
         format="json",
     )
     assert ok.status_code == 201 and ok.data["override_reason"] == "Flytter hit"

@@ -148,6 +148,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": env("SQLITE_TEST_NAME", "") or None}
+# `kobling backup` / `kobling restore`: the directory of pg_dump and pg_restore (they must be at
+# least the server's version). Empty: PATH, then the newest /usr/lib/postgresql/*/bin.
+KOBLING_PG_BIN_DIR = env("KOBLING_PG_BIN_DIR", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenancy.User"

@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.db import migrations
 from django.db.models import OuterRef, Subquery
+
+from kobling.lib.row_guards import RowGuard, install, remove
 
 
 def copy_through(
@@ -24,3 +27,18 @@ def copy_through(
         ).update(**{field: Subquery(linked.objects.filter(pk=OuterRef(via)).values(source)[:1])})
 
     return forward
+
+
+def row_guards(*guards: RowGuard) -> migrations.RunPython:
+    """A reversible operation that installs database row guards (:mod:`kobling.lib.row_guards`):
+    forwards installs them for the table's current columns, backwards removes them."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        for guard in guards:
+            install(schema_editor.connection, guard)
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        for guard in reversed(guards):
+            remove(schema_editor.connection, guard)
+
+    return migrations.RunPython(forward, backward)

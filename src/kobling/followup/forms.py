@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.versions import VersionFormField
 from kobling.followup.choices import (
     CancelledBy,
     EndReason,
@@ -21,7 +22,7 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionFormField()
 
 
 class ActivateForm(VersionForm):

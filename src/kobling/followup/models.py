@@ -22,6 +22,7 @@ from kobling.followup.choices import (
     PairingStatus,
     SessionStatus,
 )
+from kobling.lib.row_guards import RowGuard
 from kobling.tenancy.choices import MANAGER_ROLES, Role
 from kobling.tenancy.scoping import ScopedManager, ScopedQuerySet, any_of, in_municipalities
 
@@ -380,6 +381,19 @@ class Session(OnTheCourse):
         return user.has_role(Role.TRAINING_CONTACT, self.municipality_id) and (
             self.helper.user_id == user.pk
         )
+
+
+# The database's side of "entries are never edited": no UPDATE or DELETE of a session, except
+# the participant's confirmation written once onto an entry (sessions.session_confirm).
+SESSION_GUARD = RowGuard(
+    name="followup_session_append_only",
+    table=Session._meta.db_table,
+    message="sessions are append-only: a correction is a new entry",
+    may_change=(
+        ("confirmed_at", "OLD.confirmed_at IS NULL"),
+        ("confirmed_via", "OLD.confirmed_at IS NULL"),
+    ),
+)
 
 
 class SessionConfirmationLink(models.Model):

@@ -10,6 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from kobling.core.access import is_manager
+from kobling.core.versions import version_field
 from kobling.followup.choices import (
     CancelledBy,
     ConfirmedVia,
@@ -128,9 +129,7 @@ class PairingViewSerializer(serializers.BaseSerializer):
 
 
 class VersionMixin(serializers.Serializer):
-    version = serializers.IntegerField(
-        required=False, allow_null=True, help_text="The version you read (409 if it changed)"
-    )
+    version = version_field()
 
 
 class ActivateRequestSerializer(VersionMixin):

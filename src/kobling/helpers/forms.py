@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kobling.core.access import managed_municipality_ids
+from kobling.core.versions import VersionFormField
 from kobling.helpers.choices import HelperStatus, Language, LeftReason
 from kobling.helpers.models import Activity, AvailabilityWindow, Helper, TargetGroup
 from kobling.helpers.services import EDITABLE_FIELDS, Window
@@ -37,7 +38,7 @@ class HelperForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         label=_("Target-group competence"),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionFormField()
 
     class Meta:
         model = Helper
@@ -63,6 +64,8 @@ class HelperForm(forms.ModelForm):
             )
             self.fields["programme"].disabled = True
             self.fields["version"].initial = self.instance.version
+        else:
+            self.fields["version"].required = False  # a new helper has no version yet
         for field in self.fields.values():
             widget = field.widget
             if isinstance(

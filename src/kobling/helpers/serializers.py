@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kobling.core.access import managed_municipality_ids
+from kobling.core.versions import require_version_on_update, version_field
 from kobling.helpers.choices import HelperStatus, LeftReason, Weekday
 from kobling.helpers.models import (
     Activity,
@@ -131,14 +132,7 @@ class HelperSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None:
-            if "version" not in attrs:
-                raise serializers.ValidationError(
-                    {
-                        "version": _(
-                            "Send the version you read, so that concurrent edits are detected."
-                        )
-                    }
-                )
+            require_version_on_update(self, attrs)
             for fixed in ("municipality", "programme"):
                 if fixed in attrs and attrs[fixed] != getattr(self.instance, fixed):
                     raise serializers.ValidationError(
@@ -164,7 +158,7 @@ class HelperStatusSerializer(serializers.Serializer):
     left_reason = serializers.ChoiceField(
         choices=LeftReason.choices, required=False, allow_blank=True
     )
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = version_field()
 
 
 class HelperStatusChangeSerializer(serializers.ModelSerializer):

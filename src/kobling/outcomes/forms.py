@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.versions import VersionFormField
 from kobling.followup.choices import HandoverDestination
 from kobling.outcomes.choices import (
     MAX_WEEKLY_MINUTES,
@@ -38,7 +39,7 @@ class GoalForm(forms.Form):
 
 class GoalEditForm(GoalForm):
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionFormField()
 
 
 def score_field_name(instrument: Instrument) -> str:

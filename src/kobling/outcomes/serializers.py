@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kobling.core.versions import version_field
 from kobling.followup.choices import HandoverDestination
 from kobling.matching.serializers import enum_field
 from kobling.outcomes.choices import FollowUpStatus, GoalStatus, InstrumentKind, ReviewKind
@@ -88,9 +89,7 @@ class GoalUpdateSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     target_date = serializers.DateField(required=False, allow_null=True)
     status = enum_field(GoalStatus.choices, required=False)
-    version = serializers.IntegerField(
-        required=False, allow_null=True, help_text="The version you read (409 if it changed)"
-    )
+    version = version_field()
 
 
 class ScoreSerializer(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kobling.core.access import managed_municipality_ids
+from kobling.core.versions import VersionFormField
 from kobling.partners.choices import AgreementKind, Clause, PartnerKind, PreventionLevel
 from kobling.partners.services import AGREEMENT_FIELDS, PARTNER_FIELDS
 from kobling.tenancy.models import Municipality, Programme
@@ -44,7 +45,7 @@ class PartnerForm(forms.Form):
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=20, required=False)
     contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionFormField()
 
     def __init__(self, *args: Any, user: Any, partner: Any = None, **kwargs: Any) -> None:
         if partner is not None:
@@ -57,6 +58,8 @@ class PartnerForm(forms.Form):
             kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         managed = sorted(managed_municipality_ids(user))
+        if partner is None:
+            self.fields["version"].required = False  # a new partner has no version yet
         if partner is not None:
             # The municipality of a partner does not change.
             del self.fields["municipality"]
@@ -92,7 +95,7 @@ class AgreementForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionFormField()
 
     def __init__(self, *args: Any, agreement: Any = None, **kwargs: Any) -> None:
         if agreement is not None:
@@ -100,6 +103,8 @@ class AgreementForm(forms.Form):
             initial["version"] = agreement.version
             kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
+        if agreement is None:
+            self.fields["version"].required = False  # a new agreement has no version yet
 
     def data_kwargs(self) -> dict[str, Any]:
         return {field: self.cleaned_data[field] for field in AGREEMENT_FIELDS}

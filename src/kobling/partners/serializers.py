@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kobling.core.access import managed_municipality_ids
+from kobling.core.versions import require_version_on_update
 from kobling.matching.serializers import enum_field
 from kobling.partners.choices import (
     AgreementKind,
@@ -68,10 +68,7 @@ class AgreementSerializer(serializers.ModelSerializer):
         return obj.status_on(timezone.localdate())
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.instance is not None and "version" not in attrs:
-            raise serializers.ValidationError(
-                {"version": _("Send the version you read, so that concurrent edits are detected.")}
-            )
+        require_version_on_update(self, attrs)
         return attrs
 
 
@@ -124,8 +121,5 @@ class PartnerSerializer(serializers.ModelSerializer):
             self.fields["municipality"].read_only = True
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.instance is not None and "version" not in attrs:
-            raise serializers.ValidationError(
-                {"version": _("Send the version you read, so that concurrent edits are detected.")}
-            )
+        require_version_on_update(self, attrs)
         return attrs

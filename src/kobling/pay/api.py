@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kobling.core.access import require_manager
+from kobling.core.versions import require_version
 from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.followup.models import Pairing
 from kobling.helpers.models import Helper
@@ -375,6 +376,7 @@ class ExpenseViewSet(
         data = ExpenseUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        require_version(values)
         changes: dict[str, Any] = {
             k: values[k] for k in ("date", "category", "amount", "description") if k in values
         }

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.versions import VersionFormField
 from kobling.followup.choices import OPEN_PAIRING_STATUSES
 from kobling.followup.models import Pairing
 from kobling.helpers.models import Helper
@@ -27,7 +28,7 @@ class MonthPickerForm(forms.Form):
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionFormField()
 
 
 class NoteForm(VersionForm):
@@ -72,7 +73,7 @@ class ExpenseForm(forms.Form):
         help_text=_("A photo or a PDF (JPEG, PNG or PDF, at most 10 MB)."),
         widget=forms.ClearableFileInput(attrs={"accept": RECEIPT_ACCEPT}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionFormField()
 
     def __init__(
         self,

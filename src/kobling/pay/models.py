@@ -517,3 +517,12 @@ class TimesheetLine(models.Model):
     @classmethod
     def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
         return _managers_or_own(user, own=action == "view")
+
+
+# The database's side of the freeze: approved timesheets, their lines and approved expenses
+# refuse UPDATE and DELETE by any path (installed by migration; kobling.lib.row_guards).
+ROW_GUARDS = (
+    Timesheet.row_guard(),
+    Timesheet.part_row_guard(TimesheetLine, "timesheet_id"),
+    Expense.row_guard(),
+)

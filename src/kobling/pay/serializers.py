@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from kobling.core.versions import version_field
 from kobling.matching.serializers import enum_field
 from kobling.pay.choices import ExpenseCategory, ExpenseStatus, LineKind, TimesheetStatus
 from kobling.pay.ledger import Row, SheetView
@@ -118,9 +119,7 @@ def _line(row: Row) -> dict[str, Any]:
 
 class TimesheetUpdateSerializer(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, max_length=300)
-    version = serializers.IntegerField(
-        required=False, allow_null=True, help_text="The version you read (409 if it changed)"
-    )
+    version = version_field()
 
 
 class AdjustmentRequestSerializer(serializers.Serializer):
@@ -234,15 +233,11 @@ class ExpenseUpdateSerializer(serializers.Serializer):
     )
     description = serializers.CharField(required=False, allow_blank=True)
     receipt = serializers.FileField(required=False, allow_null=True)
-    version = serializers.IntegerField(
-        required=False, allow_null=True, help_text="The version you read (409 if it changed)"
-    )
+    version = version_field()
 
 
 class ExpenseApproveSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
-        required=False, allow_null=True, help_text="The version you read (409 if it changed)"
-    )
+    version = version_field()
 
 
 class ExpenseCorrectSerializer(serializers.Serializer):

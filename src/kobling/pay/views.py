@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kobling.core.access import is_manager, managed_municipality_ids, require_manager
+from kobling.core.versions import VERSION_REQUIRED
 from kobling.core.views import add_service_errors, error_text, get_visible_or_404
 from kobling.lib.errors import ConflictError
 from kobling.pay import ledger, services
@@ -475,12 +476,11 @@ def expense_receipt(request: HttpRequest, pk: int) -> FileResponse:
 def expense_approve(request: HttpRequest, pk: int) -> HttpResponse:
     expense = _expense(request, pk, action="approve")
     version = request.POST.get("version", "")
+    if not version.isdigit():
+        messages.error(request, VERSION_REQUIRED)
+        return redirect("web:expense_detail", pk=expense.pk)
     try:
-        services.expense_approve(
-            expense=expense,
-            by=request.user,
-            expected_version=int(version) if version.isdigit() else None,
-        )
+        services.expense_approve(expense=expense, by=request.user, expected_version=int(version))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     except ConflictError as exc:
@@ -539,6 +539,8 @@ def pay_settings(request: HttpRequest) -> HttpResponse:
         form = PaySettingsForm(
             request.POST if bound else None, initial=initial, prefix=f"p{programme.pk}"
         )
+        if not current.pk:
+            form.fields["version"].required = False  # the first save has nothing to check
         if bound and form.is_valid():
             try:
                 services.pay_settings_update(

@@ -31,6 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.access import managed_municipality_ids
+from kobling.core.versions import VERSION_REQUIRED, version_field
 from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.dashboards.access import programme_for
 from kobling.quality import services
@@ -173,15 +174,13 @@ class AssessmentCreateSerializer(serializers.Serializer):
 
 
 class AssessmentUpdateSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
-        help_text="The version you read; 409 if someone saved in between."
-    )
+    version = version_field()
     note = serializers.CharField(required=False, allow_blank=True)
     answers = AnswerInputSerializer(many=True, required=False)
 
 
 class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, help_text="409 if it changed since.")
+    version = version_field()
 
 
 class CorrectSerializer(serializers.Serializer):
@@ -302,17 +301,17 @@ class SelfAssessmentViewSet(
         return self._respond(new, status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[OpenApiParameter("version", OpenApiTypes.INT)],
+        parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=True)],
         responses={204: None},
         summary="Delete a draft (400 once submitted)",
     )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         assessment = self.get_object()
         raw = request.query_params.get("version", "")
+        if not raw.isdigit():
+            raise ValidationError({"version": [VERSION_REQUIRED]})
         services.assessment_discard(
-            assessment=assessment,
-            by=request.user,
-            expected_version=int(raw) if raw.isdigit() else None,
+            assessment=assessment, by=request.user, expected_version=int(raw)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -55,13 +55,13 @@ def load_quality_demo(today: dt.date) -> dict[str, int]:
                 note="Gjennomgått i styringsgruppen." if step else "Første egenvurdering.",
                 answers=_answers(start, step),
             )
-            services.assessment_submit(assessment=assessment, by=coordinator)
-            # Demo history: as if done each December rather than all today. A queryset update,
-            # because the model (rightly) refuses to save a submitted assessment again.
+            # Demo history: as if done each December rather than all today. The start is set
+            # while it is a draft: the database refuses any change once it is submitted.
             done = timezone.make_aware(dt.datetime(year, 12, 10, 13, 0))
             SelfAssessment.objects.filter(pk=assessment.pk).update(
-                created_at=done - dt.timedelta(days=14), submitted_at=done
+                created_at=done - dt.timedelta(days=14)
             )
+            services.assessment_submit(assessment=assessment, by=coordinator, now=done)
             made["quality_submitted"] += 1
         # This year's draft: half the items filled in so far.
         draft = _answers(start, 3)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.versions import VersionFormField
 from kobling.quality.checklist import Checklist, Score
 
 
@@ -33,7 +34,7 @@ class NewAssessmentForm(forms.Form):
 class AssessmentForm(forms.Form):
     """The note and, per checklist item, a score (or "not answered") and a comment."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionFormField()
     note = forms.CharField(
         label=_("Note"),
         required=False,
@@ -75,7 +76,7 @@ class AssessmentForm(forms.Form):
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionFormField()
 
 
 class CorrectionForm(forms.Form):

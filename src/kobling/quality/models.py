@@ -237,3 +237,11 @@ class AssessmentAnswer(models.Model):
 
     def permits(self, user: Any, action: str) -> bool:
         return user.is_manager_of(self.municipality_id)
+
+
+# The database's side of the freeze: a submitted assessment and its answers refuse UPDATE and
+# DELETE by any path (installed by migration; kobling.lib.row_guards).
+ROW_GUARDS = (
+    SelfAssessment.row_guard(),
+    SelfAssessment.part_row_guard(AssessmentAnswer, "assessment_id"),
+)

@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.versions import VERSION_REQUIRED
 from kobling.core.views import add_service_errors, error_text, get_visible_or_404
 from kobling.dashboards import charts
 from kobling.dashboards.access import managed_programmes, programme_for
@@ -203,7 +204,10 @@ def quality_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def quality_submit(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
     form = VersionForm(request.POST)
-    version = form.cleaned_data.get("version") if form.is_valid() else None
+    if not form.is_valid():
+        messages.error(request, VERSION_REQUIRED)
+        return redirect("web:quality_detail", pk=assessment.pk)
+    version = form.cleaned_data["version"]
     try:
         services.assessment_submit(assessment=assessment, by=request.user, expected_version=version)
     except ValidationError as exc:
@@ -220,7 +224,10 @@ def quality_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def quality_discard(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
     form = VersionForm(request.POST)
-    version = form.cleaned_data.get("version") if form.is_valid() else None
+    if not form.is_valid():
+        messages.error(request, VERSION_REQUIRED)
+        return redirect("web:quality_detail", pk=assessment.pk)
+    version = form.cleaned_data["version"]
     try:
         services.assessment_discard(
             assessment=assessment, by=request.user, expected_version=version

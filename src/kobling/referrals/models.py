@@ -19,6 +19,7 @@ from kobling.helpers.validators import (
     validate_national_id,
     validate_postcode,
 )
+from kobling.lib.row_guards import RowGuard
 from kobling.referrals.choices import (
     EPISODE_END_REASONS,
     OPEN_STATUSES,
@@ -654,6 +655,14 @@ class Decision(models.Model):
         return any_of(
             managers, Q(referral__referrer=user) & referrer_in if referrer_in is not None else None
         )
+
+
+# The database's side of "never edited": no UPDATE or DELETE of a decision by any path.
+DECISION_GUARD = RowGuard(
+    name="referrals_decision_append_only",
+    table=Decision._meta.db_table,
+    message="decisions are never changed: a new decision supersedes the last",
+)
 
 
 class Episode(models.Model):

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kobling.core.access import is_manager
+from kobling.core.versions import require_version_on_update, version_field
 from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.models import Activity, TargetGroup
 from kobling.helpers.validators import validate_national_id, validate_postcode
@@ -243,14 +244,14 @@ class DecisionInputSerializer(serializers.Serializer):
         allow_blank=True,
         help_text=_("Needed to grant a referral that does not meet the eligibility rules."),
     )
-    version = serializers.IntegerField(
-        required=False, help_text=_("The referral version you read (concurrent decisions → 409).")
+    version = version_field(
+        help_text=_("The referral version you read (concurrent decisions → 409).")
     )
 
 
 class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
-    version = serializers.IntegerField(required=False)
+    version = version_field()
 
 
 class ReferralSerializer(serializers.ModelSerializer):
@@ -367,14 +368,7 @@ class ReferralSerializer(serializers.ModelSerializer):
     # --- input --------------------------------------------------------------------------------
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None:
-            if "version" not in attrs:
-                raise serializers.ValidationError(
-                    {
-                        "version": _(
-                            "Send the version you read, so that concurrent edits are detected."
-                        )
-                    }
-                )
+            require_version_on_update(self, attrs)
             for fixed in ("programme", "participant", "consents", "received_at"):
                 if fixed in attrs:
                     raise serializers.ValidationError({fixed: _("Cannot be changed here.")})

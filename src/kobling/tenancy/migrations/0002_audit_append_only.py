@@ -4,15 +4,17 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from kobling.tenancy.audit_guard import install_guard
+    from kobling.lib.row_guards import install
+    from kobling.tenancy.audit_guard import AUDIT_GUARD
 
-    install_guard(schema_editor.connection)
+    install(schema_editor.connection, AUDIT_GUARD)
 
 
 def backwards(apps, schema_editor):
-    from kobling.tenancy.audit_guard import remove_guard
+    from kobling.lib.row_guards import remove
+    from kobling.tenancy.audit_guard import AUDIT_GUARD
 
-    remove_guard(schema_editor.connection)
+    remove(schema_editor.connection, AUDIT_GUARD)
 
 
 class Migration(migrations.Migration):

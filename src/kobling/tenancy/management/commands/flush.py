@@ -1,4 +1,5 @@
-"""Django's flush, with the audit log's append-only guard lifted for the duration.
+"""Django's flush, with the database's row guards (the audit log's append-only triggers and the
+frozen rows', see kobling.lib.row_guards) lifted for the duration.
 
 Used by the test runner between transactional tests and to wipe a development database. Refused
 in production: there the audit log is never emptied by the application."""
@@ -8,7 +9,7 @@ from django.core.management.base import CommandError
 from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import connections
 
-from kobling.tenancy.audit_guard import guard_installed, install_guard, remove_guard
+from kobling.lib.row_guards import lift_all, put_back
 
 
 class Command(DjangoFlush):
@@ -16,10 +17,8 @@ class Command(DjangoFlush):
         if settings.PRODUCTION:
             raise CommandError("flush is refused in production: the audit log is append-only.")
         connection = connections[options["database"]]
-        had_guard = guard_installed(connection)
-        remove_guard(connection)
+        lifted = lift_all(connection)
         try:
             super().handle(**options)
         finally:
-            if had_guard:
-                install_guard(connection)
+            put_back(connection, lifted)
