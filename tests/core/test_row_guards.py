@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from kobling.followup.models import SESSION_GUARD
+from kobling.groups.models import ATTENDANCE_GUARD
 from kobling.lib.row_guards import problems
 from kobling.pay import models as pay_models
 from kobling.quality import models as quality_models
@@ -20,6 +21,7 @@ from kobling.tenancy.models import AuditEntry
 ALL_GUARDS = (
     AUDIT_GUARD,
     SESSION_GUARD,
+    ATTENDANCE_GUARD,
     DECISION_GUARD,
     *pay_models.ROW_GUARDS,
     *quality_models.ROW_GUARDS,
@@ -53,9 +55,9 @@ def test_flush_empties_guarded_tables_and_puts_the_guards_back(cast):
 @pytest.mark.django_db(transaction=True)
 def test_the_guard_migration_is_reversible():
     try:
-        migrate(("referrals", "0005_participant_postal_address"))
+        migrate(("referrals", "0006_benefit_checks"))
         assert problems(connection, DECISION_GUARD)  # gone
-        migrate(("referrals", "0006_decisions_unchangeable_in_the_database"))
+        migrate(("referrals", "0007_decisions_unchangeable_in_the_database"))
         assert problems(connection, DECISION_GUARD) == []
     finally:
         migrate_all()

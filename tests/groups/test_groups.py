@@ -331,3 +331,20 @@ def test_the_group_part_is_a_pure_sum():
     assert (part.planned, part.held, part.no_show, part.minutes) == (3, 2, 1, 90)
     assert part.end == day + dt.timedelta(days=14) and part.kind == "meetings"
     assert group_part([], meetings, {}, day) is None
+
+
+def test_raw_sql_cannot_change_or_delete_an_attendance_entry(cast, group):
+    from django.db import IntegrityError, connection, transaction
+
+    offer, (anne, *_rest) = group
+    services.attendance_record(meeting=_past(offer), by=cast.coordinator_a, came={anne.pk})
+    entry = Attendance.objects.get(episode=anne)
+    for sql in (
+        "UPDATE groups_attendance SET attended = false WHERE id = %s",
+        "DELETE FROM groups_attendance WHERE id = %s",
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [entry.pk])
+    # A correction is still a new entry.
+    services.attendance_record(meeting=_past(offer), by=cast.coordinator_a, came=set())
+    assert Attendance.objects.current().get(episode=anne).attended is False

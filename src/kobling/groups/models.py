@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from kobling.followup.choices import Intensity
 from kobling.groups.choices import ACTIVE_ENROLMENT, EnrolmentStatus, GroupTopic, MeetingStatus
 from kobling.helpers.choices import Weekday
+from kobling.lib.row_guards import RowGuard
 from kobling.tenancy.choices import MANAGER_ROLES, Role
 from kobling.tenancy.scoping import ScopedManager, ScopedQuerySet, any_of, in_municipalities
 
@@ -351,3 +352,12 @@ class Attendance(models.Model):
         if action != "view":
             return in_municipalities(user, MANAGER_ROLES)
         return _managers_or_leaders(user, "meeting__offer__leaders", "meeting__substitute")
+
+
+# The database's side of "entries are never edited": no UPDATE or DELETE of an attendance entry
+# (a correction is a new entry that supersedes it).
+ATTENDANCE_GUARD = RowGuard(
+    name="groups_attendance_append_only",
+    table=Attendance._meta.db_table,
+    message="attendance is append-only: a correction is a new entry",
+)

@@ -15,6 +15,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tenancy", "0006_programme_delivery_and_period")]
+    dependencies = [("tenancy", "0008_programme_version")]
     # Backwards there is nothing to undo: 0002 now installs the same guard.
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

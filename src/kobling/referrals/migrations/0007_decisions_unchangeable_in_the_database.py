@@ -7,5 +7,5 @@ from kobling.core.migration_ops import row_guards
 
 
 class Migration(migrations.Migration):
-    dependencies = [("referrals", "0005_participant_postal_address")]
+    dependencies = [("referrals", "0006_benefit_checks")]
     operations = [row_guards(DECISION_GUARD)]
