@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kobling.core.filters import BaseFilterSet
+from kobling.core.versions import require_version_on_update
 from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.tenancy import services
 from kobling.tenancy.choices import Role
@@ -75,10 +76,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict) -> dict:
         # A change names the version it was based on (409 when someone changed it since).
-        if self.instance is not None and "version" not in attrs:
-            raise serializers.ValidationError(
-                {"version": _("Send the version you read, so that concurrent edits are detected.")}
-            )
+        require_version_on_update(self, attrs)
         return attrs
 
 

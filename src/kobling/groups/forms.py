@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.versions import VersionFormField
 from kobling.followup.choices import Intensity
 from kobling.groups.models import GroupOffer
 from kobling.groups.services import LEADER_KINDS, LEADER_STATUSES, WeeklyTime
@@ -158,7 +159,7 @@ class AttendanceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("No health details about anyone."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = VersionFormField()
 
     def __init__(self, *args: Any, roster: list[Any], open_group: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from kobling.core.versions import version_field
 from kobling.followup.choices import Intensity
 from kobling.groups.choices import EnrolmentStatus, GroupTopic, MeetingStatus
 from kobling.groups.models import GroupEnrolment, GroupOffer, Meeting, OfferTime
@@ -117,7 +118,7 @@ class AttendanceRecordSerializer(serializers.Serializer):
     minutes = serializers.IntegerField(required=False, min_value=1, max_value=600)
     intensity = enum_field([("", ""), *Intensity.choices], required=False, default="")
     account = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
-    version = serializers.IntegerField(help_text="The meeting's version you read.")
+    version = version_field("The meeting's version you read (409 if it changed).")
 
 
 class AttendanceRowSerializer(serializers.Serializer):
@@ -130,13 +131,13 @@ class AttendanceRowSerializer(serializers.Serializer):
 
 class MeetingCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
-    version = serializers.IntegerField()
+    version = version_field()
 
 
 class MeetingMoveSerializer(serializers.Serializer):
     date = serializers.DateField()
     start_time = serializers.TimeField()
-    version = serializers.IntegerField()
+    version = version_field()
 
 
 class GroupEnrolmentSerializer(serializers.ModelSerializer):
@@ -176,7 +177,7 @@ class GroupEnrolmentSerializer(serializers.ModelSerializer):
 
 class EnrolmentLeaveSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, allow_blank=True, default="")
-    version = serializers.IntegerField()
+    version = version_field()
 
     def validate_reason(self, value: str) -> str:
         if not value.strip():
