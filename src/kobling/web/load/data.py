@@ -225,7 +225,7 @@ def generate(
 
     started = time.perf_counter()
     rng = random.Random(seed)
-    run = f"{int(time.time()) % 10**5:05d}"
+    run = f"{int(time.time()) % 10**4:04d}"  # municipality codes have 8 characters
     plan = Plan(
         secret_key=secrets.token_urlsafe(50),
         session_cookie=settings.SESSION_COOKIE_NAME,
