@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
 
 
 def test_ten_users_for_twenty_seconds_get_every_page_without_one_error(tmp_path):
-    plan = generate(participants=120, contacts=40, sessions=600, small=1, people=10)
+    plan = generate(participants=80, contacts=30, sessions=320, small=1, people=10)
     assert plan.coordinators and plan.contacts and plan.referrers and plan.api_clients
 
     result = serve_and_load(

@@ -184,11 +184,19 @@ def _referrers(programme: Any, count: int, per: int, tag: str) -> list[dict[str,
     return out
 
 
+def _referrals(programme: Any) -> int:
+    from kobling.referrals.models import Referral
+
+    return Referral.objects.filter(municipality_id=programme.municipality_id).count()
+
+
 def _coordinator_pages(programme: Any, year: int) -> dict[str, str]:
     referrals = reverse("web:referral_list")
+    # The next page where there is one (50 rows a page): a page past the end is a 404.
+    second = 2 if _referrals(programme) > 50 else 1
     return {
         "referral list": referrals,
-        "referral list p2": f"{referrals}?page=2",
+        "referral list p2": f"{referrals}?page={second}",
         "helper list": reverse("web:helper_list"),
         "pairing list": reverse("web:pairing_list"),
         "waiting list": reverse("web:waiting_list"),
@@ -196,13 +204,14 @@ def _coordinator_pages(programme: Any, year: int) -> dict[str, str]:
     }
 
 
-def _api_pages() -> dict[str, str]:
+def _api_pages(programme: Any) -> dict[str, str]:
+    second = 2 if _referrals(programme) > 25 else 1
     return {
         "api referrals": "/api/v1/referrals/?page_size=25",
         "api helpers": "/api/v1/helpers/?page_size=25",
         "api pairings": "/api/v1/pairings/?page_size=25",
         "api waiting list": "/api/v1/waiting-list/?page_size=25",
-        "api referrals p2": "/api/v1/referrals/?page_size=25&page=2",
+        "api referrals p2": f"/api/v1/referrals/?page_size=25&page={second}",
     }
 
 
@@ -271,7 +280,7 @@ def generate(
                 f"api-{run}-{n}@bench.invalid", programme.municipality, Role.COORDINATOR
             )
             token = Token.objects.create(user=api_user)
-            plan.api_clients += [{"token": token.key, "pages": _api_pages()}] * weight
+            plan.api_clients += [{"token": token.key, "pages": _api_pages(programme)}] * weight
         tag = f"{run}"
         plan.contacts = _contacts(big, share, tag)
         plan.referrers = _referrers(big, max(share // 2, 1), 5, tag)
