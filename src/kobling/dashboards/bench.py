@@ -80,7 +80,7 @@ def run(
     try:
         with transaction.atomic():
             started = time.perf_counter()
-            programme, user, year = _build(participants, contacts, sessions, seed)
+            programme, user, year = build(participants, contacts, sessions, seed)
             build_s = time.perf_counter() - started
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
@@ -230,7 +230,13 @@ def direct_figures(programme: Any, year: int) -> list[Any]:
     return [q if isinstance(q, dict) else list(q) for q in queries]
 
 
-def _build(participants: int, contacts: int, sessions: int, seed: int) -> tuple[Any, Any, int]:
+def build(
+    participants: int, contacts: int, sessions: int, seed: int, *, tag: str | None = None
+) -> tuple[Any, Any, int]:
+    """A municipality with one programme, a coordinator (no password), ``contacts`` training
+    contacts and ``participants`` paired participants with ``sessions`` sessions, reviews and
+    follow-ups. Returns the programme, the coordinator and last year (the dashboard's year).
+    Also the data behind `kobling bench load` (kobling.web.load)."""
     from kobling.followup.models import Pairing, Session
     from kobling.helpers.models import Helper, TargetGroup
     from kobling.outcomes.models import FollowUp, Instrument, Review, ReviewScore
@@ -240,7 +246,7 @@ def _build(participants: int, contacts: int, sessions: int, seed: int) -> tuple[
 
     rng = random.Random(seed)
     today = timezone.localdate()
-    tag = f"{int(time.time() * 1000) % 10**6:06d}"
+    tag = tag or f"{int(time.time() * 1000) % 10**6:06d}"
     municipality = Municipality.objects.create(code=f"B{tag}", name=f"Benchby {tag}")
     programme = Programme.objects.create(
         municipality=municipality,

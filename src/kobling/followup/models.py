@@ -147,7 +147,11 @@ class Pairing(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["municipality", "status"], name="pairing_municipality_status")
+            models.Index(fields=["municipality", "status"], name="pairing_municipality_status"),
+            # The list's order: a page is read in index order and joined (not all sorted).
+            models.Index(
+                fields=["municipality", "-confirmed_at", "-id"], name="pairing_list_confirmed"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from kobling.core.access import is_manager
+from kobling.core.serializers import represent
 from kobling.core.versions import version_field
 from kobling.followup.choices import (
     CancelledBy,
@@ -125,7 +126,7 @@ class PairingViewSerializer(serializers.BaseSerializer):
 
     def to_representation(self, instance: Pairing) -> dict[str, Any]:
         user = self.context["request"].user
-        return serializer_class_for(user, instance)(instance, context=self.context).data
+        return represent(self, serializer_class_for(user, instance), instance)
 
 
 class VersionMixin(serializers.Serializer):
@@ -275,7 +276,7 @@ class SessionViewSerializer(serializers.BaseSerializer):
             if sees_session_details(user, instance.pairing)
             else ReferrerSessionSerializer
         )
-        return shape(instance, context=self.context).data
+        return represent(self, shape, instance)
 
 
 class _SessionValues(serializers.Serializer):
@@ -511,7 +512,7 @@ class EpisodeViewSerializer(serializers.BaseSerializer):
             if user.is_manager_of(instance.municipality_id)
             else ReferrerEpisodeSerializer
         )
-        return shape(instance, context=self.context).data
+        return represent(self, shape, instance)
 
 
 class EpisodeRenewSerializer(VersionMixin):

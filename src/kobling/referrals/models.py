@@ -440,7 +440,16 @@ class Referral(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["municipality", "status"], name="referral_municipality_status")
+            models.Index(fields=["municipality", "status"], name="referral_municipality_status"),
+            # The lists' two orders (API: the default; page: newest first): a page of 25 is read
+            # in index order and joined, instead of joining every referral and sorting them.
+            models.Index(
+                fields=["municipality", "priority", "received_at", "id"],
+                name="referral_list_priority",
+            ),
+            models.Index(
+                fields=["municipality", "-received_at", "-id"], name="referral_list_received"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kobling.core.access import is_manager
+from kobling.core.serializers import represent
 from kobling.core.versions import require_version_on_update, version_field
 from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.models import Activity, TargetGroup
@@ -38,6 +39,12 @@ from kobling.referrals.services import (
 )
 from kobling.tenancy.choices import MANAGER_ROLES, Role
 from kobling.tenancy.models import Programme
+
+# The nested decisions' own contexts, fixed objects so that each shape is built once per list
+# (kobling.core.serializers.represent).
+_NO_CONTEXT: dict[str, Any] = {}
+_SHARE: dict[str, Any] = {"share_details": True}
+_NO_SHARE: dict[str, Any] = {"share_details": False}
 
 
 def enum_field(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
@@ -339,7 +346,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             and user.is_authenticated
             and not is_manager(user, instance.municipality_id)
         ):
-            return ReferrerReferralSerializer(instance, context=self.context).data
+            return represent(self, ReferrerReferralSerializer, instance)
         return super().to_representation(instance)
 
     def get_eligibility(self, obj: Referral) -> list[str]:
@@ -348,7 +355,9 @@ class ReferralSerializer(serializers.ModelSerializer):
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_latest_decision(self, obj: Referral) -> dict[str, Any] | None:
         decision = latest_decision(obj)
-        return DecisionSerializer(decision).data if decision else None
+        return (
+            represent(self, DecisionSerializer, decision, context=_NO_CONTEXT) if decision else None
+        )
 
     @extend_schema_field(
         serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
@@ -422,7 +431,9 @@ class ReferrerReferralSerializer(ReferralSerializer):
         if decision is None:
             return None
         share = can_see_decision_details(self.context["request"].user, obj)
-        return DecisionSummarySerializer(decision, context={"share_details": share}).data
+        return represent(
+            self, DecisionSummarySerializer, decision, context=_SHARE if share else _NO_SHARE
+        )
 
     def to_representation(self, instance: Referral) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -15,7 +15,16 @@ the evaluation dashboard against the equivalent SQL over the base tables
 (the dashboard facts, the cost formulas, the research dataset's rows) on synthetic plain rows, no
 database, against one pass over the same rows measured in the same run
 (kobling.lib.calcbench; last line ``{"calculator", "participants", "rows", "calc_ms",
-"baseline_ms", "ratio", …}``)."""
+"baseline_ms", "ratio", …}``).
+
+``kobling bench load [--users 100] [--seconds 60] [--smoke] [--json]``: the production server
+(gunicorn) under a mix of simulated users (locust, headless) — coordinators browsing the lists,
+the waiting list and the dashboard, contacts logging sessions on the phone screen, referrers
+reading reports, API clients — on a database of its own with a large municipality as `bench
+dashboard` builds it and ``--small`` small ones, first with one web process, then with two
+(kobling.web.load; last line ``{"p50_ms", "p95_ms", "p99_ms", "rps", "errors",
+"rps_by_processes", "scale_out", …}``). PostgreSQL when DATABASE_URL points at it; SQLite is
+not representative. Exits non-zero on any failed request. docs/performance.md has the figures."""
 
 from __future__ import annotations
 
@@ -42,13 +51,16 @@ class Command(BaseCommand):
     help = (
         "Benchmarks. `bench matching`: the matching engine end to end against the bare solver. "
         "`bench dashboard`: the evaluation dashboard against direct SQL on the base tables. "
-        "`bench facts|costs|research`: one pure calculator alone against one pass over its rows."
+        "`bench facts|costs|research`: one pure calculator alone against one pass over its rows. "
+        "`bench load`: the production server under simulated users, one web process vs two."
     )
     requires_system_checks: list[str] = []  # no database, no settings needed
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "what", choices=["matching", "dashboard", *CALCULATORS], help="what to benchmark"
+            "what",
+            choices=["matching", "dashboard", *CALCULATORS, "load"],
+            help="what to benchmark",
         )
         parser.add_argument(
             "--participants",
@@ -60,15 +72,48 @@ class Command(BaseCommand):
             "--contacts", type=int, default=None, help="M (default 2000; dashboard 1500)"
         )
         parser.add_argument(
-            "--sessions", type=int, default=500_000, help="dashboard only (default 500000)"
+            "--sessions",
+            type=int,
+            default=None,
+            help="dashboard (default 500000) and load (100000)",
         )
         parser.add_argument("--seed", type=int, default=0, help="synthetic problem seed")
         parser.add_argument(
             "--repeat", type=int, default=3, help="runs; the best time of each is kept"
         )
         parser.add_argument("--json", action="store_true", help="end with one JSON line")
+        load = parser.add_argument_group("load")
+        load.add_argument("--users", type=int, default=None, help="simulated users (100)")
+        load.add_argument("--seconds", type=float, default=None, help="measured time per run (60)")
+        load.add_argument(
+            "--warmup", type=float, default=None, help="users start, not measured (10)"
+        )
+        load.add_argument(
+            "--small", type=int, default=None, help="small municipalities beside the large (20)"
+        )
+        load.add_argument(
+            "--processes",
+            default=None,
+            help="web processes per run, comma-separated (1,2: the scale-out ratio)",
+        )
+        load.add_argument("--threads", type=int, default=2, help="threads per web process (2)")
+        load.add_argument(
+            "--smoke",
+            action="store_true",
+            help="10 users, 20 s, small data, one process: that it runs without errors",
+        )
+        load.add_argument(
+            "--in-place",
+            action="store_true",
+            help="use the configured database as it is (data is added and left), not a new one",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
+        if options["what"] == "load":
+            from kobling.web.load.command import handle_load
+
+            handle_load(self, options)
+            return
         if options["what"] == "dashboard":
             self._dashboard(options)
             return
@@ -114,7 +159,7 @@ class Command(BaseCommand):
 
         n = _size(options["participants"], 5000)
         m = _size(options["contacts"], 1500)
-        s = int(options["sessions"])  # type: ignore[call-overload]
+        s = _size(options["sessions"], 500_000)
         if n < 1 or m < 1 or s < 0:
             raise CommandError("--participants and --contacts must be at least 1.")
         r = dashboard_bench.run(

@@ -1,0 +1,30 @@
+"""Serializers for many rows built once per response, not once per row.
+
+Building a DRF serializer (``get_fields``: the model's fields mapped, the declared ones
+deep-copied) costs more than representing a row with it, so a serializer that picks a shape per
+row, or nests another through a method field, keeps one instance of each shape on itself. A list
+has one child serializer for all its rows (``many=True``), so that is one per shape per response.
+Measured on the referrals, pairings and helpers lists (docs/performance.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+def represent(
+    owner: serializers.BaseSerializer,
+    shape: type[serializers.BaseSerializer],
+    instance: Any,  # noqa: ANN401
+    *,
+    context: dict[str, Any] | None = None,
+) -> Any:  # noqa: ANN401
+    """``shape(instance, context=owner.context).data``, with the ``shape`` serializer built once
+    per ``owner`` (and context: pass ``context`` only when it differs from the owner's)."""
+    cache: dict[Any, serializers.BaseSerializer] = owner.__dict__.setdefault("_shapes", {})
+    key = (shape, None if context is None else id(context))
+    built = cache.get(key)
+    if built is None:
+        built = cache[key] = shape(context=owner.context if context is None else context)
+    return built.to_representation(instance)

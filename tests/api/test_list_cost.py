@@ -1,0 +1,69 @@
+"""The hot lists (referrals, pairings, helpers; API and pages) cost the same whatever the number
+of rows: the same number of queries, and on the API the same number of serializers built (one
+per shape per response, not one per row — building a serializer cost more than using it). Their
+speed is measured by `kobling bench load` and docs/performance.md, not asserted here."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers
+from rest_framework.test import APIClient
+
+from kobling.dashboards.bench import build
+from tests.conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+
+API_LISTS = ["/api/v1/referrals/", "/api/v1/pairings/", "/api/v1/helpers/"]
+PAGES = ["/henvisninger/", "/par/", "/kontakter/", "/venteliste/"]
+
+
+@pytest.fixture
+def small_and_large():
+    """Two municipalities' coordinators: one with 2 people and contacts, one with 14."""
+    _p, small, _y = build(2, 2, 4, seed=1, tag="T1")
+    _p, large, _y = build(14, 14, 28, seed=2, tag="T2")
+    return small, large
+
+
+def _api(user, url, monkeypatch):
+    built = []
+    for cls in (serializers.Serializer, serializers.ModelSerializer):
+        original = cls.get_fields
+
+        def counting(self, _original=original):
+            built.append(type(self).__name__)
+            return _original(self)
+
+        monkeypatch.setattr(cls, "get_fields", counting)
+    client = APIClient()
+    client.force_authenticate(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    monkeypatch.undo()
+    assert response.status_code == 200, response.content[:300]
+    return len(queries.captured_queries), sorted(built), len(response.json()["results"])
+
+
+@pytest.mark.parametrize("url", API_LISTS)
+def test_an_api_list_builds_its_serializers_once_and_queries_the_same_for_more_rows(
+    url, small_and_large, monkeypatch
+):
+    small, large = small_and_large
+    few = _api(small, url, monkeypatch)
+    many = _api(large, url, monkeypatch)
+    assert few[2] < many[2]  # more rows...
+    assert few[:2] == many[:2]  # ...same queries, same serializers built
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_list_page_queries_the_same_for_more_rows(url, small_and_large):
+    counts = []
+    for user in small_and_large:
+        client = signed_in(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
