@@ -156,9 +156,7 @@ def test_django_admin_list_pages_of_people_log_who_was_shown(cast, admin_user):
     entry = AuditEntry.objects.get(
         action="view", object_type="helpers.helper", user=admin_user, municipality=cast.a
     )
-    assert sorted(entry.changes["ids"]) == sorted(
-        [str(cast.helper_a.pk), str(cast.helper_a2.pk)]
-    )
+    assert sorted(entry.changes["ids"]) == sorted([str(cast.helper_a.pk), str(cast.helper_a2.pk)])
     assert entry.via == "GET django-admin:helpers.helper:list"
     # Another municipality's people on the same page get their own entry.
     assert AuditEntry.objects.filter(

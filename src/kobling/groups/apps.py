@@ -8,6 +8,10 @@ class GroupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from kobling.groups import audit_people
+
+        # Whom this app's audited records are about, for the access-log review.
+        audit_people.register()
         from kobling.followup.report import register_activity_parts
         from kobling.groups.selectors import attendance_parts
 
