@@ -9,6 +9,7 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -190,3 +191,32 @@ def test_the_real_worker_sends_the_link_once(cast, database_tasks, smtp_server):
     assert [m.rcpt_tos for m in smtp_server.to("per@example.test")] == [["per@example.test"]]
     link = SessionConfirmationLink.objects.get()
     assert OutboxMessage.objects.get(subject_key=f"session-confirmation:{link.pk}").sent_at
+
+
+def test_sending_links_is_limited_per_pairing_in_a_day_with_a_clear_message(
+    cast, pair, logged, send_link, moving_clock
+):
+    for _ in range(confirmations.SEND_LIMIT):
+        assert "on its way" in send_link(pair)
+    refused = send_link(pair)
+    assert "already been sent 3 times in the last 24 hours" in refused
+    assert "confirm in person" in refused
+    assert SessionConfirmationLink.objects.count() == confirmations.SEND_LIMIT
+    # The window slides: a day after the first, one more may go.
+    moving_clock.advance(hours=24, minutes=1)
+    assert "on its way" in send_link(pair)
+    assert SessionConfirmationLink.objects.count() == confirmations.SEND_LIMIT + 1
+
+
+def test_the_limit_counts_the_address_across_pairings(cast, pair, logged, committed):
+    for _ in range(confirmations.SEND_LIMIT):
+        with committed():
+            confirmations.confirmation_link_create(pairing=pair, by=None)
+    helper = f.make_active(cast.helper_a2)
+    sibling = s.active_pair(
+        s.waiting(cast.programme_a, first_name="Pål", email="PER@example.test"), helper
+    )
+    s.log(sibling, days_ago=1)
+    with pytest.raises(ValidationError) as refused:
+        confirmations.confirmation_link_create(pairing=sibling, by=None)
+    assert refused.value.error_dict["sessions"][0].code == "rate_limited"

@@ -510,7 +510,67 @@ def test_opting_out_closes_this_and_the_later_follow_ups(sent, client):
     response = client.post(url, {"opt_out": "1"})
     assert response.status_code == 200
     assert statuses(followup.pairing) == {3: "opted_out", 6: "opted_out", 12: "opted_out"}
+    # The link now only offers to withdraw consents, and only while it would have worked.
+    assert client.post(url, {"still_active": "no"}).status_code == 200
+    followup.refresh_from_db()
+    assert followup.status == "opted_out" and followup.answered_at is None
+
+
+def test_opting_out_offers_to_withdraw_the_consents_in_force(sent, client, clock):
+    from kobling.referrals.choices import ConsentScope
+    from kobling.referrals.models import Consent
+
+    followup, url = sent
+    referral = followup.episode.referral
+    contact = Consent.objects.get(referral=referral, scope=ConsentScope.CONTACT_FOR_FOLLOW_UP)
+    share = Consent.objects.create(
+        referral=referral,
+        municipality=referral.municipality,
+        scope=ConsentScope.SHARE_WITH_REFERRER,
+        given_on=contact.given_on,
+        given_by="Deltakeren",
+    )
+    page = client.post(url, {"opt_out": "1"}).content.decode()
+    assert "Withdraw your consent as well?" in page
+    assert f'name="consent" value="{contact.pk}"' in page
+    assert f'name="consent" value="{share.pk}"' in page
+    # Nothing ticked: a clear message, nothing withdrawn.
+    nothing = client.post(url, {"withdraw_consent": "1"})
+    assert nothing.status_code == 400 and "Tick the consents" in nothing.content.decode()
+
+    # A consent of another course cannot be named through this link.
+    stranger = Consent.objects.exclude(referral=referral).first()
+    done = client.post(
+        url,
+        {
+            "withdraw_consent": "1",
+            "consent": [str(contact.pk)] + ([str(stranger.pk)] if stranger else []),
+        },
+    )
+    assert done.status_code == 200 and "Your consent is withdrawn" in done.content.decode()
+    contact.refresh_from_db()
+    share.refresh_from_db()
+    assert contact.withdrawn_on == timezone.localdate(clock.now)
+    assert share.withdrawn_on is None
+    entry = AuditEntry.objects.get(object_type="referrals.consent", object_id=str(contact.pk))
+    assert entry.user is None and entry.via == "follow-up link"
+    assert entry.changes["by"] == "participant"
+    # What stays in force is still offered; when the link's time is up, nothing is.
+    assert f'id="consent-{share.pk}"' in client.get(url).content.decode()
+    assert f'id="consent-{contact.pk}"' not in client.get(url).content.decode()
+    clock.advance(days=31)
     assert client.get(url).status_code == 410
+    assert client.post(url, {"withdraw_consent": "1", "consent": [share.pk]}).status_code == 410
+    share.refresh_from_db()
+    assert share.withdrawn_on is None
+
+
+def test_a_follow_up_closed_for_missing_consent_offers_no_withdrawal(sent, clock):
+    followup, _url = sent
+    FollowUp.objects.filter(pk=followup.pk).update(status="opted_out")
+    followup.refresh_from_db()
+    # Its link was never used to opt out, so it allows nothing.
+    assert not followups.followup_may_withdraw_consents(followup, now=clock.now)
 
 
 # --- maintenance --------------------------------------------------------------------------------

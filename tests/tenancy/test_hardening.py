@@ -149,6 +149,35 @@ def test_django_admin_shows_people_read_only_and_logs_the_look(cast, admin_user)
     assert Helper.objects.filter(pk=cast.helper_a.pk).exists()
 
 
+def test_django_admin_list_pages_of_people_log_who_was_shown(cast, admin_user):
+    client = signed_in(admin_user)
+    response = client.get("/django-admin/helpers/helper/")
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(
+        action="view", object_type="helpers.helper", user=admin_user, municipality=cast.a
+    )
+    assert sorted(entry.changes["ids"]) == sorted([str(cast.helper_a.pk), str(cast.helper_a2.pk)])
+    assert entry.via == "GET django-admin:helpers.helper:list"
+    # Another municipality's people on the same page get their own entry.
+    assert AuditEntry.objects.filter(
+        action="view", object_type="helpers.helper", user=admin_user, municipality=cast.b
+    ).exists()
+
+
+def test_django_admin_is_for_superusers_only_even_with_the_staff_flag(cast):
+    from django.contrib.auth.models import Permission
+
+    staff = cast.coordinator_a
+    staff.is_staff = True
+    staff.save()
+    staff.user_permissions.add(Permission.objects.get(codename="view_helper"))
+    client = signed_in(staff)
+    response = client.get("/django-admin/helpers/helper/")
+    assert response.status_code == 302
+    assert "/django-admin/login/" in response["Location"]
+    assert not AuditEntry.objects.filter(user=staff, object_type="helpers.helper").exists()
+
+
 def test_an_edit_cannot_take_an_active_contact_out_of_the_rules(cast, api):
     helper = f.make_active(cast.helper_a2)
     url = f"/api/v1/helpers/{helper.pk}/"

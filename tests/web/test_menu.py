@@ -48,7 +48,7 @@ BEFORE = {
 # Destinations the grouped menu added: the coordinators' list of courses (forløp).
 ADDED = {
     "coordinator_a": ["episode_list", "group_offer_list"],
-    "admin_a": ["episode_list", "group_offer_list"],
+    "admin_a": ["episode_list", "group_offer_list", "access_review"],
 }
 
 

@@ -33,6 +33,7 @@ PAGES = {
     "helper_edit": (("helper_a",), (200, 200, 403, 403, 404, 403, 403)),
     "helper_status": (("helper_a",), (200, 200, 403, 403, 404, 403, 403)),
     "audit_list": ((), (200, 403, 403, 403, 403, 403, 403)),
+    "access_review": ((), (200, 403, 403, 403, 403, 403, 403)),
     # Another municipality's coordinator gets the page, without A's rows (tests/core).
     "outbox_list": ((), (200, 200, 403, 403, 200, 200, 403)),
     "membership_list": ((), (200, 403, 403, 403, 403, 403, 403)),

@@ -38,7 +38,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 DEMO_ALLOWED = not PRODUCTION
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with a site for superusers only
+    "kobling.tenancy.admin_site.KoblingAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -290,6 +291,14 @@ KOBLING_LEASE_SECONDS = env_int("KOBLING_LEASE_SECONDS", 15 * 60)
 KOBLING_WORKER_MAX_SILENCE = env_int(
     "KOBLING_WORKER_MAX_SILENCE", max(300, 3 * KOBLING_TICK_SECONDS)
 )
+
+# --- The access-log review (docs/access-review.md): when "many persons in a short time" fires,
+# what counts as night (local time), and how long after a course ended reads are expected (the
+# follow-up questionnaires run to 12 months after the end, their links a month more).
+KOBLING_REVIEW_BURST_PERSONS = env_int("KOBLING_REVIEW_BURST_PERSONS", 100)
+KOBLING_REVIEW_BURST_MINUTES = env_int("KOBLING_REVIEW_BURST_MINUTES", 15)
+KOBLING_REVIEW_NIGHT = env("KOBLING_REVIEW_NIGHT", "23:00-06:00")
+KOBLING_REVIEW_GRACE_DAYS = env_int("KOBLING_REVIEW_GRACE_DAYS", 400)
 
 # --- API
 KOBLING_API_TOKEN_DAYS = env_int("KOBLING_API_TOKEN_DAYS", 30)

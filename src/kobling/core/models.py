@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kobling.core.choices import LinkStatus, MessageStatus
-from kobling.tenancy.choices import MANAGER_ROLES
+from kobling.tenancy.choices import MANAGER_ROLES, Role
 from kobling.tenancy.scoping import ScopedManager, in_municipalities
 
 
@@ -185,3 +185,56 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AccessReview(models.Model):
+    """The privacy officer's monthly review of a municipality's access log (Normen's
+    "regelmessig gjennomgang av logger"): which month, who reviewed it and when, which flags they
+    looked at and what they found. Written by :func:`kobling.core.access_review.
+    access_review_record`; read by the municipality's admins."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month reviewed"))
+    reviewed_by = models.ForeignKey(
+        "tenancy.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_on = models.DateField(_("reviewed on"), default=timezone.localdate)
+    findings = models.TextField(_("findings"))
+    # Codes of kobling.core.access_flags.FLAGS.
+    flags_checked = models.JSONField(_("flags looked at"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("access-log review")
+        verbose_name_plural = _("access-log reviews")
+        ordering = ["-month", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "month"],
+                name="access_review_one_per_month",
+                violation_error_message=_("This month has already been reviewed."),
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="access_review_month_is_first_day",
+                violation_error_message=_("The month is given by its first day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.month:%Y-%m}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        # The municipality's admins read and write them; nobody else sees them.
+        return in_municipalities(user, (Role.MUNICIPAL_ADMIN,))

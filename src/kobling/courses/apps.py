@@ -8,6 +8,10 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from kobling.courses import audit_people
+
+        # Whom this app's audited records are about, for the access-log review.
+        audit_people.register()
         from django.db.models.signals import post_migrate
 
         post_migrate.connect(_seed, sender=self)

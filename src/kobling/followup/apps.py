@@ -8,6 +8,10 @@ class FollowupConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from kobling.followup import audit_people
+
+        # Whom this app's audited records are about, for the access-log review.
+        audit_people.register()
         # The outbox purposes of this app (session confirmations, notices to referrers, the
         # e-mails about a new pair).
         from kobling.core.alerts import register_alert_provider

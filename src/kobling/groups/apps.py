@@ -8,6 +8,11 @@ class GroupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from kobling.groups import audit_people
+
+        # Whom this app's audited records are about, for the access-log review.
+        audit_people.register()
+
         from kobling.core.alerts import register_alert_provider
         from kobling.followup.report import register_activity_parts
         from kobling.groups.alerts import absent_in_a_row, below_minimum

@@ -8,6 +8,10 @@ class MatchingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from kobling.matching import audit_people
+
+        # Whom this app's audited records are about, for the access-log review.
+        audit_people.register()
         from kobling.matching.timeline import proposal_events
         from kobling.referrals.timeline import register_timeline_source
 

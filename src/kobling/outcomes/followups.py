@@ -54,8 +54,9 @@ from kobling.outcomes.choices import (
 from kobling.outcomes.models import FollowUp
 from kobling.outcomes.selectors import add_months
 from kobling.referrals.choices import ConsentScope, EpisodeStatus
-from kobling.referrals.models import Episode
+from kobling.referrals.models import Consent, Episode
 from kobling.referrals.selectors import consent_in_force
+from kobling.referrals.services import consent_withdraw_by_participant
 from kobling.tenancy.audit import audit_context, audit_log, current_context
 from kobling.tenancy.choices import AuditAction
 
@@ -559,3 +560,52 @@ def followup_opt_out(*, followup: FollowUp, now: dt.datetime | None = None) -> F
         for row in [locked, *later]:
             _set_status(row, FollowUpStatus.OPTED_OUT, reason="participant opted out")
     return locked
+
+
+# --- after opting out: withdrawing consents ---------------------------------------------------
+
+
+def followup_may_withdraw_consents(followup: FollowUp, *, now: dt.datetime) -> bool:
+    """Whether the link's holder may still withdraw consents: they opted out through this very
+    link (it was used for that, not answered) and its time has not run out. A follow-up closed
+    as opted out because consent was missing never had a link used, so it does not qualify."""
+    if followup.status != FollowUpStatus.OPTED_OUT or followup.expires_at is None:
+        return False
+    if now >= followup.expires_at:
+        return False
+    link = SignedLink.objects.filter(purpose=PURPOSE, subject_key=_subject(followup)).first()
+    return link is not None and link.status == "used"
+
+
+def followup_consents_in_force(followup: FollowUp, *, today: dt.date) -> list[Consent]:
+    """The consents of the course's referral that are in force today: what the participant can
+    withdraw after opting out (to be contacted after the end, to share with the referrer or a
+    partner, research)."""
+    return [
+        c
+        for c in Consent.objects.filter(referral__episode=followup.episode_id).order_by(
+            "scope", "id"
+        )
+        if c.in_force_on(today)
+    ]
+
+
+def followup_withdraw_consents(
+    *, followup: FollowUp, consent_ids: list[int], now: dt.datetime | None = None
+) -> list[Consent]:
+    """After opting out, the participant also withdraws the ticked consents, through the
+    referrals app's withdrawal (recorded as by the participant). Only consents of this course
+    that are in force may be named; :class:`FollowUpClosedError` when the link no longer
+    allows it. Audited (by the withdrawal)."""
+    now = now or timezone.now()
+    if not followup_may_withdraw_consents(followup, now=now):
+        raise FollowUpClosedError(LinkState.EXPIRED)
+    offered = {c.pk: c for c in followup_consents_in_force(followup, today=timezone.localdate(now))}
+    chosen = [offered[pk] for pk in dict.fromkeys(consent_ids) if pk in offered]
+    if not chosen:
+        raise ValidationError({"consent": _("Tick the consents you want to withdraw.")})
+    with (
+        audit_context(via=VIA_LINK, ip_address=current_context().ip_address),
+        transaction.atomic(),
+    ):
+        return [consent_withdraw_by_participant(consent=c) for c in chosen]

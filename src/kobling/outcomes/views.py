@@ -4,6 +4,7 @@ participant's follow-up questionnaire (public, reached by a signed link)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kobling.core.access import is_manager, managed_municipality_ids
-from kobling.core.views import add_service_errors, get_visible_or_404
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404
 from kobling.followup.models import Pairing
 from kobling.lib.errors import ConflictError
 from kobling.outcomes import followups, selectors, services
@@ -382,6 +383,30 @@ def _closed(request: HttpRequest, followup: FollowUp, state: str) -> HttpRespons
     return render(request, "outcomes/followup_expired.html", {"followup": followup}, status=410)
 
 
+def _opted_out(
+    request: HttpRequest, followup: FollowUp, now: dt.datetime, *, just_now: bool = False
+) -> HttpResponse:
+    """After opting out, for as long as the link would have worked: the offer to also withdraw
+    the consents still in force (to be contacted, to share), and its POST."""
+    context: dict[str, Any] = {"followup": followup, "opted_out": True}
+    if request.method == "POST" and "withdraw_consent" in request.POST and not just_now:
+        ids = [int(v) for v in request.POST.getlist("consent") if v.isdigit()]
+        try:
+            context["withdrawn"] = followups.followup_withdraw_consents(
+                followup=followup, consent_ids=ids, now=now
+            )
+        except followups.FollowUpClosedError as closed:
+            return _closed(request, followup, closed.state)
+        except ValidationError as exc:
+            context["error"] = error_text(exc)
+    context["consents"] = followups.followup_consents_in_force(
+        followup, today=timezone.localdate(now)
+    )
+    return render(
+        request, "outcomes/followup_done.html", context, status=400 if "error" in context else 200
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def followup_answer(request: HttpRequest, token: str) -> HttpResponse:
@@ -391,6 +416,8 @@ def followup_answer(request: HttpRequest, token: str) -> HttpResponse:
     if followup is None:
         raise Http404
     now = timezone.now()
+    if followups.followup_may_withdraw_consents(followup, now=now):
+        return _opted_out(request, followup, now)
     state = followups.followup_link_state(followup, now=now)
     if state != followups.LinkState.OPEN:
         return _closed(request, followup, state)
@@ -400,9 +427,8 @@ def followup_answer(request: HttpRequest, token: str) -> HttpResponse:
             followups.followup_opt_out(followup=followup, now=now)
         except followups.FollowUpClosedError as closed:
             return _closed(request, followup, closed.state)
-        return render(
-            request, "outcomes/followup_done.html", {"followup": followup, "opted_out": True}
-        )
+        followup.refresh_from_db()
+        return _opted_out(request, followup, now, just_now=True)
     if request.method == "POST" and form.is_valid():
         try:
             followups.followup_answer(followup=followup, now=now, **form.answer())

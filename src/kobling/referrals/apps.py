@@ -8,6 +8,10 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from kobling.referrals import audit_people
+
+        # Whom this app's audited records are about, for the access-log review.
+        audit_people.register()
         from kobling.referrals import notices  # noqa: F401 - registers the outbox purpose
         from kobling.referrals.timeline import course_events, register_timeline_source
 

@@ -860,10 +860,23 @@ def consent_record(
 
 def consent_withdraw(*, consent: Consent, by: User, withdrawn_on: dt.date | None = None) -> Consent:
     """The participant withdraws a consent: from that day nothing more is shared under it."""
-    today = timezone.localdate()
-    withdrawn_on = withdrawn_on or today
     if not _is_manager(by, consent.municipality_id):
         raise ValidationError(_("Only coordinators can record a withdrawal."))
+    return _consent_withdraw(consent=consent, by=by, withdrawn_on=withdrawn_on)
+
+
+def consent_withdraw_by_participant(*, consent: Consent) -> Consent:
+    """The participant (or a minor's guardian) withdraws a consent themselves, today, through a
+    signed link the caller has already checked (the follow-up questionnaire's, after opting out).
+    No user records it, so the audit entry has none; where it came from is in its ``via``."""
+    return _consent_withdraw(consent=consent, by=None, withdrawn_on=None)
+
+
+def _consent_withdraw(
+    *, consent: Consent, by: User | None, withdrawn_on: dt.date | None
+) -> Consent:
+    today = timezone.localdate()
+    withdrawn_on = withdrawn_on or today
     with transaction.atomic():
         locked = Consent.objects.select_for_update().get(pk=consent.pk)
         if locked.withdrawn_on is not None:
@@ -883,7 +896,11 @@ def consent_withdraw(*, consent: Consent, by: User, withdrawn_on: dt.date | None
             user=by,
             action=AuditAction.UPDATE,
             obj=locked,
-            changes={"withdrawn_on": [None, withdrawn_on], "referral": locked.referral_id},
+            changes={
+                "withdrawn_on": [None, withdrawn_on],
+                "referral": locked.referral_id,
+                **({} if by is not None else {"by": "participant"}),
+            },
         )
     return locked
 

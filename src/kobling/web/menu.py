@@ -110,6 +110,7 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
             link(_("Users"), "membership_list"),
             link(_("Settings"), "settings"),
             link(_("Audit log"), "audit_list"),
+            link(_("Access-log review"), "access_review"),
             link(_("Research exports"), "research_export_list"),
         ]
 
