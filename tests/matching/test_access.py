@@ -89,19 +89,39 @@ WRITES = {
         {"proposal": "{proposal}"},
         (201, 201, 403, 403, 400, 403, 403),
     ),
-    "activate": ("post", "/api/v1/pairings/{pairing}/activate", {}, ACTS_IN_A),
-    "pause": ("post", "/api/v1/pairings/{active}/pause", {}, ACTS_IN_A),
-    "resume": ("post", "/api/v1/pairings/{paused}/resume", {}, ACTS_IN_A),
+    # Changing a pairing sends the version read (core.versions).
+    "activate": (
+        "post",
+        "/api/v1/pairings/{pairing}/activate",
+        {"version": "{pairing_version}"},
+        ACTS_IN_A,
+    ),
+    "pause": (
+        "post",
+        "/api/v1/pairings/{active}/pause",
+        {"version": "{active_version}"},
+        ACTS_IN_A,
+    ),
+    "resume": (
+        "post",
+        "/api/v1/pairings/{paused}/resume",
+        {"version": "{paused_version}"},
+        ACTS_IN_A,
+    ),
     "end": (
         "post",
         "/api/v1/pairings/{active}/end",
-        {"reason": "other", "handover_destination": "none"},
+        {"reason": "other", "handover_destination": "none", "version": "{active_version}"},
         ACTS_IN_A,
     ),
     "schedule intro": (
         "post",
         "/api/v1/pairings/{pairing}/schedule-intro",
-        {"intro_meeting_at": "2031-01-02T17:00:00Z", "intro_meeting_place": "Biblioteket"},
+        {
+            "intro_meeting_at": "2031-01-02T17:00:00Z",
+            "intro_meeting_place": "Biblioteket",
+            "version": "{pairing_version}",
+        },
         ACTS_IN_A,
     ),
     "rematch": ("post", "/api/v1/pairings/{ended}/rematch", {}, ACTS_IN_A),
@@ -187,6 +207,10 @@ def ids(cast):
         "active": active.pk,
         "paused": paused.pk,
         "ended": ended.pk,
+        **{
+            f"{name}_version": type(row).objects.get(pk=row.pk).version
+            for name, row in (("pairing", pairing), ("active", active), ("paused", paused))
+        },
     }
 
 

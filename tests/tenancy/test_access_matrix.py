@@ -228,7 +228,7 @@ MATRIX = [
         "helper A status",
         "post",
         "/api/v1/helpers/{helper_a2}/status/",
-        {"to_status": "screening"},
+        {"to_status": "screening", "version": "{helper_a2_version}"},
         row(
             admin_a=200,
             coordinator_a=200,
@@ -354,6 +354,7 @@ def _ids(cast) -> dict[str, int]:  # noqa: ANN001
         "programme_a": cast.programme_a.pk,
         "helper_a": cast.helper_a.pk,
         "helper_a2": cast.helper_a2.pk,
+        "helper_a2_version": type(cast.helper_a2).objects.get(pk=cast.helper_a2.pk).version,
         "helper_b": cast.helper_b.pk,
         "membership_referrer_a": cast.referrer_a.memberships.get().pk,
     }
