@@ -447,7 +447,8 @@ def test_a_request_whose_database_connection_dies_fails_cleanly_and_the_next_one
             request.join(20)
         [(status, body)] = answers
         assert status == 500, body
-        assert "Server Error" in body
+        # Kobling's own 500 page, with the request's id to give support.
+        assert "data-request-id" in body
         for leak in ("Traceback", "psycopg", "terminat", "core_signedlink", token):
             assert leak not in body, leak
 
