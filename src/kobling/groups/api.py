@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -18,10 +17,9 @@ from rest_framework.response import Response
 from kobling.core.access import require_manager
 from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.groups import services
-from kobling.groups.choices import EnrolmentStatus
 from kobling.groups.filtersets import EnrolmentFilterSet, MeetingFilterSet, OfferFilterSet
 from kobling.groups.models import GroupEnrolment, GroupOffer, Meeting
-from kobling.groups.selectors import meeting_roster
+from kobling.groups.selectors import meeting_roster, offers_with_counts
 from kobling.groups.serializers import (
     AttendanceRecordSerializer,
     AttendanceRowSerializer,
@@ -36,13 +34,6 @@ from kobling.referrals.models import Episode
 from kobling.tenancy.audit import audit_list_read
 
 extra_urls: list = []
-
-
-def _counted(queryset):  # noqa: ANN001, ANN202
-    return queryset.prefetch_related("leaders", "times").annotate(
-        enrolled=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED)),
-        waiting=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING)),
-    )
 
 
 @extend_schema_view(
@@ -63,7 +54,7 @@ class GroupOfferViewSet(
     ordering_fields = ["term_start", "title"]
 
     def optimize(self, queryset):  # noqa: ANN001, ANN201
-        return _counted(queryset.distinct())
+        return offers_with_counts(queryset.distinct())
 
     def perform_create(self, serializer: GroupOfferSerializer) -> None:
         attrs = dict(serializer.validated_data)
@@ -77,7 +68,7 @@ class GroupOfferViewSet(
             leaders=leaders,
             times=times,
         )
-        serializer.instance = _counted(GroupOffer.objects.filter(pk=offer.pk)).get()
+        serializer.instance = offers_with_counts(GroupOffer.objects.filter(pk=offer.pk)).get()
 
     @extend_schema(
         request=None,

@@ -8,11 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
 
 from kobling.followup.report import ActivityPart, MonthRow
 from kobling.groups.choices import EnrolmentStatus, MeetingStatus
-from kobling.groups.models import Attendance, GroupEnrolment, Meeting
+from kobling.groups.models import Attendance, GroupEnrolment, GroupOffer, Meeting
 
 
 @dataclass(frozen=True)
@@ -159,3 +159,23 @@ def meeting_roster(meeting: Meeting) -> list[RosterRow]:
         for course in courses
     ]
     return sorted(rows, key=lambda r: (not r.enrolled, r.name.lower(), r.episode))
+
+
+def offers_with_counts(queryset: QuerySet[GroupOffer]) -> QuerySet[GroupOffer]:
+    """Offers with what a row shows (pages and API alike): places taken (``enrolled``), the
+    waiting list (``waiting``), the programme, leaders and weekly times — a fixed number of
+    queries."""
+    return (
+        queryset.select_related("programme")
+        .prefetch_related("leaders", "times")
+        .annotate(
+            enrolled=Count(
+                "enrolments",
+                filter=Q(enrolments__status=EnrolmentStatus.ENROLLED),
+                distinct=True,
+            ),
+            waiting=Count(
+                "enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING), distinct=True
+            ),
+        )
+    )

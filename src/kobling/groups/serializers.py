@@ -16,6 +16,7 @@ from kobling.helpers.models import Helper
 from kobling.matching.serializers import enum_field
 from kobling.partners.models import Partner
 from kobling.referrals.models import Episode
+from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Municipality, Programme
 
 
@@ -69,7 +70,7 @@ class GroupOfferSerializer(serializers.ModelSerializer):
         if request is None or not request.user.is_authenticated:
             return
         # Only what the user may manage can be named (others are "does not exist").
-        managed = sorted(request.user.municipality_ids("municipal_admin", "coordinator"))
+        managed = sorted(request.user.municipality_ids(*MANAGER_ROLES))
         self.fields["municipality"].queryset = Municipality.objects.filter(pk__in=managed)
         self.fields["programme"].queryset = Programme.objects.filter(municipality__in=managed)
         self.fields["leaders"].child_relation.queryset = Helper.objects.filter(

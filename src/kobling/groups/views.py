@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,21 +20,10 @@ from kobling.groups import services
 from kobling.groups.choices import EnrolmentStatus, MeetingStatus
 from kobling.groups.forms import AttendanceForm, EnrolForm, OfferForm
 from kobling.groups.models import GroupEnrolment, GroupOffer, Meeting
-from kobling.groups.selectors import meeting_roster
+from kobling.groups.selectors import meeting_roster, offers_with_counts
 from kobling.lib.errors import ConflictError
 from kobling.referrals.models import Episode
 from kobling.tenancy.audit import audit_list_read
-
-
-def _counted(queryset):  # noqa: ANN001, ANN202
-    return queryset.select_related("programme").annotate(
-        enrolled=Count(
-            "enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED), distinct=True
-        ),
-        waiting=Count(
-            "enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING), distinct=True
-        ),
-    )
 
 
 @login_required
@@ -43,7 +31,7 @@ def _counted(queryset):  # noqa: ANN001, ANN202
 def offer_list(request: HttpRequest) -> HttpResponse:
     if GroupOffer.visibility_q(request.user, "view") is None:
         raise PermissionDenied
-    offers = _counted(GroupOffer.objects.visible_to(request.user).distinct()).order_by(
+    offers = offers_with_counts(GroupOffer.objects.visible_to(request.user).distinct()).order_by(
         "-is_active", "-term_start", "title"
     )
     today = timezone.localdate()
@@ -69,7 +57,7 @@ def offer_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    offer = get_visible_or_404(request, _counted(GroupOffer.objects.all()), pk=pk)
+    offer = get_visible_or_404(request, offers_with_counts(GroupOffer.objects.all()), pk=pk)
     enrolments = list(
         GroupEnrolment.objects.filter(offer=offer)
         .exclude(status=EnrolmentStatus.LEFT)
