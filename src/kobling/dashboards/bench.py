@@ -9,18 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Avg, Count, Min, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+
+from kobling.core.bench import best_ms, signed_in_client
 
 _SOURCES = ("gp", "nav", "frisklivssentral", "municipal_staff", "self", "specialist")
 _GENDERS = ("female", "male", "female", "male", "other")
@@ -62,16 +61,6 @@ class BenchResult:
         return asdict(self) | {"ratio": self.ratio}
 
 
-def _best_ms(fn: Callable[[], Any], repeat: int) -> float:
-    fn()  # warm up (caches, plans, templates)
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, (time.perf_counter() - started) * 1000)
-    return best
-
-
 def run(
     *, participants: int, contacts: int, sessions: int, seed: int = 0, repeat: int = 3
 ) -> BenchResult:
@@ -94,15 +83,15 @@ def run(
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE dashboards_dashboardfact")
 
-            client = _client(user)
+            client = signed_in_client(user)
             url = reverse("web:dashboard", args=[programme.pk]) + f"?year={year}"
 
             def page() -> None:
                 response = client.get(url)
                 assert response.status_code == 200, response.status_code
 
-            dashboard_ms = _best_ms(page, repeat)
-            direct_ms = _best_ms(lambda: direct_figures(programme, year), repeat)
+            dashboard_ms = best_ms(page, repeat)
+            direct_ms = best_ms(lambda: direct_figures(programme, year), repeat)
             result = BenchResult(
                 participants=participants,
                 contacts=contacts,
@@ -120,14 +109,6 @@ def run(
         pass
     assert result is not None
     return result
-
-
-def _client(user: Any) -> Client:
-    hosts = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h]
-    host = "testserver" if "testserver" in settings.ALLOWED_HOSTS or not hosts else hosts[0]
-    client = Client(HTTP_HOST=host, secure=not settings.DEBUG)
-    client.force_login(user)
-    return client
 
 
 def direct_figures(programme: Any, year: int) -> list[Any]:

@@ -164,9 +164,11 @@ def meeting_roster(meeting: Meeting) -> list[RosterRow]:
 def offers_with_counts(queryset: QuerySet[GroupOffer]) -> QuerySet[GroupOffer]:
     """Offers with what a row shows (pages and API alike): places taken (``enrolled``), the
     waiting list (``waiting``), the programme, leaders and weekly times — a fixed number of
-    queries."""
+    queries. Ordered as the model is (a grouped query does not take the model's ordering by
+    itself, and pages of an unordered list may repeat or skip rows)."""
     return (
-        queryset.select_related("programme")
+        queryset.order_by(*GroupOffer._meta.ordering)
+        .select_related("programme")
         .prefetch_related("leaders", "times")
         .annotate(
             enrolled=Count(

@@ -390,12 +390,8 @@ def attendance_record(
         for pk, entry in standing.items():
             wanted.setdefault(pk, False if entry.is_drop_in else entry.attended)
         now = timezone.now()
-        changed = 0
-        for pk, attended in sorted(wanted.items()):
-            before = standing.get(pk)
-            if before is not None and before.attended == attended:
-                continue
-            Attendance.objects.create(
+        entries = [
+            Attendance(
                 meeting=locked,
                 episode_id=pk,
                 municipality_id=locked.municipality_id,
@@ -406,7 +402,12 @@ def attendance_record(
                 recorded_by=by,
                 recorded_at=now,
             )
-            changed += 1
+            for pk, attended in sorted(wanted.items())
+            if (before := standing.get(pk)) is None or before.attended != attended
+        ]
+        # One statement whatever the size of the group (entries are only ever added).
+        Attendance.objects.bulk_create(entries)
+        changed = len(entries)
         held_before = locked.status == MeetingStatus.HELD
         locked.status = MeetingStatus.HELD
         if minutes is not None:

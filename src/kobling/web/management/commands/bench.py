@@ -17,6 +17,12 @@ database, against one pass over the same rows measured in the same run
 (kobling.lib.calcbench; last line ``{"calculator", "participants", "rows", "calc_ms",
 "baseline_ms", "ratio", …}``).
 
+``kobling bench attendance [--participants 15] [--weeks 12] [--json]``: the group leader's
+attendance screen for a group with a term of meetings behind it — the page, saving the ticks, the
+API's attendance list and a course's report — against the floor of ``/healthz`` in the same run,
+with the queries of each (kobling.groups.bench; last line ``{"page_ms", "floor_ms", "ratio",
+"page_queries", …}``).
+
 ``kobling bench load [--users 100] [--seconds 60] [--smoke] [--json]``: the production server
 (gunicorn) under a mix of simulated users (locust, headless) — coordinators browsing the lists,
 the waiting list and the dashboard, contacts logging sessions on the phone screen, referrers
@@ -52,6 +58,7 @@ class Command(BaseCommand):
         "Benchmarks. `bench matching`: the matching engine end to end against the bare solver. "
         "`bench dashboard`: the evaluation dashboard against direct SQL on the base tables. "
         "`bench facts|costs|research`: one pure calculator alone against one pass over its rows. "
+        "`bench attendance`: a group leader's attendance screen against the /healthz floor. "
         "`bench load`: the production server under simulated users, one web process vs two."
     )
     requires_system_checks: list[str] = []  # no database, no settings needed
@@ -59,7 +66,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "what",
-            choices=["matching", "dashboard", *CALCULATORS, "load"],
+            choices=["matching", "dashboard", "attendance", *CALCULATORS, "load"],
             help="what to benchmark",
         )
         parser.add_argument(
@@ -78,6 +85,9 @@ class Command(BaseCommand):
             help="dashboard (default 500000) and load (100000)",
         )
         parser.add_argument("--seed", type=int, default=0, help="synthetic problem seed")
+        parser.add_argument(
+            "--weeks", type=int, default=None, help="attendance: weeks of meetings held (12)"
+        )
         parser.add_argument(
             "--repeat", type=int, default=3, help="runs; the best time of each is kept"
         )
@@ -117,6 +127,9 @@ class Command(BaseCommand):
         if options["what"] == "dashboard":
             self._dashboard(options)
             return
+        if options["what"] == "attendance":
+            self._attendance(options)
+            return
         if options["what"] in CALCULATORS:
             self._calculator(options)
             return
@@ -150,6 +163,22 @@ class Command(BaseCommand):
             raise CommandError("--participants must be at least 1.")
         bench = importlib.import_module(CALCULATORS[str(options["what"])])
         result = bench.run(n, seed=int(options["seed"]), repeat=int(options["repeat"]))  # type: ignore[call-overload]
+        if not options["json"]:
+            self.stdout.write("\n".join(result.lines()))
+        self.stdout.write(json.dumps(result.as_json()))
+
+    def _attendance(self, options: dict[str, object]) -> None:
+        from kobling.groups import bench as attendance_bench
+
+        n = _size(options["participants"], 15)
+        weeks = _size(options["weeks"], 12)
+        if n < 1 or weeks < 0:
+            raise CommandError("--participants must be at least 1 and --weeks at least 0.")
+        result = attendance_bench.run(
+            participants=n,
+            weeks=weeks,
+            repeat=int(options["repeat"]),  # type: ignore[call-overload]
+        )
         if not options["json"]:
             self.stdout.write("\n".join(result.lines()))
         self.stdout.write(json.dumps(result.as_json()))
