@@ -49,6 +49,7 @@ from kobling.referrals.serializers import (
     MergeSerializer,
     ParticipantListSerializer,
     ReferralSerializer,
+    ReferrerReferralSerializer,
     SupplyDemandSerializer,
     WaitingListEntrySerializer,
     WithdrawSerializer,
@@ -93,6 +94,17 @@ class PdfRenderer(renderers.BaseRenderer):
         return renderers.JSONRenderer().render(data)
 
 
+def _referral_view(many: bool = False) -> PolymorphicProxySerializer:
+    """A referral in the shape of the reader: the coordinators' in full, the referrer's
+    without the coordinators' notes and working data (ReferrerReferral)."""
+    return PolymorphicProxySerializer(
+        component_name="ReferralView",
+        serializers=[ReferralSerializer, ReferrerReferralSerializer],
+        resource_type_field_name=None,
+        many=many,
+    )
+
+
 class ReferralViewSet(
     ScopedViewSetMixin,
     mixins.ListModelMixin,
@@ -125,6 +137,18 @@ class ReferralViewSet(
 
     def _fresh(self, referral: Referral) -> Referral:
         return referral_list_queryset(Referral.objects.filter(pk=referral.pk)).get()
+
+    @extend_schema(responses=_referral_view(many=True))
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses=_referral_view())
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(request=ReferralSerializer, responses={201: _referral_view()})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer: ReferralSerializer) -> None:
         attrs = dict(serializer.validated_data)

@@ -415,11 +415,21 @@ REFERRER_PARTICIPANT_FIELDS = ("id", "first_name", "last_name", "birth_date")
 MERGED_TEXT_FIELDS = ("goals", "needs")
 
 
+class ReferrerParticipantSerializer(serializers.ModelSerializer):
+    """The person as their referrer sees them on the referral: the identity they already know."""
+
+    class Meta:
+        model = Participant
+        fields = list(REFERRER_PARTICIPANT_FIELDS)
+        read_only_fields = fields
+
+
 class ReferrerReferralSerializer(ReferralSerializer):
     """A referral as the referrer who made it sees it: what they sent, its status and the
     decision's outcome and date — reasons only within the participant's consent — and never the
     coordinators' notes."""
 
+    participant = ReferrerParticipantSerializer(read_only=True)
     latest_decision = serializers.SerializerMethodField()
 
     class Meta(ReferralSerializer.Meta):
@@ -437,9 +447,6 @@ class ReferrerReferralSerializer(ReferralSerializer):
 
     def to_representation(self, instance: Referral) -> dict[str, Any]:
         data = super().to_representation(instance)
-        person = data.get("participant")
-        if isinstance(person, dict):
-            data["participant"] = {k: person.get(k) for k in REFERRER_PARTICIPANT_FIELDS}
         # After a merge, goals and needs may hold text from another source (another referrer,
         # the person's own application). The original referrer sees them only while the
         # participant's consent to share with the referrer is in force.
