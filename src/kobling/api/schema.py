@@ -50,3 +50,29 @@ def role_shapes_any_of(result, generator, request, public):  # noqa: ANN001, ANN
 
     walk(result)
     return result
+
+
+# A time of day as the API gives it: "HH:MM" or "HH:MM:SS" (with fractions), local to the
+# municipality, no offset.
+LOCAL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$"
+
+
+def local_times(result, generator, request, public):  # noqa: ANN001, ANN201, ARG001
+    """A time of day (a session's start, a weekly time) is written and read without an offset
+    ("10:00:00"), but JSON Schema's ``format: time`` is RFC 3339's full-time, which requires one,
+    so a strict validator rejects every real response. Times are documented as ``partial-time``
+    (RFC 3339's name for a time without an offset) with the pattern they follow."""
+
+    def walk(node):  # noqa: ANN001, ANN202
+        if isinstance(node, dict):
+            if node.get("type") == "string" and node.get("format") == "time":
+                node["format"] = "partial-time"
+                node.setdefault("pattern", LOCAL_TIME_PATTERN)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result)
+    return result

@@ -325,6 +325,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kobling.api.schema.role_shapes_any_of",
+        "kobling.api.schema.local_times",
     ],
     "TITLE": "Kobling API",
     "DESCRIPTION": "Kobling's REST API. Every list is scoped to the caller's municipalities and role.",

@@ -28,3 +28,14 @@ def represent(
     if built is None:
         built = cache[key] = shape(context=owner.context if context is None else context)
     return built.to_representation(instance)
+
+
+# The largest value a primary key column holds (PostgreSQL's bigint, SQLite's INTEGER).
+LARGEST_ID = 2**63 - 1
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """An id given as input: a positive integer no larger than a key column holds, so an id
+    such as ``99999999999999999999`` is a 400 with the field's error, not an ``OverflowError``
+    from the database driver (a 500)."""
+    return serializers.IntegerField(min_value=1, max_value=LARGEST_ID, **kwargs)

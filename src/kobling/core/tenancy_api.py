@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kobling.core.filters import BaseFilterSet
+from kobling.core.serializers import id_field
 from kobling.core.versions import require_version_on_update
 from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.tenancy import services
@@ -254,7 +255,7 @@ class MeSerializer(serializers.Serializer):
     name = serializers.CharField()
     national_role = serializers.CharField()
     memberships = serializers.ListField(child=serializers.DictField())
-    providers = serializers.ListField(child=serializers.IntegerField())
+    providers = serializers.ListField(child=id_field())
 
 
 class MeView(APIView):

@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from kobling.core.access import is_manager
-from kobling.core.serializers import represent
+from kobling.core.serializers import id_field, represent
 from kobling.core.versions import version_field
 from kobling.followup.choices import (
     CancelledBy,
@@ -198,7 +198,7 @@ class RematchResponseSerializer(serializers.Serializer):
 class PairingCreateSerializer(serializers.Serializer):
     """Confirm a proposal into a pairing (the same as POST matching/proposals/{id}/confirm)."""
 
-    proposal = serializers.IntegerField(min_value=1)
+    proposal = id_field()
     intro_meeting_at = serializers.DateTimeField(required=False, allow_null=True)
     intro_meeting_place = serializers.CharField(
         required=False, allow_blank=True, max_length=160, default=""
@@ -495,7 +495,7 @@ class EpisodeReportSerializer(ReferrerReportSerializer):
     pairing of the course; ``pairing_id`` is its latest pairing (0 when it has none yet)."""
 
     episode_id = serializers.IntegerField()
-    pairing_ids = serializers.ListField(child=serializers.IntegerField())
+    pairing_ids = serializers.ListField(child=id_field())
     meetings_offered = serializers.IntegerField(
         help_text="Group meetings held while the course was enrolled, and any it came to."
     )

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from kobling.core.serializers import id_field
 from kobling.core.versions import version_field
 from kobling.followup.choices import Intensity
 from kobling.groups.choices import EnrolmentStatus, GroupTopic, MeetingStatus
@@ -107,11 +108,9 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 
 class AttendanceRecordSerializer(serializers.Serializer):
-    came = serializers.ListField(
-        child=serializers.IntegerField(), help_text="The courses (ids) of those who came."
-    )
+    came = serializers.ListField(child=id_field(), help_text="The courses (ids) of those who came.")
     drop_ins = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=id_field(),
         required=False,
         default=list,
         help_text="Courses in the programme that came without being enrolled (open groups).",

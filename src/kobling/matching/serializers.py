@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kobling.core.access import managed_municipality_ids
+from kobling.core.serializers import id_field
 from kobling.helpers.models import Helper
 from kobling.helpers.serializers import ManagedProgrammeField
 from kobling.matching.choices import PairRuleKind, ProposalStatus, RunStatus
@@ -222,7 +223,7 @@ class MatchingRunCreateSerializer(serializers.Serializer):
 
     programme = ManagedProgrammeField()
     referrals = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=id_field(),
         required=False,
         allow_empty=False,
         max_length=5000,

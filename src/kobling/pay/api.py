@@ -206,7 +206,12 @@ class TimesheetViewSet(
                         ApproveResponseSerializer,
                         inline_serializer(
                             "ApproveInvalid",
-                            {"ids": serializers.ListField(child=serializers.CharField())},
+                            {
+                                "ids": serializers.JSONField(
+                                    help_text="The field's errors: a list of messages, or the "
+                                    'messages per position of a bad id ({"0": [...]})'
+                                )
+                            },
                         ),
                     ],
                     resource_type_field_name=None,

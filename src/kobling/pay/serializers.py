@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from kobling.core.serializers import id_field
 from kobling.core.versions import version_field
 from kobling.matching.serializers import enum_field
 from kobling.pay.choices import ExpenseCategory, ExpenseStatus, LineKind, TimesheetStatus
@@ -138,7 +139,7 @@ class AdjustmentResponseSerializer(serializers.Serializer):
 
 class ApproveRequestSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=id_field(),
         allow_empty=True,
         max_length=1000,
         help_text="The timesheets to approve: all of them, or none",
