@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from kobling.outcomes import followups, services
 from kobling.outcomes.models import FollowUp, Instrument
-from kobling.tenancy.models import User
+from kobling.referrals import episodes
+from kobling.tenancy.models import Programme, User
 from tests import factories as f
 from tests.conftest import signed_in
 from tests.followup import scenario as s
@@ -68,6 +69,8 @@ READS = {
     "/api/v1/pairings/{pairing}/goals": RECORDERS_OF_A,
     "/api/v1/pairings/{pairing}/reviews/": RECORDERS_OF_A,
     "/api/v1/pairings/{pairing}/reviews": RECORDERS_OF_A,
+    "/api/v1/episodes/{episode}/reviews/": MANAGERS_OF_A,
+    "/api/v1/episodes/{episode}/reviews": MANAGERS_OF_A,
     "/api/v1/follow-ups/": MANAGERS,
     "/api/v1/follow-ups/{followup}/": MANAGERS_OF_A,
     "/api/v1/follow-ups/maintenance/?municipality={a}": matrix(200, 200, 403, 403, 400, 403, 403),
@@ -119,6 +122,7 @@ PAGES = {
     "goal_edit": ("goal", "get", None, GET_RECORDERS_OF_A),
     "review_create": ("pairing", "get", None, GET_RECORDERS_OF_A),
     "review_correct": ("review", "get", None, GET_RECORDERS_OF_A),
+    "course_review_create": ("group_course", "get", None, (200, 200, 403, 403, 404, 403, 403)),
     "pairing_outcomes": ("pairing", "get", None, GET_RECORDERS_OF_A),
     "programme_instruments": ("programme_a", "get", None, (200, 403, 403, 403, 403, 403, 403)),
     "followup_list": (None, "get", None, (200, 200, 403, 403, 200, 403, 403)),
@@ -163,6 +167,17 @@ def ids(cast):
     )
     followups.followups_create_missing(now=timezone.now())
     followup = ended.follow_ups.order_by("months").first()
+    # A started course of a group programme (reviewed as a course, not through a pairing).
+    groups = Programme.objects.create(
+        municipality=cast.a, kind="frisklivsresept", name="Frisklivsresept", delivery="group"
+    )
+    joined = s.waiting(groups, first_name="Gro", referrer=cast.referrer_a)
+    episodes.episode_for_referral(joined)
+    group_course = episodes.episode_set_state(
+        referral=joined,
+        state=episodes.CourseState(status="active", started_on=b.days_ago(20)),
+        by=None,
+    )
     FollowUp.objects.filter(pk=followup.pk).update(
         status="sent", sent_at=timezone.now(), expires_at=timezone.now() + followups.LINK_VALID
     )
@@ -170,6 +185,8 @@ def ids(cast):
         "a": cast.a.pk,
         "programme_a": cast.programme_a.pk,
         "pairing": pairing.pk,
+        "episode": pairing.episode_id,
+        "group_course": group_course.pk,
         "goal": goal.pk,
         "review": review.pk,
         "ended": ended.pk,

@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.access import is_manager
+from kobling.core.views import get_visible_or_404
 from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.followup.models import Pairing
 from kobling.outcomes import selectors, services
@@ -45,6 +46,7 @@ from kobling.outcomes.serializers import (
     ReviewSerializer,
     maintenance_rows,
 )
+from kobling.referrals.models import Episode
 from kobling.tenancy.models import Municipality, Programme
 
 
@@ -246,32 +248,95 @@ class PairingReviewViewSet(_PairingNested, mixins.ListModelMixin):
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         pairing = self.pairing()
-        data = ReviewCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        supersedes = None
-        if values.get("supersedes") is not None:
-            supersedes = Review.objects.filter(pk=values["supersedes"], pairing=pairing).first()
-            if supersedes is None:
-                raise ValidationError({"supersedes": [_("No such review for this pairing.")]})
-        review = services.review_record(
+        return _record_review(
+            request,
             pairing=pairing,
-            by=request.user,
-            kind=values["kind"],
-            date=values["date"],
-            note=values["note"],
-            scores=[
-                services.ScoreInput(
-                    instrument=s["instrument"], value=s["value"], goal=s.get("goal")
-                )
-                for s in values["scores"]
-            ],
-            supersedes=supersedes,
-            correction_reason=values["correction_reason"],
+            own=Review.objects.filter(pairing=pairing),
+            no_such=_("No such review for this pairing."),
         )
-        return Response(
-            ReviewSerializer(_reviews(Review.objects.filter(pk=review.pk)).get()).data,
-            status=status.HTTP_201_CREATED,
+
+
+def _record_review(
+    request: Request,
+    *,
+    own: QuerySet[Review],
+    no_such: str,
+    pairing: Pairing | None = None,
+    course: Episode | None = None,
+) -> Response:
+    """A review (or a correction of one of ``own``) of a pairing or a course, from the body."""
+    data = ReviewCreateSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    values = data.validated_data
+    supersedes = None
+    if values.get("supersedes") is not None:
+        supersedes = own.filter(pk=values["supersedes"]).first()
+        if supersedes is None:
+            raise ValidationError({"supersedes": [no_such]})
+    review = services.review_record(
+        pairing=pairing,
+        course=course,
+        by=request.user,
+        kind=values["kind"],
+        date=values["date"],
+        note=values["note"],
+        scores=[
+            services.ScoreInput(instrument=s["instrument"], value=s["value"], goal=s.get("goal"))
+            for s in values["scores"]
+        ],
+        supersedes=supersedes,
+        correction_reason=values["correction_reason"],
+    )
+    return Response(
+        ReviewSerializer(_reviews(Review.objects.filter(pk=review.pk)).get()).data,
+        status=status.HTTP_201_CREATED,
+    )
+
+
+class CourseReviewViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A course's reviews — its pairings' and, where no pairing delivers it (a group course),
+    its own start and end reviews. For the municipality's coordinators and admins."""
+
+    queryset = Review.objects.all()
+    serializer_class = ReviewSerializer
+    filter_backends: list[Any] = []
+    audit_reads = True
+
+    def course(self) -> Episode:
+        if not hasattr(self, "_course"):
+            # Managers only: other roles get 403, another municipality's course is a 404.
+            self._course = get_visible_or_404(
+                self.request, Episode.objects.all(), action="change", pk=self.kwargs["episode_pk"]
+            )
+        return self._course
+
+    def get_queryset(self):  # noqa: ANN201
+        return super().get_queryset().filter(episode=self.course())
+
+    def optimize(self, queryset):  # noqa: ANN001, ANN201
+        return _reviews(queryset).order_by("-date", "-recorded_at", "-pk")
+
+    @extend_schema(summary="A course's reviews with their scores, corrections included")
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ReviewCreateSerializer,
+        responses={201: ReviewSerializer},
+        summary="Record a course's own review (or, with supersedes, a correction)",
+        description=(
+            "For a course that no pairing delivers (a group course): its start and end reviews "
+            "with the programme's instruments. A one-to-one course is reviewed through its "
+            "pairing (/pairings/{id}/reviews/). 400 as for a pairing's review."
+        ),
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        course = self.course()
+        return _record_review(
+            request,
+            course=course,
+            own=Review.objects.filter(episode=course, pairing__isnull=True),
+            no_such=_("No such review for this course."),
         )
 
 
@@ -330,6 +395,7 @@ def register(router) -> None:  # noqa: ANN001
 
 _pairing_goals = PairingGoalViewSet.as_view({"get": "list", "post": "create"})
 _pairing_reviews = PairingReviewViewSet.as_view({"get": "list", "post": "create"})
+_course_reviews = CourseReviewViewSet.as_view({"get": "list", "post": "create"})
 
 
 def _no_schema(viewset: type, actions: dict[str, str]) -> Any:
@@ -338,6 +404,12 @@ def _no_schema(viewset: type, actions: dict[str, str]) -> Any:
 
 
 extra_urls = [
+    path("episodes/<int:episode_pk>/reviews/", _course_reviews, name="episode-reviews"),
+    path(
+        "episodes/<int:episode_pk>/reviews",
+        _no_schema(CourseReviewViewSet, {"get": "list", "post": "create"}),
+        name="episode-reviews-noslash",
+    ),
     path("pairings/<int:pairing_pk>/goals/", _pairing_goals, name="pairing-goals"),
     path(
         "pairings/<int:pairing_pk>/goals",

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,8 +27,9 @@ from kobling.outcomes.models import (
     ReviewScore,
 )
 from kobling.outcomes.selectors import enabled_instruments
+from kobling.referrals.models import Episode
 from kobling.tenancy.audit import audit_log, diff
-from kobling.tenancy.choices import AuditAction
+from kobling.tenancy.choices import AuditAction, Delivery
 from kobling.tenancy.models import Programme, User
 
 GOAL_MAX_LENGTH = 500
@@ -157,6 +159,102 @@ class ScoreInput:
     goal: int | None = None
 
 
+@dataclass
+class _Subject:
+    """What a review is of: a pairing (the treningskontakt's reviews, as before) or a course
+    that no pairing delivers (a group course's start and end reviews). Locked on creation."""
+
+    pairing: Pairing | None
+    course: Episode | None
+
+    @classmethod
+    def lock(cls, *, pairing: Pairing | None, course: Episode | None) -> _Subject:
+        if (pairing is None) == (course is None):
+            raise ValueError("A review is of a pairing or of a course, not both.")
+        if pairing is not None:
+            return cls(_lock_pairing(pairing), None)
+        assert course is not None
+        locked = Episode.objects.select_for_update(of=("self",)).get(pk=course.pk)
+        if locked.delivery == Delivery.ONE_TO_ONE:
+            raise ValidationError(
+                {"course": _("A one-to-one course is reviewed through its pairing.")}
+            )
+        return cls(None, locked)
+
+    @property
+    def _row(self) -> Pairing | Episode:
+        row = self.pairing or self.course
+        assert row is not None
+        return row
+
+    @property
+    def course_id(self) -> int:
+        return self.pairing.episode_id if self.pairing is not None else self._row.pk
+
+    @property
+    def municipality_id(self) -> int:
+        return self._row.municipality_id
+
+    @property
+    def programme_id(self) -> int:
+        return self._row.programme_id
+
+    @property
+    def started_on(self) -> dt.date | None:
+        if self.pairing is not None:
+            started = self.pairing.status != PairingStatus.CONFIRMED
+            return self.pairing.started_on if started else None
+        return self._row.started_on
+
+    @property
+    def ended_on(self) -> dt.date | None:
+        return self._row.ended_on
+
+    def goals(self) -> QuerySet[Goal]:
+        if self.pairing is not None:
+            return Goal.objects.filter(pairing=self.pairing)
+        return Goal.objects.filter(episode_id=self.course_id, pairing__isnull=True)
+
+    def reviews(self) -> QuerySet[Review]:
+        if self.pairing is not None:
+            return Review.objects.filter(pairing=self.pairing)
+        return Review.objects.filter(episode_id=self.course_id, pairing__isnull=True)
+
+    def owns(self, review: Review) -> bool:
+        if self.pairing is not None:
+            return review.pairing_id == self.pairing.pk
+        return review.episode_id == self.course_id and review.pairing_id is None
+
+    def says(self, what: str) -> str:
+        """The refusal in the words of what is reviewed."""
+        return (_PAIRING_SAYS if self.pairing is not None else _COURSE_SAYS)[what]()
+
+    def audit(self) -> dict[str, int]:
+        if self.pairing is not None:
+            return {"pairing": self.pairing.pk}
+        return {"course": self.course_id}
+
+
+_PAIRING_SAYS = {
+    "not_started": lambda: _("The pairing has not started yet; reviews begin at the start."),
+    "before_start": lambda: _("The review cannot be before the pairing started."),
+    "after_end": lambda: _("After the pairing ended, only the end review can be recorded."),
+    "no_such": lambda: _("No such review for this pairing."),
+    "twin_start": lambda: _("The pairing already has a start review; correct that one instead."),
+    "twin_end": lambda: _("The pairing already has an end review; correct that one instead."),
+    "per_goal": lambda: _("%(name)s is given per goal: choose one of this pairing's goals."),
+}
+_COURSE_SAYS = {
+    "not_started": lambda: _("The course has not started yet; reviews begin at the start."),
+    "before_start": lambda: _("The review cannot be before the course started."),
+    "after_end": lambda: _("After the course ended, only the end review can be recorded."),
+    "no_such": lambda: _("No such review for this course."),
+    "twin_start": lambda: _("The course already has a start review; correct that one instead."),
+    "twin_end": lambda: _("The course already has an end review; correct that one instead."),
+    "per_goal": lambda: _("%(name)s is given per goal: choose one of this course's goals."),
+}
+
+
 def _number(value: Any) -> Decimal | None:
     if isinstance(value, bool) or value is None or value == "":
         return None
@@ -177,10 +275,10 @@ def _range_text(instrument: Instrument) -> str:
 
 
 def _score_problems(
-    pairing: Pairing, scores: list[ScoreInput]
+    subject: _Subject, scores: list[ScoreInput]
 ) -> tuple[list[str], list[tuple[Instrument, Decimal, Goal | None]]]:
-    enabled = {i.code: i for i in enabled_instruments(pairing.programme_id)}
-    goals = {g.pk: g for g in Goal.objects.filter(pairing=pairing)}
+    enabled = {i.code: i for i in enabled_instruments(subject.programme_id)}
+    goals = {g.pk: g for g in subject.goals()}
     problems: list[str] = []
     checked: list[tuple[Instrument, Decimal, Goal | None]] = []
     seen: set[tuple[str, int | None]] = set()
@@ -197,10 +295,7 @@ def _score_problems(
         if instrument.kind == InstrumentKind.GOAL:
             goal = goals.get(score.goal) if score.goal is not None else None
             if goal is None:
-                problems.append(
-                    _("%(name)s is given per goal: choose one of this pairing's goals.")
-                    % {"name": instrument.name}
-                )
+                problems.append(subject.says("per_goal") % {"name": instrument.name})
                 continue
         elif score.goal is not None:
             problems.append(
@@ -233,7 +328,8 @@ def _score_problems(
 
 def review_record(
     *,
-    pairing: Pairing,
+    pairing: Pairing | None = None,
+    course: Episode | None = None,
     by: User | None,
     kind: str,
     date: dt.date | None,
@@ -243,7 +339,9 @@ def review_record(
     correction_reason: str = "",
 ) -> Review:
     """Record a review with its scores, or — with ``supersedes`` — a correction that replaces an
-    earlier review (reviews are never edited). Refused, with nothing saved, when the pairing has
+    earlier review (reviews are never edited). A review is of a ``pairing`` or, where no pairing
+    delivers the course (a group course), of the ``course``. Refused, with nothing saved, when the
+    pairing (course) has
     not started, the date is in the future or before the start, only the end review may follow
     the end, the pairing already has a start (end) review, a score is for an instrument the
     programme does not use, or a value is outside the instrument's range. Each score stores the
@@ -265,45 +363,45 @@ def review_record(
         raise ValidationError(problems)
     assert date is not None
     with transaction.atomic():
-        locked = _lock_pairing(pairing)
-        if locked.started_on is None or locked.status == PairingStatus.CONFIRMED:
-            raise ValidationError(
-                {"pairing": _("The pairing has not started yet; reviews begin at the start.")}
-            )
-        if date < locked.started_on:
-            problems["date"] = _("The review cannot be before the pairing started.")
-        if locked.ended_on is not None and date > locked.ended_on and kind != ReviewKind.END:
-            problems["kind"] = _("After the pairing ended, only the end review can be recorded.")
+        subject = _Subject.lock(pairing=pairing, course=course)
+        started_on = subject.started_on
+        if started_on is None:
+            field = "pairing" if subject.pairing is not None else "course"
+            raise ValidationError({field: subject.says("not_started")})
+        if date < started_on:
+            problems["date"] = subject.says("before_start")
+        ended_on = subject.ended_on
+        if ended_on is not None and date > ended_on and kind != ReviewKind.END:
+            problems["kind"] = subject.says("after_end")
         old = None
         if supersedes is not None:
             old = Review.objects.select_for_update().filter(pk=supersedes.pk).first()
-            if old is None or old.pairing_id != locked.pk:
-                raise ValidationError({"supersedes": _("No such review for this pairing.")})
+            if old is None or not subject.owns(old):
+                raise ValidationError({"supersedes": subject.says("no_such")})
             if old.is_void or Review.objects.filter(supersedes=old).exists():
                 raise ConflictError(
                     _("This review has already been corrected. Reload to see the latest one.")
                 )
         if kind in (ReviewKind.START, ReviewKind.END):
-            twin = Review.objects.current().filter(pairing=locked, kind=kind)
+            twin = subject.reviews().current().filter(kind=kind)
             if old is not None:
                 twin = twin.exclude(pk=old.pk)
             if twin.exists():
-                problems["kind"] = (
-                    _("The pairing already has a start review; correct that one instead.")
-                    if kind == ReviewKind.START
-                    else _("The pairing already has an end review; correct that one instead.")
+                problems["kind"] = subject.says(
+                    "twin_start" if kind == ReviewKind.START else "twin_end"
                 )
         if not scores:
             problems["scores"] = [_("Give at least one score.")]
         else:
-            score_problems, checked = _score_problems(locked, scores)
+            score_problems, checked = _score_problems(subject, scores)
             if score_problems:
                 problems["scores"] = score_problems
         if problems:
             raise ValidationError(problems)
         review = Review.objects.create(
-            municipality_id=locked.municipality_id,
-            pairing=locked,
+            municipality_id=subject.municipality_id,
+            episode_id=subject.course_id,
+            pairing=subject.pairing,
             kind=kind,
             date=date,
             note=note,
@@ -314,7 +412,7 @@ def review_record(
         ReviewScore.objects.bulk_create(
             [
                 ReviewScore(
-                    municipality_id=locked.municipality_id,
+                    municipality_id=subject.municipality_id,
                     review=review,
                     instrument=instrument,
                     instrument_code=instrument.code,
@@ -331,7 +429,7 @@ def review_record(
             action=AuditAction.CREATE,
             obj=review,
             changes={
-                "pairing": locked.pk,
+                **subject.audit(),
                 "kind": kind,
                 "date": date,
                 "supersedes": old.pk if old else None,
@@ -350,15 +448,18 @@ def review_withdraw(*, review: Review, by: User | None, reason: str) -> Review:
     if not reason:
         raise ValidationError({"correction_reason": _("Say why the review is withdrawn.")})
     with transaction.atomic():
-        locked = _lock_pairing(review.pairing)
+        subject = _Subject.lock(
+            pairing=review.pairing, course=review.episode if review.pairing is None else None
+        )
         old = Review.objects.select_for_update().get(pk=review.pk)
         if old.is_void or Review.objects.filter(supersedes=old).exists():
             raise ConflictError(
                 _("This review has already been corrected. Reload to see the latest one.")
             )
         void = Review.objects.create(
-            municipality_id=locked.municipality_id,
-            pairing=locked,
+            municipality_id=subject.municipality_id,
+            episode_id=subject.course_id,
+            pairing=subject.pairing,
             kind=old.kind,
             date=old.date,
             supersedes=old,
@@ -370,7 +471,7 @@ def review_withdraw(*, review: Review, by: User | None, reason: str) -> Review:
             user=by,
             action=AuditAction.CREATE,
             obj=void,
-            changes={"pairing": locked.pk, "withdraws": old.pk, "reason": reason[:200]},
+            changes={**subject.audit(), "withdraws": old.pk, "reason": reason[:200]},
         )
     return void
 

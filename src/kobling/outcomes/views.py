@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -40,8 +41,9 @@ from kobling.outcomes.models import (
     Review,
     may_record_outcomes,
 )
+from kobling.referrals.models import Episode
 from kobling.tenancy.audit import audit_list_read, audit_log
-from kobling.tenancy.choices import AuditAction
+from kobling.tenancy.choices import AuditAction, Delivery
 from kobling.tenancy.models import Municipality, Programme
 
 
@@ -149,34 +151,42 @@ def _suggested_kind(pairing: Pairing) -> str:
 
 def _review_form(
     data: Any,
-    pairing: Pairing,
+    subject: Pairing | Episode,
     *,
     initial: dict[str, Any],
     correction: bool,
     keep_goals: frozenset[int] = frozenset(),
 ) -> ReviewForm:
-    """Dropped goals are not scored any more, unless the review being corrected scored them."""
+    """The form for a pairing's review, or a course's own (``subject`` an Episode). Dropped goals
+    are not scored any more, unless the review being corrected scored them."""
+    own = (
+        Q(pairing=subject)
+        if isinstance(subject, Pairing)
+        else Q(episode=subject, pairing__isnull=True)
+    )
     goals = list(
-        Goal.objects.filter(pairing=pairing)
+        Goal.objects.filter(own)
         .exclude(Q(status=GoalStatus.DROPPED) & ~Q(pk__in=sorted(keep_goals)))
         .order_by("created_at", "pk")
     )
     return ReviewForm(
         data,
         initial=initial,
-        instruments=selectors.enabled_instruments(pairing.programme_id),
+        instruments=selectors.enabled_instruments(subject.programme_id),
         goals=goals,
         correction=correction,
     )
 
 
 def _save_review(
-    request: HttpRequest, pairing: Pairing, form: ReviewForm, supersedes: Review | None
+    request: HttpRequest, subject: Pairing | Episode, form: ReviewForm, supersedes: Review | None
 ) -> bool:
     data = form.cleaned_data
+    pairing = subject if isinstance(subject, Pairing) else None
     try:
         services.review_record(
             pairing=pairing,
+            course=None if pairing is not None else subject,
             by=request.user,
             kind=data["kind"],
             date=data["date"],
@@ -214,7 +224,63 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "outcomes/review_form.html",
-        {"form": form, "pairing": pairing, "not_started": pairing.started_on is None},
+        {"form": form, "not_started": pairing.started_on is None, **_pairing_form_context(pairing)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _pairing_form_context(pairing: Pairing) -> dict[str, Any]:
+    return {
+        "pairing": pairing,
+        "back_url": reverse("web:pairing_detail", args=[pairing.pk]),
+        "back_label": _("Back to the pairing"),
+        "not_started_text": _("The pairing has not started yet; reviews begin at the start."),
+        "goal_create_url": reverse("web:goal_create", args=[pairing.pk]),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_review_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A course's own start or end review, where no pairing delivers it (a group course);
+    coordinators and admins of its municipality."""
+    course = get_visible_or_404(
+        request,
+        Episode.objects.select_related("participant", "programme"),
+        action="change",
+        audit=request.method == "GET",
+        pk=pk,
+    )
+    if course.delivery == Delivery.ONE_TO_ONE:
+        raise Http404  # reviewed through its pairing
+    reviewed = set(
+        Review.objects.current()
+        .filter(episode=course, pairing__isnull=True)
+        .values_list("kind", flat=True)
+    )
+    suggested = (
+        ReviewKind.END if course.ended_on or ReviewKind.START in reviewed else ReviewKind.START
+    )
+    form = _review_form(
+        request.POST if request.method == "POST" else None,
+        course,
+        initial={"kind": suggested, "date": course.ended_on or timezone.localdate()},
+        correction=False,
+    )
+    if request.method == "POST" and form.is_valid() and _save_review(request, course, form, None):
+        messages.success(request, _("The review was saved."))
+        return redirect("web:episode_timeline", pk=course.pk)
+    return render(
+        request,
+        "outcomes/review_form.html",
+        {
+            "form": form,
+            "course": course,
+            "not_started": course.started_on is None,
+            "back_url": reverse("web:episode_timeline", args=[course.pk]),
+            "back_label": _("Back to the course"),
+            "not_started_text": _("The course has not started yet; reviews begin at the start."),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -260,7 +326,12 @@ def review_correct(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "outcomes/review_form.html",
-        {"form": form, "pairing": pairing, "review": review, "withdraw_form": withdraw},
+        {
+            "form": form,
+            "review": review,
+            "withdraw_form": withdraw,
+            **_pairing_form_context(pairing),
+        },
         status=400 if form.errors or withdraw.errors else 200,
     )
 
