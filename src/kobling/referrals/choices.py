@@ -8,6 +8,8 @@ class ReferralSource(models.TextChoices):
     NAV = "nav", _("NAV")
     FRISKLIVSSENTRAL = "frisklivssentral", _("Healthy-life centre (frisklivssentral)")
     SPECIALIST = "specialist", _("Specialist health service")
+    EMPLOYER = "employer", _("Employer")
+    OCCUPATIONAL_HEALTH = "occupational_health", _("Occupational health service")
     MUNICIPAL_STAFF = "municipal_staff", _("Municipal staff")
     SELF = "self", _("The person themself")
     GUARDIAN = "guardian", _("Parent or guardian")
