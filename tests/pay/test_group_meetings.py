@@ -436,3 +436,18 @@ def test_the_period_costs_count_the_meetings_led_before_any_sheet_exists(groups_
     # 105 minutes at 200 and at 180 NOK/h.
     assert with_meetings - estimated() == Decimal("350.00") + Decimal("315.00")
     assert not Timesheet.objects.filter(helper__in=[w.lead, w.co]).exists()
+
+
+def test_a_leader_sees_their_meeting_pay_under_my_hours(groups_world):
+    w = groups_world
+    w.offer.leaders.add(w.cast.helper_a)  # the contact user's own helper profile
+    client = signed_in(w.cast.contact_user_a)
+    page = client.get(reverse("web:my_hours"))
+    assert page.status_code == 200
+    own = sheet(w.cast.helper_a, w.m1)
+    text = client.get(reverse("web:timesheet_detail", args=[own.pk])).content.decode()
+    assert "Styrke 60+" in text and "Group meetings led" in text
+    # Another leader's sheet is not theirs to read.
+    services.timesheet_roll_up(helper_ids=[w.lead.pk], by=None, month=w.m1)
+    other = sheet(w.lead, w.m1)
+    assert client.get(reverse("web:timesheet_detail", args=[other.pk])).status_code in (403, 404)
