@@ -117,3 +117,59 @@ def contacts_with_sessions(programme, month: dt.date, n: int) -> list[Pairing]:
         )
         pairings.append(pairing)
     return pairings
+
+
+# --- group meetings ---------------------------------------------------------------------------
+
+
+def group_offer(
+    programme, leaders, *, title: str = "Trening i gruppe", start: dt.date | None = None
+):
+    """A group offer of ``programme`` led by ``leaders`` (straight into the database: the pay
+    tests need meetings, not the groups' services)."""
+    from kobling.groups.models import GroupOffer
+
+    start = start or previous_month(month_before_last())
+    offer = GroupOffer.objects.create(
+        municipality_id=programme.municipality_id,
+        programme=programme,
+        title=title,
+        topic="training",
+        term_start=start,
+        term_end=start + dt.timedelta(days=365),
+        capacity=15,
+    )
+    offer.leaders.set(leaders)
+    return offer
+
+
+def meeting(offer, date: dt.date, minutes: int = 60, *, status: str = "held", substitute=None):
+    """A meeting of ``offer`` on ``date`` (held by default)."""
+    from kobling.groups.models import Meeting
+
+    return Meeting.objects.create(
+        offer=offer,
+        municipality_id=offer.municipality_id,
+        date=date,
+        start_time=dt.time(10, 0),
+        slot_date=date,
+        slot_time=dt.time(10, 0),
+        minutes=minutes,
+        status=status,
+        substitute=substitute,
+    )
+
+
+def leaders_with_meetings(programme, month: dt.date, n: int, *, meetings: int = 1) -> list:
+    """``n`` group leaders, each leading their own offer with ``meetings`` held meetings in
+    ``month`` (for query-count guards)."""
+    from tests import factories as f
+
+    helpers = []
+    for i in range(n):
+        helper = f.HelperFactory(programme=programme, kind="instructor")
+        offer = group_offer(programme, [helper], title=f"Gruppe {i}")
+        for k in range(meetings):
+            meeting(offer, day(month, 1 + k % 27), 45)
+        helpers.append(helper)
+    return helpers

@@ -11,6 +11,7 @@ class TimesheetStatus(models.TextChoices):
 
 class LineKind(models.TextChoices):
     SESSION = "session", _("Session")
+    MEETING = "meeting", _("Group meeting")
     ADJUSTMENT = "adjustment", _("Correction of an earlier month")
     MANUAL = "manual", _("Adjustment by the coordinator")
     EXPENSE = "expense", _("Expense")

@@ -191,6 +191,8 @@ def period_costs(
         .filter(helper_id__in=helpers, date__gte=first, date__lte=period_end)
         .values_list("helper_id", "date")
     }
+    # Group meetings the helpers led are paid on the same sheets.
+    logged |= {(h, m) for h, m in ledger.meeting_months(helpers) if first <= m <= last_month}
     keys = [
         ledger.Key(o.helper_id, o.month, o.sheet_id) for o in cost_calc.open_months(sheets, logged)
     ]

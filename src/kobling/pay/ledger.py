@@ -11,6 +11,14 @@ one that stands. A chain is paid either
   was already approved), the difference becomes an adjustment line on the helper's next open
   timesheet. Lines are only ever added, so the sum of a chain's lines is what it was paid.
 
+Group meetings pay their leaders the same way. A meeting is not append-only (its row is marked
+held, its minutes recorded again, a substitute named), so its "chain" is the pair (meeting,
+leader): what the meeting should pay that leader now (:func:`meeting_target`) against the sum
+of that leader's lines for it. A held meeting on an open month is a computed meeting line;
+approval stores it; any later difference (other minutes, another leader, no longer held, held
+late into an approved month) becomes an adjustment line exactly as for a session — one
+:class:`Pending` and one writer (``services._store_pending``) for both.
+
 Everything here reads; :mod:`kobling.pay.services` writes (roll-up stores the adjustments,
 approval freezes the lines). Reads for many sheets take a fixed number of queries."""
 
@@ -23,11 +31,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DateField, Exists, OuterRef, Sum
+from django.db.models import Count, DateField, Exists, F, Max, OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from kobling.followup.choices import SessionStatus
 from kobling.followup.models import Session
+from kobling.groups.choices import MeetingStatus
+from kobling.groups.models import GroupOffer, Meeting
 from kobling.lib.money import ZERO, money
 from kobling.pay.choices import ExpenseStatus, LineKind, TimesheetStatus
 from kobling.pay.models import Expense, PaySettings, Timesheet, TimesheetLine
@@ -65,6 +75,8 @@ class Row:
     participant: str = ""
     session_id: int | None = None
     origin_id: int | None = None
+    meeting_id: int | None = None
+    group: str = ""  # a group meeting's (or its adjustment's) group, by its title
     expense_id: int | None = None
     corrected_date: dt.date | None = None
     category: str = ""
@@ -77,6 +89,10 @@ class Row:
     @property
     def is_session(self) -> bool:
         return self.kind == LineKind.SESSION
+
+    @property
+    def is_meeting(self) -> bool:
+        return self.kind == LineKind.MEETING
 
     @property
     def is_expense(self) -> bool:
@@ -95,10 +111,17 @@ class Figures:
     adjustment_minutes: int = 0
     expenses_total: Decimal = ZERO
     sessions_held: int = 0
+    meeting_minutes: int = 0
+    meetings_held: int = 0
 
     @property
     def paid_minutes(self) -> int:
-        return self.session_minutes + self.extra_minutes + self.adjustment_minutes
+        return (
+            self.session_minutes
+            + self.extra_minutes
+            + self.meeting_minutes
+            + self.adjustment_minutes
+        )
 
     @property
     def hours(self) -> Decimal:
@@ -120,6 +143,9 @@ class Figures:
                 figures.session_minutes += row.minutes
                 figures.extra_minutes += row.extra_minutes
                 figures.sessions_held += 1
+            elif row.is_meeting:
+                figures.meeting_minutes += row.minutes
+                figures.meetings_held += 1
             elif row.is_adjustment:
                 figures.adjustment_minutes += row.paid_minutes
             elif row.is_expense and row.amount is not None:
@@ -141,6 +167,8 @@ class StoredFigures:
     expenses_total: Decimal
     total_amount: Decimal
     sessions_held: int = 0
+    meeting_minutes: int = 0
+    meetings_held: int = 0
 
     @property
     def hours(self) -> Decimal:
@@ -152,6 +180,7 @@ class StoredFigures:
             rate=sheet.hourly_rate or ZERO,
             session_minutes=sheet.session_minutes or 0,
             extra_minutes=sheet.extra_minutes or 0,
+            meeting_minutes=sheet.meeting_minutes or 0,
             adjustment_minutes=sheet.adjustment_minutes or 0,
             paid_minutes=sheet.paid_minutes or 0,
             pay_amount=sheet.pay_amount or ZERO,
@@ -176,6 +205,10 @@ class SheetView:
     @property
     def session_rows(self) -> list[Row]:
         return [r for r in self.rows if r.is_session]
+
+    @property
+    def meeting_rows(self) -> list[Row]:
+        return [r for r in self.rows if r.is_meeting]
 
     @property
     def adjustment_rows(self) -> list[Row]:
@@ -275,23 +308,71 @@ def target_for(
 
 @dataclass
 class Pending:
+    """An adjustment to write: a session's chain (``session_id``/``origin_id``) or a group
+    meeting's pay to one leader (``meeting_id``)."""
+
     helper_id: int
-    session_id: int
-    origin_id: int
     date: dt.date
     minutes: int
     extra_minutes: int
-    corrected_date: dt.date | None  # None: a session logged after its month was approved
+    corrected_date: dt.date | None  # None: logged (or held) after its month was approved
     base_month: dt.date
+    session_id: int | None = None
+    origin_id: int | None = None
+    meeting_id: int | None = None
     open_sheet_id: int | None = None  # the chain's last line sits on this open sheet: add there
 
 
+def _correction(
+    *,
+    helper_id: int,
+    want: tuple[int, int],
+    paid: tuple[int, int],
+    date: dt.date,
+    last: dict[str, Any],
+    **chain: int | None,
+) -> Pending | None:
+    """What a paid chain still needs: ``want`` (minutes, extra) less what its lines ``paid``,
+    given its ``last`` line (date, timesheet id, month and status); None when it is settled."""
+    if want == paid:
+        return None
+    return Pending(
+        helper_id=helper_id,
+        date=date,
+        minutes=want[0] - paid[0],
+        extra_minutes=want[1] - paid[1],
+        corrected_date=last["date"],
+        base_month=last["timesheet__month"],
+        open_sheet_id=(
+            last["timesheet_id"] if last["timesheet__status"] == TimesheetStatus.OPEN else None
+        ),
+        **chain,  # type: ignore[arg-type]
+    )
+
+
+def _late(*, helper_id: int, date: dt.date, minutes: int, extra: int, **chain: int) -> Pending:
+    """A chain nothing paid whose month was approved: paid in full as an adjustment."""
+    return Pending(
+        helper_id=helper_id,
+        date=date,
+        minutes=minutes,
+        extra_minutes=extra,
+        corrected_date=None,
+        base_month=month_of(date),
+        **chain,  # type: ignore[arg-type]
+    )
+
+
 def pending_adjustments(helper_ids: Iterable[int]) -> list[Pending]:
-    """Differences between what the sessions of these helpers now say and what was paid, not
-    yet written as adjustment lines."""
+    """Differences between what the sessions and group meetings of these helpers now say and
+    what was paid, not yet written as adjustment lines."""
     helper_ids = sorted(set(helper_ids))
     if not helper_ids:
         return []
+    return _session_pending(helper_ids) + _meeting_pending(helper_ids)
+
+
+def _session_pending(helper_ids: list[int]) -> list[Pending]:
     found: list[Pending] = []
 
     # (a) Paid chains whose last paid entry was superseded since.
@@ -332,25 +413,17 @@ def pending_adjustments(helper_ids: Iterable[int]) -> list[Pending]:
                 paid_extra=paid_e,
                 extra_setting=extras.get(end["pairing__programme_id"], 0),
             )
-            if (want_m, want_e) == (paid_m, paid_e):
-                continue
-            found.append(
-                Pending(
-                    helper_id=row["helper_id"],
-                    session_id=end["pk"],
-                    origin_id=row["origin_id"],
-                    date=end["date"],
-                    minutes=want_m - paid_m,
-                    extra_minutes=want_e - paid_e,
-                    corrected_date=row["date"],
-                    base_month=row["timesheet__month"],
-                    open_sheet_id=(
-                        row["timesheet_id"]
-                        if row["timesheet__status"] == TimesheetStatus.OPEN
-                        else None
-                    ),
-                )
+            pending = _correction(
+                helper_id=row["helper_id"],
+                want=(want_m, want_e),
+                paid=(paid_m, paid_e),
+                date=end["date"],
+                last=row,
+                session_id=end["pk"],
+                origin_id=row["origin_id"],
             )
+            if pending is not None:
+                found.append(pending)
 
     # (b) Held sessions in months already approved that nothing paid: logged late.
     approved_month = Timesheet.objects.filter(
@@ -377,17 +450,156 @@ def pending_adjustments(helper_ids: Iterable[int]) -> list[Pending]:
             if origin in paid:
                 continue  # a corrected chain: (a) settles it
             found.append(
-                Pending(
+                _late(
                     helper_id=c["helper_id"],
-                    session_id=c["pk"],
-                    origin_id=origin,
                     date=c["date"],
                     minutes=c["minutes"],
-                    extra_minutes=extras.get(c["pairing__programme_id"], 0),
-                    corrected_date=None,
-                    base_month=month_of(c["date"]),
+                    extra=extras.get(c["pairing__programme_id"], 0),
+                    session_id=c["pk"],
+                    origin_id=origin,
                 )
             )
+    return found
+
+
+# --- group meetings ------------------------------------------------------------------------------
+
+# Who a held meeting pays (docs/groups.md, "Leader hours"): its substitute, if one was named
+# (in place of the offer's leaders), else every leader of the offer. Its minutes, at the rate of
+# the sheet that carries the line; no preparation/travel minutes (those are per session).
+LEADER_LINKS = GroupOffer.leaders.through
+
+
+def meeting_target(meeting: dict[str, Any], helper_id: int, leaders: set[int]) -> int:
+    """The minutes ``meeting`` (a row with status, minutes, substitute_id) pays ``helper_id``
+    now, given the ids of its offer's leaders."""
+    if meeting["status"] != MeetingStatus.HELD:
+        return 0
+    substitute = meeting["substitute_id"]
+    led = substitute == helper_id if substitute else helper_id in leaders
+    return meeting["minutes"] if led else 0
+
+
+def meeting_payees(
+    helper_ids: Iterable[int], shape: Any = None, *fields: str
+) -> list[dict[str, Any]]:
+    """Held meetings with the helper (of ``helper_ids``) each pays as ``payee``: one row per
+    meeting and payee, in two queries. ``shape`` narrows the queryset (it may refer to
+    ``OuterRef("payee")``)."""
+    rows: list[dict[str, Any]] = []
+    for part in _payee_parts(helper_ids):
+        if shape is not None:
+            part = shape(part)
+        rows += part.values("pk", "payee", "date", "minutes", "offer__title", *fields).order_by()
+    return rows
+
+
+def _payee_parts(helper_ids: Iterable[int]) -> tuple[QuerySet[Meeting], ...]:
+    ids = sorted(set(helper_ids))
+    if not ids:
+        return ()
+    held = Meeting.objects.filter(status=MeetingStatus.HELD)
+    return (
+        held.filter(substitute_id__in=ids).annotate(payee=F("substitute_id")),
+        held.filter(substitute__isnull=True)
+        .annotate(payee=F("offer__leaders"))
+        .filter(payee__in=ids),
+    )
+
+
+def meeting_months(helper_ids: Iterable[int]) -> set[tuple[int, dt.date]]:
+    """(helper, month) of every held meeting the helper is paid for (distinct, in SQL)."""
+    found: set[tuple[int, dt.date]] = set()
+    for part in _payee_parts(helper_ids):
+        found |= set(
+            part.annotate(m=TruncMonth("date", output_field=DateField()))
+            .values_list("payee", "m")
+            .distinct()
+            .order_by()
+        )
+    return found
+
+
+def _unpaid_to_payee(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    paid = TimesheetLine.objects.filter(meeting=OuterRef("pk"), helper_id=OuterRef("payee"))
+    return meetings.exclude(Exists(paid))
+
+
+def _meeting_pending(helper_ids: list[int]) -> list[Pending]:
+    found: list[Pending] = []
+
+    # (a) Meetings paid to a helper whose pay to them no longer matches the meeting.
+    paid = list(
+        TimesheetLine.objects.filter(helper_id__in=helper_ids, meeting__isnull=False)
+        .values("meeting_id", "helper_id")
+        .annotate(m=Sum("minutes"), last=Max("pk"))
+        .order_by()
+    )
+    if paid:
+        meetings = {
+            m["pk"]: m
+            for m in Meeting.objects.filter(pk__in={p["meeting_id"] for p in paid}).values(
+                "pk", "status", "date", "minutes", "substitute_id", "offer_id"
+            )
+        }
+        leaders: dict[int, set[int]] = defaultdict(set)
+        for offer_id, helper_id in LEADER_LINKS.objects.filter(
+            groupoffer_id__in={m["offer_id"] for m in meetings.values()},
+            helper_id__in=helper_ids,
+        ).values_list("groupoffer_id", "helper_id"):
+            leaders[offer_id].add(helper_id)
+        wrong = []
+        for p in paid:
+            meeting = meetings[p["meeting_id"]]
+            want = meeting_target(meeting, p["helper_id"], leaders[meeting["offer_id"]])
+            if want != p["m"]:
+                wrong.append((p, meeting, want))
+        lasts = (
+            {
+                line["pk"]: line
+                for line in TimesheetLine.objects.filter(
+                    pk__in={p["last"] for p, _m, _w in wrong}
+                ).values("pk", "date", "timesheet_id", "timesheet__month", "timesheet__status")
+            }
+            if wrong
+            else {}
+        )
+        for p, meeting, want in wrong:
+            pending = _correction(
+                helper_id=p["helper_id"],
+                want=(want, 0),
+                paid=(p["m"], 0),
+                date=meeting["date"],
+                last=lasts[p["last"]],
+                meeting_id=meeting["pk"],
+            )
+            if pending is not None:
+                found.append(pending)
+
+    # (b) Held meetings in months already approved that nothing paid to their leader.
+    approved_month = Timesheet.objects.filter(
+        helper_id=OuterRef("payee"),
+        month=OuterRef("meeting_month"),
+        status=TimesheetStatus.APPROVED,
+    )
+
+    def late(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+        return _unpaid_to_payee(
+            meetings.annotate(meeting_month=TruncMonth("date", output_field=DateField())).filter(
+                Exists(approved_month)
+            )
+        )
+
+    for m in meeting_payees(helper_ids, late):
+        found.append(
+            _late(
+                helper_id=m["payee"],
+                date=m["date"],
+                minutes=m["minutes"],
+                extra=0,
+                meeting_id=m["pk"],
+            )
+        )
     return found
 
 
@@ -478,6 +690,23 @@ def compute_open(
             )
         )
 
+    # Meeting lines: held meetings in these months that nothing has paid their leader yet.
+    def in_months(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+        return _unpaid_to_payee(meetings.filter(date__gte=low, date__lt=_after(high)))
+
+    for m in meeting_payees(helper_ids, in_months):
+        key = key_by_month.get((m["payee"], month_of(m["date"])))
+        if key is not None:
+            rows[key].append(
+                Row(
+                    kind=LineKind.MEETING,
+                    date=m["date"],
+                    minutes=m["minutes"],
+                    meeting_id=m["pk"],
+                    group=m["offer__title"],
+                )
+            )
+
     # Stored adjustments on the open sheets.
     by_sheet = {k.sheet_id: k for k in keys if k.sheet_id}
     if by_sheet:
@@ -493,6 +722,8 @@ def compute_open(
                 "description",
                 "session_id",
                 "origin_id",
+                "meeting_id",
+                "meeting__offer__title",
                 "expense_id",
                 "corrected_date",
                 "session__pairing__participant__first_name",
@@ -511,6 +742,8 @@ def compute_open(
                     participant=_participant(line, "session__"),
                     session_id=line["session_id"],
                     origin_id=line["origin_id"],
+                    meeting_id=line["meeting_id"],
+                    group=line["meeting__offer__title"] or "",
                     expense_id=line["expense_id"],
                     corrected_date=line["corrected_date"],
                     stored=True,
@@ -566,7 +799,13 @@ def _after(month: dt.date) -> dt.date:
     return next_month(month)
 
 
-_KIND_ORDER = {LineKind.SESSION: 0, LineKind.ADJUSTMENT: 1, LineKind.MANUAL: 2, LineKind.EXPENSE: 3}
+_KIND_ORDER = {
+    LineKind.SESSION: 0,
+    LineKind.MEETING: 1,
+    LineKind.ADJUSTMENT: 2,
+    LineKind.MANUAL: 3,
+    LineKind.EXPENSE: 4,
+}
 
 
 def _row_order(row: Row) -> tuple[int, dt.date]:
@@ -593,6 +832,8 @@ def stored_rows(sheet_ids: Iterable[int]) -> dict[int, list[Row]]:
             "description",
             "session_id",
             "origin_id",
+            "meeting_id",
+            "meeting__offer__title",
             "expense_id",
             "corrected_date",
             "expense__category",
@@ -612,6 +853,8 @@ def stored_rows(sheet_ids: Iterable[int]) -> dict[int, list[Row]]:
                 participant=_participant(line, "session__"),
                 session_id=line["session_id"],
                 origin_id=line["origin_id"],
+                meeting_id=line["meeting_id"],
+                group=line["meeting__offer__title"] or "",
                 expense_id=line["expense_id"],
                 corrected_date=line["corrected_date"],
                 category=labels.get(line["expense__category"] or "", ""),
@@ -636,23 +879,28 @@ def sheet_views(sheets: Sequence[Timesheet], *, with_rows: bool = True) -> dict[
         view.sheet = sheet
         views[sheet.pk] = view
     stored = stored_rows(s.pk for s in approved) if (approved and with_rows) else {}
-    held_counts: dict[int, int] = {}
+    held_counts: dict[tuple[int, str], int] = {}
     if approved and not with_rows:
-        held_counts = dict(
-            TimesheetLine.objects.filter(
-                timesheet_id__in=[s.pk for s in approved], kind=LineKind.SESSION
+        held_counts = {
+            (sheet_id, kind): n
+            for sheet_id, kind, n in TimesheetLine.objects.filter(
+                timesheet_id__in=[s.pk for s in approved],
+                kind__in=[LineKind.SESSION, LineKind.MEETING],
             )
-            .values("timesheet_id")
+            .values("timesheet_id", "kind")
             .annotate(n=Count("pk"))
-            .values_list("timesheet_id", "n")
+            .values_list("timesheet_id", "kind", "n")
             .order_by()
-        )
+        }
     for sheet in approved:
         rows = stored.get(sheet.pk, [])
         figures = StoredFigures.of(sheet)
-        figures.sessions_held = (
-            sum(1 for r in rows if r.is_session) if with_rows else held_counts.get(sheet.pk, 0)
-        )
+        if with_rows:
+            figures.sessions_held = sum(1 for r in rows if r.is_session)
+            figures.meetings_held = sum(1 for r in rows if r.is_meeting)
+        else:
+            figures.sessions_held = held_counts.get((sheet.pk, LineKind.SESSION), 0)
+            figures.meetings_held = held_counts.get((sheet.pk, LineKind.MEETING), 0)
         views[sheet.pk] = SheetView(
             helper_id=sheet.helper_id,
             month=sheet.month,

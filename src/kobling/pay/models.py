@@ -172,6 +172,7 @@ class Timesheet(FrozenOnceFinal, models.Model):
     )
     session_minutes = models.IntegerField(_("session minutes"), null=True, blank=True)
     extra_minutes = models.IntegerField(_("preparation and travel minutes"), null=True, blank=True)
+    meeting_minutes = models.IntegerField(_("group meeting minutes"), null=True, blank=True)
     adjustment_minutes = models.IntegerField(_("adjustment minutes"), null=True, blank=True)
     paid_minutes = models.IntegerField(_("paid minutes"), null=True, blank=True)
     pay_amount = models.DecimalField(
@@ -403,7 +404,9 @@ class TimesheetLine(models.Model):
     expense lines are computed); approval stores every line.
 
     ``origin`` is the first entry of the session's chain of corrections: it is how the ledger
-    knows a session was already paid when a correction supersedes it."""
+    knows a session was already paid when a correction supersedes it. A group meeting has no
+    chain (the meeting row itself changes): its lines carry ``meeting``, and what was paid for
+    the meeting to one leader is the sum of that leader's lines for it."""
 
     municipality = models.ForeignKey(
         "tenancy.Municipality",
@@ -439,6 +442,15 @@ class TimesheetLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("first entry of the session"),
+    )
+    # A group meeting the helper led (kind "meeting"), or whose pay an adjustment corrects.
+    meeting = models.ForeignKey(
+        "groups.Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("group meeting"),
     )
     corrected_date = models.DateField(_("date of the corrected session"), null=True, blank=True)
     expense = models.ForeignKey(
@@ -487,10 +499,18 @@ class TimesheetLine(models.Model):
                 name="timesheet_line_session_has_minutes",
                 violation_error_message=_("A session line needs the session and its minutes."),
             ),
+            models.CheckConstraint(
+                condition=~Q(kind=LineKind.MEETING) | Q(meeting__isnull=False, minutes__gt=0),
+                name="timesheet_line_meeting_has_minutes",
+                violation_error_message=_(
+                    "A group meeting line needs the meeting and its minutes."
+                ),
+            ),
         ]
         indexes = [
             models.Index(fields=["origin"], name="timesheet_line_origin"),
             models.Index(fields=["helper", "kind"], name="timesheet_line_helper_kind"),
+            models.Index(fields=["meeting", "helper"], name="timesheet_line_meeting_helper"),
         ]
 
     def __str__(self) -> str:

@@ -30,6 +30,14 @@ class TimesheetLineSerializer(serializers.Serializer):
     description = serializers.CharField()
     participant = serializers.CharField(help_text="The participant's initials")
     session = serializers.IntegerField(source="session_id", allow_null=True)
+    meeting = serializers.IntegerField(
+        source="meeting_id",
+        allow_null=True,
+        help_text="Group meeting lines (and their corrections): the meeting",
+    )
+    group = serializers.CharField(
+        help_text="Group meeting lines (and their corrections): the group's title"
+    )
     expense = serializers.IntegerField(source="expense_id", allow_null=True)
     corrected_date = serializers.DateField(
         allow_null=True, help_text="Adjustments: the date of the session that was corrected"
@@ -52,6 +60,8 @@ class TimesheetSerializer(serializers.Serializer):
     sessions_held = serializers.IntegerField()
     session_minutes = serializers.IntegerField()
     extra_minutes = serializers.IntegerField()
+    meetings_held = serializers.IntegerField(help_text="Group meetings led")
+    meeting_minutes = serializers.IntegerField(help_text="Minutes of the group meetings led")
     adjustment_minutes = serializers.IntegerField()
     paid_minutes = serializers.IntegerField()
     hours = serializers.DecimalField(max_digits=8, decimal_places=2)
@@ -85,6 +95,8 @@ def timesheet_data(sheet: Timesheet, view: SheetView, *, detail: bool = False) -
         "sessions_held": figures.sessions_held,
         "session_minutes": figures.session_minutes,
         "extra_minutes": figures.extra_minutes,
+        "meetings_held": figures.meetings_held,
+        "meeting_minutes": figures.meeting_minutes,
         "adjustment_minutes": figures.adjustment_minutes,
         "paid_minutes": figures.paid_minutes,
         "hours": figures.hours,
@@ -112,6 +124,8 @@ def _line(row: Row) -> dict[str, Any]:
         "description": row.description,
         "participant": row.participant,
         "session_id": row.session_id,
+        "meeting_id": row.meeting_id,
+        "group": row.group,
         "expense_id": row.expense_id,
         "corrected_date": row.corrected_date,
         "category": row.category,

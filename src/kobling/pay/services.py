@@ -51,7 +51,13 @@ def _user(by: User | None) -> User | None:
     return by if by is not None and getattr(by, "is_authenticated", False) else None
 
 
-def correction_text(corrected: dt.date | None) -> str:
+def correction_text(corrected: dt.date | None, *, meeting: bool = False) -> str:
+    if meeting:
+        if corrected is None:
+            return _("Group meeting held after its month was approved")
+        return _("Correction of group meeting on %(date)s") % {
+            "date": formats.date_format(corrected, "SHORT_DATE_FORMAT")
+        }
     if corrected is None:
         return _("Session logged after its month was approved")
     return _("Correction of session on %(date)s") % {
@@ -69,8 +75,9 @@ class RollUp:
 
 
 def _needed_sheets(helper_ids: list[int], month: dt.date | None) -> set[tuple[int, dt.date]]:
-    """(helper, month) pairs that need a sheet and have none: months with held sessions (only
-    ``month`` if given), and a place for every expense not yet paid."""
+    """(helper, month) pairs that need a sheet and have none: months with held sessions or
+    group meetings the helper led (only ``month`` if given), and a place for every expense not
+    yet paid."""
     this_month = current_month()
     sessions = Session.objects.held().filter(helper_id__in=helper_ids)
     if month is not None:
@@ -81,6 +88,12 @@ def _needed_sheets(helper_ids: list[int], month: dt.date | None) -> set[tuple[in
             .distinct()
             .order_by()
         }
+        wanted |= {
+            (m["payee"], month)
+            for m in ledger.meeting_payees(
+                helper_ids, lambda q: q.filter(date__gte=month, date__lte=last_day(month))
+            )
+        }
     else:
         wanted = set(
             sessions.annotate(m=TruncMonth("date"))
@@ -88,6 +101,7 @@ def _needed_sheets(helper_ids: list[int], month: dt.date | None) -> set[tuple[in
             .distinct()
             .order_by()
         )
+        wanted |= ledger.meeting_months(helper_ids)
     expenses = list(
         Expense.objects.filter(helper_id__in=helper_ids)
         .exclude(Exists(TimesheetLine.objects.filter(expense=OuterRef("pk"))))
@@ -153,7 +167,9 @@ def _store_pending(helper_ids: list[int], helpers: dict[int, Helper], by: User |
         open_sheets[sheet.helper_id].append(sheet)
     by_id = {s.pk: s for sheets in open_sheets.values() for s in sheets}
     this_month = current_month()
-    for p in sorted(pending, key=lambda p: (p.helper_id, p.date, p.session_id)):
+    for p in sorted(
+        pending, key=lambda p: (p.helper_id, p.date, p.session_id or 0, p.meeting_id or 0)
+    ):
         target = by_id.get(p.open_sheet_id) if p.open_sheet_id else None
         if target is None:
             target = next((s for s in open_sheets[p.helper_id] if s.month > p.base_month), None)
@@ -177,8 +193,9 @@ def _store_pending(helper_ids: list[int], helpers: dict[int, Helper], by: User |
             extra_minutes=p.extra_minutes,
             session_id=p.session_id,
             origin_id=p.origin_id,
+            meeting_id=p.meeting_id,
             corrected_date=p.corrected_date,
-            description=correction_text(p.corrected_date)[:300],
+            description=correction_text(p.corrected_date, meeting=p.meeting_id is not None)[:300],
             created_by=_user(by),
         )
         audit_log(
@@ -188,6 +205,7 @@ def _store_pending(helper_ids: list[int], helpers: dict[int, Helper], by: User |
             changes={
                 "timesheet": target.pk,
                 "session": p.session_id,
+                "meeting": p.meeting_id,
                 "minutes": p.minutes,
                 "extra_minutes": p.extra_minutes,
             },
@@ -311,6 +329,15 @@ def _freeze(sheet: Timesheet, view: ledger.SheetView, *, by: User, at: dt.dateti
                     origin_id=row.origin_id,
                 )
             )
+        elif row.is_meeting:
+            new_lines.append(
+                TimesheetLine(
+                    **common,
+                    kind=LineKind.MEETING,
+                    minutes=row.minutes,
+                    meeting_id=row.meeting_id,
+                )
+            )
         elif row.is_expense:
             new_lines.append(
                 TimesheetLine(
@@ -326,6 +353,7 @@ def _freeze(sheet: Timesheet, view: ledger.SheetView, *, by: User, at: dt.dateti
     sheet.hourly_rate = rate
     sheet.session_minutes = figures.session_minutes
     sheet.extra_minutes = figures.extra_minutes
+    sheet.meeting_minutes = figures.meeting_minutes
     sheet.adjustment_minutes = figures.adjustment_minutes
     sheet.paid_minutes = figures.paid_minutes
     sheet.pay_amount = figures.pay_amount
