@@ -37,19 +37,24 @@ def role_shapes_any_of(result, generator, request, public):  # noqa: ANN001, ANN
         name = ref.get("$ref", "").rsplit("/", 1)[-1]
         return schemas.get(name, {}).get("type") == "object"
 
-    def walk(node):  # noqa: ANN001, ANN202
-        if isinstance(node, dict):
-            choices = node.get("oneOf")
-            if isinstance(choices, list) and choices and all(is_object(c) for c in choices):
-                node["anyOf"] = node.pop("oneOf")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
+    def visit(node: dict) -> None:
+        choices = node.get("oneOf")
+        if isinstance(choices, list) and choices and all(is_object(c) for c in choices):
+            node["anyOf"] = node.pop("oneOf")
 
-    walk(result)
+    _each_schema(result, visit)
     return result
+
+
+def _each_schema(node, visit) -> None:  # noqa: ANN001
+    """Call ``visit`` on every object in the document, parents before their children."""
+    if isinstance(node, dict):
+        visit(node)
+        for value in list(node.values()):
+            _each_schema(value, visit)
+    elif isinstance(node, list):
+        for value in node:
+            _each_schema(value, visit)
 
 
 # A time of day as the API gives it: "HH:MM" or "HH:MM:SS" (with fractions), local to the
@@ -63,16 +68,10 @@ def local_times(result, generator, request, public):  # noqa: ANN001, ANN201, AR
     so a strict validator rejects every real response. Times are documented as ``partial-time``
     (RFC 3339's name for a time without an offset) with the pattern they follow."""
 
-    def walk(node):  # noqa: ANN001, ANN202
-        if isinstance(node, dict):
-            if node.get("type") == "string" and node.get("format") == "time":
-                node["format"] = "partial-time"
-                node.setdefault("pattern", LOCAL_TIME_PATTERN)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
+    def visit(node: dict) -> None:
+        if node.get("type") == "string" and node.get("format") == "time":
+            node["format"] = "partial-time"
+            node.setdefault("pattern", LOCAL_TIME_PATTERN)
 
-    walk(result)
+    _each_schema(result, visit)
     return result
