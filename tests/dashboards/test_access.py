@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kobling.dashboards.refresh import refresh_municipality
-from kobling.tenancy.models import User
+from kobling.tenancy.models import Programme, User
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +52,10 @@ PAGES = {
     "dashboard": ("programme_a", "get", None, GET_A),
     "dashboard_csv": ("programme_a", "get", None, GET_A),
     "dashboard_pdf": ("programme_a", "get", None, GET_A),
+    # The yearly report of a group programme (Aktiv på dagtid, for the municipality and NAV).
+    "group_year_report": ("group_programme_a", "get", None, GET_A),
+    "group_year_report_csv": ("group_programme_a", "get", None, GET_A),
+    "group_year_report_pdf": ("group_programme_a", "get", None, GET_A),
 }
 
 
@@ -59,7 +63,15 @@ PAGES = {
 def ids(cast):
     refresh_municipality(cast.a.pk)
     refresh_municipality(cast.b.pk)
-    return {"a": cast.a.pk, "programme_a": cast.programme_a.pk, "programme_b": cast.programme_b.pk}
+    group = Programme.objects.create(
+        municipality=cast.a, kind="aktiv_pa_dagtid", name="Aktiv på dagtid", delivery="group"
+    )
+    return {
+        "a": cast.a.pk,
+        "programme_a": cast.programme_a.pk,
+        "programme_b": cast.programme_b.pk,
+        "group_programme_a": group.pk,
+    }
 
 
 def _user(cast, role):

@@ -61,6 +61,8 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "started_on",
             "review_interval_weeks",
             "attendance_late_days",
+            "completion_min_attendance_pct",
+            "completion_needs_end_conversation",
             "delivery",
             "period_weeks",
             "renewals_max",

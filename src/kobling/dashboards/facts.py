@@ -202,6 +202,52 @@ class CostYear:
 
 
 @dataclass(frozen=True)
+class GroupMeetingRow:
+    """A held group meeting of a programme, at its venue (``venue_key``)."""
+
+    programme_id: int
+    meeting_id: int
+    day: dt.date
+    venue: str
+
+
+@dataclass(frozen=True)
+class GroupVisitRow:
+    """A held group meeting offered to a course (groups.completion.offered_by_course), whether
+    the person came, with what the breakdowns need of the person."""
+
+    programme_id: int
+    course_id: int
+    person_id: int
+    meeting_id: int
+    day: dt.date
+    came: bool
+    venue: str
+    gender: str = ""
+    birth_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class BenefitCheckRow:
+    """A benefit check of a course's referral (referrals.BenefitCheck)."""
+
+    course_id: int
+    verified_on: dt.date
+    benefit: str
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class CourseEndRow:
+    """An ended course of a programme with a completion rule, completed or not."""
+
+    programme_id: int
+    course_id: int
+    ended_on: dt.date
+    completed: bool
+
+
+@dataclass(frozen=True)
 class FactsInput:
     today: dt.date
     referrals: Sequence[ReferralRow] = ()
@@ -214,6 +260,10 @@ class FactsInput:
     programme_ids: Sequence[int] = ()  # every programme of the municipality
     partners: Sequence[PartnerRow] = ()
     costs: Sequence[CostYear] = field(default_factory=tuple)
+    group_meetings: Sequence[GroupMeetingRow] = ()
+    group_visits: Sequence[GroupVisitRow] = ()
+    benefit_checks: Sequence[BenefitCheckRow] = ()
+    course_ends: Sequence[CourseEndRow] = ()
 
 
 # --- the figures --------------------------------------------------------------------------------
@@ -231,6 +281,8 @@ def compute(data: FactsInput) -> Facts:
     partner_uptake(facts, data.today, data.programme_ids, data.partners, data.pairings)
     referring_organisations(facts, data.referrals)
     costs(facts, data.costs)
+    groups(facts, data.group_meetings, data.group_visits, data.benefit_checks)
+    completion(facts, data.course_ends)
     return facts
 
 
@@ -417,3 +469,94 @@ def costs(facts: Facts, years: Iterable[CostYear]) -> None:
     for c in years:
         for name in ("pay", "expenses", "courses", "coordination"):
             facts.add(c.programme_id, YEAR, c.year, f"cost_{name}", getattr(c, name))
+
+
+# --- group programmes ---------------------------------------------------------------------------
+
+NOT_CHECKED = "not_checked"  # no benefit check on or before the end of the year
+NO_VENUE = "none"
+
+
+def benefit_in_year(checks: Sequence[BenefitCheckRow], year: int) -> str:
+    """The benefit group of a course in a calendar year: its latest check verified on or before
+    the year's last day (a later check does not rewrite an earlier year); ``not_checked`` when
+    there is none."""
+    last_day = dt.date(year, 12, 31)
+    known = [c for c in checks if c.verified_on <= last_day]
+    if not known:
+        return NOT_CHECKED
+    return max(known, key=lambda c: (c.verified_on, c.id)).benefit
+
+
+def groups(
+    facts: Facts,
+    meetings: Iterable[GroupMeetingRow],
+    visits: Iterable[GroupVisitRow],
+    checks: Iterable[BenefitCheckRow],
+) -> None:
+    """Group attendance (docs/dashboards.md, "Group programmes"):
+
+    - ``group_meetings`` (month, total and by ``venue``): held meetings. Meetings, not persons.
+    - ``group_offered`` and ``group_attended`` (month, total and by ``venue`` and ``benefit``):
+      meetings offered to courses and those they came to; their ratio is the attendance rate.
+    - ``group_persons_month`` (month): distinct persons who came in the month.
+    - ``group_persons`` (year, total and by ``benefit``, ``venue``, ``gender``, ``age_band``):
+      distinct persons who came at least once in the year. A person counts once per breakdown
+      key: at each venue they came to, under their latest course's benefit group in the year,
+      at their age on their first meeting of the year."""
+    for m in meetings:
+        facts.month(m.programme_id, m.day, "group_meetings")
+        facts.month(m.programme_id, m.day, "group_meetings", dimension="venue", key=m.venue)
+    by_course: dict[int, list[BenefitCheckRow]] = defaultdict(list)
+    for c in checks:
+        by_course[c.course_id].append(c)
+    benefit_cache: dict[tuple[int, int], str] = {}
+
+    def benefit(course: int, year: int) -> str:
+        if (course, year) not in benefit_cache:
+            benefit_cache[(course, year)] = benefit_in_year(by_course.get(course, ()), year)
+        return benefit_cache[(course, year)]
+
+    month_persons: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
+    # (programme, year, person) → [first visit, latest visit, venues]
+    year_persons: dict[tuple[int, dt.date, int], list[Any]] = {}
+    for v in sorted(visits, key=lambda v: (v.day, v.meeting_id, v.course_id)):
+        p, group = v.programme_id, benefit(v.course_id, v.day.year)
+        by = {"venue": [v.venue], "benefit": [group]}
+        metrics = ("group_offered", "group_attended") if v.came else ("group_offered",)
+        for metric in metrics:
+            facts.month(p, v.day, metric)
+            for dimension, keys in by.items():
+                for key in keys:
+                    facts.month(p, v.day, metric, dimension=dimension, key=key)
+        if not v.came:
+            continue
+        month_persons[(p, month_of(v.day))].add(v.person_id)
+        seen = year_persons.setdefault((p, year_of(v.day), v.person_id), [v, v, set()])
+        seen[1] = v
+        seen[2].add(v.venue)
+    for (p, month), persons in month_persons.items():
+        facts.add(p, MONTH, month, "group_persons_month", len(persons))
+    for (p, year, _person), (first, latest, venues) in year_persons.items():
+        facts.add(p, YEAR, year, "group_persons")
+        facts.add(
+            p, YEAR, year, "group_persons", 1, "benefit", benefit(latest.course_id, year.year)
+        )
+        for venue in sorted(venues):
+            facts.add(p, YEAR, year, "group_persons", 1, "venue", venue)
+        facts.add(p, YEAR, year, "group_persons", 1, "gender", first.gender or "unknown")
+        if first.birth_date is not None:
+            facts.add(
+                p, YEAR, year, "group_persons", 1, "age_band", age_band(first.birth_date, first.day)
+            )
+
+
+def completion(facts: Facts, ends: Iterable[CourseEndRow]) -> None:
+    """``group_courses_ended`` and ``group_courses_completed`` (month of the end): the ended
+    courses of programmes with a completion rule, and those completed under it (groups.completion;
+    docs/groups.md). Courses, which are persons here: one course per person and programme at a
+    time."""
+    for e in ends:
+        facts.month(e.programme_id, e.ended_on, "group_courses_ended")
+        if e.completed:
+            facts.month(e.programme_id, e.ended_on, "group_courses_completed")

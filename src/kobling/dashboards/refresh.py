@@ -27,12 +27,15 @@ from kobling.dashboards.facts import FactsInput
 from kobling.dashboards.models import DashboardFact, DashboardRefresh, Grain
 from kobling.followup.choices import SessionStatus
 from kobling.followup.models import Pairing, Session
+from kobling.groups.choices import MeetingStatus
+from kobling.groups.completion import CompletionRule, CourseFacts, is_completed, offered_by_course
+from kobling.groups.models import Attendance, GroupEnrolment, GroupOffer, Meeting
 from kobling.helpers.models import Helper
 from kobling.outcomes.models import FollowUp, Review, ReviewScore
 from kobling.outcomes.selectors import recommended_weekly_minutes
 from kobling.partners.models import Agreement, Partner, agreement_valid_q
-from kobling.referrals.choices import DecisionOutcome
-from kobling.referrals.models import Decision, Referral
+from kobling.referrals.choices import ConversationKind, DecisionOutcome
+from kobling.referrals.models import BenefitCheck, Conversation, Decision, Episode, Referral
 from kobling.tenancy.models import Municipality, Programme
 
 
@@ -79,6 +82,23 @@ def source_mark(municipality_id: int) -> dict[str, str]:
         ),
         "agreements": Agreement.objects.filter(municipality_id=m).aggregate(
             n=Count("pk"), v=Sum("version"), t=Max("updated_at")
+        ),
+        "meetings": Meeting.objects.filter(municipality_id=m).aggregate(
+            n=Count("pk"), v=Sum("version")
+        ),
+        "attendance": Attendance.objects.filter(municipality_id=m).aggregate(n=Max("pk")),
+        "enrolments": GroupEnrolment.objects.filter(municipality_id=m).aggregate(
+            n=Count("pk"), v=Sum("version")
+        ),
+        "offers": GroupOffer.objects.filter(municipality_id=m).aggregate(
+            n=Count("pk"), v=Sum("version"), t=Max("updated_at")
+        ),
+        "benefit_checks": BenefitCheck.objects.filter(municipality_id=m).aggregate(n=Max("pk")),
+        "conversations": Conversation.objects.filter(municipality_id=m).aggregate(
+            n=Count("pk"), t=Max("pk")
+        ),
+        "courses": Episode.objects.filter(municipality_id=m).aggregate(
+            n=Count("pk"), t=Max("updated_at")
         ),
     }
     return {name: str(sorted(values.items())) for name, values in parts.items()}
@@ -313,7 +333,110 @@ def load_input(
         ),
         partners=partners,
         costs=_costs(m, skip=set(skip_cost_years)),
+        **_group_rows(m, today),
     )
+
+
+def venue_key(partner_id: int | None, place: str) -> str:
+    """A group offer's venue as a dashboard key: the partner's premises, else the place in
+    words (trimmed, at most 50 characters), else ``none``."""
+    if partner_id is not None:
+        return f"partner:{partner_id}"
+    words = " ".join((place or "").split())[:50]
+    return f"place:{words}" if words else facts.NO_VENUE
+
+
+def _group_rows(m: int, today: dt.date) -> dict[str, Any]:
+    """The group programmes' rows: held meetings, the meetings offered to each course
+    (:func:`kobling.groups.completion.offered_by_course`), the benefit checks and the ended
+    courses under a completion rule — a fixed number of queries."""
+    offers = {
+        pk: (programme_id, venue_key(partner_id, place))
+        for pk, programme_id, partner_id, place in GroupOffer.objects.filter(
+            municipality_id=m
+        ).values_list("pk", "programme_id", "venue_id", "place")
+    }
+    meetings = [
+        facts.GroupMeetingRow(offers[offer_id][0], pk, day, offers[offer_id][1])
+        for pk, offer_id, day in Meeting.objects.filter(
+            municipality_id=m, status=MeetingStatus.HELD, date__lte=today
+        )
+        .values_list("pk", "offer_id", "date")
+        .order_by()
+        if offer_id in offers
+    ]
+    offered = offered_by_course(today=today, municipality_id=m)
+    courses = {
+        row[0]: row
+        for row in Episode.objects.filter(municipality_id=m)
+        .values_list(
+            "pk",
+            "programme_id",
+            "participant_id",
+            "participant__gender",
+            "participant__birth_date",
+            "referral_id",
+            "ended_on",
+            "programme__completion_min_attendance_pct",
+            "programme__completion_needs_end_conversation",
+        )
+        .order_by()
+    }
+    visits = []
+    for course_id, rows in offered.items():
+        course = courses.get(course_id)
+        if course is None:
+            continue
+        for row in rows:
+            programme_id, venue = offers.get(row.meeting.offer_id, (course[1], facts.NO_VENUE))
+            visits.append(
+                facts.GroupVisitRow(
+                    programme_id=programme_id,
+                    course_id=course_id,
+                    person_id=course[2],
+                    meeting_id=row.meeting.pk,
+                    day=row.meeting.date,
+                    came=row.came,
+                    venue=venue,
+                    gender=course[3] or "",
+                    birth_date=course[4],
+                )
+            )
+    course_of_referral = {c[5]: c[0] for c in courses.values()}
+    checks = [
+        facts.BenefitCheckRow(course_of_referral[referral_id], verified_on, benefit, pk)
+        for pk, referral_id, verified_on, benefit in BenefitCheck.objects.filter(municipality_id=m)
+        .values_list("pk", "referral_id", "verified_on", "benefit")
+        .order_by()
+        if referral_id in course_of_referral
+    ]
+    talks = set(
+        Conversation.objects.filter(municipality_id=m, kind=ConversationKind.END).values_list(
+            "episode_id", flat=True
+        )
+    )
+    ends = []
+    for pk, programme_id, *_person, ended_on, pct, needs_talk in courses.values():
+        rule = CompletionRule(pct, needs_talk)
+        if ended_on is None or not rule.defined:
+            continue
+        rows = offered.get(pk, [])
+        done = is_completed(
+            rule,
+            CourseFacts(
+                ended=True,
+                end_conversation=pk in talks,
+                offered=len(rows),
+                attended=sum(1 for r in rows if r.came),
+            ),
+        )
+        ends.append(facts.CourseEndRow(programme_id, pk, ended_on, bool(done)))
+    return {
+        "group_meetings": meetings,
+        "group_visits": visits,
+        "benefit_checks": checks,
+        "course_ends": ends,
+    }
 
 
 def compute_facts(

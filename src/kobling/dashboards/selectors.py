@@ -208,6 +208,8 @@ def build_report(programme: Programme, year: int) -> Report:
         Section("maintenance", _("Maintenance"), _maintenance(facts, years_running)),
         Section("cost", _("Cost"), _cost(facts)),
     ]
+    if _has_groups(programme, facts):
+        sections.append(Section("groups", _("Group meetings"), _groups(programme, facts, year)))
     return Report(
         programme=programme,
         year=year,
@@ -700,4 +702,232 @@ def _cost(f: _Facts) -> list[Table]:
     ]
 
 
-__all__ = ["Report", "Section", "Table", "build_report"]
+# --- Group programmes ---------------------------------------------------------------------------
+
+
+def _has_groups(programme: Programme, f: _Facts) -> bool:
+    from kobling.tenancy.choices import Delivery
+
+    return programme.delivery == Delivery.GROUP or any(
+        metric.startswith("group_") for metric, _d, _k in f.total
+    )
+
+
+def _venue_labels(programme: Programme) -> dict[str, str]:
+    """Venue keys (dashboards.refresh.venue_key) → names: partners' premises by the partner's
+    name (an organisation), a place in words as it is, ``none`` as not given. One query."""
+    from kobling.dashboards.facts import NO_VENUE
+    from kobling.partners.models import Partner
+
+    labels = {
+        f"partner:{pk}": name
+        for pk, name in Partner.objects.filter(
+            municipality_id=programme.municipality_id, group_offers__programme=programme
+        )
+        .values_list("pk", "name")
+        .distinct()
+    }
+    labels[NO_VENUE] = _("No place given")
+    return labels
+
+
+def _venue_label(labels: dict[str, str], key: str) -> str:
+    if key in labels:
+        return labels[key]
+    return key.removeprefix("place:") if key.startswith("place:") else key
+
+
+def _benefit_labels() -> dict[str, str]:
+    from kobling.dashboards.facts import NOT_CHECKED
+    from kobling.referrals.choices import Benefit
+
+    return {str(k): str(v) for k, v in Benefit.choices} | {NOT_CHECKED: _("Not checked")}
+
+
+def _persons_by(
+    f: _Facts, dimension: str, labels: dict[str, str], title: str, key: str, note: str = ""
+) -> Table:
+    """Persons who came in the year by one breakdown (rules 1 and 2), with their attendances
+    and attendance rate where the breakdown has them (rule 4: hidden where the persons are)."""
+    keys = sorted(f.keys("group_persons", dimension))
+    order = list(labels)
+    keys.sort(key=lambda k: (order.index(k) if k in order else len(order), labels.get(k, k)))
+    persons = [f.n("group_persons", dimension, k) for k in keys]
+    cells = suppress_group(persons)
+    with_attendance = dimension in ("benefit", "venue")
+    rows = []
+    for k, raw, cell in zip(keys, persons, cells, strict=True):
+        label = _venue_label(labels, k) if dimension == "venue" else labels.get(k, k)
+        if not with_attendance:
+            rows.append([label, cell])
+            continue
+        offered, attended = f.n("group_offered", dimension, k), f.n("group_attended", dimension, k)
+        shown = describing(attended, raw) if not hidden(cell) else SUPPRESSED
+        rows.append([label, cell, shown, derived(_pct(attended, offered), cell, shown)])
+    total = suppress(f.n("group_persons"))
+    columns = [title, _("Persons")]
+    if with_attendance:
+        columns += [_("Attendances"), _("Attendance %")]
+        rows.append(
+            [_("All"), total, describing(f.n("group_attended"), f.n("group_persons")), None]
+        )
+    else:
+        rows.append([_("All"), total])
+    return Table(key, title, columns, rows, note=note)
+
+
+def _group_summary(f: _Facts) -> Table:
+    persons_raw = f.n("group_persons")
+    persons = suppress(persons_raw)
+    attended = describing(f.n("group_attended"), persons_raw)
+    offered = describing(f.n("group_offered"), persons_raw)
+    rows = [
+        [_("Participants who came at least once (persons)"), persons],
+        [_("Meetings held"), f.n("group_meetings")],
+        [_("Attendances (a person at a meeting)"), attended],
+        [_("Meetings offered to participants"), offered],
+        [
+            _("Attendance % (attended of offered)"),
+            derived(_pct(f.n("group_attended"), f.n("group_offered")), persons, attended, offered),
+        ],
+    ]
+    return Table(
+        "groups_summary",
+        _("Group meetings in the year"),
+        [_("Figure"), _("Number")],
+        rows,
+        note=_(
+            "Offered: the held meetings of a group while the course was enrolled in it, and any "
+            "meeting a person came to as a drop-in."
+        ),
+    )
+
+
+def _group_months(f: _Facts, year: int) -> Table:
+    months = [dt.date(year, m, 1) for m in range(1, 13)]
+    persons = [int(f.monthly.get(("group_persons_month", m), 0)) for m in months]
+    hide = suppress_rows(persons)
+    rows = []
+    for month, people, hidden_row in zip(months, persons, hide, strict=True):
+        meetings = int(f.monthly.get(("group_meetings", month), 0))
+        offered = int(f.monthly.get(("group_offered", month), 0))
+        attended = int(f.monthly.get(("group_attended", month), 0))
+        cells = (
+            [SUPPRESSED] * 5
+            if hidden_row
+            else [people, meetings, offered, attended, _pct(attended, offered)]
+        )
+        rows.append([month.strftime("%m.%Y"), *cells])
+    return Table(
+        "groups_months",
+        _("Group meetings per month"),
+        [
+            _("Month"),
+            _("Participants"),
+            _("Meetings held"),
+            _("Offered"),
+            _("Attended"),
+            _("Attendance %"),
+        ],
+        rows,
+        chart=charts.columns(
+            _("Attendances per month"), [r[0][:2] for r in rows], [r[4] for r in rows]
+        ),
+        note=_("Months with fewer than 5 participants are hidden, and one more where needed."),
+    )
+
+
+def _group_completion(programme: Programme, f: _Facts) -> Table:
+    from kobling.groups.completion import rule_of
+
+    ended_raw, completed_raw = f.n("group_courses_ended"), f.n("group_courses_completed")
+    ended = suppress(ended_raw)
+    completed = part_of(completed_raw, ended_raw)
+    return Table(
+        "groups_completion",
+        _("Completion"),
+        [_("Courses"), _("Number")],
+        [
+            [_("Courses that ended in the year"), ended],
+            [_("… completed under the programme's rule"), completed],
+            [_("Completion %"), derived(_pct(completed, ended), ended, completed)],
+        ],
+        note=rule_of(programme).describe(),
+    )
+
+
+def _group_tables(programme: Programme, f: _Facts, year: int) -> dict[str, Table]:
+    labels_gender = {str(k): str(v) for k, v in Gender.choices} | {"unknown": _("Not given")}
+    labels_age = {b[2]: b[2] for b in AGE_BANDS} | {OLDEST_BAND: OLDEST_BAND}
+    venue_note = _("A person who came at several venues counts at each of them.")
+    return {
+        "summary": _group_summary(f),
+        "months": _group_months(f, year),
+        "completion": _group_completion(programme, f),
+        "benefit": _persons_by(
+            f,
+            "benefit",
+            _benefit_labels(),
+            _("By benefit group"),
+            "groups_benefit",
+            note=_(
+                "The benefit group of the latest benefit check on or before the end of the year."
+            ),
+        ),
+        "venue": _persons_by(
+            f, "venue", _venue_labels(programme), _("By venue"), "groups_venue", note=venue_note
+        ),
+        "age_band": _persons_by(f, "age_band", labels_age, _("By age band"), "groups_age_band"),
+        "gender": _persons_by(f, "gender", labels_gender, _("By gender"), "groups_gender"),
+    }
+
+
+def _groups(programme: Programme, f: _Facts, year: int) -> list[Table]:
+    tables = _group_tables(programme, f, year)
+    return [tables[k] for k in ("summary", "months", "completion", "benefit", "venue")]
+
+
+def _load(programme: Programme, year: int) -> tuple[_Facts, dt.datetime | None]:
+    start = dt.date(year, 1, 1)
+    rows = list(
+        DashboardFact.objects.filter(programme=programme)
+        .filter(
+            Q(grain=Grain.MONTH, period__gte=start, period__lte=dt.date(year, 12, 1))
+            | Q(grain=Grain.YEAR, period=start)
+        )
+        .values_list("grain", "period", "metric", "dimension", "key", "value")
+        .order_by()
+    )
+    refresh = (
+        DashboardRefresh.objects.filter(municipality_id=programme.municipality_id)
+        .values_list("refreshed_at", flat=True)
+        .first()
+    )
+    return _Facts(rows), refresh
+
+
+def build_group_year_report(programme: Programme, year: int) -> Report:
+    """The yearly report of a group programme (Aktiv på dagtid's report for the municipality
+    and its NAV office): participants by benefit group, venue, age band and gender, meetings
+    held, attendances and the attendance rate, completion. An outside report: every cell has
+    been through :mod:`kobling.dashboards.suppression`, like the dashboards. Three queries."""
+    facts, refresh = _load(programme, year)
+    tables = _group_tables(programme, facts, year)
+    sections = [
+        Section(
+            "participation",
+            _("Participation"),
+            [tables["summary"], tables["months"], tables["completion"]],
+        ),
+        Section(
+            "participants",
+            _("Participants"),
+            [tables["benefit"], tables["venue"], tables["age_band"], tables["gender"]],
+        ),
+    ]
+    return Report(
+        programme=programme, year=year, as_of=refresh, years_running=None, sections=sections
+    )
+
+
+__all__ = ["Report", "Section", "Table", "build_group_year_report", "build_report"]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from kobling.dashboards.access import default_programme, managed_programmes, programme_for
-from kobling.dashboards.selectors import Report, build_report
+from kobling.dashboards.selectors import Report, build_group_year_report, build_report
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 
@@ -134,4 +134,104 @@ def dashboard_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-__all__: list[Any] = ["dashboard", "dashboard_csv", "dashboard_home", "dashboard_pdf"]
+# --- the yearly report of a group programme (Aktiv på dagtid) ------------------------------------
+
+
+def _group_report(request: HttpRequest, pk: int) -> Report:
+    """The yearly report of a group programme the user manages (404 for a programme that is not
+    delivered in groups, or outside the municipalities they manage; 403 for non-managers)."""
+    from kobling.tenancy.choices import Delivery
+
+    programme = programme_for(request.user, pk)
+    if programme.delivery != Delivery.GROUP:
+        raise Http404
+    return build_group_year_report(programme, _year(request))
+
+
+@login_required
+@require_GET
+def group_year_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page: participants, meetings and attendance of a group programme in a year, for the
+    municipality and its NAV office, under the small-cell rule."""
+    report = _group_report(request, pk)
+    this_year = timezone.localdate().year
+    return render(
+        request,
+        "dashboards/group_year.html",
+        {"report": report, "years": list(range(this_year, this_year - 8, -1))},
+    )
+
+
+@login_required
+@require_GET
+def group_year_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every table of the yearly report in one CSV (or one, ``?table=<key>``). Audited."""
+    report = _group_report(request, pk)
+    key = request.GET.get("table")
+    tables = report.tables if not key else [t for t in report.tables if t.key == key]
+    if not tables:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = key or "arsrapport"
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}-{report.programme.pk}-{report.year}.csv"'
+    )
+    writer = csv.writer(response)
+    for n, table in enumerate(tables):
+        if len(tables) > 1:
+            if n:
+                writer.writerow([])
+            writer.writerow([table.title])
+        writer.writerow(table.columns)
+        for row in table.rows:
+            writer.writerow(["" if c is None else c for c in row])
+    audit_log(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        obj=report.programme,
+        changes={
+            "report": "group_year",
+            "table": key or "all",
+            "year": report.year,
+            "format": "csv",
+        },
+    )
+    return response
+
+
+@login_required
+@require_GET
+def group_year_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The yearly report as a PDF, to send to the NAV office. Audited."""
+    import weasyprint
+
+    report = _group_report(request, pk)
+    html = render_to_string(
+        "dashboards/group_year_document.html",
+        {"report": report, "generated": timezone.localtime()},
+    )
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+    pdf = weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=fetcher).write_pdf(
+        stylesheets=[weasyprint.CSS(string=REPORT_CSS)]
+    )
+    audit_log(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        obj=report.programme,
+        changes={"report": "group_year", "year": report.year, "format": "pdf"},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"arsrapport-{report.programme.pk}-{report.year}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+__all__: list[Any] = [
+    "dashboard",
+    "dashboard_csv",
+    "dashboard_home",
+    "dashboard_pdf",
+    "group_year_report",
+    "group_year_report_csv",
+    "group_year_report_pdf",
+]

@@ -222,6 +222,21 @@ class EpisodeReport(ReferrerReport):
     # Group meetings offered while enrolled, and attended (drop-ins count in both).
     meetings_offered: int = 0
     meetings_attended: int = 0
+    # Whether the course is completed under its programme's rule (None: the programme has no
+    # rule), and the rule in words — added by the groups app (groups.completion).
+    completed: bool | None = None
+    completion_rule: str = ""
+
+
+# Fields of a course's report that apps above followup decide from the course and the summed
+# figures: a function (course, figures) -> dict of EpisodeReport fields, registered in the app's
+# AppConfig.ready (groups: ``completed`` and ``completion_rule``).
+COURSE_FIELDS: list[Callable[[Any, dict[str, Any]], dict[str, Any]]] = []
+
+
+def register_course_fields(fields: Callable[[Any, dict[str, Any]], dict[str, Any]]) -> None:
+    if fields not in COURSE_FIELDS:
+        COURSE_FIELDS.append(fields)
 
 
 def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any]:
@@ -325,6 +340,9 @@ def build_episode_report(episode: Any, *, today: dt.date | None = None) -> Episo
     parts: dict[str, Any] = {"goals": [], "latest_review": None}
     for part in REPORT_PARTS:
         parts.update(part(episode))
+    decided: dict[str, Any] = {}
+    for fields in COURSE_FIELDS:
+        decided.update(fields(episode, figures))
     return EpisodeReport(
         pairing_id=pairings[-1].pk if pairings else 0,
         status=episode.status,
@@ -338,4 +356,5 @@ def build_episode_report(episode: Any, *, today: dt.date | None = None) -> Episo
         episode_id=episode.pk,
         pairing_ids=[p.pk for p in pairings],
         **figures,
+        **decided,
     )

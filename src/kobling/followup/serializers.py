@@ -500,6 +500,15 @@ class EpisodeReportSerializer(ReferrerReportSerializer):
         help_text="Group meetings held while the course was enrolled, and any it came to."
     )
     meetings_attended = serializers.IntegerField(help_text="Group meetings the person came to.")
+    completed = serializers.BooleanField(
+        allow_null=True,
+        help_text=(
+            "Whether the course is completed under its programme's rule (ended, and the end "
+            "conversation and share of meetings attended the programme asks for); null when the "
+            "programme has no completion rule."
+        ),
+    )
+    completion_rule = serializers.CharField(help_text="The programme's completion rule in words.")
 
 
 class EpisodeViewSerializer(serializers.BaseSerializer):

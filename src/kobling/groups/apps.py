@@ -14,12 +14,18 @@ class GroupsConfig(AppConfig):
         audit_people.register()
 
         from kobling.core.alerts import register_alert_provider
-        from kobling.followup.report import register_activity_parts
+        from kobling.followup.report import register_activity_parts, register_course_fields
         from kobling.groups.alerts import absent_in_a_row, below_minimum
+        from kobling.groups.completion import completion_fields, timeline_completion
         from kobling.groups.selectors import attendance_parts
+        from kobling.referrals.timeline import register_timeline_source
 
-        # A course's group attendance counts in its referrer report, beside its pairings.
+        # A course's group attendance counts in its referrer report, beside its pairings; the
+        # report and the course's timeline say whether it is completed under the programme's
+        # rule.
         register_activity_parts(attendance_parts)
+        register_course_fields(completion_fields)
+        register_timeline_source("completion", timeline_completion)
         # Absent three times in a row; a group below its minimum size.
         register_alert_provider(absent_in_a_row)
         register_alert_provider(below_minimum)

@@ -32,16 +32,14 @@ class HeldMeeting:
     minutes: int
 
 
-def group_part(
+def offered_meetings(
     spans: list[Span],
     meetings: list[HeldMeeting],
     entries: dict[int, bool],
     today: dt.date,
-) -> ActivityPart | None:
-    """The course's attendance as one part of its dose (pure). ``meetings`` are the held meetings
-    of its groups, ``entries`` the standing attendance (meeting id → came). Offered: the held
-    meetings of a group while the course was enrolled in it, and any meeting it came to (a
-    drop-in); attended: those it came to; absent: those recorded as not come."""
+) -> dict[int, HeldMeeting]:
+    """The meetings offered to a course (pure): the held meetings of a group while it was
+    enrolled in it, and any meeting it came to (a drop-in)."""
     offered: dict[int, HeldMeeting] = {}
     by_offer: dict[int, list[Span]] = defaultdict(list)
     for span in spans:
@@ -52,6 +50,20 @@ def group_part(
         )
         if enrolled or entries.get(meeting.pk):
             offered[meeting.pk] = meeting
+    return offered
+
+
+def group_part(
+    spans: list[Span],
+    meetings: list[HeldMeeting],
+    entries: dict[int, bool],
+    today: dt.date,
+) -> ActivityPart | None:
+    """The course's attendance as one part of its dose (pure). ``meetings`` are the held meetings
+    of its groups, ``entries`` the standing attendance (meeting id → came). Offered: the held
+    meetings of a group while the course was enrolled in it, and any meeting it came to (a
+    drop-in); attended: those it came to; absent: those recorded as not come."""
+    offered = offered_meetings(spans, meetings, entries, today)
     if not offered and not spans:
         return None
     came = [m for pk, m in offered.items() if entries.get(pk)]

@@ -50,6 +50,9 @@ PROGRAMME_DEFAULTS: dict[str, dict[str, object]] = {
         "renewals_max": 1,
         "renewal_weeks": 12,
         "uses_conversations": True,
+        # Completed: the end conversation held and 3 of 4 offered meetings attended (issue 11).
+        "completion_min_attendance_pct": 75,
+        "completion_needs_end_conversation": True,
     },
     "aktiv_pa_dagtid": {"delivery": "group"},
     "activity_on_prescription": {"delivery": "provider", "period_weeks": 12},

@@ -220,6 +220,23 @@ class Programme(models.Model):
         default=7,
         help_text=_("How many days after a group meeting its leader may still record who came."),
     )
+    # When a course counts as completed (docs/groups.md, "Completion"): both empty/off means
+    # the programme has no completion rule.
+    completion_min_attendance_pct = models.PositiveSmallIntegerField(
+        _("completed with at least this share of meetings attended (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "A course is completed when it has ended and the participant came to at least "
+            "this share of the group meetings offered. Empty: no attendance requirement."
+        ),
+    )
+    completion_needs_end_conversation = models.BooleanField(
+        _("completed only with an end conversation"),
+        default=False,
+        help_text=_("A course is completed only when its end conversation was held."),
+    )
     # Optimistic concurrency: a settings edit based on an old version is refused (409).
     version = models.PositiveIntegerField(_("version"), default=1)
 
