@@ -110,7 +110,13 @@ class MeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         responses=AttendanceRowSerializer(many=True),
         summary="Record who came (marks the meeting held; again to correct)",
     )
-    @action(detail=True, methods=["get", "post"], url_path="attendance")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="attendance",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def attendance(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
         if request.method == "POST":
