@@ -58,8 +58,11 @@ PAGES = {
     "group_offer_list": ((), "get", LISTS),
     "group_offer_create": ((), "get", matrix(200, 200, 403, 403, 200, 403, 403)),
     "group_offer_detail": (("offer",), "get", ROWS),
+    "group_offer_edit": (("offer",), "get", matrix(200, 200, 403, 403, 404, 403, 403)),
     "group_offer_enrol": (("offer",), "post", matrix(302, 302, 403, 403, 404, 403, 403)),
     "group_meeting_attendance": (("meeting",), "get", ROWS),
+    # Naming a substitute is the coordinators'; the group's leader sees the meeting: 403.
+    "group_meeting_substitute": (("meeting",), "get", matrix(200, 200, 403, 403, 404, 403, 403)),
 }
 
 
