@@ -3,6 +3,8 @@ from django.urls import path
 from kobling.groups import views
 
 urlpatterns = [
+    path("forlop/<int:pk>/deltakerkort/", views.card_send, name="group_card_send"),
+    path("kort/<str:token>/", views.card_page, name="group_card"),
     path("grupper/", views.offer_list, name="group_offer_list"),
     path("grupper/ny/", views.offer_create, name="group_offer_create"),
     path("grupper/<int:pk>/", views.offer_detail, name="group_offer_detail"),

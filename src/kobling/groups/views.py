@@ -9,14 +9,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core import outbox
 from kobling.core.views import add_service_errors, error_text, get_visible_or_404
-from kobling.groups import services
+from kobling.groups import card, services
 from kobling.groups.choices import EnrolmentStatus, MeetingStatus
 from kobling.groups.forms import (
     AttendanceForm,
@@ -249,4 +251,43 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             "came_count": sum(1 for r in roster if r.attended),
             "today": timezone.localdate(),
         },
+    )
+
+
+# --- the participant's card ------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def card_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """E-mail the participant the link to their card (coordinators and admins, from the
+    course's page); a new link replaces the one before."""
+    episode = get_visible_or_404(
+        request, Episode.objects.select_related("participant"), action="change", pk=pk
+    )
+    if not episode.permits(request.user, "change"):
+        raise PermissionDenied
+    try:
+        card.card_link_send(episode=episode, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("The link to the participant card is on its way."))
+    return redirect("web:episode_timeline", pk=episode.pk)
+
+
+@never_cache
+@require_GET
+def card_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The card, reached from the e-mail without signing in: what the instructor checks at the
+    door, nothing more. A replaced or expired link says so."""
+    episode, outcome = card.episode_from_token(token)
+    if episode is None:
+        raise Http404
+    if outcome != outbox.LinkOutcome.LIVE:
+        return render(request, "groups/card_closed.html", {"outcome": outcome}, status=410)
+    return render(
+        request,
+        "groups/card.html",
+        {"card": card.card_for(episode), "today": timezone.localdate()},
     )
