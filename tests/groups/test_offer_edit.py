@@ -6,9 +6,11 @@ longer term gets its meetings; and a meeting's substitute, named by a coordinato
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from kobling.groups import services
@@ -184,3 +186,50 @@ def test_a_substitute_is_named_for_a_meeting_and_may_record_it(cast, api, offer)
     )
     assert saved.status_code == 302
     assert Meeting.objects.get(pk=later.pk).substitute_id == sub.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real row locks")
+@pytest.mark.django_db(transaction=True)
+def test_fewer_places_racing_an_enrolment_never_leaves_more_enrolled_than_places(cast):
+    small = make_offer(cast, capacity=2)
+    services.enrolment_create(
+        offer=small, episode=course(cast, first_name="Ola"), by=cast.coordinator_a
+    )
+    newcomer = course(cast, first_name="Kari")
+    version = GroupOffer.objects.get(pk=small.pk).version
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def enrol():
+        from django.db import connection as conn
+
+        try:
+            barrier.wait(timeout=10)
+            row = services.enrolment_create(offer=small, episode=newcomer, by=cast.coordinator_a)
+            outcomes.append(row.status)
+        finally:
+            conn.close()
+
+    def shrink():
+        from django.db import connection as conn
+
+        try:
+            barrier.wait(timeout=10)
+            services.offer_update(
+                offer=small, by=cast.coordinator_a, data={"capacity": 1}, expected_version=version
+            )
+            outcomes.append("shrunk")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=enrol), threading.Thread(target=shrink)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    offer = GroupOffer.objects.get(pk=small.pk)
+    enrolled = GroupEnrolment.objects.filter(offer=small, status="enrolled").count()
+    assert enrolled <= offer.capacity
+    assert sorted(outcomes) in (["enrolled", "refused"], ["shrunk", "waiting"])
