@@ -81,6 +81,11 @@ READS = {
     "/api/v1/episodes/{no_consent_episode}/report": matrix(
         200, 200, 403, 403, 404, 403, 403, 404, 404
     ),
+    # The start and end conversations: the coordinators' and admins', as the timeline page.
+    "/api/v1/episodes/{episode}/conversations/": matrix(
+        200, 200, 403, 403, 404, 403, 403, 404, 403
+    ),
+    "/api/v1/episodes/{episode}/conversations": matrix(200, 200, 403, 403, 404, 403, 403, 404, 403),
 }
 
 LOGS = (201, 201, 403, 201, 404, 403, 403, 404, 404)
@@ -125,6 +130,12 @@ PAGES = {
     # The course's pages are the coordinators' (a referrer reads the report instead).
     "episode_list": (None, "get", None, (200, 200, 403, 403, 200, 403, 403, 403, 403)),
     "episode_timeline": ("episode", "get", None, (200, 200, 403, 403, 404, 403, 403, 403, 403)),
+    "episode_conversation": (
+        "episode",
+        "get",
+        None,
+        (200, 200, 403, 403, 404, 403, 403, 403, 403),
+    ),
     # The course's report: the API's rules (the pair's contact reads the pairing's report).
     "episode_report": ("episode", "get", None, (200, 200, 200, 403, 404, 403, 403, 404, 404)),
     "episode_report_pdf": ("episode", "get", None, (200, 200, 200, 403, 404, 403, 403, 404, 404)),

@@ -193,7 +193,12 @@ def test_conversations_only_where_the_programme_uses_them_and_start_before_end(c
             episode=episode, by=cast.coordinator_a, kind="end", held_on=today
         )
     episodes.conversation_record(
-        episode=episode, by=cast.coordinator_a, kind="start", held_on=today, goals_agreed="Gå tur"
+        episode=episode,
+        by=cast.coordinator_a,
+        kind="start",
+        held_on=today,
+        goals_agreed="Gå tur",
+        areas=["activity"],
     )
     with pytest.raises(ConflictError):
         episodes.conversation_record(
@@ -382,7 +387,7 @@ def test_coordinators_plan_renew_and_record_conversations_through_the_api(cast, 
     today = timezone.localdate().isoformat()
     talk = client.post(
         base + "/conversations",
-        {"kind": "start", "held_on": today, "goals_agreed": "Gå"},
+        {"kind": "start", "held_on": today, "goals_agreed": "Gå", "areas": ["activity"]},
         format="json",
     )
     assert talk.status_code == 201, talk.content

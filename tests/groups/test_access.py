@@ -58,9 +58,16 @@ PAGES = {
     "group_offer_list": ((), "get", LISTS),
     "group_offer_create": ((), "get", matrix(200, 200, 403, 403, 200, 403, 403)),
     "group_offer_detail": (("offer",), "get", ROWS),
+    "group_offer_edit": (("offer",), "get", matrix(200, 200, 403, 403, 404, 403, 403)),
     "group_offer_enrol": (("offer",), "post", matrix(302, 302, 403, 403, 404, 403, 403)),
     "group_meeting_attendance": (("meeting",), "get", ROWS),
+    # Naming a substitute is the coordinators'; the group's leader sees the meeting: 403.
+    "group_meeting_substitute": (("meeting",), "get", matrix(200, 200, 403, 403, 404, 403, 403)),
+    # Sending the participant card's link is the coordinators' (from the course's page).
+    "group_card_send": (("episode",), "post", matrix(302, 302, 403, 403, 404, 403, 403)),
 }
+# The card itself is reached from the e-mail without signing in (tests/groups/test_card.py).
+PUBLIC = {"group_card"}
 
 
 @pytest.fixture
@@ -69,7 +76,12 @@ def ids(cast):
     services.meetings_generate(offer=offer, by=cast.coordinator_a)
     enrolment = services.enrolment_create(offer=offer, episode=course(cast), by=cast.coordinator_a)
     meeting = Meeting.objects.filter(offer=offer).first()
-    return {"offer": offer.pk, "meeting": meeting.pk, "enrolment": enrolment.pk}
+    return {
+        "offer": offer.pk,
+        "meeting": meeting.pk,
+        "enrolment": enrolment.pk,
+        "episode": enrolment.episode_id,
+    }
 
 
 @pytest.mark.parametrize(

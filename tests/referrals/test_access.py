@@ -73,6 +73,8 @@ READS = {
     "/api/v1/referrals/{referral}/": DETAIL,
     "/api/v1/referrals/{referral}/decisions/": DETAIL,
     "/api/v1/referrals/{referral}/consents/": DETAIL,
+    # As the page /henvisninger/<id>/ytelse/: the municipality's managers only.
+    "/api/v1/referrals/{referral}/benefit-checks/": MANAGERS_A,
     "/api/v1/referrals/{referral}/letter/": DETAIL,
     "/api/v1/referrals/{referral}/letter.pdf": DETAIL,
     "/api/v1/waiting-list/": MANAGERS,
@@ -152,6 +154,11 @@ WRITES = {
         CREATED_BY_MANAGERS_A,
     ),
     "consent": ("post", "/api/v1/referrals/{referral}/consents/", CREATED_BY_MANAGERS_A),
+    "benefit check": (
+        "post",
+        "/api/v1/referrals/{referral}/benefit-checks/",
+        CREATED_BY_MANAGERS_A,
+    ),
     "consent withdraw": (
         "post",
         "/api/v1/referrals/{referral}/consents/{consent}/withdraw/",
@@ -178,6 +185,7 @@ def _body(name: str, cast, referral: Referral) -> dict:
         },
         "consent": {"scope": "follow_up", "given_by": "Per"},
         "consent withdraw": {},
+        "benefit check": {"benefit": "aap"},
         "merge": {"source": "nav", "goals": "Nytt mål"},
         "merge without slash": {"source": "nav", "goals": "Nytt mål"},
         "withdraw": {"reason": "Flyttet", "version": referral.version},

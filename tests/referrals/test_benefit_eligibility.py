@@ -102,3 +102,55 @@ def test_the_coordinator_verifies_on_the_referral_page(cast, akd):
     assert (
         signed_in(cast.coordinator_b).get(f"/henvisninger/{referral.pk}/ytelse/").status_code == 404
     )
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def test_the_api_records_and_lists_benefit_checks_for_coordinators_only(cast, api, akd):
+    services.eligibility_rules_for(akd)
+    referral = _referral(akd)
+    url = f"/api/v1/referrals/{referral.pk}/benefit-checks/"
+    client = api(cast.coordinator_a)
+    bad = client.post(url, {"benefit": "lottery"}, format="json", HTTP_ACCEPT_LANGUAGE="nb")
+    assert bad.status_code == 400 and "benefit" in bad.json()
+    future = client.post(
+        url,
+        {"benefit": "aap", "verified_on": str(timezone.localdate() + dt.timedelta(days=1))},
+        format="json",
+    )
+    assert future.status_code == 400 and "verified_on" in future.json()
+    assert not BenefitCheck.objects.exists()
+    made = client.post(url, {"benefit": "aap"}, format="json")
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert body["benefit"] == "aap" and body["in_force"] is True
+    assert body["valid_until"] == str(timezone.localdate() + dt.timedelta(weeks=26))
+    assert body["verified_by"] == cast.coordinator_a.get_full_name()
+    assert api(cast.referrer_a).post(url, {"benefit": "aap"}, format="json").status_code == 403
+    assert api(cast.coordinator_b).post(url, {"benefit": "aap"}, format="json").status_code == 404
+    assert BenefitCheck.objects.count() == 1
+    # The list is newest first and costs the same however many checks there are.
+    services.benefit_verify(
+        referral=referral,
+        by=cast.admin_a,
+        benefit="dagpenger",
+        verified_on=timezone.localdate() - dt.timedelta(weeks=30),
+    )
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as two:
+        listed = client.get(url)
+    assert [(c["benefit"], c["in_force"]) for c in listed.json()] == [
+        ("aap", True),
+        ("dagpenger", False),
+    ]
+    for _n in range(3):
+        services.benefit_verify(referral=referral, by=cast.admin_a, benefit="aap")
+    with CaptureQueriesContext(connection) as five:
+        assert len(client.get(url).json()) == 5
+    assert len(five) == len(two)
+    assert AuditEntry.objects.filter(
+        user=cast.coordinator_a, object_type="referrals.referral", action="view"
+    ).exists()

@@ -30,7 +30,7 @@ from kobling.followup.serializers import (
 )
 from kobling.referrals import episodes
 from kobling.referrals.choices import EpisodeStatus
-from kobling.referrals.models import Episode
+from kobling.referrals.models import Conversation, Episode
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction, Delivery
 
@@ -130,22 +130,47 @@ class EpisodeViewSet(
         return self._respond(episode)
 
     @extend_schema(
+        methods=["get"],
+        responses=ConversationSerializer(many=True),
+        summary="The course's start and end conversations",
+    )
+    @extend_schema(
+        methods=["post"],
         request=ConversationSerializer,
         responses={201: ConversationSerializer},
         summary="Record the course's start or end conversation",
     )
-    @action(detail=True, methods=["post"], url_path="conversations")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="conversations",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def conversations(self, request: Request, pk: str | None = None) -> Response:
         episode = self._changeable()
+        if request.method == "GET":
+            rows = list(Conversation.objects.filter(episode=episode).order_by("held_on", "pk"))
+            audit_log(
+                user=request.user,
+                action=AuditAction.VIEW,
+                obj=episode,
+                changes={"conversations": len(rows)},
+            )
+            return Response(ConversationSerializer(rows, many=True).data)
         data = ConversationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        values = data.validated_data
         conversation = episodes.conversation_record(
             episode=episode,
             by=request.user,
-            kind=data.validated_data["kind"],
-            held_on=data.validated_data["held_on"],
-            goals_agreed=data.validated_data.get("goals_agreed", ""),
-            note=data.validated_data.get("note", ""),
+            kind=values["kind"],
+            held_on=values["held_on"],
+            goals_agreed=values.get("goals_agreed", ""),
+            note=values.get("note", ""),
+            areas=values.get("areas") or [],
+            own_goals=values.get("own_goals", ""),
+            plan=values.get("plan", ""),
         )
         return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
 
@@ -180,14 +205,19 @@ def register(router) -> None:  # noqa: ANN001
     router.register("episodes", EpisodeViewSet, basename="episode")
 
 
-def _alias(method: str):  # noqa: ANN202
+def _alias(method: str, *, get: bool = False):  # noqa: ANN202
     # The action without the trailing slash; out of the schema (documented once, with it).
-    return EpisodeViewSet.as_view({"post": method}, schema=None, detail=True, basename="episode")
+    actions = {"post": method, **({"get": method} if get else {})}
+    return EpisodeViewSet.as_view(actions, schema=None, detail=True, basename="episode")
 
 
 extra_urls = [
     *(
-        path(f"episodes/<int:pk>/{name}", _alias(name), name=f"episode-{name}-noslash")
+        path(
+            f"episodes/<int:pk>/{name}",
+            _alias(name, get=name == "conversations"),
+            name=f"episode-{name}-noslash",
+        )
         for name in ("renew", "plan", "conversations")
     ),
     path(

@@ -24,7 +24,12 @@ from kobling.followup.choices import (
 from kobling.followup.models import Pairing, Session
 from kobling.helpers.models import Activity
 from kobling.matching.serializers import enum_field
-from kobling.referrals.choices import EPISODE_END_REASONS, ConversationKind, EpisodeStatus
+from kobling.referrals.choices import (
+    EPISODE_END_REASONS,
+    ConversationArea,
+    ConversationKind,
+    EpisodeStatus,
+)
 from kobling.referrals.models import Conversation, Episode
 from kobling.tenancy.choices import Delivery
 
@@ -534,11 +539,43 @@ class EpisodePlanSerializer(VersionMixin):
 
 
 class ConversationSerializer(serializers.ModelSerializer):
-    """A start or end conversation of a course (where the programme uses them)."""
+    """A start or end conversation of a course (where the programme uses them), kept to the
+    structured fields: the areas to work on, the person's goals in their own words, the plan."""
 
     kind = enum_field(ConversationKind.choices)
+    areas = serializers.ListField(
+        child=enum_field(ConversationArea.choices),
+        required=False,
+        default=list,
+        help_text="What the person wants to work on (a start conversation names at least one).",
+    )
+    own_goals = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="The person's goals, in their own words.",
+    )
+    plan = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="The plan agreed.",
+    )
 
     class Meta:
         model = Conversation
-        fields = ["id", "episode", "kind", "held_on", "held_by", "goals_agreed", "note"]
+        fields = [
+            "id",
+            "episode",
+            "kind",
+            "held_on",
+            "held_by",
+            "areas",
+            "own_goals",
+            "plan",
+            "goals_agreed",
+            "note",
+        ]
         read_only_fields = ["id", "episode", "held_by"]

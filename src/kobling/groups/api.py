@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.access import require_manager
+from kobling.core.versions import require_version
 from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.groups import services
 from kobling.groups.filtersets import EnrolmentFilterSet, MeetingFilterSet, OfferFilterSet
@@ -26,9 +27,11 @@ from kobling.groups.serializers import (
     EnrolmentLeaveSerializer,
     GroupEnrolmentSerializer,
     GroupOfferSerializer,
+    GroupOfferUpdateSerializer,
     MeetingCancelSerializer,
     MeetingMoveSerializer,
     MeetingSerializer,
+    MeetingSubstituteSerializer,
 )
 from kobling.referrals.models import Episode
 from kobling.tenancy.audit import audit_list_read
@@ -52,6 +55,31 @@ class GroupOfferViewSet(
     serializer_class = GroupOfferSerializer
     filterset_class = OfferFilterSet
     ordering_fields = ["term_start", "title"]
+
+    @extend_schema(
+        request=GroupOfferUpdateSerializer,
+        responses=GroupOfferSerializer,
+        summary="Change a group offer (its version required; a shorter term removes the "
+        "planned meetings outside it)",
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        offer = self.get_object()
+        require_manager(request.user, offer.municipality_id)
+        data = GroupOfferUpdateSerializer(offer, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        require_version(values)
+        version = values.pop("version")
+        leaders = values.pop("leaders", None)
+        services.offer_update(
+            offer=offer,
+            by=request.user,
+            data=values,
+            leaders=leaders,
+            expected_version=version,
+        )
+        fresh = offers_with_counts(GroupOffer.objects.filter(pk=offer.pk)).get()
+        return Response(GroupOfferSerializer(fresh, context={"request": request}).data)
 
     def optimize(self, queryset):  # noqa: ANN001, ANN201
         return offers_with_counts(queryset.distinct())
@@ -110,7 +138,13 @@ class MeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         responses=AttendanceRowSerializer(many=True),
         summary="Record who came (marks the meeting held; again to correct)",
     )
-    @action(detail=True, methods=["get", "post"], url_path="attendance")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="attendance",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def attendance(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
         if request.method == "POST":
@@ -151,6 +185,24 @@ class MeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             expected_version=data.validated_data["version"],
         )
         return self._respond(moved)
+
+    @extend_schema(
+        request=MeetingSubstituteSerializer,
+        responses=MeetingSerializer,
+        summary="Name (or clear) the substitute who leads a planned meeting",
+    )
+    @action(detail=True, methods=["post"], url_path="substitute")
+    def substitute(self, request: Request, pk: str | None = None) -> Response:
+        meeting = self.get_object()
+        data = MeetingSubstituteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changed = services.meeting_set_substitute(
+            meeting=meeting,
+            by=request.user,
+            substitute=data.validated_data["substitute"],
+            expected_version=data.validated_data["version"],
+        )
+        return self._respond(changed)
 
     @extend_schema(
         request=MeetingMoveSerializer,

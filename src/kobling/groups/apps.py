@@ -29,3 +29,6 @@ class GroupsConfig(AppConfig):
         # Absent three times in a row; a group below its minimum size.
         register_alert_provider(absent_in_a_row)
         register_alert_provider(below_minimum)
+
+        # The outbox purpose of the participant's card link.
+        from kobling.groups import card  # noqa: F401

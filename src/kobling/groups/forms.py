@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kobling.core.versions import VersionFormField
 from kobling.followup.choices import Intensity
 from kobling.groups.models import GroupOffer
-from kobling.groups.services import LEADER_KINDS, LEADER_STATUSES, WeeklyTime
+from kobling.groups.services import LEADER_KINDS, LEADER_STATUSES, OFFER_EDITABLE, WeeklyTime
 from kobling.helpers.choices import Weekday
 from kobling.helpers.models import Helper
 from kobling.partners.models import Partner
@@ -113,6 +114,62 @@ class OfferForm(forms.ModelForm):
 
     def main_fields(self) -> list[Any]:
         return [self[name] for name in self.Meta.fields]
+
+
+class OfferEditForm(forms.ModelForm):
+    """Changing a group: what ``services.offer_update`` allows, with the version read."""
+
+    version = VersionFormField()
+
+    class Meta:
+        model = GroupOffer
+        fields = ["leaders", *OFFER_EDITABLE]
+        widgets = {
+            "term_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "term_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "leaders": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offer = self.instance
+        self.fields["leaders"].queryset = (
+            Helper.objects.filter(
+                Q(kind__in=LEADER_KINDS, status__in=LEADER_STATUSES) | Q(group_offers=offer),
+                municipality_id=offer.municipality_id,
+            )
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        self.fields["venue"].queryset = Partner.objects.filter(
+            municipality_id=offer.municipality_id
+        )
+        if not self.is_bound:
+            self.initial["version"] = offer.version
+        _styled(self)
+
+    def _post_clean(self) -> None:
+        # The service validates and saves (with its own rules); the form does not touch the row.
+        pass
+
+    def data_kwargs(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in OFFER_EDITABLE}
+
+
+class SubstituteForm(forms.Form):
+    substitute = forms.ModelChoiceField(
+        queryset=Helper.objects.none(), label=_("Substitute"), required=False, empty_label="—"
+    )
+    version = VersionFormField()
+
+    def __init__(self, *args: Any, meeting: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["substitute"].queryset = Helper.objects.filter(
+            municipality_id=meeting.municipality_id,
+            kind__in=LEADER_KINDS,
+            status__in=LEADER_STATUSES,
+        ).order_by("last_name", "first_name")
+        _styled(self)
 
 
 class EnrolForm(forms.Form):

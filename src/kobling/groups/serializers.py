@@ -80,6 +80,68 @@ class GroupOfferSerializer(serializers.ModelSerializer):
         self.fields["venue"].queryset = Partner.objects.filter(municipality__in=managed)
 
 
+class GroupOfferUpdateSerializer(serializers.ModelSerializer):
+    """PATCH of a group offer: what may change, with the version read (409 if it changed).
+    Its programme, municipality and weekly times stay."""
+
+    topic = enum_field(GroupTopic.choices, required=False)
+    leaders = serializers.PrimaryKeyRelatedField(
+        queryset=Helper.objects.all(), many=True, required=False
+    )
+    venue = serializers.PrimaryKeyRelatedField(
+        queryset=Partner.objects.all(), required=False, allow_null=True
+    )
+    version = version_field("The offer's version you read (409 if it changed).")
+
+    class Meta:
+        model = GroupOffer
+        fields = [
+            "title",
+            "topic",
+            "leaders",
+            "venue",
+            "place",
+            "term_start",
+            "term_end",
+            "capacity",
+            "minimum_size",
+            "is_drop_in",
+            "is_active",
+            "version",
+        ]
+        validators: list = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offer = self.instance
+        if isinstance(offer, GroupOffer):
+            self.fields["leaders"].child_relation.queryset = Helper.objects.filter(
+                municipality_id=offer.municipality_id
+            )
+            self.fields["venue"].queryset = Partner.objects.filter(
+                municipality_id=offer.municipality_id
+            )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The term is checked whole: one end against the other end as it stands.
+        start = attrs.get("term_start", getattr(self.instance, "term_start", None))
+        end = attrs.get("term_end", getattr(self.instance, "term_end", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"term_end": [_("The term cannot end before it starts.")]}
+            )
+        return attrs
+
+
+class MeetingSubstituteSerializer(serializers.Serializer):
+    substitute = serializers.PrimaryKeyRelatedField(
+        queryset=Helper.objects.all(),
+        allow_null=True,
+        help_text="The helper who leads this meeting instead (null: none).",
+    )
+    version = version_field()
+
+
 class MeetingSerializer(serializers.ModelSerializer):
     status = enum_field(MeetingStatus.choices, read_only=True)
     intensity = enum_field([("", ""), *Intensity.choices], read_only=True)

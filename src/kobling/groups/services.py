@@ -116,6 +116,133 @@ def offer_create(
     return offer
 
 
+# What editing an offer may change; its programme and municipality stay (its enrolments and
+# meetings belong to them), and its weekly times are set when it is made.
+OFFER_EDITABLE = (
+    "title",
+    "topic",
+    "venue",
+    "place",
+    "term_start",
+    "term_end",
+    "capacity",
+    "minimum_size",
+    "is_drop_in",
+    "is_active",
+)
+
+
+def offer_update(
+    *,
+    offer: GroupOffer,
+    by: User,
+    data: dict[str, Any],
+    leaders: Iterable[Helper] | None = None,
+    expected_version: int | None,
+) -> GroupOffer:
+    """Change a group offer (coordinators and admins), given the version read.
+
+    - Leaders are checked as when the offer is made, and at least one stays.
+    - Places cannot go below the courses enrolled; more places go to the waiting list first.
+    - A shorter term: a meeting outside it that was held (or has attendance) refuses the change;
+      planned meetings outside it are removed (they never took place and nobody was told of
+      them one by one); cancelled ones stay, with their reason. A longer term gets its meetings
+      from the weekly times."""
+    require_manager(by, offer.municipality_id)
+    unknown = set(data) - set(OFFER_EDITABLE)
+    if unknown:
+        raise ValidationError(
+            {name: _("This cannot be changed on an existing group.") for name in sorted(unknown)}
+        )
+    venue = data.get("venue")
+    if venue is not None and venue.municipality_id != offer.municipality_id:
+        raise ValidationError({"venue": _("The partner belongs to another municipality.")})
+    if leaders is not None:
+        leaders = _check_leaders(offer.municipality_id, leaders, "leaders")
+        if not leaders:
+            raise ValidationError({"leaders": _("A group needs at least one leader.")})
+    with transaction.atomic():
+        locked = GroupOffer.objects.select_for_update().get(pk=offer.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise _stale()
+        before = {name: getattr(locked, name) for name in data}
+        for name, value in data.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        enrolled = GroupEnrolment.objects.filter(
+            offer=locked, status=EnrolmentStatus.ENROLLED
+        ).count()
+        if locked.capacity < enrolled:
+            raise ValidationError(
+                {
+                    "capacity": _(
+                        "%(n)s courses are enrolled: the group cannot have fewer places. Let "
+                        "someone leave first."
+                    )
+                    % {"n": enrolled}
+                }
+            )
+        outside = Meeting.objects.filter(offer=locked).exclude(
+            date__range=(locked.term_start, locked.term_end)
+        )
+        kept = outside.filter(status=MeetingStatus.HELD) | outside.filter(attendance__isnull=False)
+        kept_dates = sorted({m.date for m in kept})
+        if kept_dates:
+            raise ValidationError(
+                {
+                    "term_end": _(
+                        "Meetings outside the new term have attendance recorded (%(dates)s); "
+                        "the term must include them."
+                    )
+                    % {"dates": ", ".join(d.strftime("%d.%m.%Y") for d in kept_dates)}
+                }
+            )
+        removed, _detail = outside.filter(status=MeetingStatus.PLANNED).delete()
+        locked.version += 1
+        locked.save()
+        if leaders is not None:
+            locked.leaders.set(leaders)
+        changes: dict[str, Any] = {
+            name: [str(before[name]), str(getattr(locked, name))]
+            for name in data
+            if before[name] != getattr(locked, name)
+        }
+        if leaders is not None:
+            changes["leaders"] = [h.pk for h in leaders]
+        if removed:
+            changes["meetings_removed"] = removed
+        audit_log(user=by, action=AuditAction.UPDATE, obj=locked, changes=changes)
+        if locked.capacity > enrolled:
+            _promote_waiting(locked, by)
+        meetings_generate(offer=locked, by=by)
+    return locked
+
+
+def meeting_set_substitute(
+    *, meeting: Meeting, by: User, substitute: Helper | None, expected_version: int | None
+) -> Meeting:
+    """Name (or clear) the substitute who leads this one meeting in place of the offer's
+    leaders; a substitute is checked as a leader is. Only before the meeting is held."""
+    require_manager(by, meeting.municipality_id)
+    if substitute is not None:
+        _check_leaders(meeting.municipality_id, [substitute], "substitute")
+    with transaction.atomic():
+        locked = _lock_meeting(meeting, expected_version)
+        if locked.status != MeetingStatus.PLANNED:
+            raise ValidationError(_("Only a planned meeting can get a substitute."))
+        before = locked.substitute_id
+        locked.substitute = substitute
+        locked.version += 1
+        locked.save()
+        audit_log(
+            user=by,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            changes={"substitute": [before, substitute.pk if substitute else None]},
+        )
+    return locked
+
+
 def meetings_generate(*, offer: GroupOffer, by: User | None) -> list[Meeting]:
     """The meetings of the offer's term from its weekly times; those already there (also moved
     or cancelled ones) are kept, so it can run again after the times change."""

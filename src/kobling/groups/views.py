@@ -9,16 +9,24 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core import outbox
 from kobling.core.views import add_service_errors, error_text, get_visible_or_404
-from kobling.groups import services
+from kobling.groups import card, services
 from kobling.groups.choices import EnrolmentStatus, MeetingStatus
-from kobling.groups.forms import AttendanceForm, EnrolForm, OfferForm
+from kobling.groups.forms import (
+    AttendanceForm,
+    EnrolForm,
+    OfferEditForm,
+    OfferForm,
+    SubstituteForm,
+)
 from kobling.groups.models import GroupEnrolment, GroupOffer, Meeting
 from kobling.groups.selectors import meeting_roster, offers_with_counts
 from kobling.lib.errors import ConflictError
@@ -75,7 +83,11 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "leaders": list(offer.leaders.all()),
             "enrolled": [e for e in enrolments if e.status == EnrolmentStatus.ENROLLED],
             "waiting": [e for e in enrolments if e.status == EnrolmentStatus.WAITING],
-            "meetings": list(Meeting.objects.filter(offer=offer).order_by("date", "start_time")),
+            "meetings": list(
+                Meeting.objects.filter(offer=offer)
+                .select_related("substitute")
+                .order_by("date", "start_time")
+            ),
             "today": timezone.localdate(),
             "can_change": can_change,
             "enrol_form": EnrolForm(offer=offer) if can_change else None,
@@ -105,6 +117,62 @@ def offer_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The group and its meetings were created."))
             return redirect("web:group_offer_detail", pk=offer.pk)
     return render(request, "groups/offer_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a group (coordinators and admins): leaders, place, term, places… A stale form is
+    refused; the service says what a shorter term does to its meetings."""
+    offer = get_visible_or_404(request, GroupOffer.objects.all(), action="change", pk=pk)
+    form = OfferEditForm(request.POST or None, instance=offer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.offer_update(
+                offer=offer,
+                by=request.user,
+                data=form.data_kwargs(),
+                leaders=form.cleaned_data["leaders"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The group was changed."))
+            return redirect("web:group_offer_detail", pk=offer.pk)
+    return render(request, "groups/offer_edit.html", {"form": form, "offer": offer})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_substitute(request: HttpRequest, pk: int) -> HttpResponse:
+    """Name the substitute who leads one meeting (coordinators and admins)."""
+    meeting = get_visible_or_404(request, Meeting.objects.select_related("offer"), pk=pk)
+    if not request.user.is_manager_of(meeting.municipality_id):
+        raise PermissionDenied
+    form = SubstituteForm(
+        request.POST or None,
+        meeting=meeting,
+        initial={"substitute": meeting.substitute_id, "version": meeting.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_set_substitute(
+                meeting=meeting,
+                by=request.user,
+                substitute=form.cleaned_data["substitute"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The substitute was saved."))
+            return redirect("web:group_offer_detail", pk=meeting.offer_id)
+    return render(request, "groups/meeting_substitute.html", {"form": form, "meeting": meeting})
 
 
 @login_required
@@ -183,4 +251,43 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             "came_count": sum(1 for r in roster if r.attended),
             "today": timezone.localdate(),
         },
+    )
+
+
+# --- the participant's card ------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def card_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """E-mail the participant the link to their card (coordinators and admins, from the
+    course's page); a new link replaces the one before."""
+    episode = get_visible_or_404(
+        request, Episode.objects.select_related("participant"), action="change", pk=pk
+    )
+    if not episode.permits(request.user, "change"):
+        raise PermissionDenied
+    try:
+        card.card_link_send(episode=episode, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("The link to the participant card is on its way."))
+    return redirect("web:episode_timeline", pk=episode.pk)
+
+
+@never_cache
+@require_GET
+def card_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The card, reached from the e-mail without signing in: what the instructor checks at the
+    door, nothing more. A replaced or expired link says so."""
+    episode, outcome = card.episode_from_token(token)
+    if episode is None:
+        raise Http404
+    if outcome != outbox.LinkOutcome.LIVE:
+        return render(request, "groups/card_closed.html", {"outcome": outcome}, status=410)
+    return render(
+        request,
+        "groups/card.html",
+        {"card": card.card_for(episode), "today": timezone.localdate()},
     )

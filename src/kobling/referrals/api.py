@@ -32,7 +32,7 @@ from kobling.core.viewsets import ScopedPermission, ScopedViewSetMixin
 from kobling.referrals import services
 from kobling.referrals.filtersets import ReferralFilterSet, WaitingListFilterSet
 from kobling.referrals.letters import decision_letter_pdf, letter_filename, letter_language
-from kobling.referrals.models import Consent, Decision, Participant, Referral
+from kobling.referrals.models import BenefitCheck, Consent, Decision, Participant, Referral
 from kobling.referrals.selectors import (
     can_see_decision_details,
     participant_list_queryset,
@@ -41,6 +41,7 @@ from kobling.referrals.selectors import (
     waiting_list_queryset,
 )
 from kobling.referrals.serializers import (
+    BenefitCheckSerializer,
     ConsentSerializer,
     ConsentWithdrawSerializer,
     DecisionInputSerializer,
@@ -369,6 +370,52 @@ class ReferralViewSet(
             consent=consent, by=request.user, withdrawn_on=data.validated_data.get("withdrawn_on")
         )
         return Response(ConsentSerializer(consent).data)
+
+    # --- benefit checks (Aktiv på dagtid) -----------------------------------------------------
+    @extend_schema(
+        methods=["GET"],
+        responses=BenefitCheckSerializer(many=True),
+        summary="The referral's benefit checks, newest first (coordinators and admins)",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=BenefitCheckSerializer,
+        responses={201: BenefitCheckSerializer},
+        summary="Record which benefit a coordinator has seen the person receives",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="benefit-checks",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def benefit_checks(self, request: Request, pk: str | None = None) -> Response:
+        # As the page: the municipality's managers only (a referrer who may read the referral
+        # is told "you may not", others do not learn that it exists).
+        if Referral.visibility_q(request.user, "change") is None:
+            raise PermissionDenied
+        referral = self.get_object()
+        if not referral.permits(request.user, "change"):
+            raise PermissionDenied
+        if request.method == "GET":
+            audit_log(
+                user=request.user,
+                action=AuditAction.VIEW,
+                obj=referral,
+                changes={"part": "benefit_checks"},
+            )
+            rows = BenefitCheck.objects.filter(referral=referral).select_related("verified_by")
+            return Response(BenefitCheckSerializer(rows, many=True).data)
+        data = BenefitCheckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        check = services.benefit_verify(
+            referral=referral,
+            by=request.user,
+            benefit=data.validated_data["benefit"],
+            verified_on=data.validated_data.get("verified_on"),
+        )
+        return Response(BenefitCheckSerializer(check).data, status=status.HTTP_201_CREATED)
 
     # --- merge and withdraw -------------------------------------------------------------------
     @extend_schema(

@@ -120,3 +120,15 @@ class ConversationKind(models.TextChoices):
 
     START = "start", _("Start conversation")
     END = "end", _("End conversation")
+
+
+class ConversationArea(models.TextChoices):
+    """What the person wants to work on, as agreed in a start or end conversation (the
+    frisklivsresept's areas of living habits; no health details beyond the area)."""
+
+    ACTIVITY = "activity", _("Physical activity")
+    DIET = "diet", _("Diet")
+    TOBACCO = "tobacco", _("Tobacco")
+    SLEEP = "sleep", _("Sleep")
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    ALCOHOL = "alcohol", _("Alcohol")

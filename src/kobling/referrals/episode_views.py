@@ -7,15 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 from django.views.generic import ListView
 
 from kobling.core.filters import BaseFilterSet
-from kobling.core.views import ScopedMixin, get_visible_or_404
-from kobling.referrals.choices import EpisodeStatus
+from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
+from kobling.lib.errors import ConflictError
+from kobling.referrals import episodes
+from kobling.referrals.choices import ConversationKind, EpisodeStatus
+from kobling.referrals.forms import ConversationForm
 from kobling.referrals.models import Episode
 from kobling.referrals.timeline import timeline
 from kobling.tenancy.audit import audit_list_read
@@ -76,8 +83,52 @@ def episode_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
         audit=True,
         pk=pk,
     )
+    conversations = list(episode.conversations.all())
     return render(
         request,
         "referrals/episode_timeline.html",
-        {"episode": episode, "events": timeline(episode), "pairings": episode.pairings.all()},
+        {
+            "episode": episode,
+            "events": timeline(episode),
+            "pairings": episode.pairings.all(),
+            "conversations": conversations,
+            "may_record_conversation": episode.programme.uses_conversations
+            and len(conversations) < len(ConversationKind.values)
+            and episode.status != EpisodeStatus.ENDED,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conversation_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the course's start or end conversation (coordinators and admins, where the
+    programme uses them); afterwards it shows on the course's timeline."""
+    episode = get_visible_or_404(
+        request,
+        Episode.objects.select_related("participant", "programme"),
+        action="change",
+        audit=True,
+        pk=pk,
+    )
+    if not episode.permits(request.user, "change"):
+        raise PermissionDenied
+    recorded = set(episode.conversations.values_list("kind", flat=True))
+    kinds = [k for k in ConversationKind.values if k not in recorded]
+    form = ConversationForm(request.POST or None, kinds=kinds)
+    unused = not episode.programme.uses_conversations
+    if request.method == "POST" and not unused and form.is_valid():
+        try:
+            episodes.conversation_record(episode=episode, by=request.user, **form.cleaned_data)
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, gettext("The conversation was recorded."))
+            return redirect("web:episode_timeline", pk=episode.pk)
+    return render(
+        request,
+        "referrals/conversation_form.html",
+        {"form": form, "episode": episode, "unused": unused},
     )

@@ -258,13 +258,24 @@ def conversation_record(
     held_on: dt.date,
     goals_agreed: str = "",
     note: str = "",
+    areas: list[str] | None = None,
+    own_goals: str = "",
+    plan: str = "",
 ) -> Conversation:
     """Record the course's start or end conversation (one of each); only where the programme
-    uses them. An end conversation needs a start conversation before it."""
+    uses them. An end conversation needs a start conversation before it.
+
+    Kept to the motivational interview's structured fields: the ``areas`` the person wants to
+    work on (ConversationArea codes; a start conversation names at least one), their goals in
+    their own words (``own_goals``) and the ``plan`` agreed."""
     today = timezone.localdate()
+    areas = list(areas or [])
     errors: dict[str, Any] = {}
     if kind not in ConversationKind.values:
         errors["kind"] = _("Unknown kind of conversation.")
+    for name, text in (("own_goals", own_goals), ("plan", plan)):
+        if len(text or "") > 2000:
+            errors[name] = _("Keep it short (at most 2000 characters).")
     if held_on > today:
         errors["held_on"] = _("A conversation cannot be dated in the future.")
     if len(note or "") > 500:
@@ -290,6 +301,10 @@ def conversation_record(
                 raise ValidationError(
                     {"held_on": _("The end conversation cannot come before the start.")}
                 )
+        elif not areas:
+            raise ValidationError(
+                {"areas": _("Choose at least one area the person wants to work on.")}
+            )
         conversation = Conversation(
             episode=locked,
             municipality_id=locked.municipality_id,
@@ -298,6 +313,9 @@ def conversation_record(
             held_by=by,
             goals_agreed=(goals_agreed or "").strip(),
             note=(note or "").strip(),
+            areas=areas,
+            own_goals=(own_goals or "").strip(),
+            plan=(plan or "").strip(),
         )
         conversation.full_clean()
         conversation.save()
@@ -306,6 +324,6 @@ def conversation_record(
             action=AuditAction.CREATE,
             obj=conversation,
             municipality_id=locked.municipality_id,
-            changes={"episode": locked.pk, "kind": kind},
+            changes={"episode": locked.pk, "kind": kind, "areas": areas},
         )
     return conversation

@@ -26,6 +26,8 @@ from kobling.referrals.choices import (
     AlternativeId,
     Benefit,
     ConsentScope,
+    ConversationArea,
+    ConversationKind,
     DecisionOutcome,
     Priority,
     ReferralSource,
@@ -722,6 +724,43 @@ class BenefitCheckForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["verified_on"].initial = timezone.localdate()
+
+
+class ConversationForm(forms.Form):
+    """A course's start or end conversation, kept to the structured fields (no other health
+    details): the areas the person wants to work on, goals in their own words, the plan."""
+
+    kind = forms.ChoiceField(label=_("Conversation"), choices=ConversationKind.choices)
+    held_on = forms.DateField(label=_("Held on"), widget=DATE)
+    areas = forms.MultipleChoiceField(
+        label=_("Areas the person wants to work on"),
+        choices=ConversationArea.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    own_goals = forms.CharField(
+        label=_("Goals in their own words"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    plan = forms.CharField(
+        label=_("Plan agreed"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=500,
+        required=False,
+        help_text=_("No health details beyond the fields above."),
+    )
+
+    def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [c for c in ConversationKind.choices if c[0] in kinds]
+        self.fields["held_on"].initial = timezone.localdate()
 
 
 class ConsentWithdrawForm(forms.Form):

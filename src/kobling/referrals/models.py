@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -26,6 +27,7 @@ from kobling.referrals.choices import (
     AlternativeId,
     Benefit,
     ConsentScope,
+    ConversationArea,
     ConversationKind,
     DecisionOutcome,
     EpisodeStatus,
@@ -861,9 +863,27 @@ class EpisodeRenewal(models.Model):
         return user.is_manager_of(self.municipality_id)
 
 
+def _validate_areas(value: object) -> None:
+    """``areas`` is a list of distinct ConversationArea codes."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(_("Choose the areas from the list."))
+    unknown = sorted(set(value) - set(ConversationArea.values))
+    if unknown:
+        raise ValidationError(
+            _("Unknown area: %(areas)s.") % {"areas": ", ".join(unknown)}, code="unknown_area"
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Each area once."))
+
+
 class Conversation(models.Model):
-    """A start or end conversation of a course (date, by whom, goals agreed and a short note).
-    The person's own goals stay in their words on the referral and their goals."""
+    """A start or end conversation of a course, kept to the motivational interview's structured
+    fields: the areas the person wants to work on, their goals in their own words and the plan
+    agreed (plus the date, by whom and a short note) — no other health details.
+
+    ``areas`` is a JSON list of ConversationArea codes, validated here: a fixed set of six codes
+    needs no table of its own (an M2M would need one seeded by a migration), and an ArrayField
+    would tie the model to PostgreSQL while the tests and small installations run SQLite."""
 
     episode = models.ForeignKey(
         Episode,
@@ -883,6 +903,12 @@ class Conversation(models.Model):
         related_name="+",
         verbose_name=_("held by"),
     )
+    areas = models.JSONField(
+        _("areas to work on"), default=list, blank=True, validators=[_validate_areas]
+    )
+    own_goals = models.TextField(_("goals in their own words"), max_length=2000, blank=True)
+    plan = models.TextField(_("plan agreed"), max_length=2000, blank=True)
+    # Before the structured fields: a free summary of the goals agreed (still accepted).
     goals_agreed = models.TextField(_("goals agreed"), blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
@@ -903,6 +929,10 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.held_on:%d.%m.%Y}"
+
+    def area_labels(self) -> list[str]:
+        labels = dict(ConversationArea.choices)
+        return [str(labels.get(code, code)) for code in self.areas or []]
 
     @classmethod
     def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001

@@ -17,6 +17,7 @@ from kobling.helpers.models import Activity, TargetGroup
 from kobling.helpers.validators import validate_national_id, validate_postcode
 from kobling.referrals.choices import (
     AlternativeId,
+    Benefit,
     ConsentScope,
     DecisionOutcome,
     Priority,
@@ -24,7 +25,14 @@ from kobling.referrals.choices import (
     ReferralStatus,
 )
 from kobling.referrals.identity import normalise_national_id
-from kobling.referrals.models import Consent, Decision, Participant, PreferredTime, Referral
+from kobling.referrals.models import (
+    BenefitCheck,
+    Consent,
+    Decision,
+    Participant,
+    PreferredTime,
+    Referral,
+)
 from kobling.referrals.selectors import (
     can_see_decision_details,
     latest_decision,
@@ -151,6 +159,38 @@ class PreferredTimeSerializer(serializers.ModelSerializer):
                 {"end_time": _("The window must end after it starts.")}
             )
         return attrs
+
+
+class BenefitCheckSerializer(serializers.ModelSerializer):
+    """A coordinator's check of which benefit the person receives (Aktiv på dagtid): the benefit
+    group, who verified it and when, and when it must be checked again — never the decision."""
+
+    benefit = serializers.ChoiceField(choices=Benefit.choices)
+    verified_on = serializers.DateField(
+        required=False, help_text="The day it was verified (today if left out)."
+    )
+    verified_by = serializers.CharField(
+        source="verified_by.get_full_name", read_only=True, allow_null=True, default=None
+    )
+    in_force = serializers.SerializerMethodField(
+        help_text="Still valid today (not past the day it must be checked again)."
+    )
+
+    class Meta:
+        model = BenefitCheck
+        fields = [
+            "id",
+            "benefit",
+            "verified_on",
+            "valid_until",
+            "verified_by",
+            "in_force",
+            "created_at",
+        ]
+        read_only_fields = ["id", "valid_until", "verified_by", "created_at"]
+
+    def get_in_force(self, obj: BenefitCheck) -> bool:
+        return obj.valid_until >= timezone.localdate()
 
 
 class ConsentSerializer(serializers.ModelSerializer):

@@ -106,12 +106,18 @@ def course_events(episode: Episode) -> list[TimelineEvent]:
             )
         )
     for conversation in episode.conversations.all():
+        parts = []
+        if conversation.areas:
+            parts.append(_("Areas: %(areas)s") % {"areas": ", ".join(conversation.area_labels())})
+        goals = conversation.own_goals or conversation.goals_agreed
+        if goals:
+            parts.append(goals[:120])
         events.append(
             TimelineEvent(
                 conversation.held_on,
                 "conversation",
                 conversation.get_kind_display(),
-                conversation.goals_agreed[:120],
+                " · ".join(parts),
                 order=4,
             )
         )
