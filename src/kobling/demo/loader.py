@@ -30,7 +30,7 @@ from kobling.helpers.choices import HelperStatus, LeftReason
 from kobling.helpers.models import Activity, Helper, TargetGroup
 from kobling.helpers.reference import seed_reference_lists
 from kobling.helpers.services import Window
-from kobling.tenancy.choices import NationalRole, ProgrammeKind, Role
+from kobling.tenancy.choices import PROGRAMME_DEFAULTS, NationalRole, ProgrammeKind, Role
 from kobling.tenancy.models import Membership, Municipality, Programme, User
 
 DEMO_PASSWORD = "kobling-demo"  # noqa: S105 - demo only; refused in production
@@ -137,6 +137,10 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
 
         counts.update({f"national_{k}": v for k, v in load_national_demo(today).items()})
         load_profiles_demo()
+        # The group programmes: Fjordvik's frisklivssentral, Nordby's Aktiv på dagtid.
+        from kobling.demo.groups import load_groups_demo
+
+        counts.update(load_groups_demo(today))
         # The dashboards read aggregates; make them now rather than at the worker's first tick.
         from kobling.dashboards.refresh import refresh_municipality
 
@@ -192,11 +196,16 @@ def _load_town(
         name="Treningskontakt",
         started_on=dt.date(2012, 1, 1),
     )
+    # The frisklivssentral's programme with its kind's defaults (groups, 12 weeks, one renewal,
+    # start and end conversations); its guides are employed staff, not trained volunteers.
     Programme.objects.create(
         municipality=municipality,
         kind=ProgrammeKind.FRISKLIVSRESEPT,
         name="Frisklivsresept",
         started_on=dt.date(2016, 8, 1),
+        requires_qualification=False,
+        requires_police_certificate=False,
+        **PROGRAMME_DEFAULTS[ProgrammeKind.FRISKLIVSRESEPT],
     )
     admin = _user(f"admin@{town.slug}.demo", "Anne", f"Admin {town.name}")
     coordinator = _user(f"koordinator@{town.slug}.demo", "Kristin", f"Koordinator {town.name}")
