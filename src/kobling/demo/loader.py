@@ -74,8 +74,11 @@ class DemoRefused(Exception):
     pass
 
 
-def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
-    """Load the demo. Deterministic: the same call on the same day gives the same data."""
+def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: ANN001
+    """Load the demo. Deterministic: the same call on the same day gives the same data.
+
+    ``groups=False`` leaves out the group programmes (issue 11): the demo as a database looked
+    before courses had groups, for replaying the migration that made the courses."""
     if not settings.DEMO_ALLOWED:
         raise DemoRefused("Demo data cannot be loaded in a production configuration.")
     rng = random.Random(SEED)
@@ -121,6 +124,12 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
 
         partners = load_partners_demo(today)
         counts.update(partners if isinstance(partners, dict) else {})
+        # The group programmes (Fjordvik's frisklivssentral, Nordby's Aktiv på dagtid), at the
+        # partners' premises; before the research consents, which take a share of everyone.
+        if groups:
+            from kobling.demo.groups import load_groups_demo
+
+            counts.update(load_groups_demo(today))
         # Research consents for a share of Fjordvik's participants, so an export has data.
         from kobling.research.demo import load_research_demo
 
@@ -137,10 +146,6 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
 
         counts.update({f"national_{k}": v for k, v in load_national_demo(today).items()})
         load_profiles_demo()
-        # The group programmes: Fjordvik's frisklivssentral, Nordby's Aktiv på dagtid.
-        from kobling.demo.groups import load_groups_demo
-
-        counts.update(load_groups_demo(today))
         # The dashboards read aggregates; make them now rather than at the worker's first tick.
         from kobling.dashboards.refresh import refresh_municipality
 
