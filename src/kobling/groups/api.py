@@ -110,7 +110,9 @@ class MeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         responses=AttendanceRowSerializer(many=True),
         summary="Record who came (marks the meeting held; again to correct)",
     )
-    @action(detail=True, methods=["get", "post"], url_path="attendance")
+    # One meeting's list, whole (a group is at most its places and a few drop-ins): not paged,
+    # as the schema says.
+    @action(detail=True, methods=["get", "post"], url_path="attendance", pagination_class=None)
     def attendance(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
         if request.method == "POST":
