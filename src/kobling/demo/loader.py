@@ -30,7 +30,7 @@ from kobling.helpers.choices import HelperStatus, LeftReason
 from kobling.helpers.models import Activity, Helper, TargetGroup
 from kobling.helpers.reference import seed_reference_lists
 from kobling.helpers.services import Window
-from kobling.tenancy.choices import NationalRole, ProgrammeKind, Role
+from kobling.tenancy.choices import PROGRAMME_DEFAULTS, NationalRole, ProgrammeKind, Role
 from kobling.tenancy.models import Membership, Municipality, Programme, User
 
 DEMO_PASSWORD = "kobling-demo"  # noqa: S105 - demo only; refused in production
@@ -74,8 +74,11 @@ class DemoRefused(Exception):
     pass
 
 
-def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
-    """Load the demo. Deterministic: the same call on the same day gives the same data."""
+def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: ANN001
+    """Load the demo. Deterministic: the same call on the same day gives the same data.
+
+    ``groups=False`` leaves out the group programmes (issue 11): the demo as a database looked
+    before courses had groups, for replaying the migration that made the courses."""
     if not settings.DEMO_ALLOWED:
         raise DemoRefused("Demo data cannot be loaded in a production configuration.")
     rng = random.Random(SEED)
@@ -121,6 +124,12 @@ def load_demo(*, stdout=None) -> dict[str, int]:  # noqa: ANN001
 
         partners = load_partners_demo(today)
         counts.update(partners if isinstance(partners, dict) else {})
+        # The group programmes (Fjordvik's frisklivssentral, Nordby's Aktiv på dagtid), at the
+        # partners' premises; before the research consents, which take a share of everyone.
+        if groups:
+            from kobling.demo.groups import load_groups_demo
+
+            counts.update(load_groups_demo(today))
         # Research consents for a share of Fjordvik's participants, so an export has data.
         from kobling.research.demo import load_research_demo
 
@@ -192,11 +201,16 @@ def _load_town(
         name="Treningskontakt",
         started_on=dt.date(2012, 1, 1),
     )
+    # The frisklivssentral's programme with its kind's defaults (groups, 12 weeks, one renewal,
+    # start and end conversations); its guides are employed staff, not trained volunteers.
     Programme.objects.create(
         municipality=municipality,
         kind=ProgrammeKind.FRISKLIVSRESEPT,
         name="Frisklivsresept",
         started_on=dt.date(2016, 8, 1),
+        requires_qualification=False,
+        requires_police_certificate=False,
+        **PROGRAMME_DEFAULTS[ProgrammeKind.FRISKLIVSRESEPT],
     )
     admin = _user(f"admin@{town.slug}.demo", "Anne", f"Admin {town.name}")
     coordinator = _user(f"koordinator@{town.slug}.demo", "Kristin", f"Koordinator {town.name}")

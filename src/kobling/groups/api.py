@@ -138,6 +138,8 @@ class MeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         responses=AttendanceRowSerializer(many=True),
         summary="Record who came (marks the meeting held; again to correct)",
     )
+    # One meeting's list, whole (a group is at most its places and a few drop-ins): not paged,
+    # as the schema says.
     @action(
         detail=True,
         methods=["get", "post"],
