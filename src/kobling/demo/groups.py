@@ -208,6 +208,15 @@ START_GOALS = [
     "Klare å gå opp til Fjordvik kirke uten pause.",
     "Mindre stress; gå tur når det blir for mye.",
 ]
+# The areas of living habits each of the goals above is about (the start conversation's areas).
+START_AREAS = [
+    ["activity"],
+    ["diet"],
+    ["tobacco"],
+    ["sleep", "activity"],
+    ["activity"],
+    ["mental_health", "activity"],
+]
 
 
 def _aware(day: dt.date, hour: int = 12) -> dt.datetime:
@@ -583,7 +592,9 @@ def load_frisklivs_demo(today: dt.date, rng: random.Random) -> dict[str, int]:
             by=coordinator,
             kind=ConversationKind.START,
             held_on=start,
-            goals_agreed=START_GOALS[(index + 1) % len(START_GOALS)],
+            areas=START_AREAS[(index + 1) % len(START_GOALS)],
+            own_goals=START_GOALS[(index + 1) % len(START_GOALS)],
+            plan="Gruppetrening to ganger i uka og ett kurs; ny prat om seks uker.",
             note="Motivasjonssamtale; valgte gruppetrening og ett kurs.",
         )
         if plan.renewed:
@@ -702,7 +713,8 @@ def load_frisklivs_demo(today: dt.date, rng: random.Random) -> dict[str, int]:
                     by=coordinator,
                     kind=ConversationKind.END,
                     held_on=last_day,
-                    goals_agreed="Fortsette med trening to ganger i uka på egen hånd.",
+                    own_goals="Fortsette med trening to ganger i uka på egen hånd.",
+                    plan="Trener videre med treningsgruppa i idrettslaget.",
                     note="Sluttsamtale: gjennomgikk målene fra startsamtalen.",
                 )
     return {
