@@ -196,20 +196,20 @@ def test_the_real_worker_sends_the_link_once(cast, database_tasks, smtp_server):
 def test_sending_links_is_limited_per_pairing_in_a_day_with_a_clear_message(
     cast, pair, logged, send_link, moving_clock
 ):
-    for _ in range(confirmations.SEND_LIMIT):
+    for _ in range(confirmations.LIMIT.count):
         assert "on its way" in send_link(pair)
     refused = send_link(pair)
     assert "already been sent 3 times in the last 24 hours" in refused
     assert "confirm in person" in refused
-    assert SessionConfirmationLink.objects.count() == confirmations.SEND_LIMIT
+    assert SessionConfirmationLink.objects.count() == confirmations.LIMIT.count
     # The window slides: a day after the first, one more may go.
     moving_clock.advance(hours=24, minutes=1)
     assert "on its way" in send_link(pair)
-    assert SessionConfirmationLink.objects.count() == confirmations.SEND_LIMIT + 1
+    assert SessionConfirmationLink.objects.count() == confirmations.LIMIT.count + 1
 
 
 def test_the_limit_counts_the_address_across_pairings(cast, pair, logged, committed):
-    for _ in range(confirmations.SEND_LIMIT):
+    for _ in range(confirmations.LIMIT.count):
         with committed():
             confirmations.confirmation_link_create(pairing=pair, by=None)
     helper = f.make_active(cast.helper_a2)

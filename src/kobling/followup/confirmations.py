@@ -24,12 +24,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kobling.core import outbox
 from kobling.core.models import OutboxMessage
+from kobling.core.send_limits import SendLimit
 from kobling.followup.choices import ConfirmedVia
 from kobling.followup.models import Pairing, Session, SessionConfirmationLink
 from kobling.followup.sessions import session_confirm
@@ -42,8 +43,7 @@ logger = logging.getLogger(__name__)
 LINK_VALID_DAYS = 14
 # At most this many links per pairing, and per recipient address in the municipality, within
 # the window: a mistaken double click or a script must not flood a participant's inbox.
-SEND_LIMIT = 3
-SEND_WINDOW = dt.timedelta(hours=24)
+LIMIT = SendLimit(count=3, window=dt.timedelta(hours=24))
 VIA_LINK = "session confirmation link"
 PURPOSE = "session-confirmation"
 # The salt of the links signed before the outbox existed (0004 moves them over).
@@ -176,31 +176,23 @@ def confirmation_link_create(*, pairing: Pairing, by: User | None) -> SessionCon
 
 
 def _refuse_over_limit(pairing: Pairing, recipient: str, now: dt.datetime) -> None:
-    """Refuse a link beyond :data:`SEND_LIMIT` in :data:`SEND_WINDOW` for this pairing or this
-    address (the same guardian for two children, say). Counted under the pairing's row lock,
-    so two clicks at once cannot both pass. Only the municipality's own links count: the
-    message must not tell anyone what another municipality sent."""
-    recent = list(
-        SessionConfirmationLink.objects.filter(
-            Q(pairing_id=pairing.pk) | Q(recipient__iexact=recipient),
-            municipality_id=pairing.municipality_id,
-            created_at__gt=now - SEND_WINDOW,
-        )
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[:SEND_LIMIT]
-    )
-    if len(recent) < SEND_LIMIT:
+    """Refuse a link beyond the :data:`LIMIT` for this pairing or this address (the same
+    guardian for two children, say). Counted under the pairing's row lock, so two clicks at
+    once cannot both pass. Only the municipality's own links count: the message must not tell
+    anyone what another municipality sent."""
+    sent = SessionConfirmationLink.objects.filter(
+        Q(pairing_id=pairing.pk) | Q(recipient__iexact=recipient),
+        municipality_id=pairing.municipality_id,
+        created_at__gt=now - LIMIT.window,
+    ).values_list("created_at", flat=True)
+    next_at = LIMIT.next_allowed(sent, now=now)
+    if next_at is None:
         return
-    next_at = timezone.localtime(recent[-1] + SEND_WINDOW)
     message = _(
         "A confirmation link has already been sent %(count)d times in the last %(hours)d hours "
         "to this participant or address. You can send another after %(time)s, or let them "
         "confirm in person."
-    ) % {
-        "count": SEND_LIMIT,
-        "hours": SEND_WINDOW // dt.timedelta(hours=1),
-        "time": formats.date_format(next_at, "SHORT_DATETIME_FORMAT"),
-    }
+    ) % {"count": LIMIT.count, "hours": LIMIT.hours, "time": LIMIT.format_time(next_at)}
     raise ValidationError({"sessions": ValidationError(message, code="rate_limited")})
 
 

@@ -7,7 +7,7 @@ benefit group, nothing about health.
 The link is the outbox's signed link (:mod:`kobling.core.outbox`, purpose ``group-card``). It is
 not single-use — the card is shown again and again — and lasts :data:`CARD_VALID_DAYS`; sending
 a new one cancels the old. Sending is rate-limited as confirmation links are: at most
-:data:`SEND_LIMIT` per course, or per address in the municipality, within :data:`SEND_WINDOW`."""
+:data:`LIMIT` (3 a day) per course, or per address in the municipality."""
 
 from __future__ import annotations
 
@@ -21,13 +21,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kobling.core import outbox
 from kobling.core.choices import LinkStatus
 from kobling.core.models import OutboxMessage, SignedLink
+from kobling.core.send_limits import SendLimit
 from kobling.referrals.choices import EpisodeStatus
 from kobling.referrals.models import BenefitCheck, Episode
 from kobling.tenancy.audit import audit_log
@@ -36,8 +37,7 @@ from kobling.tenancy.models import User
 
 PURPOSE = "group-card"
 CARD_VALID_DAYS = 180
-SEND_LIMIT = 3
-SEND_WINDOW = dt.timedelta(hours=24)
+LIMIT = SendLimit(count=3, window=dt.timedelta(hours=24))
 
 
 def _course_subject(episode_id: int) -> str:
@@ -136,35 +136,25 @@ def card_link_send(*, episode: Episode, by: User) -> SignedLink:
 def _refuse_over_limit(episode: Episode, recipient: str, now: dt.datetime) -> None:
     """Counted under the course's row lock, so two clicks at once cannot both pass; only the
     municipality's own messages count."""
-    window = now - SEND_WINDOW
-    by_address = list(
-        OutboxMessage.objects.filter(
-            purpose=PURPOSE,
-            municipality_id=episode.municipality_id,
-            recipient__iexact=recipient,
-            created_at__gt=window,
-        ).values_list("created_at", flat=True)
-    )
-    by_course = list(
-        SignedLink.objects.filter(
-            purpose=PURPOSE, subject_key=_course_subject(episode.pk), created_at__gt=window
-        ).values_list("created_at", flat=True)
-    )
-    recent = by_address if len(by_address) >= len(by_course) else by_course
-    if len(recent) < SEND_LIMIT:
+    window = now - LIMIT.window
+    by_address = OutboxMessage.objects.filter(
+        purpose=PURPOSE,
+        municipality_id=episode.municipality_id,
+        recipient__iexact=recipient,
+        created_at__gt=window,
+    ).values_list("created_at", flat=True)
+    by_course = SignedLink.objects.filter(
+        purpose=PURPOSE, subject_key=_course_subject(episode.pk), created_at__gt=window
+    ).values_list("created_at", flat=True)
+    next_at = LIMIT.next_allowed(by_address, by_course, now=now)
+    if next_at is None:
         return
-    latest = sorted(recent, reverse=True)
-    next_at = timezone.localtime(latest[SEND_LIMIT - 1] + SEND_WINDOW)
     raise ValidationError(
         _(
             "The card has already been sent %(count)d times in the last %(hours)d hours to this "
             "participant or address. You can send it again after %(time)s."
         )
-        % {
-            "count": SEND_LIMIT,
-            "hours": SEND_WINDOW // dt.timedelta(hours=1),
-            "time": formats.date_format(next_at, "SHORT_DATETIME_FORMAT"),
-        },
+        % {"count": LIMIT.count, "hours": LIMIT.hours, "time": LIMIT.format_time(next_at)},
         code="rate_limited",
     )
 
