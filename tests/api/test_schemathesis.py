@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 import schemathesis
 import yaml
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -92,4 +94,13 @@ def test_no_operation_answers_5xx_or_off_the_document(settings_django, group):
 def settings_django(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
-    return settings
+    # The requests go through Django's own WSGI handler, whose request signals close the
+    # database connection at the end of each request; inside the test's transaction that would
+    # close it under the test (on PostgreSQL). Django's test client does the same as here.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield settings
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
