@@ -9,6 +9,7 @@ from kobling.core import outbox_api, tenancy_api
 from kobling.courses import api as courses_api
 from kobling.dashboards import api as dashboards_api
 from kobling.followup import api as followup_api
+from kobling.grants import api as grants_api
 from kobling.groups import api as groups_api
 from kobling.helpers import api as helpers_api
 from kobling.matching import api as matching_api
@@ -17,6 +18,7 @@ from kobling.outcomes import api as outcomes_api
 from kobling.partners import api as partners_api
 from kobling.pay import api as pay_api
 from kobling.profiles import api as profiles_api
+from kobling.providers import api as providers_api
 from kobling.quality import api as quality_api
 from kobling.referrals import api as referrals_api
 from kobling.research import api as research_api
@@ -29,6 +31,8 @@ referrals_api.register(router)
 matching_api.register(router)
 followup_api.register(router)
 groups_api.register(router)
+providers_api.register(router)
+grants_api.register(router)
 outcomes_api.register(router)
 pay_api.register(router)
 dashboards_api.register(router)
@@ -48,6 +52,8 @@ urlpatterns = [
     *referrals_api.extra_urls,
     *matching_api.extra_urls,
     *outcomes_api.extra_urls,
+    *providers_api.extra_urls,
+    *grants_api.extra_urls,
     *pay_api.extra_urls,
     *dashboards_api.extra_urls,
     *national_api.extra_urls,

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "kobling.followup",
     "kobling.groups",
     "kobling.outcomes",
+    "kobling.providers",
+    "kobling.grants",
     "kobling.pay",
     "kobling.dashboards",
     "kobling.national",
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "kobling.research",
     "kobling.partners",
     "kobling.api",
+    "kobling.fhir",
     "kobling.web",
 ]
 

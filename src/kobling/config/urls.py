@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("kobling.api.urls")),
+    path("fhir/R4/", include("kobling.fhir.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("kobling.web.urls")),
 ]

@@ -32,6 +32,8 @@ urlpatterns = [
     path("", include("kobling.followup.urls")),
     path("", include("kobling.groups.urls")),
     path("", include("kobling.outcomes.urls")),
+    path("", include("kobling.providers.urls")),
+    path("", include("kobling.grants.urls")),
     path("", include("kobling.pay.urls")),
     path("", include("kobling.dashboards.urls")),
     path("", include("kobling.national.urls")),

@@ -1,0 +1,1 @@
+"""The FHIR R4 door: ServiceRequest in, Task out, Patient with Norwegian identifiers, QuestionnaireResponse."""
