@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -39,3 +40,17 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     such as ``99999999999999999999`` is a 400 with the field's error, not an ``OverflowError``
     from the database driver (a 500)."""
     return serializers.IntegerField(min_value=1, max_value=LARGEST_ID, **kwargs)
+
+
+def enum_field(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
+    """A choice field whose enum is documented in place rather than as a named component: many
+    models have a ``status`` (pairings, runs, proposals, referrals…) with their own values, and
+    named enums would collide in the schema. ``allOf`` keeps drf-spectacular's enum
+    post-processing away from it; a choice list with ``""`` also accepts the empty string. A
+    class, not an instance annotation: DRF copies fields by re-creating them."""
+    values = [str(value) for value, _label in choices if value != ""]
+    schema: dict[str, Any] = {"allOf": [{"type": "string", "enum": values}]}
+    if any(value == "" for value, _label in choices):
+        schema = {"oneOf": [schema, {"type": "string", "maxLength": 0}]}
+    field_class = extend_schema_field(schema)(type("EnumField", (serializers.ChoiceField,), {}))
+    return field_class(choices=choices, **kwargs)

@@ -8,13 +8,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from kobling.core.serializers import id_field
+from kobling.core.serializers import enum_field, id_field
 from kobling.core.versions import version_field
 from kobling.followup.choices import Intensity
 from kobling.groups.choices import EnrolmentStatus, GroupTopic, MeetingStatus
 from kobling.groups.models import GroupEnrolment, GroupOffer, Meeting, OfferTime
 from kobling.helpers.models import Helper
-from kobling.matching.serializers import enum_field
 from kobling.partners.models import Partner
 from kobling.referrals.models import Episode
 from kobling.tenancy.choices import MANAGER_ROLES

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kobling.core.access import managed_municipality_ids
-from kobling.core.serializers import id_field
+from kobling.core.serializers import enum_field, id_field
 from kobling.helpers.models import Helper
 from kobling.helpers.serializers import ManagedProgrammeField
 from kobling.matching.choices import PairRuleKind, ProposalStatus, RunStatus
@@ -19,20 +19,6 @@ from kobling.matching.engine.types import FACTORS
 from kobling.matching.models import MatchingRun, MatchingWeights, PairRule, Proposal
 from kobling.matching.selectors import Names, explain_unmatched, factor_lines, max_score
 from kobling.referrals.models import Referral
-
-
-def enum_field(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
-    """A choice field whose enum is documented in place. Pairings, runs and proposals each have
-    a ``status`` with their own values, shown by several serializers: as named components the
-    enums would collide (schema warnings), so the enum stays inline (wrapped in ``allOf``, which
-    the enum post-processing leaves alone). A class, not an instance annotation: DRF copies
-    fields by re-creating them."""
-    values = [str(value) for value, _label in choices if value != ""]
-    schema = {"allOf": [{"type": "string", "enum": values}]}
-    if any(value == "" for value, _label in choices):
-        schema = {"oneOf": [schema, {"type": "string", "maxLength": 0}]}
-    field_class = extend_schema_field(schema)(type("EnumField", (serializers.ChoiceField,), {}))
-    return field_class(choices=choices, **kwargs)
 
 
 def _names(context: dict[str, Any]) -> Names:

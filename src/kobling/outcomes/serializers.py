@@ -8,9 +8,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kobling.core.serializers import enum_field
 from kobling.core.versions import version_field
 from kobling.followup.choices import HandoverDestination
-from kobling.matching.serializers import enum_field
 from kobling.outcomes.choices import FollowUpStatus, GoalStatus, InstrumentKind, ReviewKind
 from kobling.outcomes.models import FollowUp, Goal, Instrument, InstrumentItem, Review, ReviewScore
 

@@ -10,8 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kobling.core.access import managed_municipality_ids
+from kobling.core.serializers import enum_field
 from kobling.core.versions import require_version_on_update
-from kobling.matching.serializers import enum_field
 from kobling.partners.choices import (
     AgreementKind,
     AgreementStatus,

@@ -9,9 +9,8 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
-from kobling.core.serializers import id_field
+from kobling.core.serializers import enum_field, id_field
 from kobling.core.versions import version_field
-from kobling.matching.serializers import enum_field
 from kobling.pay.choices import ExpenseCategory, ExpenseStatus, LineKind, TimesheetStatus
 from kobling.pay.ledger import Row, SheetView
 from kobling.pay.models import Expense, Timesheet

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kobling.core.access import is_manager
-from kobling.core.serializers import represent
+from kobling.core.serializers import enum_field, represent
 from kobling.core.versions import require_version_on_update, version_field
 from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.models import Activity, TargetGroup
@@ -53,18 +53,6 @@ from kobling.tenancy.models import Programme
 _NO_CONTEXT: dict[str, Any] = {}
 _SHARE: dict[str, Any] = {"share_details": True}
 _NO_SHARE: dict[str, Any] = {"share_details": False}
-
-
-def enum_field(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
-    """A choice field whose enum is documented in place rather than as a named component: other
-    apps have ``status`` (and gender) fields with their own values, and named enums would collide
-    in the schema. ``allOf`` keeps the enum post-processing away from it."""
-    values = [str(value) for value, _label in choices if value != ""]
-    schema: dict[str, Any] = {"allOf": [{"type": "string", "enum": values}]}
-    if any(value == "" for value, _label in choices):
-        schema = {"oneOf": [schema, {"type": "string", "maxLength": 0}]}
-    field_class = extend_schema_field(schema)(type("EnumField", (serializers.ChoiceField,), {}))
-    return field_class(choices=choices, **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.INT)
