@@ -112,6 +112,14 @@ WRITES = {
         {"planned_start": None, "version": "{episode_version}"},
         (200, 200, 403, 403, 404, 403, 403, 403, 403),
     ),
+    # The pair's course delivers one to one: it ends through its pair, so the coordinators get
+    # 400 with the reason; nobody else may try.
+    "end a course": (
+        "post",
+        "/api/v1/episodes/{episode}/end/",
+        {"ended_on": "{yesterday}", "end_reason": "moved", "version": "{episode_version}"},
+        (400, 400, 403, 403, 404, 403, 403, 403, 403),
+    ),
 }
 
 GET_PAIR = (200, 200, 403, 200, 404, 403, 403, 404, 404)
@@ -136,6 +144,7 @@ PAGES = {
         None,
         (200, 200, 403, 403, 404, 403, 403, 403, 403),
     ),
+    "episode_end": ("episode", "get", None, (200, 200, 403, 403, 404, 403, 403, 403, 403)),
     # The course's report: the API's rules (the pair's contact reads the pairing's report).
     "episode_report": ("episode", "get", None, (200, 200, 200, 403, 404, 403, 403, 404, 404)),
     "episode_report_pdf": ("episode", "get", None, (200, 200, 200, 403, 404, 403, 403, 404, 404)),

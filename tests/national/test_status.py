@@ -90,6 +90,42 @@ def test_a_kobling_tenant_with_an_open_pairing_is_active_from_its_own_data(cast)
     assert scheme_status_map(today)[cast.a.code] is False
 
 
+def test_a_tenant_running_a_group_programme_is_active_from_its_courses(cast):
+    """A frisklivsresept delivered in groups has no pairs: a course started by the date and not
+    ended before it makes the tenant active from its own data."""
+    from kobling.referrals import episodes
+
+    programme = cast.programme_a
+    programme.kind, programme.delivery = "frisklivsresept", "group"
+    programme.save(update_fields=["kind", "delivery"])
+    unit(cast.a.code, "Aby")
+    today = timezone.localdate()
+    assert scheme_status_map(today, kind="frisklivsresept")[cast.a.code] is None
+    referral = s.waiting(programme)
+    course = episodes.episode_for_referral(referral)
+    # Granted and waiting is not yet running.
+    assert scheme_status_map(today, kind="frisklivsresept")[cast.a.code] is None
+    episodes.episode_start(episode=course, by=None, started_on=today - dt.timedelta(days=30))
+    assert scheme_status_map(today, kind="frisklivsresept")[cast.a.code] is True
+    assert (
+        scheme_status_map(today - dt.timedelta(days=31), kind="frisklivsresept")[cast.a.code]
+        is None
+    )
+    # The treningskontakt question is another one.
+    assert scheme_status_map(today)[cast.a.code] is None
+    episodes.episode_end(
+        episode=course,
+        by=cast.coordinator_a,
+        ended_on=today - dt.timedelta(days=10),
+        end_reason="goal_reached",
+    )
+    assert scheme_status_map(today, kind="frisklivsresept")[cast.a.code] is None
+    assert (
+        scheme_status_map(today - dt.timedelta(days=20), kind="frisklivsresept")[cast.a.code]
+        is True
+    )
+
+
 def test_an_end_year_and_reason_need_an_ended_scheme():
     u = unit("1101")
     with pytest.raises(ValidationError) as exc:

@@ -584,9 +584,8 @@ def load_frisklivs_demo(today: dt.date, rng: random.Random) -> dict[str, int]:
                 )
             courses.append((plan, episode, None))
             continue
-        episode = episode_services.episode_set_state(
-            referral=referral, state=CourseState(status=A, started_on=start), by=coordinator
-        )
+        # Started as a group course starts (its referral: granted, course under way).
+        episode = episode_services.episode_start(episode=episode, by=coordinator, started_on=start)
         episode_services.conversation_record(
             episode=episode,
             by=coordinator,
@@ -691,21 +690,17 @@ def load_frisklivs_demo(today: dt.date, rng: random.Random) -> dict[str, int]:
             )
         elif plan.state == E:
             full = plan.outcome != "dropout"
-            episode_services.episode_set_state(
-                referral=episode.referral,
-                state=CourseState(
-                    status=E,
-                    started_on=start,
-                    ended_on=last_day,
-                    end_reason=plan.reason or ("goal_reached" if full else "other"),
-                    end_note=plan.note
-                    or ("Perioden er over." if plan.outcome != "complete" else ""),
-                    handover_destination="gym" if plan.outcome == "complete" else "",
-                    handover_note="Fortsetter på egen hånd på treningssenteret."
-                    if plan.outcome == "complete"
-                    else "",
-                ),
+            # Ended by the coordinator, as any group course ends (its referral closes).
+            episode_services.episode_end(
+                episode=episode,
                 by=coordinator,
+                ended_on=last_day,
+                end_reason=plan.reason or ("goal_reached" if full else "other"),
+                end_note=plan.note or ("Perioden er over." if plan.outcome != "complete" else ""),
+                handover_destination="gym" if plan.outcome == "complete" else "",
+                handover_note="Fortsetter på egen hånd på treningssenteret."
+                if plan.outcome == "complete"
+                else "",
             )
             if plan.outcome in {"complete", "low_attendance"}:
                 episode_services.conversation_record(
@@ -902,9 +897,7 @@ def load_aktiv_demo(today: dt.date, rng: random.Random) -> dict[str, int]:
             verified + dt.timedelta(days=2),
             "Du er mellom 18 og 67 år og mottar en av ytelsene; velkommen til Aktiv på dagtid.",
         )
-        episode = episode_services.episode_set_state(
-            referral=referral, state=CourseState(status=A, started_on=start), by=coordinator
-        )
+        episode = episode_services.episode_start(episode=episode, by=coordinator, started_on=start)
         last_day = today
         if index in {2, 9}:  # two have ended: one got work, one moved away
             last_day = today - dt.timedelta(weeks=1 + index % 3)
@@ -961,13 +954,9 @@ def load_aktiv_demo(today: dt.date, rng: random.Random) -> dict[str, int]:
         accounts=accounts,
         drop_ins=True,
     )
-    for episode, start, last_day, reason, note in ends:
-        episode_services.episode_set_state(
-            referral=episode.referral,
-            state=CourseState(
-                status=E, started_on=start, ended_on=last_day, end_reason=reason, end_note=note
-            ),
-            by=coordinator,
+    for episode, _start, last_day, reason, note in ends:
+        episode_services.episode_end(
+            episode=episode, by=coordinator, ended_on=last_day, end_reason=reason, end_note=note
         )
     return {
         "aktiv_offers": len(offers),

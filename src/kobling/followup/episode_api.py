@@ -21,6 +21,7 @@ from kobling.followup import access
 from kobling.followup.report import build_episode_report
 from kobling.followup.serializers import (
     ConversationSerializer,
+    EpisodeEndSerializer,
     EpisodePlanSerializer,
     EpisodeRenewSerializer,
     EpisodeReportSerializer,
@@ -126,6 +127,29 @@ class EpisodeViewSet(
             by=request.user,
             planned_start=data.validated_data["planned_start"],
             expected_version=data.validated_data.get("version"),
+        )
+        return self._respond(episode)
+
+    @extend_schema(
+        request=EpisodeEndSerializer,
+        responses=EpisodeSerializer,
+        summary="End a course that no pair delivers (a group course, a provider's)",
+    )
+    @action(detail=True, methods=["post"], url_path="end")
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        episode = self._changeable()
+        data = EpisodeEndSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        episodes.episode_end(
+            episode=episode,
+            by=request.user,
+            ended_on=values["ended_on"],
+            end_reason=values["end_reason"],
+            end_note=values.get("end_note", ""),
+            handover_destination=values.get("handover_destination", ""),
+            handover_note=values.get("handover_note", ""),
+            expected_version=values.get("version"),
         )
         return self._respond(episode)
 

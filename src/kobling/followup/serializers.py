@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from kobling.core.access import is_manager
-from kobling.core.serializers import id_field, represent
+from kobling.core.serializers import enum_field, id_field, represent
 from kobling.core.versions import version_field
 from kobling.followup.choices import (
     CancelledBy,
@@ -23,7 +23,6 @@ from kobling.followup.choices import (
 )
 from kobling.followup.models import Pairing, Session
 from kobling.helpers.models import Activity
-from kobling.matching.serializers import enum_field
 from kobling.referrals.choices import (
     EPISODE_END_REASONS,
     ConversationArea,
@@ -536,6 +535,20 @@ class EpisodeRenewSerializer(VersionMixin):
 
 class EpisodePlanSerializer(VersionMixin):
     planned_start = serializers.DateField(allow_null=True)
+
+
+class EpisodeEndSerializer(VersionMixin):
+    """End a course that no pair delivers (a group course, a provider's)."""
+
+    ended_on = serializers.DateField()
+    end_reason = enum_field(EndReason.choices)
+    end_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    handover_destination = enum_field(
+        [("", ""), *HandoverDestination.choices], required=False, allow_blank=True, default=""
+    )
+    handover_note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default=""
+    )
 
 
 class ConversationSerializer(serializers.ModelSerializer):

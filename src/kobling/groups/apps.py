@@ -30,5 +30,14 @@ class GroupsConfig(AppConfig):
         register_alert_provider(absent_in_a_row)
         register_alert_provider(below_minimum)
 
+        # A course that ends leaves its groups that day.
+        from kobling.groups.completion import completed_of
+        from kobling.groups.services import leave_on_course_end
+        from kobling.referrals.episodes import register_completion_source, register_end_listener
+
+        register_end_listener(leave_on_course_end)
+        # The course list's "completed" column and filter.
+        register_completion_source(completed_of)
+
         # The outbox purpose of the participant's card link.
         from kobling.groups import card  # noqa: F401

@@ -259,3 +259,8 @@ def timeline_completion(episode: Any) -> list[Any]:
             order=90,
         )
     ]
+
+
+def completed_of(ids: list[int], today: dt.date) -> dict[int, bool | None]:
+    """For the course lists (:func:`kobling.referrals.episodes.register_completion_source`)."""
+    return {pk: c.completed for pk, c in completions(ids, today=today).items()}

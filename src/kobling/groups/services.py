@@ -27,6 +27,7 @@ from kobling.helpers.choices import HelperKind, HelperStatus
 from kobling.helpers.models import Helper
 from kobling.lib.errors import ConflictError
 from kobling.referrals.choices import EpisodeStatus
+from kobling.referrals.episodes import episode_start
 from kobling.referrals.models import Episode
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
@@ -417,6 +418,35 @@ def enrolment_leave(
     return locked
 
 
+def leave_on_course_end(episode: Episode, by: User | None) -> None:
+    """The course has ended (:func:`kobling.referrals.episodes.episode_end`): it leaves every
+    group and waiting list it is on, that day, so later meetings are not offered to it; the
+    places it frees go to those waiting."""
+    open_rows = GroupEnrolment.objects.filter(episode=episode, status__in=ACTIVE_ENROLMENT)
+    for offer_id in sorted(set(open_rows.values_list("offer_id", flat=True))):
+        offer = GroupOffer.objects.select_for_update().get(pk=offer_id)
+        had_place = False
+        for row in GroupEnrolment.objects.select_for_update().filter(
+            offer=offer, episode=episode, status__in=ACTIVE_ENROLMENT
+        ):
+            had_place = had_place or row.status == EnrolmentStatus.ENROLLED
+            before = row.status
+            row.status = EnrolmentStatus.LEFT
+            # Not before it joined: a course ended on a date before its place was given.
+            row.left_on = max(episode.ended_on, row.enrolled_on or episode.ended_on)
+            row.left_reason = _("The course ended.")
+            row.version += 1
+            row.save()
+            audit_log(
+                user=by,
+                action=AuditAction.UPDATE,
+                obj=row,
+                changes={"status": [before, EnrolmentStatus.LEFT], "reason": "course ended"},
+            )
+        if had_place:
+            _promote_waiting(offer, by)
+
+
 def _promote_waiting(offer: GroupOffer, by: User | None) -> None:
     taken = GroupEnrolment.objects.filter(offer=offer, status=EnrolmentStatus.ENROLLED).count()
     free = offer.capacity - taken
@@ -535,6 +565,10 @@ def attendance_record(
         # One statement whatever the size of the group (entries are only ever added).
         Attendance.objects.bulk_create(entries)
         changed = len(entries)
+        # The first meeting a course comes to starts it (its referral leaves the waiting list).
+        came_now = [pk for pk, attended in wanted.items() if attended]
+        for course in Episode.objects.filter(pk__in=came_now, status=EpisodeStatus.WAITING):
+            episode_start(episode=course, by=by, started_on=locked.date)
         held_before = locked.status == MeetingStatus.HELD
         locked.status = MeetingStatus.HELD
         if minutes is not None:

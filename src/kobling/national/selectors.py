@@ -53,19 +53,30 @@ class UnitStatus:
 
 def kobling_active_codes(on_date: dt.date, kind: str) -> set[str]:
     """Codes of tenant municipalities that, from their own data, run ``kind`` on ``on_date``:
-    an active programme of that kind with a pairing confirmed by then and not ended before."""
+    an active programme of that kind with a pairing confirmed by then and not ended before, or
+    with a course (forløp) of any delivery — a group, a provider — started by then and not
+    ended before. The second makes group programmes (frisklivsresept, Aktiv på dagtid) count
+    from their own data as the pairs of the treningskontakt scheme do."""
     from kobling.tenancy.models import Municipality
 
     end_of_day = timezone.make_aware(dt.datetime.combine(on_date + dt.timedelta(days=1), dt.time()))
-    # followup's pairings through their reverse relation on the municipality (national knows no
-    # person-level app); one filter() call, so every condition is on the same pairing.
+    # followup's pairings and referrals' courses through their reverse relations on the
+    # municipality (national knows no person-level app); one filter() call each, so every
+    # condition is on the same pairing or the same course.
     open_pairing = (
         Q(pairings__programme__kind=kind)
         & Q(pairings__programme__is_active=True)
         & Q(pairings__confirmed_at__lt=end_of_day)
         & (Q(pairings__ended_on__isnull=True) | Q(pairings__ended_on__gte=on_date))
     )
-    return set(Municipality.objects.filter(open_pairing).values_list("code", flat=True))
+    open_course = (
+        Q(episodes__programme__kind=kind)
+        & Q(episodes__programme__is_active=True)
+        & Q(episodes__started_on__lte=on_date)
+        & (Q(episodes__ended_on__isnull=True) | Q(episodes__ended_on__gte=on_date))
+    )
+    codes = Municipality.objects.values_list("code", flat=True)
+    return set(codes.filter(open_pairing)) | set(codes.filter(open_course))
 
 
 def units_on(on_date: dt.date, kinds: tuple[str, ...] = MAPPED_KINDS):  # noqa: ANN201

@@ -42,6 +42,8 @@ class ReferralStatus(models.TextChoices):
     MORE_INFO = "more_info", _("More information needed")
     WAITING = "waiting", _("Granted, waiting for a contact")
     PAIRED = "paired", _("Paired")
+    # A course that no pair delivers (a group, a provider) has started: no longer waiting.
+    STARTED = "started", _("Granted, course under way")
     REFUSED = "refused", _("Refused")
     WITHDRAWN = "withdrawn", pgettext_lazy("referral status", "Withdrawn")
     CLOSED = "closed", _("Closed")
@@ -54,6 +56,7 @@ OPEN_STATUSES = (
     ReferralStatus.MORE_INFO,
     ReferralStatus.WAITING,
     ReferralStatus.PAIRED,
+    ReferralStatus.STARTED,
 )
 
 

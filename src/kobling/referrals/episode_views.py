@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -22,7 +23,7 @@ from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_4
 from kobling.lib.errors import ConflictError
 from kobling.referrals import episodes
 from kobling.referrals.choices import ConversationKind, EpisodeStatus
-from kobling.referrals.forms import ConversationForm
+from kobling.referrals.forms import ConversationForm, EpisodeEndForm
 from kobling.referrals.models import Episode
 from kobling.referrals.timeline import timeline
 from kobling.tenancy.audit import audit_list_read
@@ -36,10 +37,27 @@ class EpisodeFilter(BaseFilterSet):
     delivery = django_filters.ChoiceFilter(
         label=_("Delivery"), choices=Delivery.choices, empty_label=_("All")
     )
+    completed = django_filters.ChoiceFilter(
+        label=_("Completed"),
+        choices=[("yes", _("Completed")), ("no", _("Ended, not completed"))],
+        empty_label=_("All"),
+        method="filter_completed",
+    )
 
     class Meta:
         model = Episode
-        fields = ["status", "delivery"]
+        fields = ["status", "delivery", "completed"]
+
+    def filter_completed(self, queryset, name: str, value: str):  # noqa: ANN001, ANN201
+        """Ended courses whose programme has a completion rule, completed under it or not. The
+        rule reads attendance, so it is decided for the ended courses of the list (a fixed
+        number of queries), not in SQL."""
+        ended = list(
+            queryset.filter(status=EpisodeStatus.ENDED).order_by().values_list("pk", flat=True)
+        )
+        done = episodes.completed_by_course(ended, today=timezone.localdate())
+        wanted = value == "yes"
+        return queryset.filter(pk__in=[pk for pk, c in done.items() if c is wanted])
 
 
 class EpisodeListView(ScopedMixin, ListView):
@@ -66,6 +84,11 @@ class EpisodeListView(ScopedMixin, ListView):
             e for e in context["page_obj"] if self.request.user.is_manager_of(e.municipality_id)
         ]
         audit_list_read(user=self.request.user, objects=rows)
+        done = episodes.completed_by_course(
+            [e.pk for e in rows if e.status == EpisodeStatus.ENDED], today=timezone.localdate()
+        )
+        for e in rows:
+            e.completed = done.get(e.pk)
         context.update(filter=self.filterset, page=context["page_obj"], rows=rows)
         return context
 
@@ -92,6 +115,7 @@ def episode_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
             "events": timeline(episode),
             "pairings": episode.pairings.all(),
             "conversations": conversations,
+            "may_end": episodes.may_end_directly(episode),
             "may_record_conversation": episode.programme.uses_conversations
             and len(conversations) < len(ConversationKind.values)
             and episode.status != EpisodeStatus.ENDED,
@@ -131,4 +155,49 @@ def conversation_page(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "referrals/conversation_form.html",
         {"form": form, "episode": episode, "unused": unused},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def episode_end_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a course that no pair delivers (a group course, a provider's): coordinators and
+    admins of its municipality. A one-to-one course ends through its pair."""
+    episode = get_visible_or_404(
+        request,
+        Episode.objects.select_related("participant", "programme"),
+        action="change",
+        audit=True,
+        pk=pk,
+    )
+    if not episode.permits(request.user, "change"):
+        raise PermissionDenied
+    form = EpisodeEndForm(
+        request.POST or None,
+        initial={"ended_on": timezone.localdate(), "version": episode.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            episodes.episode_end(
+                episode=episode,
+                by=request.user,
+                ended_on=data["ended_on"],
+                end_reason=data["end_reason"],
+                end_note=data["end_note"],
+                handover_destination=data["handover_destination"],
+                handover_note=data["handover_note"],
+                expected_version=data["version"],
+            )
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, gettext("The course was ended."))
+            return redirect("web:episode_timeline", pk=episode.pk)
+    return render(
+        request,
+        "referrals/episode_end_form.html",
+        {"form": form, "episode": episode, "may_end": episodes.may_end_directly(episode)},
     )

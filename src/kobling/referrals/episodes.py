@@ -9,6 +9,7 @@ status that lists, reports, alerts and dashboards read whatever the delivery."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +20,15 @@ from django.utils.translation import gettext as _
 
 from kobling.lib.errors import ConflictError
 from kobling.referrals.choices import (
+    EPISODE_END_REASONS,
     ConversationKind,
     EpisodeStatus,
+    HandoverDestination,
+    ReferralStatus,
 )
 from kobling.referrals.models import Conversation, Decision, Episode, EpisodeRenewal, Referral
 from kobling.tenancy.audit import audit_log
-from kobling.tenancy.choices import AuditAction
+from kobling.tenancy.choices import AuditAction, Delivery
 
 if TYPE_CHECKING:
     from kobling.tenancy.models import User
@@ -160,6 +164,153 @@ def episode_close_with_referral(*, referral: Referral, by: User | None) -> None:
         ),
         by=by,
     )
+
+
+# --- a course that no pair delivers: started by its delivery, ended by the coordinator ----------
+
+# What a delivery does when a course it serves ends (a group: the course leaves its groups, so
+# meetings after the end are not offered to it). Registered by the delivery apps in ``ready``.
+EndListener = Callable[["Episode", "User | None"], None]
+END_LISTENERS: list[EndListener] = []
+
+
+def register_end_listener(listener: EndListener) -> None:
+    if listener not in END_LISTENERS:
+        END_LISTENERS.append(listener)
+
+
+# Whether ended courses are completed under their programme's rule (None: no rule), for many
+# courses at once in a fixed number of queries. The rule reads the delivery's attendance, so the
+# delivery app registers it (groups today); without one, no course is completed or not.
+CompletionSource = Callable[[list[int], dt.date], "dict[int, bool | None]"]
+COMPLETION_SOURCES: list[CompletionSource] = []
+
+
+def register_completion_source(source: CompletionSource) -> None:
+    if source not in COMPLETION_SOURCES:
+        COMPLETION_SOURCES.append(source)
+
+
+def completed_by_course(ids: list[int], *, today: dt.date) -> dict[int, bool | None]:
+    """Each course's completion under its programme's rule: ``True``/``False`` for a course
+    whose programme has a rule, ``None`` otherwise (and for a course no source knows)."""
+    result: dict[int, bool | None] = dict.fromkeys(ids)
+    for source in COMPLETION_SOURCES:
+        for pk, done in source(ids, today).items():
+            if done is not None:
+                result[pk] = done
+    return result
+
+
+def _set_referral_status(referral_id: int, status: str, by: User | None) -> None:
+    referral = Referral.objects.select_for_update().get(pk=referral_id)
+    before = referral.status
+    if before == status:
+        return
+    referral.status = status
+    fields = ["status", "version", "updated_at"]
+    if status == ReferralStatus.CLOSED:
+        referral.closed_at = timezone.now()
+        fields.append("closed_at")
+    referral.version += 1
+    referral.save(update_fields=fields)
+    audit_log(
+        user=by, action=AuditAction.UPDATE, obj=referral, changes={"status": [before, status]}
+    )
+
+
+def episode_start(*, episode: Episode, by: User | None, started_on: dt.date) -> Episode:
+    """A delivery other than a pair (a group place, a provider's acceptance) starts the course:
+    a waiting course becomes active from ``started_on`` and its referral leaves the waiting list
+    (granted, course under way). A course that has started keeps its first start; an ended one
+    is not restarted. Idempotent."""
+    with transaction.atomic():
+        locked = Episode.objects.select_for_update().get(pk=episode.pk)
+        if locked.status != EpisodeStatus.WAITING:
+            return locked
+        changes = {"status": [locked.status, EpisodeStatus.ACTIVE]}
+        if locked.started_on is None:
+            changes["started_on"] = [None, started_on]
+            locked.started_on = started_on
+        locked.status = EpisodeStatus.ACTIVE
+        locked.version += 1
+        locked.save(update_fields=["status", "started_on", "version", "updated_at"])
+        audit_log(user=by, action=AuditAction.UPDATE, obj=locked, changes=changes)
+        referral_status = (
+            Referral.objects.filter(pk=locked.referral_id).values_list("status", flat=True).get()
+        )
+        if referral_status == ReferralStatus.WAITING:
+            _set_referral_status(locked.referral_id, ReferralStatus.STARTED, by)
+    return locked
+
+
+def may_end_directly(episode: Episode) -> bool:
+    """Whether the coordinator ends this course here: not a one-to-one course (it ends through
+    its pair), not ended, and no pair of it still open (that pair ends first)."""
+    return (
+        episode.delivery != Delivery.ONE_TO_ONE
+        and episode.status != EpisodeStatus.ENDED
+        # The pairs live in followup, above this app: read them through the relation.
+        and not episode.pairings.exclude(status="ended").exists()
+    )
+
+
+def episode_end(
+    *,
+    episode: Episode,
+    by: User,
+    ended_on: dt.date,
+    end_reason: str,
+    end_note: str = "",
+    handover_destination: str = "",
+    handover_note: str = "",
+    expected_version: int | None = None,
+) -> Episode:
+    """End a course that no pair delivers (a group course, a provider's): the date, the reason
+    and where the person goes on to. Its referral closes; every delivery registered with
+    :func:`register_end_listener` lets the course go (a group: it leaves its groups that day).
+    A one-to-one course ends through its pairing; a course with a pair still open is refused
+    until that pair ends."""
+    today = timezone.localdate()
+    errors: dict[str, Any] = {}
+    if end_reason not in {value for value, _label in EPISODE_END_REASONS}:
+        errors["end_reason"] = _("Choose why the course ends.")
+    if handover_destination and handover_destination not in HandoverDestination.values:
+        errors["handover_destination"] = _("Choose where the person goes on to.")
+    if ended_on > today:
+        errors["ended_on"] = _("A course cannot be ended in the future.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = _lock_for_change(episode, by, expected_version)
+        if locked.delivery == Delivery.ONE_TO_ONE:
+            raise ValidationError(
+                _("A one-to-one course ends when its pair ends; end the pair instead.")
+            )
+        if locked.status == EpisodeStatus.ENDED:
+            raise ValidationError(_("The course has ended."))
+        if not may_end_directly(locked):
+            raise ValidationError(
+                _("The course still has an open pair; end the pair first, then the course.")
+            )
+        if locked.started_on is not None and ended_on < locked.started_on:
+            raise ValidationError({"ended_on": _("A course cannot end before it started.")})
+        state = CourseState(
+            status=EpisodeStatus.ENDED,
+            started_on=locked.started_on,
+            ended_on=ended_on,
+            end_reason=end_reason,
+            end_note=(end_note or "").strip(),
+            handover_destination=handover_destination,
+            handover_note=(handover_note or "").strip(),
+        )
+        referral = Referral.objects.get(pk=locked.referral_id)
+        ended = episode_set_state(referral=referral, state=state, by=by)
+        if referral.status in (ReferralStatus.WAITING, ReferralStatus.STARTED):
+            _set_referral_status(referral.pk, ReferralStatus.CLOSED, by)
+        for listener in END_LISTENERS:
+            listener(ended, by)
+    return ended
 
 
 def _lock_for_change(episode: Episode, by: User, expected_version: int | None) -> Episode:

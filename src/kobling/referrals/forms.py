@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kobling.core.access import is_manager, managed_municipality_ids
+from kobling.core.versions import VersionFormField
 from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.models import Activity, TargetGroup
 from kobling.helpers.validators import (
@@ -29,6 +30,8 @@ from kobling.referrals.choices import (
     ConversationArea,
     ConversationKind,
     DecisionOutcome,
+    EndReason,
+    HandoverDestination,
     Priority,
     ReferralSource,
 )
@@ -825,3 +828,31 @@ class SupplyDemandForm(forms.Form):
         self.fields["programme"].queryset = Programme.objects.filter(
             municipality__in=ids
         ).select_related("municipality")
+
+
+class EpisodeEndForm(forms.Form):
+    """End a course that no pair delivers (a group course, a provider's): when, why, and where
+    the person goes on to."""
+
+    ended_on = forms.DateField(label=_("Ended on"), widget=DATE)
+    end_reason = forms.ChoiceField(
+        label=_("Reason for ending"), choices=[("", "—"), *EndReason.choices]
+    )
+    end_note = forms.CharField(
+        label=_("Note"),
+        max_length=500,
+        required=False,
+        help_text=_("No health details."),
+    )
+    handover_destination = forms.ChoiceField(
+        label=_("Handed over to"),
+        choices=[("", "—"), *HandoverDestination.choices],
+        required=False,
+    )
+    handover_note = forms.CharField(
+        label=_("Hand-over note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = VersionFormField()

@@ -30,6 +30,7 @@ urlpatterns = [
     path("forlop/", episode_views.EpisodeListView.as_view(), name="episode_list"),
     path("forlop/<int:pk>/", episode_views.episode_timeline_page, name="episode_timeline"),
     path("forlop/<int:pk>/samtale/", episode_views.conversation_page, name="episode_conversation"),
+    path("forlop/<int:pk>/avslutt/", episode_views.episode_end_page, name="episode_end"),
     path("venteliste/", views.waiting_list_page, name="waiting_list"),
     path("tilbud-og-behov/", views.supply_demand_page, name="supply_demand"),
     path(

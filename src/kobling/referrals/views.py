@@ -25,6 +25,7 @@ from kobling.core.access import is_manager, managed_municipality_ids, require_ma
 from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
 from kobling.lib.errors import ConflictError
 from kobling.referrals import services
+from kobling.referrals.choices import EpisodeStatus
 from kobling.referrals.filtersets import ReferralFilterSet, WaitingListFilterSet
 from kobling.referrals.forms import (
     BenefitCheckForm,
@@ -46,7 +47,7 @@ from kobling.referrals.letters import (
     letter_filename,
     letter_language,
 )
-from kobling.referrals.models import Consent, Decision, Referral
+from kobling.referrals.models import Consent, Decision, Episode, Referral
 from kobling.referrals.selectors import (
     can_see_decision_details,
     eligibility_rules,
@@ -58,7 +59,7 @@ from kobling.referrals.selectors import (
     waiting_list_queryset,
 )
 from kobling.tenancy.audit import audit_list_read, audit_log
-from kobling.tenancy.choices import MANAGER_ROLES, AuditAction, Role
+from kobling.tenancy.choices import MANAGER_ROLES, AuditAction, Delivery, Role
 from kobling.tenancy.models import Programme
 
 
@@ -147,6 +148,13 @@ class ReferralDetailView(ScopedMixin, DetailView):
                 .select_related("helper")
                 .order_by("-confirmed_at", "-pk")
             ),
+            # A course no pair delivers (a group, a provider), as this user may see it (the
+            # referrer: within the person's consent to share).
+            course=Episode.objects.visible_to(user)
+            .filter(referral=referral)
+            .exclude(delivery=Delivery.ONE_TO_ONE)
+            .exclude(status=EpisodeStatus.WAITING)
+            .first(),
             duplicates=list(possible_duplicates(referral.participant)[:10]) if manager else [],
             other_referrals=(
                 list(
