@@ -4,6 +4,7 @@ anyone without a login, never cached, with nothing about any person."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from django.db import connection
@@ -46,11 +47,17 @@ def test_readyz_is_ok_once_a_worker_tick_ran():
     assert "no-store" in response["Cache-Control"]
 
 
-def test_readyz_is_503_before_any_worker_ran():
-    response = Client().get("/readyz")
+def test_readyz_is_503_before_any_worker_ran(caplog):
+    with caplog.at_level(logging.INFO):
+        response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["worker"] == "missing"
     assert response.json()["status"] == "error"
+    # An answer, not a server error: one warning that says what is not ready, and no ERROR
+    # from django.request for every probe.
+    assert [r.levelname for r in caplog.records if r.name == "django.request"] == []
+    [warning] = [r for r in caplog.records if r.name == "kobling.core.health"]
+    assert warning.levelname == "WARNING" and "worker missing" in warning.getMessage()
 
 
 def test_readyz_is_503_when_the_heartbeat_is_stale(settings):

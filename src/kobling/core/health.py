@@ -13,6 +13,7 @@ nothing about any person (only "ok" or the class of the failure)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -25,6 +26,8 @@ from django.views.decorators.http import require_safe
 from kobling.core.models import ScheduledJob
 
 HEARTBEAT_JOB = "core.heartbeat"
+
+logger = logging.getLogger(__name__)
 
 
 def heartbeat() -> None:
@@ -66,15 +69,29 @@ def worker_status(*, now: dt.datetime | None = None) -> str:
     return "ok" if silence <= settings.KOBLING_WORKER_MAX_SILENCE else f"stale: {int(silence)} s"
 
 
-def _answer(checks: dict[str, str]) -> JsonResponse:
+def _answer(checks: dict[str, str], probe: str) -> JsonResponse:
     ok = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if ok else "error", **checks}, status=200 if ok else 503)
+    response = JsonResponse(
+        {"status": "ok" if ok else "error", **checks}, status=200 if ok else 503
+    )
+    if not ok:
+        # A 503 here is an answer, not a server error: one WARNING naming what is not ready,
+        # instead of django.request's ERROR for every probe (a monitor asks every few seconds
+        # while a worker is down). ``_has_been_logged`` is how Django marks a response it must
+        # not log again (django.utils.log.log_response).
+        logger.warning(
+            "%s not ready: %s",
+            probe,
+            ", ".join(f"{name} {value}" for name, value in checks.items() if value != "ok"),
+        )
+        response._has_been_logged = True  # noqa: SLF001
+    return response
 
 
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    return _answer({"database": database_status()})
+    return _answer({"database": database_status()}, "/healthz")
 
 
 @never_cache
@@ -84,4 +101,4 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if checks["database"] == "ok":
         checks["migrations"] = migrations_status()
         checks["worker"] = worker_status()
-    return _answer(checks)
+    return _answer(checks, "/readyz")
