@@ -29,6 +29,11 @@ class GroupsConfig(AppConfig):
         # Absent three times in a row; a group below its minimum size.
         register_alert_provider(absent_in_a_row)
         register_alert_provider(below_minimum)
+        # A participant says they were not at a meeting they are recorded at.
+        from kobling.groups.confirmations import disputed
 
-        # The outbox purpose of the participant's card link.
+        register_alert_provider(disputed)
+
+        # The outbox purposes of the participant's card link and the attendance confirmations
+        # (registered on import of groups.confirmations, above).
         from kobling.groups import card  # noqa: F401

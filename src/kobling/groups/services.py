@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kobling.core.access import require_manager
+from kobling.groups import confirmations
 from kobling.groups.choices import ACTIVE_ENROLMENT, EnrolmentStatus, MeetingStatus
 from kobling.groups.models import Attendance, GroupEnrolment, GroupOffer, Meeting, OfferTime
 from kobling.groups.notices import cancellation_queue
@@ -468,6 +469,9 @@ def attendance_record(
     """Mark the meeting held and record who came: every course enrolled that day gets an entry
     (came or not), and each drop-in (a course in the programme, not enrolled) one that came.
     Recording again corrects: only the entries that change get a new, superseding entry.
+    Where the programme asks for it, each new entry recorded as present gets a confirmation
+    link (:mod:`kobling.groups.confirmations`); the meeting returned carries ``links_queued``
+    (links sent, and whom none could go to).
 
     Refused for a cancelled or future meeting, after the programme's days for late entry, for
     someone who neither leads the group nor manages the municipality, and for a course that is
@@ -534,6 +538,8 @@ def attendance_record(
         ]
         # One statement whatever the size of the group (entries are only ever added).
         Attendance.objects.bulk_create(entries)
+        # Where the programme asks, those recorded as present confirm it by link.
+        queued = confirmations.links_queue(meeting=locked, entries=entries, by=by, now=now)
         changed = len(entries)
         held_before = locked.status == MeetingStatus.HELD
         locked.status = MeetingStatus.HELD
@@ -554,6 +560,9 @@ def attendance_record(
                 "held": held_before or [False, True],
                 "attendance_entries": changed,
                 "came": len([1 for v in wanted.values() if v]),
+                "confirmation_links": queued.sent,
             },
         )
+    # For the leader's page: whom no link could go to.
+    locked.links_queued = queued
     return locked

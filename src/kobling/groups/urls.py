@@ -5,6 +5,11 @@ from kobling.groups import views
 urlpatterns = [
     path("forlop/<int:pk>/deltakerkort/", views.card_send, name="group_card_send"),
     path("kort/<str:token>/", views.card_page, name="group_card"),
+    path(
+        "bekreft-oppmote/<str:token>/",
+        views.attendance_confirmation,
+        name="group_attendance_confirmation",
+    ),
     path("grupper/", views.offer_list, name="group_offer_list"),
     path("grupper/ny/", views.offer_create, name="group_offer_create"),
     path("grupper/<int:pk>/", views.offer_detail, name="group_offer_detail"),
