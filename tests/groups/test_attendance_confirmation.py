@@ -414,3 +414,36 @@ def _reissue(link):
         municipality_id=link.municipality_id,
         expires_at=link.expires_at,
     )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_page_fits_a_phone_with_no_serious_accessibility_faults(live_server, cast, browser):
+    from tests.groups.test_browser import _serious
+
+    programme = cast.programme_a
+    programme.attendance_confirmation_by_participant = True
+    programme.save()
+    offer = make_offer(cast, leaders=[leader(cast)])
+    anne = course(cast, first_name="Anne-Kristine")
+    Participant.objects.filter(pk=anne.participant_id).update(email="anne@example.test")
+    services.enrolment_create(offer=offer, episode=anne, by=cast.coordinator_a)
+    GroupEnrolment.objects.update(enrolled_on=offer.term_start)
+    services.meetings_generate(offer=offer, by=cast.coordinator_a)
+    services.attendance_record(meeting=_past(offer), by=cast.coordinator_a, came={anne.pk})
+    _signed, token = _reissue(AttendanceConfirmationLink.objects.get())
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="nb-NO")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server.url}/bekreft-oppmote/{token}/")
+    assert "Anne-Kristine" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert _serious(page) == []
+    page.locator('button[value="yes"]').click()
+    assert page.locator("h1").inner_text() in ("Takk", "Thank you")
+    assert _serious(page) == []
+    assert errors == []
+    context.close()
+    assert Attendance.objects.get(episode=anne).confirmation == "confirmed"
