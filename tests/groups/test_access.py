@@ -61,6 +61,8 @@ PAGES = {
     "group_offer_edit": (("offer",), "get", matrix(200, 200, 403, 403, 404, 403, 403)),
     "group_offer_enrol": (("offer",), "post", matrix(302, 302, 403, 403, 404, 403, 403)),
     "group_meeting_attendance": (("meeting",), "get", ROWS),
+    # Keeping a disputed entry: whoever records the meeting (an empty form: refused, shown).
+    "group_meeting_dispute_keep": (("meeting",), "post", matrix(302, 302, 403, 302, 404, 403, 403)),
     # Naming a substitute is the coordinators'; the group's leader sees the meeting: 403.
     "group_meeting_substitute": (("meeting",), "get", matrix(200, 200, 403, 403, 404, 403, 403)),
     # Sending the participant card's link is the coordinators' (from the course's page).

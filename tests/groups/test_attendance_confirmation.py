@@ -174,6 +174,35 @@ def test_i_was_not_there_raises_an_alert_and_changes_nothing_silently(
     assert len(smtp_server.messages) == 1
 
 
+def test_the_leader_keeps_a_disputed_entry_with_a_reason(cast, asking, group, api):
+    offer, (anne, bjorn, _cecilie) = group
+    meeting = _past(offer)
+    services.attendance_record(meeting=meeting, by=cast.contact_user_a, came={anne.pk, bjorn.pk})
+    confirmations.attendance_answer(
+        link=AttendanceConfirmationLink.objects.get(episode=anne), was_there=False
+    )
+    leader_page = signed_in(cast.contact_user_a)
+    url = f"/samlinger/{meeting.pk}/bestridt/"
+    # No reason, or someone who did not dispute: refused with the reason, nothing saved.
+    refused = leader_page.post(url, {"episode": anne.pk, "reason": " "}, follow=True)
+    assert "Say why the attendance stands" in refused.content.decode()
+    other = leader_page.post(url, {"episode": bjorn.pk, "reason": "Så henne"}, follow=True)
+    assert "no disputed attendance" in other.content.decode()
+    assert Attendance.objects.count() == 3
+    # Kept: a new entry supersedes the disputed one; the alert goes; no new link.
+    kept = leader_page.post(url, {"episode": anne.pk, "reason": "Hun var der, jeg så henne"})
+    assert kept.status_code == 302
+    current = Attendance.objects.current().get(episode=anne)
+    assert current.attended and current.supersedes.confirmation == "disputed"
+    assert "jeg så henne" in current.correction_reason
+    assert [a for a in alerts_for(cast.coordinator_a) if a.kind == confirmations.DISPUTED] == []
+    assert AttendanceConfirmationLink.objects.filter(episode=anne).count() == 1
+    rows = api(cast.contact_user_a).get(f"/api/v1/meetings/{meeting.pk}/attendance/").json()
+    assert {r["episode"]: r["confirmation"] for r in rows}[anne.pk] == "kept"
+    # The referrer-facing count is unchanged: still one meeting attended.
+    assert Attendance.objects.current().filter(episode=anne, attended=True).count() == 1
+
+
 @pytest.mark.smtp
 def test_a_minors_link_goes_to_the_guardian(cast, asking, group, smtp_server, committed):
     offer, (anne, _bjorn, _cecilie) = group

@@ -13,7 +13,9 @@
    attendance entry (the row guard allows exactly that). The link works once, for
    :data:`LINK_VALID_DAYS` days, and closes when the leader corrects that entry meanwhile.
 3. "I was not there" does not change the attendance: it is an alert on the coordinators'
-   alerts page (:func:`disputed`) and shows on the meeting's list until the entry is corrected.
+   alerts page (:func:`disputed`) and shows on the meeting's list until the leader records the
+   person again as absent, or keeps the entry as present with a reason
+   (:func:`kobling.groups.services.attendance_dispute_keep`) — each a new, superseding entry.
 
 The mechanism is the one session confirmations use (:mod:`kobling.core.confirmation_links`)."""
 
@@ -217,7 +219,7 @@ def meeting_of(link: AttendanceConfirmationLink) -> dict:
 
 def disputed(municipality_ids: list[int], today: dt.date) -> list[Alert]:
     """Entries recorded as present that the participant says were not, until the leader
-    corrects the entry. One query."""
+    corrects the entry or keeps it after a look (both a new entry). One query."""
     entries = (
         Attendance.objects.current()
         .filter(

@@ -161,8 +161,9 @@ class RosterRow:
     attended: bool | None
     is_drop_in: bool
     # The participant's own answer: "confirmed", "disputed", "awaiting" (a link is out),
-    # "no_link" (the programme asks, but no link could go: no address, or over the limit);
-    # None when there is nothing to confirm.
+    # "no_link" (the programme asks, but no link could go: no address, or over the limit),
+    # "kept" (disputed, and kept as present by the leader after a look); None when there is
+    # nothing to confirm.
     confirmation: str | None = None
 
 
@@ -175,6 +176,8 @@ def confirmation_state(entry: Attendance | None, *, asks: bool) -> str | None:
         return entry.confirmation
     if not entry.attended:
         return None
+    if getattr(entry, "kept_after_dispute", False):
+        return "kept"
     if getattr(entry, "has_link", False):
         return "awaiting"
     return "no_link" if asks else None
@@ -192,7 +195,12 @@ def meeting_roster(meeting: Meeting) -> list[RosterRow]:
         for a in Attendance.objects.current()
         .filter(meeting=meeting)
         .annotate(
-            has_link=Exists(AttendanceConfirmationLink.objects.filter(attendance=OuterRef("pk")))
+            has_link=Exists(AttendanceConfirmationLink.objects.filter(attendance=OuterRef("pk"))),
+            kept_after_dispute=Exists(
+                Attendance.objects.filter(
+                    pk=OuterRef("supersedes_id"), confirmation=AttendanceAnswer.DISPUTED
+                )
+            ),
         )
     }
     enrolled = set(enrolled_on(meeting))

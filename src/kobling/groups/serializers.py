@@ -194,7 +194,8 @@ class AttendanceRowSerializer(serializers.Serializer):
         help_text=(
             "The participant's own answer by link, where the programme asks for it: "
             "`confirmed`, `disputed` (says they were not there; the attendance is unchanged), "
-            "`awaiting` (a link is out), `no_link` (no e-mail address, or over the send limit); "
+            "`awaiting` (a link is out), `no_link` (no e-mail address, or over the send limit), "
+            "`kept` (disputed, and kept as present by the leader after a look); "
             "null when there is nothing to confirm."
         ),
     )

@@ -20,7 +20,12 @@ from django.utils.translation import gettext as _
 
 from kobling.core.access import require_manager
 from kobling.groups import confirmations
-from kobling.groups.choices import ACTIVE_ENROLMENT, EnrolmentStatus, MeetingStatus
+from kobling.groups.choices import (
+    ACTIVE_ENROLMENT,
+    AttendanceAnswer,
+    EnrolmentStatus,
+    MeetingStatus,
+)
 from kobling.groups.models import Attendance, GroupEnrolment, GroupOffer, Meeting, OfferTime
 from kobling.groups.notices import cancellation_queue
 from kobling.groups.selectors import enrolled_on
@@ -455,6 +460,67 @@ def _may_record(user: User, meeting: Meeting) -> None:
     raise PermissionDenied(_("Only the group's leaders and the coordinators record attendance."))
 
 
+def _check_late(locked: Meeting, by: User, today: dt.date) -> None:
+    late = locked.offer.programme.attendance_late_days
+    if (today - locked.date).days > late and not by.is_manager_of(locked.municipality_id):
+        raise ValidationError(
+            _(
+                "Attendance can be recorded up to %(days)s days after the meeting; ask a "
+                "coordinator to record it."
+            )
+            % {"days": late}
+        )
+
+
+def attendance_dispute_keep(
+    *, meeting: Meeting, by: User, episode_id: int, reason: str
+) -> Attendance:
+    """The leader (or a coordinator) looked at a participant's "I was not there" and keeps the
+    entry as present, saying why: a new entry supersedes the disputed one (nothing is edited),
+    and the alert goes. No new link is sent. To record the person as absent instead, record the
+    meeting again without them."""
+    _may_record(by, meeting)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the attendance stands.")})
+    with transaction.atomic():
+        locked = _lock_meeting(meeting, None)
+        _check_late(locked, by, timezone.localdate())
+        entry = (
+            Attendance.objects.current()
+            .select_for_update(of=("self",))
+            .filter(
+                meeting=locked,
+                episode_id=episode_id,
+                attended=True,
+                confirmation=AttendanceAnswer.DISPUTED,
+            )
+            .first()
+        )
+        if entry is None:
+            raise ValidationError(_("There is no disputed attendance to keep for this person."))
+        kept = Attendance.objects.create(
+            meeting=locked,
+            episode_id=entry.episode_id,
+            municipality_id=locked.municipality_id,
+            attended=True,
+            is_drop_in=entry.is_drop_in,
+            supersedes=entry,
+            correction_reason=(
+                _("Kept after the participant's answer: %(reason)s") % {"reason": reason}
+            )[:300],
+            recorded_by=by,
+            recorded_at=timezone.now(),
+        )
+        audit_log(
+            user=by,
+            action=AuditAction.CREATE,
+            obj=kept,
+            changes={"supersedes": entry.pk, "kept_after_dispute": True},
+        )
+    return kept
+
+
 def attendance_record(
     *,
     meeting: Meeting,
@@ -485,15 +551,7 @@ def attendance_record(
             raise ValidationError(_("The meeting was cancelled; there is no attendance to record."))
         if locked.date > today:
             raise ValidationError(_("The meeting has not taken place yet."))
-        late = locked.offer.programme.attendance_late_days
-        if (today - locked.date).days > late and not by.is_manager_of(locked.municipality_id):
-            raise ValidationError(
-                _(
-                    "Attendance can be recorded up to %(days)s days after the meeting; ask a "
-                    "coordinator to record it."
-                )
-                % {"days": late}
-            )
+        _check_late(locked, by, today)
         enrolled = set(enrolled_on(locked))
         errors: dict[str, str] = {}
         if came - enrolled:

@@ -16,5 +16,10 @@ urlpatterns = [
     path("grupper/<int:pk>/endre/", views.offer_edit, name="group_offer_edit"),
     path("grupper/<int:pk>/meld-pa/", views.offer_enrol, name="group_offer_enrol"),
     path("samlinger/<int:pk>/", views.meeting_attendance, name="group_meeting_attendance"),
+    path(
+        "samlinger/<int:pk>/bestridt/",
+        views.meeting_dispute_keep,
+        name="group_meeting_dispute_keep",
+    ),
     path("samlinger/<int:pk>/vikar/", views.meeting_substitute, name="group_meeting_substitute"),
 ]

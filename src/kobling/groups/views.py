@@ -261,6 +261,27 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def meeting_dispute_keep(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep a disputed entry as present after a look, with the reason (the leader or a
+    coordinator): a new entry supersedes it and the alert goes."""
+    meeting = get_visible_or_404(request, Meeting.objects.select_related("offer__programme"), pk=pk)
+    episode = request.POST.get("episode", "")
+    try:
+        services.attendance_dispute_keep(
+            meeting=meeting,
+            by=request.user,
+            episode_id=int(episode) if episode.isdigit() else 0,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("The attendance stands, with your reason."))
+    return redirect("web:group_meeting_attendance", pk=meeting.pk)
+
+
 def _tell_links(request: HttpRequest, queued: confirmations.LinksQueued) -> None:
     """Tell the leader how many were asked to confirm, and whom no link could reach."""
     if queued.sent:
