@@ -61,13 +61,17 @@ PAGES = {
     "group_offer_edit": (("offer",), "get", matrix(200, 200, 403, 403, 404, 403, 403)),
     "group_offer_enrol": (("offer",), "post", matrix(302, 302, 403, 403, 404, 403, 403)),
     "group_meeting_attendance": (("meeting",), "get", ROWS),
+    # Keeping a disputed entry: whoever records the meeting (an empty form: refused, shown).
+    "group_meeting_dispute_keep": (("meeting",), "post", matrix(302, 302, 403, 302, 404, 403, 403)),
     # Naming a substitute is the coordinators'; the group's leader sees the meeting: 403.
     "group_meeting_substitute": (("meeting",), "get", matrix(200, 200, 403, 403, 404, 403, 403)),
     # Sending the participant card's link is the coordinators' (from the course's page).
     "group_card_send": (("episode",), "post", matrix(302, 302, 403, 403, 404, 403, 403)),
 }
-# The card itself is reached from the e-mail without signing in (tests/groups/test_card.py).
-PUBLIC = {"group_card"}
+# The card and the attendance confirmation are reached from the e-mail without signing in, by
+# their signed token (tests/groups/test_card.py, tests/groups/test_attendance_confirmation.py,
+# and the token row below).
+PUBLIC = {"group_card", "group_attendance_confirmation"}
 
 
 @pytest.fixture
@@ -112,6 +116,39 @@ def test_every_group_page_allows_or_denies_each_role(cast, ids, name, role, expe
     assert response.status_code == expected, (name, role)
 
 
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_the_attendance_confirmation_page_opens_by_its_token_alone(cast, ids, role):
+    """Token-based, like the session confirmation: whoever holds the live link sees the page,
+    signed in or not, in whatever role; an unknown token is 404 for everyone."""
+    from django.test import Client
+
+    from kobling.core import outbox
+    from kobling.groups import confirmations
+    from kobling.groups.models import AttendanceConfirmationLink
+    from kobling.referrals.models import Participant
+    from tests.conftest import signed_in
+
+    programme = cast.programme_a
+    programme.attendance_confirmation_by_participant = True
+    programme.save()
+    Participant.objects.filter(episodes__pk=ids["episode"]).update(email="per@example.test")
+    GroupEnrolment.objects.filter(pk=ids["enrolment"]).update(
+        enrolled_on=timezone.localdate() - dt.timedelta(weeks=4)
+    )
+    meeting = Meeting.objects.filter(offer_id=ids["offer"], date__lt=timezone.localdate()).last()
+    services.attendance_record(meeting=meeting, by=cast.coordinator_a, came={ids["episode"]})
+    link = AttendanceConfirmationLink.objects.get()
+    _signed, token = outbox.link_issue(
+        purpose=confirmations.PURPOSE,
+        subject=confirmations.LINKS.subject(link),
+        municipality_id=link.municipality_id,
+        expires_at=link.expires_at,
+    )
+    client = Client() if role is None else signed_in(cast.roles[role])
+    assert client.get(f"/bekreft-oppmote/{token}/").status_code == 200
+    assert client.get(f"/bekreft-oppmote/{token[:-2]}xx/").status_code == 404
+
+
 def test_a_coordinator_creates_an_offer_and_its_meetings_through_the_api(cast, api):
     guide = leader(cast)
     today = timezone.localdate()
@@ -153,6 +190,9 @@ def test_a_coordinator_creates_an_offer_and_its_meetings_through_the_api(cast, a
 def test_the_leader_records_attendance_on_the_phone_api_and_stale_versions_are_refused(
     cast, api, ids
 ):
+    GroupEnrolment.objects.filter(pk=ids["enrolment"]).update(
+        enrolled_on=timezone.localdate() - dt.timedelta(weeks=4)
+    )
     meeting = Meeting.objects.filter(offer_id=ids["offer"], date__lt=timezone.localdate()).last()
     enrolment = GroupEnrolment.objects.get(pk=ids["enrolment"])
     GroupEnrolment.objects.filter(pk=enrolment.pk).update(enrolled_on=meeting.date)

@@ -61,6 +61,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "started_on",
             "review_interval_weeks",
             "attendance_late_days",
+            "attendance_confirmation_by_participant",
             "completion_min_attendance_pct",
             "completion_needs_end_conversation",
             "delivery",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kobling.core.confirmation_links import ConfirmationLinkBase
 from kobling.followup.choices import (
     OPEN_PAIRING_STATUSES,
     SESSION_MAX_MINUTES,
@@ -400,18 +401,12 @@ SESSION_GUARD = RowGuard(
 )
 
 
-class SessionConfirmationLink(models.Model):
+class SessionConfirmationLink(ConfirmationLinkBase):
     """A request, e-mailed to the participant (or a minor's guardian), to confirm the listed
     sessions without signing in. Its e-mail and its signed single-use link live in the outbox
     (subject ``session-confirmation:<id>``); this row keeps the sessions, the expiry and when it
-    was used."""
+    was used (the shared part: :class:`kobling.core.confirmation_links.ConfirmationLinkBase`)."""
 
-    municipality = models.ForeignKey(
-        "tenancy.Municipality",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("municipality"),
-    )
     pairing = models.ForeignKey(
         Pairing,
         on_delete=models.CASCADE,
@@ -419,24 +414,12 @@ class SessionConfirmationLink(models.Model):
         verbose_name=_("pairing"),
     )
     sessions = models.ManyToManyField(Session, related_name="+", verbose_name=_("sessions"))
-    recipient = models.EmailField(_("sent to"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    expires_at = models.DateTimeField(_("expires"))
-    used_at = models.DateTimeField(_("used"), null=True, blank=True)
 
     objects = ScopedManager()
 
-    class Meta:
+    class Meta(ConfirmationLinkBase.Meta):
         verbose_name = _("session confirmation link")
         verbose_name_plural = _("session confirmation links")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.pairing_id} {self.created_at:%Y-%m-%d}"

@@ -222,6 +222,8 @@ class EpisodeReport(ReferrerReport):
     # Group meetings offered while enrolled, and attended (drop-ins count in both).
     meetings_offered: int = 0
     meetings_attended: int = 0
+    # Of those attended, the ones the participant confirmed by link (also in sessions_confirmed).
+    meetings_confirmed: int = 0
     # Whether the course is completed under its programme's rule (None: the programme has no
     # rule), and the rule in words — added by the groups app (groups.completion).
     completed: bool | None = None
@@ -260,6 +262,7 @@ def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any
             "by_month": [],
             "meetings_offered": 0,
             "meetings_attended": 0,
+            "meetings_confirmed": 0,
         }
     start = min(p.start for p in parts)
     end = max(p.end or today for p in parts)
@@ -298,6 +301,7 @@ def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any
         "by_month": [months[m] for m in sorted(months)],
         "meetings_offered": sum(p.planned for p in parts if p.kind == "meetings"),
         "meetings_attended": sum(p.held for p in parts if p.kind == "meetings"),
+        "meetings_confirmed": sum(p.confirmed for p in parts if p.kind == "meetings"),
     }
 
 

@@ -504,6 +504,12 @@ class EpisodeReportSerializer(ReferrerReportSerializer):
         help_text="Group meetings held while the course was enrolled, and any it came to."
     )
     meetings_attended = serializers.IntegerField(help_text="Group meetings the person came to.")
+    meetings_confirmed = serializers.IntegerField(
+        help_text=(
+            "Of the group meetings attended, those the person confirmed by link (where the "
+            "programme asks for it); counted in sessions_confirmed too."
+        )
+    )
     completed = serializers.BooleanField(
         allow_null=True,
         help_text=(

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kobling.core.access import is_manager, managed_municipality_ids
 from kobling.core.alerts import KIND_LABELS, alerts_for
+from kobling.core.confirmation_links import confirmation_page
 from kobling.core.views import add_service_errors, error_text
 from kobling.followup import access, confirmations, sessions
 from kobling.followup.choices import ConfirmedVia
@@ -246,36 +247,28 @@ def session_confirmation(request: HttpRequest, token: str) -> HttpResponse:
     """Reached from the e-mail, without signing in. GET lists the sessions (no health details)
     with a box ticked for each; POST confirms the ticked ones. E-mail scanners open links
     before people do, so a GET never changes anything."""
-    link = confirmations.link_from_token(token)
-    if link is None:
-        raise Http404
-    context: dict[str, Any] = {"link": link, "pairing": link.pairing}
-    state = confirmations.link_state(link)
-    if state != confirmations.LinkState.OPEN:
-        context["state"] = state
-        return render(
-            request,
-            "followup/confirmation_closed.html",
-            context,
-            status=409 if state == confirmations.LinkState.USED else 410,
+
+    def answer(link, request: HttpRequest) -> list:  # noqa: ANN001
+        return confirmations.confirmation_use(
+            link=link, session_ids=[v for v in request.POST.getlist("session") if v.isdigit()]
         )
-    pending = confirmations.sessions_to_confirm(link)
-    context["sessions"] = pending
-    if request.method == "POST":
-        try:
-            done = confirmations.confirmation_use(
-                link=link,
-                session_ids=[v for v in request.POST.getlist("session") if v.isdigit()],
-            )
-        except confirmations.LinkClosedError as exc:
-            context["state"] = exc.state
-            return render(request, "followup/confirmation_closed.html", context, status=409)
-        except ValidationError as exc:
-            context["error"] = error_text(exc)
-        else:
-            context["confirmed"] = done
-            return render(request, "followup/confirmation_done.html", context)
-    return render(request, "followup/confirmation.html", context)
+
+    return confirmation_page(
+        request,
+        token,
+        confirmations.LINKS,
+        templates=(
+            "followup/confirmation.html",
+            "followup/confirmation_closed.html",
+            "followup/confirmation_done.html",
+        ),
+        context=lambda link: {
+            "pairing": link.pairing,
+            "sessions": confirmations.sessions_to_confirm(link),
+        },
+        answer=answer,
+        error_text=error_text,
+    )
 
 
 # --- the coordinator's alerts ------------------------------------------------------------------

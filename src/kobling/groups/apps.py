@@ -29,6 +29,10 @@ class GroupsConfig(AppConfig):
         # Absent three times in a row; a group below its minimum size.
         register_alert_provider(absent_in_a_row)
         register_alert_provider(below_minimum)
+        # A participant says they were not at a meeting they are recorded at.
+        from kobling.groups.confirmations import disputed
+
+        register_alert_provider(disputed)
 
         # A course that ends leaves its groups that day.
         from kobling.groups.completion import completed_of
@@ -39,5 +43,6 @@ class GroupsConfig(AppConfig):
         # The course list's "completed" column and filter.
         register_completion_source(completed_of)
 
-        # The outbox purpose of the participant's card link.
+        # The outbox purposes of the participant's card link and the attendance confirmations
+        # (registered on import of groups.confirmations, above).
         from kobling.groups import card  # noqa: F401

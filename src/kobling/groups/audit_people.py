@@ -1,12 +1,12 @@
-"""What the access-log review needs from this app: enrolments and attendance are about a
-participant; a group's leaders have its participants as caseload."""
+"""What the access-log review needs from this app: enrolments, attendance and the links asking
+to confirm it are about a participant; a group's leaders have its participants as caseload."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from kobling.core.access_review import register_caseload, register_person_record
-from kobling.groups.models import Attendance, GroupEnrolment
+from kobling.groups.models import Attendance, AttendanceConfirmationLink, GroupEnrolment
 
 
 def leader_caseload(user_ids: set[int]) -> Iterable[tuple[int, tuple[str, int]]]:
@@ -21,4 +21,5 @@ def leader_caseload(user_ids: set[int]) -> Iterable[tuple[int, tuple[str, int]]]
 def register() -> None:
     register_person_record(GroupEnrolment, participant="episode__participant_id")
     register_person_record(Attendance, participant="episode__participant_id")
+    register_person_record(AttendanceConfirmationLink, participant="episode__participant_id")
     register_caseload(leader_caseload)

@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kobling.core import outbox
+from kobling.core import confirmation_links, outbox
 from kobling.core.choices import LinkStatus
 from kobling.core.models import OutboxMessage, SignedLink
 from kobling.core.send_limits import SendLimit
@@ -51,10 +51,7 @@ def _message_subject(link: SignedLink) -> str:
 
 
 def recipient_for(episode: Episode) -> str:
-    participant = episode.participant
-    if participant.is_minor and participant.guardian_email:
-        return participant.guardian_email
-    return participant.email
+    return confirmation_links.recipient_for(episode.participant)
 
 
 @dataclass(frozen=True)

@@ -25,3 +25,10 @@ class EnrolmentStatus(models.TextChoices):
 
 
 ACTIVE_ENROLMENT = (EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITING)
+
+
+class AttendanceAnswer(models.TextChoices):
+    """The participant's own answer about an attendance entry (a confirmation link)."""
+
+    CONFIRMED = "confirmed", _("Confirmed by the participant")
+    DISPUTED = "disputed", _("The participant says they were not there")

@@ -17,8 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kobling.core.confirmation_links import ConfirmationLinkBase
 from kobling.followup.choices import Intensity
-from kobling.groups.choices import ACTIVE_ENROLMENT, EnrolmentStatus, GroupTopic, MeetingStatus
+from kobling.groups.choices import (
+    ACTIVE_ENROLMENT,
+    AttendanceAnswer,
+    EnrolmentStatus,
+    GroupTopic,
+    MeetingStatus,
+)
 from kobling.helpers.choices import Weekday
 from kobling.lib.row_guards import RowGuard
 from kobling.tenancy.choices import MANAGER_ROLES, Role
@@ -335,6 +342,17 @@ class Attendance(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # The participant's own answer through a confirmation link (programmes that ask for it):
+    # written once onto the entry — the row guard lets these two columns change only while
+    # ``answered_at`` is empty. "Disputed" does not change ``attended``: the leader looks.
+    confirmation = models.CharField(
+        _("participant's answer"),
+        max_length=10,
+        choices=AttendanceAnswer.choices,
+        blank=True,
+        default="",
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
     objects = AttendanceQuerySet.as_manager()
 
@@ -355,9 +373,45 @@ class Attendance(models.Model):
 
 
 # The database's side of "entries are never edited": no UPDATE or DELETE of an attendance entry
-# (a correction is a new entry that supersedes it).
+# (a correction is a new entry that supersedes it), except the participant's answer written once
+# onto an entry (groups.confirmations), as a session's confirmation is.
 ATTENDANCE_GUARD = RowGuard(
     name="groups_attendance_append_only",
     table=Attendance._meta.db_table,
     message="attendance is append-only: a correction is a new entry",
+    may_change=(
+        ("confirmation", "OLD.answered_at IS NULL"),
+        ("answered_at", "OLD.answered_at IS NULL"),
+    ),
 )
+
+
+class AttendanceConfirmationLink(ConfirmationLinkBase):
+    """A request, e-mailed to the participant (or a minor's guardian) when the meeting was
+    marked held, to confirm that they came — or say they did not. One per attendance entry
+    recorded as present; the shared part (recipient, expiry, used) is
+    :class:`kobling.core.confirmation_links.ConfirmationLinkBase`, the e-mail and the signed
+    single-use link live in the outbox (subject ``attendance-confirmation:<id>``)."""
+
+    attendance = models.ForeignKey(
+        Attendance,
+        on_delete=models.PROTECT,
+        related_name="confirmation_links",
+        verbose_name=_("attendance"),
+    )
+    # The course, for the send limit (per course and per address).
+    episode = models.ForeignKey(
+        "referrals.Episode",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("forløp", "course"),
+    )
+
+    objects = ScopedManager()
+
+    class Meta(ConfirmationLinkBase.Meta):
+        verbose_name = _("attendance confirmation link")
+        verbose_name_plural = _("attendance confirmation links")
+
+    def __str__(self) -> str:
+        return f"{self.attendance_id} {self.created_at:%Y-%m-%d}"

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from kobling.followup.report import ActivityPart, MonthRow
-from kobling.groups.choices import EnrolmentStatus, MeetingStatus
-from kobling.groups.models import Attendance, GroupEnrolment, GroupOffer, Meeting
+from kobling.groups.choices import AttendanceAnswer, EnrolmentStatus, MeetingStatus
+from kobling.groups.models import (
+    Attendance,
+    AttendanceConfirmationLink,
+    GroupEnrolment,
+    GroupOffer,
+    Meeting,
+)
 
 
 @dataclass(frozen=True)
@@ -58,11 +65,13 @@ def group_part(
     meetings: list[HeldMeeting],
     entries: dict[int, bool],
     today: dt.date,
+    confirmed: Collection[int] = (),
 ) -> ActivityPart | None:
     """The course's attendance as one part of its dose (pure). ``meetings`` are the held meetings
     of its groups, ``entries`` the standing attendance (meeting id → came). Offered: the held
     meetings of a group while the course was enrolled in it, and any meeting it came to (a
-    drop-in); attended: those it came to; absent: those recorded as not come."""
+    drop-in); attended: those it came to; absent: those recorded as not come; confirmed: those
+    attended that the participant confirmed (``confirmed``: meeting ids) by link."""
     offered = offered_meetings(spans, meetings, entries, today)
     if not offered and not spans:
         return None
@@ -87,7 +96,7 @@ def group_part(
         cancelled_not_participant=0,
         no_show=absent,
         minutes=sum(m.minutes for m in came),
-        confirmed=0,
+        confirmed=sum(1 for m in came if m.pk in confirmed),
         first=dates[0] if dates else None,
         last=dates[-1] if dates else None,
         months=tuple(months[m] for m in sorted(months)),
@@ -105,14 +114,18 @@ def attendance_parts(episode: Any, today: dt.date) -> list[ActivityPart]:
         .exclude(status=EnrolmentStatus.WAITING)
         .values_list("offer_id", "enrolled_on", "left_on")
     ]
-    entries = dict(
-        Attendance.objects.current().filter(episode=episode).values_list("meeting_id", "attended")
+    rows = list(
+        Attendance.objects.current()
+        .filter(episode=episode)
+        .values_list("meeting_id", "attended", "confirmation")
     )
+    entries = {meeting: attended for meeting, attended, _answer in rows}
+    confirmed = {m for m, _attended, answer in rows if answer == AttendanceAnswer.CONFIRMED}
     offers = {s.offer_id for s in spans}
     if not offers and not entries:
         return []
     meetings = _held_meetings(offers, list(entries), today)
-    part = group_part(spans, meetings, entries, today)
+    part = group_part(spans, meetings, entries, today, confirmed)
     return [part] if part is not None else []
 
 
@@ -147,15 +160,49 @@ class RosterRow:
     enrolled: bool
     attended: bool | None
     is_drop_in: bool
+    # The participant's own answer: "confirmed", "disputed", "awaiting" (a link is out),
+    # "no_link" (the programme asks, but no link could go: no address, or over the limit),
+    # "kept" (disputed, and kept as present by the leader after a look); None when there is
+    # nothing to confirm.
+    confirmation: str | None = None
+
+
+def confirmation_state(entry: Attendance | None, *, asks: bool) -> str | None:
+    """The participant's answer about a standing entry, as the leader's list shows it (pure,
+    given ``has_link``)."""
+    if entry is None:
+        return None
+    if entry.confirmation:
+        return entry.confirmation
+    if not entry.attended:
+        return None
+    if getattr(entry, "kept_after_dispute", False):
+        return "kept"
+    if getattr(entry, "has_link", False):
+        return "awaiting"
+    return "no_link" if asks else None
 
 
 def meeting_roster(meeting: Meeting) -> list[RosterRow]:
     """Everyone on the meeting's list: the courses enrolled in the group that day, and anyone
-    recorded as a drop-in, each with what is recorded (``None``: nothing yet), by name. Three
-    queries."""
+    recorded as a drop-in, each with what is recorded (``None``: nothing yet) and the
+    participant's answer, by name. Three queries."""
     from kobling.referrals.models import Episode
 
-    standing = {a.episode_id: a for a in Attendance.objects.current().filter(meeting=meeting)}
+    asks = bool(meeting.offer.programme.attendance_confirmation_by_participant)
+    standing = {
+        a.episode_id: a
+        for a in Attendance.objects.current()
+        .filter(meeting=meeting)
+        .annotate(
+            has_link=Exists(AttendanceConfirmationLink.objects.filter(attendance=OuterRef("pk"))),
+            kept_after_dispute=Exists(
+                Attendance.objects.filter(
+                    pk=OuterRef("supersedes_id"), confirmation=AttendanceAnswer.DISPUTED
+                )
+            ),
+        )
+    }
     enrolled = set(enrolled_on(meeting))
     courses = Episode.objects.filter(pk__in=sorted(enrolled | set(standing))).select_related(
         "participant"
@@ -167,6 +214,7 @@ def meeting_roster(meeting: Meeting) -> list[RosterRow]:
             enrolled=course.pk in enrolled,
             attended=standing[course.pk].attended if course.pk in standing else None,
             is_drop_in=bool(course.pk in standing and standing[course.pk].is_drop_in),
+            confirmation=confirmation_state(standing.get(course.pk), asks=asks),
         )
         for course in courses
     ]

@@ -188,6 +188,16 @@ class AttendanceRowSerializer(serializers.Serializer):
     enrolled = serializers.BooleanField()
     attended = serializers.BooleanField(allow_null=True, help_text="null: not recorded yet.")
     is_drop_in = serializers.BooleanField()
+    confirmation = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "The participant's own answer by link, where the programme asks for it: "
+            "`confirmed`, `disputed` (says they were not there; the attendance is unchanged), "
+            "`awaiting` (a link is out), `no_link` (no e-mail address, or over the send limit), "
+            "`kept` (disputed, and kept as present by the leader after a look); "
+            "null when there is nothing to confirm."
+        ),
+    )
 
 
 class MeetingCancelSerializer(serializers.Serializer):

@@ -19,7 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kobling.core.access import require_manager
-from kobling.groups.choices import ACTIVE_ENROLMENT, EnrolmentStatus, MeetingStatus
+from kobling.groups import confirmations
+from kobling.groups.choices import (
+    ACTIVE_ENROLMENT,
+    AttendanceAnswer,
+    EnrolmentStatus,
+    MeetingStatus,
+)
 from kobling.groups.models import Attendance, GroupEnrolment, GroupOffer, Meeting, OfferTime
 from kobling.groups.notices import cancellation_queue
 from kobling.groups.selectors import enrolled_on
@@ -484,6 +490,67 @@ def _may_record(user: User, meeting: Meeting) -> None:
     raise PermissionDenied(_("Only the group's leaders and the coordinators record attendance."))
 
 
+def _check_late(locked: Meeting, by: User, today: dt.date) -> None:
+    late = locked.offer.programme.attendance_late_days
+    if (today - locked.date).days > late and not by.is_manager_of(locked.municipality_id):
+        raise ValidationError(
+            _(
+                "Attendance can be recorded up to %(days)s days after the meeting; ask a "
+                "coordinator to record it."
+            )
+            % {"days": late}
+        )
+
+
+def attendance_dispute_keep(
+    *, meeting: Meeting, by: User, episode_id: int, reason: str
+) -> Attendance:
+    """The leader (or a coordinator) looked at a participant's "I was not there" and keeps the
+    entry as present, saying why: a new entry supersedes the disputed one (nothing is edited),
+    and the alert goes. No new link is sent. To record the person as absent instead, record the
+    meeting again without them."""
+    _may_record(by, meeting)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the attendance stands.")})
+    with transaction.atomic():
+        locked = _lock_meeting(meeting, None)
+        _check_late(locked, by, timezone.localdate())
+        entry = (
+            Attendance.objects.current()
+            .select_for_update(of=("self",))
+            .filter(
+                meeting=locked,
+                episode_id=episode_id,
+                attended=True,
+                confirmation=AttendanceAnswer.DISPUTED,
+            )
+            .first()
+        )
+        if entry is None:
+            raise ValidationError(_("There is no disputed attendance to keep for this person."))
+        kept = Attendance.objects.create(
+            meeting=locked,
+            episode_id=entry.episode_id,
+            municipality_id=locked.municipality_id,
+            attended=True,
+            is_drop_in=entry.is_drop_in,
+            supersedes=entry,
+            correction_reason=(
+                _("Kept after the participant's answer: %(reason)s") % {"reason": reason}
+            )[:300],
+            recorded_by=by,
+            recorded_at=timezone.now(),
+        )
+        audit_log(
+            user=by,
+            action=AuditAction.CREATE,
+            obj=kept,
+            changes={"supersedes": entry.pk, "kept_after_dispute": True},
+        )
+    return kept
+
+
 def attendance_record(
     *,
     meeting: Meeting,
@@ -498,6 +565,9 @@ def attendance_record(
     """Mark the meeting held and record who came: every course enrolled that day gets an entry
     (came or not), and each drop-in (a course in the programme, not enrolled) one that came.
     Recording again corrects: only the entries that change get a new, superseding entry.
+    Where the programme asks for it, each new entry recorded as present gets a confirmation
+    link (:mod:`kobling.groups.confirmations`); the meeting returned carries ``links_queued``
+    (links sent, and whom none could go to).
 
     Refused for a cancelled or future meeting, after the programme's days for late entry, for
     someone who neither leads the group nor manages the municipality, and for a course that is
@@ -511,15 +581,7 @@ def attendance_record(
             raise ValidationError(_("The meeting was cancelled; there is no attendance to record."))
         if locked.date > today:
             raise ValidationError(_("The meeting has not taken place yet."))
-        late = locked.offer.programme.attendance_late_days
-        if (today - locked.date).days > late and not by.is_manager_of(locked.municipality_id):
-            raise ValidationError(
-                _(
-                    "Attendance can be recorded up to %(days)s days after the meeting; ask a "
-                    "coordinator to record it."
-                )
-                % {"days": late}
-            )
+        _check_late(locked, by, today)
         enrolled = set(enrolled_on(locked))
         errors: dict[str, str] = {}
         if came - enrolled:
@@ -564,6 +626,8 @@ def attendance_record(
         ]
         # One statement whatever the size of the group (entries are only ever added).
         Attendance.objects.bulk_create(entries)
+        # Where the programme asks, those recorded as present confirm it by link.
+        queued = confirmations.links_queue(meeting=locked, entries=entries, by=by, now=now)
         changed = len(entries)
         # The first meeting a course comes to starts it (its referral leaves the waiting list).
         came_now = [pk for pk, attended in wanted.items() if attended]
@@ -588,6 +652,9 @@ def attendance_record(
                 "held": held_before or [False, True],
                 "attendance_entries": changed,
                 "came": len([1 for v in wanted.values() if v]),
+                "confirmation_links": queued.sent,
             },
         )
+    # For the leader's page: whom no link could go to.
+    locked.links_queued = queued
     return locked

@@ -4,6 +4,7 @@ leader's attendance list for a meeting — one tap per person, on a phone."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.contrib import messages
@@ -13,12 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kobling.core import outbox
+from kobling.core.confirmation_links import confirmation_page
 from kobling.core.views import add_service_errors, error_text, get_visible_or_404
-from kobling.groups import card, services
+from kobling.groups import card, confirmations, services
 from kobling.groups.choices import EnrolmentStatus, MeetingStatus
 from kobling.groups.forms import (
     AttendanceForm,
@@ -221,7 +224,7 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.attendance_record(
+            saved = services.attendance_record(
                 meeting=meeting,
                 by=request.user,
                 came=[int(pk) for pk in data["came"]],
@@ -237,6 +240,7 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Attendance saved."))
+            _tell_links(request, saved.links_queued)
             return redirect("web:group_meeting_attendance", pk=meeting.pk)
     audit_list_read(
         user=request.user, objects=list(Episode.objects.filter(pk__in=[r.episode for r in roster]))
@@ -249,8 +253,97 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "roster": roster,
             "came_count": sum(1 for r in roster if r.attended),
+            # Each checkbox with its row (the form's choices are the roster, in its order).
+            "ticks": list(zip(form["came"], roster, strict=True)),
+            "answers": Counter(r.confirmation for r in roster if r.confirmation),
             "today": timezone.localdate(),
         },
+    )
+
+
+@login_required
+@require_POST
+def meeting_dispute_keep(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep a disputed entry as present after a look, with the reason (the leader or a
+    coordinator): a new entry supersedes it and the alert goes."""
+    meeting = get_visible_or_404(request, Meeting.objects.select_related("offer__programme"), pk=pk)
+    episode = request.POST.get("episode", "")
+    try:
+        services.attendance_dispute_keep(
+            meeting=meeting,
+            by=request.user,
+            episode_id=int(episode) if episode.isdigit() else 0,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("The attendance stands, with your reason."))
+    return redirect("web:group_meeting_attendance", pk=meeting.pk)
+
+
+def _tell_links(request: HttpRequest, queued: confirmations.LinksQueued) -> None:
+    """Tell the leader how many were asked to confirm, and whom no link could reach."""
+    if queued.sent:
+        messages.info(
+            request,
+            ngettext(
+                "A link to confirm their attendance is on its way to %(n)s participant.",
+                "A link to confirm their attendance is on its way to %(n)s participants.",
+                queued.sent,
+            )
+            % {"n": queued.sent},
+        )
+    if queued.no_address:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)s participant has no e-mail address and gets no link: %(names)s.",
+                "%(n)s participants have no e-mail address and get no link: %(names)s.",
+                len(queued.no_address),
+            )
+            % {"n": len(queued.no_address), "names": ", ".join(queued.no_address)},
+        )
+    if queued.over_limit:
+        messages.warning(
+            request,
+            _("Enough links were sent today; no new one to: %(names)s.")
+            % {"names": ", ".join(queued.over_limit)},
+        )
+
+
+# --- the participant's confirmation link -----------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def attendance_confirmation(request: HttpRequest, token: str) -> HttpResponse:
+    """Reached from the e-mail, without signing in: the first name, the group, the day and the
+    minutes, and two buttons — "I was there", "I was not there". A GET changes nothing."""
+
+    def answer(link, request: HttpRequest):  # noqa: ANN001, ANN202
+        choice = request.POST.get("answer", "")
+        if choice not in ("yes", "no"):
+            raise ValidationError(_("Choose whether you were there."))
+        entry = request.POST.get("entry", "")
+        return confirmations.attendance_answer(
+            link=link,
+            was_there=choice == "yes",
+            entry_id=int(entry) if entry.isdigit() else None,
+        )
+
+    return confirmation_page(
+        request,
+        token,
+        confirmations.LINKS,
+        templates=(
+            "groups/attendance_confirmation.html",
+            "groups/attendance_confirmation_closed.html",
+            "groups/attendance_confirmation_done.html",
+        ),
+        context=confirmations.meeting_of,
+        answer=answer,
+        error_text=error_text,
     )
 
 

@@ -80,6 +80,7 @@ class ProgrammeCourseForm(forms.ModelForm):
             "uses_conversations",
             "review_interval_weeks",
             "attendance_late_days",
+            "attendance_confirmation_by_participant",
             "completion_min_attendance_pct",
             "completion_needs_end_conversation",
             "requires_police_certificate",

@@ -220,6 +220,14 @@ class Programme(models.Model):
         default=7,
         help_text=_("How many days after a group meeting its leader may still record who came."),
     )
+    attendance_confirmation_by_participant = models.BooleanField(
+        _("participants confirm their group attendance"),
+        default=False,
+        help_text=_(
+            "When a group meeting is marked held, everyone recorded as present gets an e-mail "
+            "with a link to confirm that they came (or say they did not)."
+        ),
+    )
     # When a course counts as completed (docs/groups.md, "Completion"): both empty/off means
     # the programme has no completion rule.
     completion_min_attendance_pct = models.PositiveSmallIntegerField(

@@ -116,6 +116,7 @@ PROGRAMME_FIELDS = (
     "uses_conversations",
     "review_interval_weeks",
     "attendance_late_days",
+    "attendance_confirmation_by_participant",
     "completion_min_attendance_pct",
     "completion_needs_end_conversation",
     "started_on",
