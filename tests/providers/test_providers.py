@@ -160,7 +160,7 @@ def test_a_certificate_about_to_expire_is_reminded_once_through_the_outbox(
 # --- visits ------------------------------------------------------------------------------------
 
 
-def test_visits_arrive_three_ways_as_the_same_entries_and_count_in_the_report(cast, programme):
+def test_visits_arrive_three_ways_as_the_same_entries_and_count_in_the_report(cast, api, programme):
     trainer_user = staff_user("pt@gym.test")
     provider = gym(cast, staff=trainer_user)
     trainer = certified(cast, provider)
@@ -201,7 +201,12 @@ def test_visits_arrive_three_ways_as_the_same_entries_and_count_in_the_report(ca
     assert sorted(ProviderVisit.objects.values_list("source", flat=True)) == ["api", "csv", "phone"]
     figures = build_episode_report(episode)
     assert (figures.sessions_held, figures.minutes_total) == (3, 135)
-    assert figures.sessions_confirmed == 3
+    assert (figures.provider_visits, figures.sessions_confirmed) == (3, 0)
+    # The referrer reads the same numbers through the API and on the report page.
+    body = api(cast.referrer_a).get(f"/api/v1/episodes/{episode.pk}/report/").json()
+    assert (body["sessions_held"], body["provider_visits"]) == (3, 3)
+    page = signed_in(cast.coordinator_a).get(reverse("web:episode_report", args=[episode.pk]))
+    assert "Visits confirmed by the provider" in page.content.decode()
 
 
 def test_a_bad_file_names_every_bad_row_and_saves_nothing(cast, programme):

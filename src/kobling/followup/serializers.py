@@ -505,6 +505,9 @@ class EpisodeReportSerializer(ReferrerReportSerializer):
         help_text="Group meetings held while the course was enrolled, and any it came to."
     )
     meetings_attended = serializers.IntegerField(help_text="Group meetings the person came to.")
+    provider_visits = serializers.IntegerField(
+        help_text="Visits at an outside provider (a gym) that the provider confirmed."
+    )
     completed = serializers.BooleanField(
         allow_null=True,
         help_text=(

@@ -56,7 +56,8 @@ def provider_part(
         cancelled_not_participant=0,
         no_show=len(visits) - len(came),
         minutes=sum(v.minutes for v in came),
-        confirmed=len(came),
+        # Confirmed by the provider, not by the participant: counted as provider_visits.
+        confirmed=0,
         first=came[0].day if came else None,
         last=came[-1].day if came else None,
         months=tuple(months[m] for m in sorted(months)),
