@@ -490,6 +490,17 @@ def visit_refusal(placement: Placement, day: dt.date, today: dt.date) -> str:
     return ""
 
 
+_VISIT_RELATIONS = [
+    "municipality",
+    "placement",
+    "provider",
+    "episode",
+    "trainer",
+    "supersedes",
+    "recorded_by",
+]
+
+
 @dataclass
 class VisitResult:
     visit: ProviderVisit
@@ -562,7 +573,9 @@ def visit_record(
         by=by,
         trainer=trainer,
     )
-    visit.full_clean(validate_constraints=False)
+    # The relations come from the loaded placement: checking each one exists again would cost a
+    # query apiece on every check-in.
+    visit.full_clean(exclude=_VISIT_RELATIONS, validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             visit.save()
