@@ -86,8 +86,9 @@ class DemoRefused(Exception):
 def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: ANN001
     """Load the demo. Deterministic: the same call on the same day gives the same data.
 
-    ``groups=False`` leaves out the group programmes (issue 11): the demo as a database looked
-    before courses had groups, for replaying the migration that made the courses."""
+    ``groups=False`` leaves out the group programmes (issue 11) and the activity providers
+    (issue 12): the demo as a database looked before courses had groups or providers, for
+    replaying the migration that made the courses."""
     if not settings.DEMO_ALLOWED:
         raise DemoRefused("Demo data cannot be loaded in a production configuration.")
     rng = random.Random(SEED)
@@ -140,9 +141,11 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
 
             counts.update(load_groups_demo(today))
         # Activity on prescription: two gyms in Fjordvik, their trainers and placed courses.
-        from kobling.demo.providers import load_providers_demo
+        # Left out with the groups: provider courses, too, came after the courses (forløp).
+        if groups:
+            from kobling.demo.providers import load_providers_demo
 
-        counts.update(load_providers_demo(today))
+            counts.update(load_providers_demo(today))
         # Research consents for a share of Fjordvik's participants, so an export has data.
         from kobling.research.demo import load_research_demo
 
