@@ -12,6 +12,7 @@ from kobling.followup.models import SESSION_GUARD
 from kobling.groups.models import ATTENDANCE_GUARD
 from kobling.lib.row_guards import problems
 from kobling.pay import models as pay_models
+from kobling.providers import models as provider_models
 from kobling.quality import models as quality_models
 from kobling.referrals.models import DECISION_GUARD
 from kobling.tenancy.audit import audit_log
@@ -25,6 +26,7 @@ ALL_GUARDS = (
     DECISION_GUARD,
     *pay_models.ROW_GUARDS,
     *quality_models.ROW_GUARDS,
+    *provider_models.ROW_GUARDS,
 )
 
 

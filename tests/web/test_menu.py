@@ -45,10 +45,11 @@ BEFORE = {
 }
 
 
-# Destinations the grouped menu added: the coordinators' list of courses (forløp).
+# Destinations the grouped menu added: the coordinators' list of courses (forløp), group
+# offers and activity providers.
 ADDED = {
-    "coordinator_a": ["episode_list", "group_offer_list"],
-    "admin_a": ["episode_list", "group_offer_list", "access_review"],
+    "coordinator_a": ["episode_list", "group_offer_list", "provider_list"],
+    "admin_a": ["episode_list", "group_offer_list", "access_review", "provider_list"],
 }
 
 
@@ -89,3 +90,20 @@ def test_the_current_page_and_its_group_are_marked(cast):
     assert '<a href="/kontakter/oversikt/" aria-current="page">' in nav
     group = re.search(r"<details[^>]*data-current[^>]*>.*?</details>", nav, re.S).group(0)
     assert "/kontakter/oversikt/" in group
+
+
+def test_activity_provider_staff_get_the_providers_their_portal_and_the_phone_screen(cast):
+    from kobling.providers.services import provider_create, staff_add
+    from tests import factories as f
+
+    gym = provider_create(
+        by=None,
+        municipality=cast.a,
+        data={"name": "Gym", "organisation_number": "974760673", "kind": "gym"},
+    )
+    user = f.UserFactory(username="gym@test")
+    staff_add(by=None, provider=gym, user=user)
+    hrefs = menu_hrefs(signed_in(user).get("/").content.decode())
+    assert sorted(hrefs) == sorted(
+        reverse(f"web:{name}") for name in ("provider_list", "provider_portal", "provider_phone")
+    )

@@ -30,6 +30,7 @@ from kobling.helpers.choices import HelperStatus, LeftReason
 from kobling.helpers.models import Activity, Helper, TargetGroup
 from kobling.helpers.reference import seed_reference_lists
 from kobling.helpers.services import Window
+from kobling.providers.models import ActivityProviderStaff
 from kobling.tenancy.choices import PROGRAMME_DEFAULTS, NationalRole, ProgrammeKind, Role
 from kobling.tenancy.models import Membership, Municipality, Programme, User
 
@@ -54,7 +55,11 @@ def demo_users_summary() -> list[tuple[str, str, str]]:
     that `kobling demo` and `kobling serve` print."""
     users = (
         User.objects.filter(username__endswith=".demo", is_active=True)
-        .prefetch_related("memberships__municipality", "provider_staff__provider")
+        .prefetch_related(
+            "memberships__municipality",
+            "provider_staff__provider",
+            "activity_provider_staff__provider",
+        )
         .order_by("username")
     )
     summary = []
@@ -63,6 +68,10 @@ def demo_users_summary() -> list[tuple[str, str, str]]:
         roles += [
             f"{capfirst(ProviderStaff._meta.verbose_name)} – {s.provider}"
             for s in user.provider_staff.all()
+        ]
+        roles += [
+            f"{capfirst(ActivityProviderStaff._meta.verbose_name)} – {s.provider}"
+            for s in user.activity_provider_staff.all()
         ]
         if user.is_analyst:
             roles.append(str(user.get_national_role_display()))
@@ -77,8 +86,9 @@ class DemoRefused(Exception):
 def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: ANN001
     """Load the demo. Deterministic: the same call on the same day gives the same data.
 
-    ``groups=False`` leaves out the group programmes (issue 11): the demo as a database looked
-    before courses had groups, for replaying the migration that made the courses."""
+    ``groups=False`` leaves out the group programmes (issue 11) and the activity providers
+    (issue 12): the demo as a database looked before courses had groups or providers, for
+    replaying the migration that made the courses."""
     if not settings.DEMO_ALLOWED:
         raise DemoRefused("Demo data cannot be loaded in a production configuration.")
     rng = random.Random(SEED)
@@ -130,6 +140,12 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
             from kobling.demo.groups import load_groups_demo
 
             counts.update(load_groups_demo(today))
+        # Activity on prescription: two gyms in Fjordvik, their trainers and placed courses.
+        # Left out with the groups: provider courses, too, came after the courses (forløp).
+        if groups:
+            from kobling.demo.providers import load_providers_demo
+
+            counts.update(load_providers_demo(today))
         # Research consents for a share of Fjordvik's participants, so an export has data.
         from kobling.research.demo import load_research_demo
 

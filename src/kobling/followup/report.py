@@ -196,7 +196,8 @@ class ActivityPart:
     first: dt.date | None
     last: dt.date | None
     months: tuple[MonthRow, ...] = ()
-    # "sessions" (a pairing's) or "meetings" (a group's: planned = meetings offered while
+    # "sessions" (a pairing's), "provider" (visits a provider confirmed: held = attended
+    # visits, no_show = visits recorded as not come) or "meetings" (a group's: planned = meetings offered while
     # enrolled, held = meetings attended, no_show = absences recorded).
     kind: str = "sessions"
 
@@ -224,6 +225,8 @@ class EpisodeReport(ReferrerReport):
     meetings_attended: int = 0
     # Of those attended, the ones the participant confirmed by link (also in sessions_confirmed).
     meetings_confirmed: int = 0
+    # Visits at an outside provider (gym) that the provider confirmed.
+    provider_visits: int = 0
     # Whether the course is completed under its programme's rule (None: the programme has no
     # rule), and the rule in words — added by the groups app (groups.completion).
     completed: bool | None = None
@@ -263,6 +266,7 @@ def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any
             "meetings_offered": 0,
             "meetings_attended": 0,
             "meetings_confirmed": 0,
+            "provider_visits": 0,
         }
     start = min(p.start for p in parts)
     end = max(p.end or today for p in parts)
@@ -302,6 +306,7 @@ def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any
         "meetings_offered": sum(p.planned for p in parts if p.kind == "meetings"),
         "meetings_attended": sum(p.held for p in parts if p.kind == "meetings"),
         "meetings_confirmed": sum(p.confirmed for p in parts if p.kind == "meetings"),
+        "provider_visits": sum(p.held for p in parts if p.kind == "provider"),
     }
 
 

@@ -510,6 +510,9 @@ class EpisodeReportSerializer(ReferrerReportSerializer):
             "programme asks for it); counted in sessions_confirmed too."
         )
     )
+    provider_visits = serializers.IntegerField(
+        help_text="Visits at an outside provider (a gym) that the provider confirmed."
+    )
     completed = serializers.BooleanField(
         allow_null=True,
         help_text=(

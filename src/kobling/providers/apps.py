@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,32 @@ class ProvidersConfig(AppConfig):
     name = "kobling.providers"
     verbose_name = _("Providers")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from kobling.core.alerts import register_alert_provider
+        from kobling.core.scheduler import register
+        from kobling.followup.report import register_activity_parts
+        from kobling.providers import reminders
+        from kobling.providers.alerts import placement_unanswered
+        from kobling.providers.selectors import visit_parts
+        from kobling.providers.timeline import placement_events
+        from kobling.referrals.timeline import register_timeline_source
+
+        # Provider-confirmed visits count in the course's referrer report, beside pairings and
+        # group attendance.
+        register_activity_parts(visit_parts)
+        register_timeline_source("placements", placement_events)
+        # A placement the provider has not answered in time.
+        register_alert_provider(placement_unanswered)
+        # A course that ends takes its placement with it.
+        from kobling.providers.services import close_on_course_end
+        from kobling.referrals.episodes import register_end_listener
+
+        register_end_listener(close_on_course_end)
+        # Trainers' certificates about to expire (the outbox purpose registers on import).
+        register(
+            "providers.certificates",
+            reminders.certificate_reminders_tick,
+            every=dt.timedelta(hours=24),
+            report_prefix="certificates_",
+        )

@@ -1,3 +1,37 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from kobling.providers import views
+
+urlpatterns = [
+    path("tilbydere/", views.provider_list, name="provider_list"),
+    path("tilbydere/ny/", views.provider_create, name="provider_create"),
+    path("tilbydere/<int:pk>/", views.provider_detail, name="provider_detail"),
+    path("tilbydere/<int:pk>/endre/", views.provider_edit, name="provider_edit"),
+    path("tilbydere/<int:pk>/steder/ny/", views.site_create, name="provider_site_create"),
+    path("tilbydere/steder/<int:pk>/", views.site_edit, name="provider_site_edit"),
+    path(
+        "tilbydere/<int:pk>/instruktorer/ny/", views.trainer_create, name="provider_trainer_create"
+    ),
+    path(
+        "tilbydere/instruktorer/<int:pk>/sertifikat/",
+        views.certificate_add,
+        name="provider_certificate_add",
+    ),
+    path("tilbydere/<int:pk>/nokler/", views.token_create, name="provider_token_create"),
+    path("tilbydere/nokler/<int:pk>/trekk/", views.token_revoke, name="provider_token_revoke"),
+    path("forlop/<int:pk>/plassering/", views.placement_create, name="provider_placement_create"),
+    path(
+        "plasseringer/<int:pk>/trekk/",
+        views.placement_withdraw,
+        name="provider_placement_withdraw",
+    ),
+    path("tilbyder/", views.portal, name="provider_portal"),
+    path("tilbyder/plasseringer/<int:pk>/", views.placement_detail, name="provider_placement"),
+    path(
+        "tilbyder/plasseringer/<int:pk>/svar/",
+        views.placement_answer,
+        name="provider_placement_answer",
+    ),
+    path("tilbyder/<int:pk>/besok/fil/", views.visit_import, name="provider_visit_import"),
+    path("tilbyder/i-dag/", views.trainer_phone, name="provider_phone"),
+]

@@ -15,5 +15,6 @@ def tenancy(request: HttpRequest) -> dict:
         "is_training_contact": bool(user.municipality_ids(Role.TRAINING_CONTACT)),
         "is_referrer": bool(user.municipality_ids(Role.REFERRER)),
         "is_provider_staff": bool(user.provider_ids),
+        "is_activity_provider_staff": bool(user.activity_provider_ids),
         "is_analyst": user.is_analyst,
     }

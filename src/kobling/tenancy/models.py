@@ -74,6 +74,14 @@ class User(AbstractUser):
         # Through the reverse relation of courses.ProviderStaff.user: tenancy knows no app above.
         return set(self.provider_staff.values_list("provider_id", flat=True))
 
+    @cached_property
+    def activity_provider_ids(self) -> set[int]:
+        """The activity providers (gyms …) the user works for, read through the reverse relation
+        of ``providers.ActivityProviderStaff.user`` as :attr:`provider_ids` is."""
+        if not self.pk:
+            return set()
+        return set(self.activity_provider_staff.values_list("provider_id", flat=True))
+
     @property
     def is_staff_member(self) -> bool:
         """Municipal staff (admins, coordinators) for whom two-factor is offered."""

@@ -45,6 +45,7 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
     contact = bool(flags.get("is_training_contact"))
     referrer = bool(flags.get("is_referrer"))
     provider = bool(flags.get("is_provider_staff"))
+    activity_provider = bool(flags.get("is_activity_provider_staff"))
     analyst = bool(flags.get("is_analyst"))
     admin = bool(flags.get("is_municipal_admin"))
 
@@ -67,6 +68,13 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
         people.append(link(_("Our trainees"), "provider_trainees"))
     if manager:
         people.append(link(_("Partners"), "partner_list"))
+    if manager or activity_provider:
+        people.append(link(_("Activity providers"), "provider_list"))
+    if activity_provider:
+        people += [
+            link(_("Provider portal"), "provider_portal"),
+            link(_("Today's participants"), "provider_phone"),
+        ]
 
     course: list[Link] = []
     if referrer:

@@ -23,6 +23,11 @@ API's attendance list and a course's report — against the floor of ``/healthz`
 with the queries of each (kobling.groups.bench; last line ``{"page_ms", "floor_ms", "ratio",
 "page_queries", …}``).
 
+``kobling bench provider [--rows 10000] [--checkins 1000] [--json]``: visits from a gym's own
+system — a CSV file through the importer and single check-ins through the provider API — each
+against a bare bulk insert of the same rows in the same run (kobling.providers.bench; last line
+``{"csv_ms", "csv_bare_ms", "csv_ratio", "api_ms", "api_bare_ms", "api_ratio", …}``).
+
 ``kobling bench load [--users 100] [--seconds 60] [--smoke] [--json]``: the production server
 (gunicorn) under a mix of simulated users (locust, headless) — coordinators browsing the lists,
 the waiting list and the dashboard, contacts logging sessions on the phone screen, referrers
@@ -59,6 +64,7 @@ class Command(BaseCommand):
         "`bench dashboard`: the evaluation dashboard against direct SQL on the base tables. "
         "`bench facts|costs|research`: one pure calculator alone against one pass over its rows. "
         "`bench attendance`: a group leader's attendance screen against the /healthz floor. "
+        "`bench provider`: provider visits by CSV and by API against a bare bulk insert. "
         "`bench load`: the production server under simulated users, one web process vs two."
     )
     requires_system_checks: list[str] = []  # no database, no settings needed
@@ -66,7 +72,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "what",
-            choices=["matching", "dashboard", "attendance", *CALCULATORS, "load"],
+            choices=["matching", "dashboard", "attendance", "provider", *CALCULATORS, "load"],
             help="what to benchmark",
         )
         parser.add_argument(
@@ -87,6 +93,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0, help="synthetic problem seed")
         parser.add_argument(
             "--weeks", type=int, default=None, help="attendance: weeks of meetings held (12)"
+        )
+        parser.add_argument(
+            "--rows", type=int, default=None, help="provider: rows in the CSV file (10000)"
+        )
+        parser.add_argument(
+            "--checkins", type=int, default=None, help="provider: single API check-ins (1000)"
         )
         parser.add_argument(
             "--repeat", type=int, default=3, help="runs; the best time of each is kept"
@@ -129,6 +141,9 @@ class Command(BaseCommand):
             return
         if options["what"] == "attendance":
             self._attendance(options)
+            return
+        if options["what"] == "provider":
+            self._provider(options)
             return
         if options["what"] in CALCULATORS:
             self._calculator(options)
@@ -177,6 +192,22 @@ class Command(BaseCommand):
         result = attendance_bench.run(
             participants=n,
             weeks=weeks,
+            repeat=int(options["repeat"]),  # type: ignore[call-overload]
+        )
+        if not options["json"]:
+            self.stdout.write("\n".join(result.lines()))
+        self.stdout.write(json.dumps(result.as_json()))
+
+    def _provider(self, options: dict[str, object]) -> None:
+        from kobling.providers import bench as provider_bench
+
+        rows = _size(options["rows"], 10_000)
+        checkins = _size(options["checkins"], 1_000)
+        if rows < 1 or checkins < 1:
+            raise CommandError("--rows and --checkins must be at least 1.")
+        result = provider_bench.run(
+            csv_rows=rows,
+            checkins=checkins,
             repeat=int(options["repeat"]),  # type: ignore[call-overload]
         )
         if not options["json"]:

@@ -1,0 +1,265 @@
+"""Demo for activity on prescription (issue 12): Fjordvik's programme "Aktivitet på resept"
+delivered by two gyms — Fjordvik Treningssenter (two sites) and Sprek Fjordvik (one site) —
+with their staff logins, certified trainers (one certificate expiring within the reminder
+window) and a handful of courses placed with them: accepted ones with visits from the gym's
+system, a file and the trainer's phone; one declined (back with the coordinator) and one waiting
+for the gym's answer. Fjordvik Treningssenter has a demo API key (:data:`DEMO_KEY`) for trying
+the provider API. Called by :func:`kobling.demo.loader.load_demo`; deterministic for a given
+``today`` and small (a few dozen rows), so the demo loads as fast as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from kobling.providers import services
+from kobling.providers.choices import VisitSource
+from kobling.providers.models import ProviderToken
+from kobling.referrals import services as referral_services
+from kobling.referrals.choices import ConsentScope, DecisionOutcome
+from kobling.referrals.identity import synthetic_national_id
+from kobling.referrals.models import Episode, Referral
+from kobling.tenancy.choices import ProgrammeKind
+from kobling.tenancy.models import Municipality, User
+from kobling.tenancy.services import programme_create
+
+# The demo's provider key (never in production: the demo is refused there).
+DEMO_KEY = "kpv_demo_fjordvik_treningssenter"
+GYM_STAFF = "gym@fjordvik.demo"
+GYM_B_STAFF = "sprek@fjordvik.demo"
+TRAINER_LOGIN = "pt@fjordvik.demo"
+
+GYMS = (
+    {
+        "name": "Fjordvik Treningssenter",
+        "organisation_number": "912345009",
+        "contact_name": "Grete Gym",
+        "contact_email": "post@fjordvik-trening.demo",
+        "sites": (
+            ("Sentrum", "Storgata 12", "Mon–Fri 06–22, Sat–Sun 08–18", "Step-free entrance, lift"),
+            ("Havna", "Kaivegen 3", "Mon–Fri 07–21", "Accessible changing room, hearing loop"),
+        ),
+    },
+    {
+        "name": "Sprek Fjordvik",
+        "organisation_number": "912345017",
+        "contact_name": "Sindre Sprek",
+        "contact_email": "post@sprek.demo",
+        "sites": (("Idrettsparken", "Parkvegen 5", "Every day 05–23", "Step-free entrance"),),
+    },
+)
+
+# (first name, last name, gym index, answer: "accept" | "decline" | None, weeks since start)
+COURSES = (
+    ("Astrid", "Aktiv", 0, "accept", 6),
+    ("Bjørn", "Bevegelse", 0, "accept", 3),
+    ("Cecilie", "Styrke", 0, "accept", 1),
+    ("Dag", "Daglig", 1, "accept", 4),
+    ("Eva", "Endring", 1, "decline", 0),
+    ("Frode", "Frisk", 1, None, 0),
+)
+
+
+def load_providers_demo(today: dt.date) -> dict[str, int]:
+    municipality = Municipality.objects.get(name="Fjordvik")
+    admin = User.objects.get(username="admin@fjordvik.demo")
+    coordinator = User.objects.get(username="koordinator@fjordvik.demo")
+    referrer = User.objects.get(username="henviser@fjordvik.demo")
+    password_of = User.objects.get(username="koordinator@fjordvik.demo").password
+    programme = programme_create(
+        by=admin,
+        municipality=municipality,
+        data={
+            "kind": ProgrammeKind.ACTIVITY_ON_PRESCRIPTION,
+            "name": "Aktivitet på resept",
+            "started_on": dt.date(2026, 1, 5),
+            "requires_qualification": False,
+            "requires_police_certificate": False,
+        },
+    )
+    gyms = []
+    for index, spec in enumerate(GYMS):
+        gym = services.provider_create(
+            by=coordinator,
+            municipality=municipality,
+            data={
+                "name": spec["name"],
+                "organisation_number": spec["organisation_number"],
+                "kind": "gym",
+                "contact_name": spec["contact_name"],
+                "contact_email": spec["contact_email"],
+            },
+        )
+        for name, street, hours, access in spec["sites"]:
+            services.site_create(
+                by=coordinator,
+                provider=gym,
+                data={
+                    "name": name,
+                    "street_address": street,
+                    "postcode": "6800",
+                    "post_town": "Fjordvik",
+                    "opening_hours": hours,
+                    "accessibility": access,
+                },
+            )
+        staff = User.objects.create(
+            username=GYM_STAFF if index == 0 else GYM_B_STAFF,
+            email=GYM_STAFF if index == 0 else GYM_B_STAFF,
+            first_name=spec["contact_name"].split()[0],
+            last_name=spec["contact_name"].split()[1],
+            password=password_of,
+        )
+        services.staff_add(by=coordinator, provider=gym, user=staff)
+        gyms.append(gym)
+    # Trainers: gym A's has a login for the phone screen; one certificate expires in 20 days.
+    trainer_user = User.objects.create(
+        username=TRAINER_LOGIN,
+        email=TRAINER_LOGIN,
+        first_name="Tor",
+        last_name="Trener",
+        password=password_of,
+    )
+    services.staff_add(by=coordinator, provider=gyms[0], user=trainer_user)
+    trainers = []
+    for gym, first, last, kind, days, number in (
+        (gyms[0], "Tor", "Trener", "personal_trainer", 400, "PT-2024-118"),
+        (gyms[0], "Hege", "Helseveileder", "health_guide", 20, "HV-2023-041"),
+        (gyms[1], "Kim", "Kraft", "aktiv_instructor", 300, "AI-2025-007"),
+    ):
+        trainer = services.trainer_create(
+            by=coordinator,
+            provider=gym,
+            data={"first_name": first, "last_name": last, "email": f"{first.lower()}@gym.demo"},
+        )
+        services.certificate_add(
+            by=coordinator,
+            trainer=trainer,
+            kind=kind,
+            issuer="Treningsforbundet"
+            if kind != "aktiv_instructor"
+            else "Aktiv på resept-nettverket",
+            number=number,
+            valid_from=today - dt.timedelta(days=700),
+            expires_on=today + dt.timedelta(days=days),
+        )
+        trainers.append(trainer)
+    trainers[0].user = trainer_user
+    trainers[0].save(update_fields=["user"])
+    ProviderToken.objects.create(
+        provider=gyms[0],
+        municipality=municipality,
+        name="Bookingsystem (demo)",
+        key_hash=services.hash_key(DEMO_KEY),
+        prefix=DEMO_KEY[:8],
+        created_by=coordinator,
+    )
+
+    placements = visits = 0
+    for index, (first, last, gym_index, answer, weeks) in enumerate(COURSES):
+        gym = gyms[gym_index]
+        born = dt.date(1960 + index * 5, 1 + index, 10 + index)
+        name = f"{first} {last}"
+        received = today - dt.timedelta(weeks=weeks, days=14)
+        referral = referral_services.referral_create(
+            by=referrer,
+            programme=programme,
+            person={
+                "first_name": first,
+                "last_name": last,
+                "national_id": synthetic_national_id(born, serial=7 + index),
+                "postcode": "6800",
+                "phone": f"4{index}0{index}1{index}2{index}",
+                "email": f"resept{index + 1}@fjordvik.demo",
+                "gender": "female" if index % 2 == 0 else "male",
+                "languages": ["nb"],
+                "resident": True,
+            },
+            data={
+                "source": "gp",
+                "referrer_organisation": "Fjordvik legesenter",
+                "goals": "Komme i gang med styrketrening og bli sterkere i hverdagen.",
+            },
+            target_groups=[],
+            consents=[
+                referral_services.ConsentInput(
+                    scope=ConsentScope.SHARE_WITH_REFERRER, given_by=name, given_on=received
+                ),
+                referral_services.ConsentInput(
+                    scope=ConsentScope.SHARE_WITH_PARTNER,
+                    given_by=name,
+                    given_on=received,
+                    partner_name=gym.name,
+                ),
+            ],
+            channel="demo",
+            today=today,
+        )
+        Referral.objects.filter(pk=referral.pk).update(
+            received_at=timezone.make_aware(dt.datetime.combine(received, dt.time(12)))
+        )
+        referral.refresh_from_db()
+        referral_services.referral_decide(
+            referral=referral,
+            by=coordinator,
+            outcome=DecisionOutcome.GRANTED,
+            reasons="Aktivitet på resept i 12 uker hos treningssenter.",
+            decided_on=received + dt.timedelta(days=3),
+            priority=2,
+            notify=False,
+        )
+        episode = Episode.objects.get(referral=referral)
+        start = today - dt.timedelta(weeks=weeks)
+        placement = services.placement_create(
+            by=coordinator,
+            episode=episode,
+            provider=gym,
+            site=gym.sites.order_by("pk").first(),
+            activity="Styrketrening med instruktør to ganger i uka, 60 minutter",
+            starts_on=start,
+            ends_on=start + dt.timedelta(weeks=12, days=-1),
+            today=today,
+        )
+        placements += 1
+        if answer is None:
+            continue
+        trainer = trainers[0] if gym_index == 0 else trainers[2]
+        placement = services.placement_answer(
+            placement=placement,
+            by=None,
+            accept=answer == "accept",
+            reason="" if answer == "accept" else "Ingen ledige plasser med instruktør på dagtid.",
+            trainer=trainer if answer == "accept" else None,
+            expected_version=placement.version,
+        )
+        if answer != "accept":
+            continue
+        # Twice a week since the start: the gym's system reports most, the trainer's phone and
+        # a monthly file the rest; the last few days are left for trying the screens.
+        lines = ["visit_id;placement;date;minutes"]
+        day = start
+        n = 0
+        while day < today - dt.timedelta(days=2):
+            if day.weekday() in (0, 3):
+                n += 1
+                if n % 5 == 0:
+                    lines.append(f"F-{placement.pk}-{n};{placement.pk};{day:%Y-%m-%d};55")
+                else:
+                    services.visit_record(
+                        placement=placement,
+                        visited_on=day,
+                        minutes=60,
+                        source=VisitSource.API if n % 3 else VisitSource.PHONE,
+                        external_id=f"G{gym_index}-{placement.pk}-{n}" if n % 3 else "",
+                        trainer=trainer,
+                        today=today,
+                    )
+                    visits += 1
+            day += dt.timedelta(days=1)
+        if len(lines) > 1:
+            report = services.visits_import(
+                provider=gym, content="\n".join(lines), by=None, today=today
+            )
+            visits += report.created
+    return {"providers": len(gyms), "placements": placements, "provider_visits": visits}

@@ -1,0 +1,600 @@
+"""Activity providers (DOMAIN §2 "Aktivitet på resept", §12 "Placement(s)"): gyms and other
+private, ideal or voluntary deliverers a municipality places courses with; their sites, their
+staff (a sign-in role tied to the provider, not to a municipality), their certified trainers,
+the placements of courses with them, and the visits they report back.
+
+Who sees what:
+
+* the municipality's managers (municipal admin, coordinator) see and change everything of
+  their municipality's providers;
+* a provider's staff (:class:`ActivityProviderStaff`) see their own provider, its sites and
+  trainers, and the courses placed with it — only while the person's consent to share with the
+  provider is in force, and only what the placement shows (name, contact, the recommended
+  activity, the period; never a health note);
+* nobody else sees anything (403 up front), another municipality's managers get 404.
+
+Visits are activity records as group attendance is: never changed; a correction is a new entry
+that supersedes it (:data:`VISIT_GUARD` in the database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from kobling.lib.row_guards import RowGuard
+from kobling.partners.models import validate_orgnr
+from kobling.providers.choices import (
+    DEFAULT_ANSWER_DAYS,
+    OPEN_PLACEMENT_STATUSES,
+    ActivityProviderKind,
+    CertificateKind,
+    PlacementStatus,
+    VisitSource,
+)
+from kobling.tenancy.choices import MANAGER_ROLES
+from kobling.tenancy.scoping import ScopedManager, ScopedQuerySet, any_of, in_municipalities
+
+
+def _staff_q(user, path: str) -> Q | None:  # noqa: ANN001
+    """Rows of the providers the user works for (``path`` leads to the provider's id)."""
+    ids = user.activity_provider_ids
+    return Q(**{f"{path}__in": sorted(ids)}) if ids else None
+
+
+def consent_in_force_q(prefix: str = "", today: dt.date | None = None) -> Q:
+    """Placements (under ``prefix``) whose consent to share with the provider is in force."""
+    today = today or timezone.localdate()
+    return Q(**{f"{prefix}consent__given_on__lte": today}) & (
+        Q(**{f"{prefix}consent__withdrawn_on__isnull": True})
+        | Q(**{f"{prefix}consent__withdrawn_on__gt": today})
+    )
+
+
+class ActivityProvider(models.Model):
+    """A gym or other deliverer of activity on prescription in one municipality, with its
+    organisation number (checked). It may be linked to the municipality's partner register entry
+    of the same organisation, where agreements (a concession contract) are kept."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="activity_providers",
+        verbose_name=_("municipality"),
+    )
+    partner = models.OneToOneField(
+        "partners.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activity_provider",
+        verbose_name=_("partner register entry"),
+        help_text=_("The same organisation in the partner register, where its agreements are."),
+    )
+    name = models.CharField(_("name"), max_length=160)
+    organisation_number = models.CharField(
+        _("organisation number"),
+        max_length=9,
+        validators=[validate_orgnr],
+        help_text=_("Nine digits, from the Brønnøysund register."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ActivityProviderKind.choices)
+    contact_name = models.CharField(_("contact person"), max_length=160, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("activity provider")
+        verbose_name_plural = _("activity providers")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "municipality",
+                "organisation_number",
+                name="activity_provider_orgnr_once",
+                violation_error_message=_(
+                    "The municipality already has a provider with this organisation number."
+                ),
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "municipality",
+                name="activity_provider_name_once",
+                violation_error_message=_("The municipality already has a provider by this name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        managers = in_municipalities(user, MANAGER_ROLES)
+        if action != "view":
+            return managers
+        return any_of(managers, _staff_q(user, "pk"))
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id)
+
+
+class ProviderSite(models.Model):
+    """A place where the provider receives people: address, opening hours, accessibility."""
+
+    provider = models.ForeignKey(
+        ActivityProvider, on_delete=models.CASCADE, related_name="sites", verbose_name=_("provider")
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=160)
+    street_address = models.CharField(_("street address"), max_length=120)
+    postcode = models.CharField(_("postcode"), max_length=4)
+    post_town = models.CharField(_("post town"), max_length=60, blank=True)
+    opening_hours = models.TextField(
+        _("opening hours"), blank=True, help_text=_("E.g. Mon–Fri 06–22, Sat–Sun 08–18.")
+    )
+    accessibility = models.TextField(
+        _("accessibility"),
+        blank=True,
+        help_text=_("Step-free entrance, lift, accessible changing room, hearing loop …"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["provider", "name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} — {self.name}"
+
+    def clean(self) -> None:
+        if self.postcode and not (len(self.postcode) == 4 and self.postcode.isdigit()):
+            raise ValidationError({"postcode": _("A postcode has four digits.")})
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        managers = in_municipalities(user, MANAGER_ROLES)
+        if action != "view":
+            return managers
+        return any_of(managers, _staff_q(user, "provider"))
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id)
+
+
+class ActivityProviderStaff(models.Model):
+    """A user who works for an activity provider (as ``courses.ProviderStaff`` does for a course
+    provider): sees only the courses placed with the provider, within the person's consent."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="activity_provider_staff",
+        verbose_name=_("user"),
+    )
+    provider = models.ForeignKey(
+        ActivityProvider, on_delete=models.CASCADE, related_name="staff", verbose_name=_("provider")
+    )
+
+    class Meta:
+        verbose_name = _("provider staff member")
+        verbose_name_plural = _("provider staff")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "provider"], name="activity_provider_staff_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.provider}"
+
+
+class Trainer(models.Model):
+    """A trainer at a provider (health guide, personal trainer …). May sign in (``user``) to
+    record visits on the phone."""
+
+    provider = models.ForeignKey(
+        ActivityProvider,
+        on_delete=models.PROTECT,
+        related_name="trainers",
+        verbose_name=_("provider"),
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    first_name = models.CharField(_("first name"), max_length=80)
+    last_name = models.CharField(_("last name"), max_length=80)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trainer_roles",
+        verbose_name=_("user"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("trainer")
+        verbose_name_plural = _("trainers")
+        ordering = ["last_name", "first_name", "pk"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return any_of(in_municipalities(user, MANAGER_ROLES), _staff_q(user, "provider"))
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id) or (
+            self.provider_id in user.activity_provider_ids
+        )
+
+
+class TrainerCertificate(models.Model):
+    """A trainer's certificate: kind, issuer, number and expiry. A trainer without a valid
+    certificate of a kind the programme requires cannot be assigned to a placement."""
+
+    trainer = models.ForeignKey(
+        Trainer, on_delete=models.CASCADE, related_name="certificates", verbose_name=_("trainer")
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CertificateKind.choices)
+    issuer = models.CharField(_("issuer"), max_length=160)
+    number = models.CharField(_("certificate number"), max_length=60)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    expires_on = models.DateField(_("expires"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["trainer", "kind", "-expires_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "issuer", "number"],
+                name="trainer_certificate_once",
+                violation_error_message=_("This certificate is already registered."),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(expires_on__gte=F("valid_from")),
+                name="trainer_certificate_expires_after_start",
+                violation_error_message=_("A certificate cannot expire before it is valid."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and self.expires_on >= day
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return any_of(in_municipalities(user, MANAGER_ROLES), _staff_q(user, "trainer__provider"))
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id) or (
+            self.trainer.provider_id in user.activity_provider_ids
+        )
+
+
+class PlacementSettings(models.Model):
+    """A programme's rules for placing courses with providers: the days a provider has to
+    answer, and the certificate kinds of which an assigned trainer must hold a valid one."""
+
+    programme = models.OneToOneField(
+        "tenancy.Programme",
+        on_delete=models.CASCADE,
+        related_name="placement_settings",
+        verbose_name=_("programme"),
+    )
+    answer_days = models.PositiveSmallIntegerField(
+        _("days to answer"),
+        default=DEFAULT_ANSWER_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    required_certificates = models.JSONField(
+        _("certificates an assigned trainer needs (any of)"), default=list, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("placement settings")
+        verbose_name_plural = _("placement settings")
+
+    def __str__(self) -> str:
+        return str(self.programme)
+
+
+class PlacementQuerySet(ScopedQuerySet):
+    def open(self) -> PlacementQuerySet:
+        return self.filter(status__in=OPEN_PLACEMENT_STATUSES)
+
+
+class Placement(models.Model):
+    """A course (forløp) placed with a provider: the recommended activity and the period, the
+    provider's answer (accept, or decline with a reason) by a date, the trainer assigned. A
+    decline or a withdrawal keeps the row; placing again makes a new one."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    episode = models.ForeignKey(
+        "referrals.Episode",
+        on_delete=models.PROTECT,
+        related_name="placements",
+        verbose_name=pgettext_lazy("forløp", "course"),
+    )
+    provider = models.ForeignKey(
+        ActivityProvider,
+        on_delete=models.PROTECT,
+        related_name="placements",
+        verbose_name=_("provider"),
+    )
+    site = models.ForeignKey(
+        ProviderSite,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="placements",
+        verbose_name=_("site"),
+    )
+    trainer = models.ForeignKey(
+        Trainer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="placements",
+        verbose_name=_("trainer"),
+    )
+    # The person's consent to share with this provider: while it is in force the provider's
+    # staff see the placement; withdrawn, they see nothing.
+    consent = models.ForeignKey(
+        "referrals.Consent",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("consent to share with the provider"),
+    )
+    activity = models.CharField(
+        _("recommended activity"),
+        max_length=300,
+        help_text=_("What the referrer recommends, e.g. strength training twice a week."),
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=PlacementStatus.choices,
+        default=PlacementStatus.PENDING,
+        db_index=True,
+    )
+    answer_by = models.DateField(_("answer by"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decline_reason = models.CharField(_("reason for declining"), max_length=500, blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = PlacementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode"],
+                condition=Q(status__in=OPEN_PLACEMENT_STATUSES),
+                name="placement_one_open_per_course",
+                violation_error_message=_("The course is already placed with a provider."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="placement_ends_after_start",
+                violation_error_message=_("The period cannot end before it starts."),
+            ),
+        ]
+        indexes = [models.Index(fields=["provider", "status"], name="placement_provider_status")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.episode_id}"
+
+    def covers(self, day: dt.date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        managers = in_municipalities(user, MANAGER_ROLES)
+        staff = _staff_q(user, "provider")
+        if action == "change":
+            return managers
+        staff = (
+            staff & Q(status__in=OPEN_PLACEMENT_STATUSES) & consent_in_force_q()
+            if staff is not None
+            else None
+        )
+        if action == "answer":
+            return staff
+        return any_of(managers, staff)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        if action == "answer":
+            return Placement.objects.visible_to(user, "answer").filter(pk=self.pk).exists()
+        return user.is_manager_of(self.municipality_id)
+
+
+class VisitQuerySet(ScopedQuerySet):
+    def current(self) -> VisitQuerySet:
+        """The entries that stand: not superseded by a correction."""
+        return self.filter(superseded_by__isnull=True)
+
+
+class ProviderVisit(models.Model):
+    """A visit of a placed course's participant at the provider — an activity record of the
+    course, whether it came from the provider's system, a file or the trainer's phone. Never
+    changed: a correction is a new entry that supersedes it. ``external_id`` is the provider's
+    own id for the visit, which makes sending it twice harmless."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    placement = models.ForeignKey(
+        Placement, on_delete=models.PROTECT, related_name="visits", verbose_name=_("placement")
+    )
+    provider = models.ForeignKey(
+        ActivityProvider, on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+    )
+    episode = models.ForeignKey(
+        "referrals.Episode",
+        on_delete=models.PROTECT,
+        related_name="provider_visits",
+        verbose_name=pgettext_lazy("forløp", "course"),
+    )
+    external_id = models.CharField(_("provider's visit id"), max_length=80, blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=VisitSource.choices)
+    visited_on = models.DateField(_("date"))
+    minutes = models.PositiveSmallIntegerField(
+        _("minutes"), validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+    attended = models.BooleanField(_("came"), default=True)
+    trainer = models.ForeignKey(
+        Trainer, null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        verbose_name=_("corrects"),
+    )
+    correction_reason = models.CharField(_("reason for correction"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("provider visit")
+        verbose_name_plural = _("provider visits")
+        ordering = ["visited_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"],
+                condition=~Q(external_id=""),
+                name="provider_visit_external_id_once",
+                violation_error_message=_("The provider has already sent a visit with this id."),
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1, minutes__lte=600),
+                name="provider_visit_minutes",
+                violation_error_message=_("A visit lasts from 1 to 600 minutes."),
+            ),
+        ]
+        indexes = [models.Index(fields=["episode", "visited_on"], name="provider_visit_course")]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on:%d.%m.%Y} · {self.episode_id}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        managers = in_municipalities(user, MANAGER_ROLES)
+        staff = _staff_q(user, "provider")
+        staff = staff & consent_in_force_q("placement__") if staff is not None else None
+        return any_of(managers, staff)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id) or self.provider_id in (
+            user.activity_provider_ids
+        )
+
+
+class ProviderToken(models.Model):
+    """A key a provider's own system uses for ``/api/v1/provider/…``: scoped to that provider,
+    shown once, kept only as its SHA-256, revocable."""
+
+    provider = models.ForeignKey(
+        ActivityProvider,
+        on_delete=models.CASCADE,
+        related_name="tokens",
+        verbose_name=_("provider"),
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=80, help_text=_("E.g. the booking system."))
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("starts with"), max_length=8)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("provider API key")
+        verbose_name_plural = _("provider API keys")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.name}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return in_municipalities(user, MANAGER_ROLES)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id)
+
+
+# The database's side of "visits are never edited": no UPDATE or DELETE of a visit entry.
+VISIT_GUARD = RowGuard(
+    name="providers_visit_append_only",
+    table=ProviderVisit._meta.db_table,
+    message="provider visits are append-only: a correction is a new entry",
+)
+ROW_GUARDS = (VISIT_GUARD,)
