@@ -64,7 +64,8 @@ def _clean(value: Any) -> Any:
 def _instant(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    return timezone.localtime(value).isoformat(timespec="seconds")
+    # Microseconds: a poller's "_lastUpdated=gt<the last one seen>" must not see it again.
+    return timezone.localtime(value).isoformat(timespec="microseconds")
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -73,6 +74,14 @@ def _date(value: dt.date | None) -> str | None:
 
 def coding(system: str, code: str, display: Any = "") -> dict[str, Any]:
     return {"system": system, "code": code, "display": str(display) if display else None}
+
+
+def number_code(value: Any) -> str:
+    """A scale point as a code: 1, -2, 2.5 (never "1.00")."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
 
 
 def _label(choices: Any, code: str) -> str:
@@ -401,7 +410,7 @@ def task_output(report: Any) -> list[dict[str, Any]]:
                     "coding": [
                         coding(
                             f"{codes.INSTRUMENT_SYSTEM}/goal_attainment",
-                            f"{attainment['value']:g}",
+                            number_code(attainment["value"]),
                             attainment["label"],
                         )
                     ],
@@ -544,7 +553,9 @@ def review_questionnaire(instruments: list[Any]) -> dict[str, Any]:
         points = [
             {
                 "valueCoding": coding(
-                    f"{codes.INSTRUMENT_SYSTEM}/{instrument.code}", f"{item.value:g}", item.label_en
+                    f"{codes.INSTRUMENT_SYSTEM}/{instrument.code}",
+                    number_code(item.value),
+                    item.label_en,
                 )
             }
             for item in instrument.items.all()
@@ -678,7 +689,7 @@ def review_response(
                                 {
                                     "valueCoding": coding(
                                         f"{codes.INSTRUMENT_SYSTEM}/{score.instrument_code}",
-                                        f"{score.value:g}",
+                                        number_code(score.value),
                                         label,
                                     )
                                 }
@@ -694,7 +705,9 @@ def review_response(
             )
             answer = {
                 "valueCoding": coding(
-                    f"{codes.INSTRUMENT_SYSTEM}/{score.instrument_code}", f"{score.value:g}", label
+                    f"{codes.INSTRUMENT_SYSTEM}/{score.instrument_code}",
+                    number_code(score.value),
+                    label,
                 )
             }
         else:

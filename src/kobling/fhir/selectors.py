@@ -88,4 +88,3 @@ def state_of(referral: Referral) -> TaskState:
         episode_status=episode.status if episode is not None else None,
         episode_end_reason=episode.end_reason if episode is not None else "",
     )
-

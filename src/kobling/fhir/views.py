@@ -115,6 +115,8 @@ def _last_updated(values: list[str], field: str) -> Q:
     q = Q()
     for raw in values:
         prefix, text = (raw[:2], raw[2:]) if raw[:2] in _PREFIXES else ("eq", raw)
+        # An unencoded "+" of a time zone arrives as a space; a date-time has none otherwise.
+        text = text.strip().replace(" ", "+")
         moment = parse_datetime(text) if "T" in text else None
         day = parse_date(text) if moment is None else None
         if moment is None and day is None:
