@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from kobling.followup import services as pairing_services
 from kobling.followup.models import Pairing
+from kobling.outcomes import followups
 from kobling.outcomes import services as outcome_services
+from kobling.outcomes.models import FollowUp
 from kobling.referrals import services as referral_services
-from kobling.referrals.models import Referral
+from kobling.referrals.models import Consent, Referral
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 from tests.followup import scenario as s
@@ -58,7 +60,7 @@ def sessions(pairing: Pairing, *, held: int = 3, no_show: int = 1, first_day: in
         s.log(pairing, days_ago=first_day - 7 * (held + i), status="no_show", minutes=60)
 
 
-def goal(pairing: Pairing, text: str = "Gå til butikken alene") -> Any:
+def goal_of(pairing: Pairing, text: str = "Gå til butikken alene") -> Any:
     return outcome_services.goal_create(pairing=pairing, by=None, text=text)
 
 
@@ -88,3 +90,29 @@ def ended(pairing: Pairing, *, days: int = 10) -> Pairing:
         handover_destination="gym",
         ended_on=days_ago(days),
     )
+
+
+def ended_course(cast: Any, referral: Referral) -> tuple[Referral, Any, Any]:
+    """A FHIR referral whose course ran and ended 100 days ago, with a goal and a review, and
+    the person's consent to be asked afterwards."""
+    Consent.objects.create(
+        referral=referral,
+        municipality=cast.a,
+        scope="follow_up",
+        given_on=days_ago(300),
+        given_by="Kari Nordmann",
+    )
+    referral.participant.email = "kari@example.test"
+    referral.participant.save()
+    referral = granted(referral, cast.coordinator_a)
+    pairing = started(paired(referral, s.contact(cast.programme_a), days=200), days=190)
+    sessions(pairing, first_day=180)
+    goal = goal_of(pairing)
+    review_row = review(pairing, goal, on=days_ago(120))
+    ended(pairing, days=100)
+    followups.followups_tick(now=timezone.now())
+    followup = FollowUp.objects.get(episode=referral.episode, months=3)
+    followups.followup_answer(
+        followup=followup, still_active=True, minutes_per_week=150, where="gym"
+    )
+    return referral, review_row, followup

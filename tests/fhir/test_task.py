@@ -60,7 +60,7 @@ def test_the_task_follows_the_course_from_arrival_to_completion(cast):
 
     pairing = course.started(pairing)
     course.sessions(pairing, held=3, no_show=1)
-    goal = course.goal(pairing)
+    goal = course.goal_of(pairing)
     course.review(pairing, goal, on=course.days_ago(20))
     running = task(referrer, referral)
     assert running["status"] == "in-progress"
