@@ -94,7 +94,18 @@ def ended(pairing: Pairing, *, days: int = 10) -> Pairing:
 
 def ended_course(cast: Any, referral: Referral) -> tuple[Referral, Any, Any]:
     """A FHIR referral whose course ran and ended 100 days ago, with a goal and a review, and
-    the person's consent to be asked afterwards."""
+    the person's 3-month follow-up answered."""
+    referral = granted(referral, cast.coordinator_a)
+    pairing = started(paired(referral, s.contact(cast.programme_a), days=200), days=190)
+    sessions(pairing, first_day=180)
+    return ended_course_after_start(cast, referral, pairing)
+
+
+def ended_course_after_start(
+    cast: Any, referral: Referral, pairing: Pairing
+) -> tuple[Referral, Any, Any]:
+    """The started course of ``pairing`` gets a goal and a review, ends 100 days ago, and the
+    person (who consented to be asked) answers the 3-month follow-up through its link."""
     Consent.objects.create(
         referral=referral,
         municipality=cast.a,
@@ -104,9 +115,6 @@ def ended_course(cast: Any, referral: Referral) -> tuple[Referral, Any, Any]:
     )
     referral.participant.email = "kari@example.test"
     referral.participant.save()
-    referral = granted(referral, cast.coordinator_a)
-    pairing = started(paired(referral, s.contact(cast.programme_a), days=200), days=190)
-    sessions(pairing, first_day=180)
     goal = goal_of(pairing)
     review_row = review(pairing, goal, on=days_ago(120))
     ended(pairing, days=100)
@@ -115,4 +123,4 @@ def ended_course(cast: Any, referral: Referral) -> tuple[Referral, Any, Any]:
     followups.followup_answer(
         followup=followup, still_active=True, minutes_per_week=150, where="gym"
     )
-    return referral, review_row, followup
+    return Referral.objects.get(pk=referral.pk), review_row, followup
