@@ -184,12 +184,40 @@ def test_bad_input_is_an_operation_outcome_naming_the_element_and_saves_nothing(
 
 def test_a_duplicate_referral_is_refused_with_nothing_saved(cast):
     client = FhirClient(cast.referrer_a)
-    parsed(client.post("ServiceRequest", service_request()), 201)
+    first = parsed(client.post("ServiceRequest", service_request()), 201)
     before = counts()
     data = outcome(client.post("ServiceRequest", service_request(goals="Noe annet")), 422)
     assert data["issue"][0]["code"] == "duplicate"
-    assert "already has an open referral" in data["issue"][0]["details"]["text"]
+    text = data["issue"][0]["details"]["text"]
+    assert "already has an open referral" in text and f"ServiceRequest/{first['id']}" in text
+    # Another referrer sending the same person learns that a referral is open, not which.
+    other = f.member(f.UserFactory(), cast.a, "referrer")
+    data = outcome(FhirClient(other).post("ServiceRequest", service_request()), 422)
+    assert "ServiceRequest/" not in data["issue"][0]["details"]["text"]
     assert counts() == before
+
+
+@pytest.mark.parametrize("path", ["ServiceRequest", "Task", "Patient"])
+def test_a_page_of_results_costs_the_same_whatever_the_number_of_referrals(
+    cast, path, django_assert_num_queries
+):
+    client = FhirClient(cast.coordinator_a)
+    client.get("Patient")  # the token is looked up, the session warmed
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            f.ReferralFactory(programme=cast.programme_a, referrer=cast.referrer_a)
+
+    add(3)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        parsed(client.get(f"{path}?_count=2"), 200)
+    add(6)
+    with CaptureQueriesContext(connection) as many:
+        parsed(client.get(f"{path}?_count=2"), 200)
+    assert len(many) == len(few), [q["sql"][:120] for q in many]
 
 
 def test_an_oversized_body_not_json_and_wrong_media_type(cast):

@@ -10,6 +10,7 @@ from typing import Any
 
 import pydantic
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.no import fodselsnummer
@@ -51,7 +52,7 @@ def parse(data: Any) -> ServiceRequest:
     """The payload as a ServiceRequest, or :class:`Problem` (400) naming each invalid element."""
     if not isinstance(data, dict):
         raise Problem(
-            400, [_issue("structure", "The body must be a JSON object (a FHIR resource).")]
+            400, [_issue("structure", _("The body must be a JSON object (a FHIR resource)."))]
         )
     kind = data.get("resourceType")
     if kind != "ServiceRequest":
@@ -60,9 +61,9 @@ def parse(data: Any) -> ServiceRequest:
             [
                 _issue(
                     "invalid",
-                    f"Expected a ServiceRequest, got {kind!r}."
+                    _("Expected a ServiceRequest, got %(kind)s.") % {"kind": repr(kind)}
                     if kind
-                    else "resourceType is missing.",
+                    else _("resourceType is missing."),
                     "resourceType",
                 )
             ],
@@ -70,7 +71,11 @@ def parse(data: Any) -> ServiceRequest:
     if data.get("id"):
         raise Problem(
             400,
-            [_issue("invalid", "A resource to create must not have an id.", "ServiceRequest.id")],
+            [
+                _issue(
+                    "invalid", _("A resource to create must not have an id."), "ServiceRequest.id"
+                )
+            ],
         )
     try:
         return ServiceRequest.model_validate(data)
@@ -97,8 +102,8 @@ def _programme(sr: ServiceRequest, user: User) -> Programme:
             [
                 _issue(
                     "required",
-                    "Say which programme the referral is for: a coding of "
-                    f"{codes.PROGRAMME_KIND_SYSTEM} (or {codes.PROGRAMME_SYSTEM}).",
+                    _("Say which programme the referral is for: a coding of %(kind)s (or %(id)s).")
+                    % {"kind": codes.PROGRAMME_KIND_SYSTEM, "id": codes.PROGRAMME_SYSTEM},
                     "ServiceRequest.code",
                 )
             ],
@@ -115,7 +120,8 @@ def _programme(sr: ServiceRequest, user: User) -> Programme:
                     [
                         _issue(
                             "code-invalid",
-                            f"No programme {c.code!r} that you can refer to.",
+                            _("No programme %(code)s that you can refer to.")
+                            % {"code": repr(c.code)},
                             f"ServiceRequest.code.coding[{i}].code",
                         )
                     ],
@@ -131,9 +137,8 @@ def _programme(sr: ServiceRequest, user: User) -> Programme:
                 [
                     _issue(
                         "code-invalid",
-                        f"Unknown programme kind {c.code!r}; the codes are: "
-                        + ", ".join(ProgrammeKind.values)
-                        + ".",
+                        _("Unknown programme kind %(code)s; the codes are: %(codes)s.")
+                        % {"code": repr(c.code), "codes": ", ".join(ProgrammeKind.values)},
                         where,
                     )
                 ],
@@ -149,7 +154,7 @@ def _programme(sr: ServiceRequest, user: User) -> Programme:
                 [
                     _issue(
                         "business-rule",
-                        "No programme of this kind takes referrals from you now.",
+                        _("No programme of this kind takes referrals from you now."),
                         where,
                     )
                 ],
@@ -160,8 +165,11 @@ def _programme(sr: ServiceRequest, user: User) -> Programme:
                 [
                     _issue(
                         "multiple-matches",
-                        "Several programmes of this kind take referrals from you: add a coding "
-                        f"of {codes.PROGRAMME_SYSTEM} with the programme's id.",
+                        _(
+                            "Several programmes of this kind take referrals from you: add a "
+                            "coding of %(system)s with the programme's id."
+                        )
+                        % {"system": codes.PROGRAMME_SYSTEM},
                         where,
                     )
                 ],
@@ -172,7 +180,8 @@ def _programme(sr: ServiceRequest, user: User) -> Programme:
         [
             _issue(
                 "code-invalid",
-                f"No coding of {codes.PROGRAMME_KIND_SYSTEM} or {codes.PROGRAMME_SYSTEM}.",
+                _("No coding of %(kind)s or %(id)s.")
+                % {"kind": codes.PROGRAMME_KIND_SYSTEM, "id": codes.PROGRAMME_SYSTEM},
                 "ServiceRequest.code.coding",
             )
         ],
@@ -198,22 +207,35 @@ def _national_id(system: str, value: str, where: str) -> str:
             [
                 _issue(
                     "value",
-                    "This is not a valid fødselsnummer or D-nummer (11 digits with two "
-                    "check digits).",
+                    _(
+                        "This is not a valid fødselsnummer or D-nummer (11 digits with two "
+                        "check digits)."
+                    ),
                     where,
                 )
             ],
         ) from None
     if system == codes.FNR_SYSTEM and is_d_number(number):
         raise Problem(
-            422, [_issue("value", f"This is a D-nummer: use the system {codes.DNR_SYSTEM}.", where)]
+            422,
+            [
+                _issue(
+                    "value",
+                    _("This is a D-nummer: use the system %(system)s.")
+                    % {"system": codes.DNR_SYSTEM},
+                    where,
+                )
+            ],
         )
     if system == codes.DNR_SYSTEM and not is_d_number(number):
         raise Problem(
             422,
             [
                 _issue(
-                    "value", f"This is a fødselsnummer: use the system {codes.FNR_SYSTEM}.", where
+                    "value",
+                    _("This is a fødselsnummer: use the system %(system)s.")
+                    % {"system": codes.FNR_SYSTEM},
+                    where,
                 )
             ],
         )
@@ -239,8 +261,11 @@ def _person(sr: ServiceRequest) -> tuple[dict[str, Any], dict[str, str]]:
                 [
                     _issue(
                         "not-supported",
-                        "Send the patient as a contained Patient ('#id') or as an identifier "
-                        "reference (subject.identifier); literal references are not resolved.",
+                        _(
+                            "Send the patient as a contained Patient ('#id') or as an "
+                            "identifier reference (subject.identifier); literal references are "
+                            "not resolved."
+                        ),
                         "ServiceRequest.subject.reference",
                     )
                 ],
@@ -251,7 +276,7 @@ def _person(sr: ServiceRequest) -> tuple[dict[str, Any], dict[str, str]]:
                 [
                     _issue(
                         "invalid",
-                        "No contained resource with that id.",
+                        _("No contained resource with that id."),
                         "ServiceRequest.subject.reference",
                     )
                 ],
@@ -263,7 +288,7 @@ def _person(sr: ServiceRequest) -> tuple[dict[str, Any], dict[str, str]]:
                 [
                     _issue(
                         "required",
-                        "The subject needs a contained Patient or an identifier.",
+                        _("The subject needs a contained Patient or an identifier."),
                         "ServiceRequest.subject",
                     )
                 ],
@@ -275,7 +300,8 @@ def _person(sr: ServiceRequest) -> tuple[dict[str, Any], dict[str, str]]:
                 [
                     _issue(
                         "value",
-                        f"An identifier reference must use {codes.FNR_SYSTEM} or {codes.DNR_SYSTEM}.",
+                        _("An identifier reference must use %(fnr)s or %(dnr)s.")
+                        % {"fnr": codes.FNR_SYSTEM, "dnr": codes.DNR_SYSTEM},
                         "ServiceRequest.subject.identifier.system",
                     )
                 ],
@@ -286,7 +312,7 @@ def _person(sr: ServiceRequest) -> tuple[dict[str, Any], dict[str, str]]:
     base = f"ServiceRequest.contained[{index}]"
     if resource.get_resource_type() != "Patient":
         raise Problem(
-            422, [_issue("invalid", "The subject must be a Patient.", f"{base}.resourceType")]
+            422, [_issue("invalid", _("The subject must be a Patient."), f"{base}.resourceType")]
         )
     paths = {"*": base}
     person: dict[str, Any] = {}
@@ -387,7 +413,7 @@ def _source(sr: ServiceRequest) -> str:
                         [
                             _issue(
                                 "code-invalid",
-                                f"Unknown referral source {c.code!r}.",
+                                _("Unknown referral source %(code)s.") % {"code": repr(c.code)},
                                 f"ServiceRequest.category[{i}].coding[{j}].code",
                             )
                         ],
@@ -410,7 +436,7 @@ def _reasons(sr: ServiceRequest, programme: Programme) -> tuple[list[TargetGroup
                     [
                         _issue(
                             "code-invalid",
-                            f"Unknown target group {c.code!r}.",
+                            _("Unknown target group %(code)s.") % {"code": repr(c.code)},
                             f"ServiceRequest.reasonCode[{i}].coding[{j}].code",
                         )
                     ],
@@ -444,8 +470,11 @@ def _consents(sr: ServiceRequest) -> list[services.ConsentInput]:
                 [
                     _issue(
                         "code-invalid",
-                        f"A consent needs a category coded in {codes.CONSENT_SCOPE_SYSTEM} "
-                        "(" + ", ".join(ConsentScope.values) + ").",
+                        _("A consent needs a category coded in %(system)s (%(codes)s).")
+                        % {
+                            "system": codes.CONSENT_SCOPE_SYSTEM,
+                            "codes": ", ".join(ConsentScope.values),
+                        },
                         f"{base}.category",
                     )
                 ],
@@ -512,7 +541,7 @@ def referral_from_service_request(sr: ServiceRequest, *, by: User) -> Referral:
             [
                 _issue(
                     "business-rule",
-                    "Only an active ServiceRequest can be sent.",
+                    _("Only an active ServiceRequest can be sent."),
                     "ServiceRequest.status",
                 )
             ],
@@ -523,7 +552,7 @@ def referral_from_service_request(sr: ServiceRequest, *, by: User) -> Referral:
             [
                 _issue(
                     "business-rule",
-                    "intent must be order, original-order, proposal or plan.",
+                    _("intent must be order, original-order, proposal or plan."),
                     "ServiceRequest.intent",
                 )
             ],
@@ -550,6 +579,9 @@ def referral_from_service_request(sr: ServiceRequest, *, by: User) -> Referral:
         )
     except services.DuplicateReferral as exc:
         message = exc.message_dict["programme"][0]
+        if exc.existing.permits(by, "view"):
+            # As the REST API does: name the open referral to whoever may see it.
+            message += f" (ServiceRequest/{exc.existing.pk})"
         issue = _issue("duplicate", message, "ServiceRequest.code")
         raise Problem(422, [issue]) from None
     except ValidationError as exc:

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -68,9 +69,9 @@ class Unauthorized(Exception):
 def _user(request: HttpRequest) -> Any:
     """The user of ``Authorization: Bearer <token>`` (or ``Token <token>``): a Kobling API
     token, with its lifetime. Sessions never count here (no CSRF exposure)."""
-    scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    scheme, _space, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() not in {"bearer", "token"} or not key.strip():
-        raise Unauthorized("Send a Kobling API token: 'Authorization: Bearer <token>'.")
+        raise Unauthorized(_("Send a Kobling API token: 'Authorization: Bearer <token>'."))
     try:
         user, _token = ExpiringTokenAuthentication().authenticate_credentials(key.strip())
     except AuthenticationFailed as exc:
@@ -97,9 +98,8 @@ def _params(request: HttpRequest, allowed: set[str]) -> dict[str, list[str]]:
             [
                 _issue(
                     "not-supported",
-                    "Unknown search parameter(s): {}. Supported: {}.".format(
-                        ", ".join(unknown), ", ".join(sorted(allowed))
-                    ),
+                    _("Unknown search parameter(s): %(unknown)s. Supported: %(known)s.")
+                    % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(allowed))},
                     *unknown,
                 )
             ],
@@ -121,10 +121,19 @@ def _last_updated(values: list[str], field: str) -> Q:
         day = parse_date(text) if moment is None else None
         if moment is None and day is None:
             raise Problem(
-                400, [_issue("value", f"Not a date or date-time: {raw!r}.", "_lastUpdated")]
+                400,
+                [
+                    _issue(
+                        "value",
+                        _("Not a date or date-time: %(value)s.") % {"value": repr(raw)},
+                        "_lastUpdated",
+                    )
+                ],
             )
         if moment is not None and timezone.is_naive(moment):
-            raise Problem(400, [_issue("value", "A date-time needs a time zone.", "_lastUpdated")])
+            raise Problem(
+                400, [_issue("value", _("A date-time needs a time zone."), "_lastUpdated")]
+            )
         if day is not None:
             start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
             end = start + dt.timedelta(days=1)
@@ -145,10 +154,28 @@ def _reference_id(value: str, kind: str, name: str) -> str:
     """``kind/123`` or ``123`` (or a full URL ending so)."""
     tail = value.rstrip("/").split("/")
     if len(tail) >= 2 and tail[-2] != kind:
-        raise Problem(400, [_issue("value", f"{name} must refer to a {kind}.", name)])
+        raise Problem(
+            400,
+            [
+                _issue(
+                    "value",
+                    _("%(name)s must refer to a %(kind)s.") % {"name": name, "kind": kind},
+                    name,
+                )
+            ],
+        )
     ident = tail[-1]
     if not ID_RE.fullmatch(ident):
-        raise Problem(400, [_issue("value", f"Not a {kind} id: {value!r}.", name)])
+        raise Problem(
+            400,
+            [
+                _issue(
+                    "value",
+                    _("Not a %(kind)s id: %(value)s.") % {"kind": kind, "value": repr(value)},
+                    name,
+                )
+            ],
+        )
     return ident
 
 
@@ -169,7 +196,16 @@ def _identifier_q(value: str, prefix: str) -> Q:
         return q
     if system == codes.PARTICIPANT_SYSTEM:
         return Q(**{f"{prefix}pk": _int_id(number), f"{prefix}national_id": ""})
-    raise Problem(400, [_issue("value", f"Unknown identifier system {system!r}.", "identifier")])
+    raise Problem(
+        400,
+        [
+            _issue(
+                "value",
+                _("Unknown identifier system %(system)s.") % {"system": repr(system)},
+                "identifier",
+            )
+        ],
+    )
 
 
 def _page(request: HttpRequest, rows: list[Any] | QuerySet, params: dict[str, list[str]]):
@@ -178,7 +214,7 @@ def _page(request: HttpRequest, rows: list[Any] | QuerySet, params: dict[str, li
         page = int((params.get("_page") or [1])[0])
     except ValueError:
         raise Problem(
-            400, [_issue("value", "_count and _page are whole numbers.", "_count")]
+            400, [_issue("value", _("_count and _page are whole numbers."), "_count")]
         ) from None
     count = max(1, min(count, MAX_COUNT))
     page = max(1, page)
@@ -207,7 +243,7 @@ def _bundle(request: HttpRequest, found: list[dict[str, Any]], total: int, links
 def _gate(model: Any, user: Any) -> None:
     """A role that can never see this kind of record: 403 up front."""
     if model.visibility_q(user, "view") is None:
-        raise PermissionDenied("Your role cannot read these resources.")
+        raise PermissionDenied(_("Your role cannot read these resources."))
 
 
 # --- Patient --------------------------------------------------------------------------------------
@@ -312,7 +348,9 @@ def _read_body(request: HttpRequest) -> Any:
             415,
             [
                 _issue(
-                    "not-supported", f"Send {codes.MEDIA_TYPE} (got {kind or 'no content type'})."
+                    "not-supported",
+                    _("Send %(wanted)s (got %(got)s).")
+                    % {"wanted": codes.MEDIA_TYPE, "got": kind or _("no content type")},
                 )
             ],
         )
@@ -321,24 +359,34 @@ def _read_body(request: HttpRequest) -> Any:
     except ValueError:
         length = 0
     if length > MAX_BODY_BYTES:
-        raise Problem(413, [_issue("too-long", f"The body is larger than {MAX_BODY_BYTES} bytes.")])
+        raise _too_long()
     try:
         body = request.body
     except RequestDataTooBig:
-        raise Problem(
-            413, [_issue("too-long", f"The body is larger than {MAX_BODY_BYTES} bytes.")]
-        ) from None
+        raise _too_long() from None
     if len(body) > MAX_BODY_BYTES:
-        raise Problem(413, [_issue("too-long", f"The body is larger than {MAX_BODY_BYTES} bytes.")])
+        raise _too_long()
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise Problem(400, [_issue("structure", "The body is not valid JSON.")]) from None
+        raise Problem(400, [_issue("structure", _("The body is not valid JSON."))]) from None
+
+
+def _too_long() -> Problem:
+    return Problem(
+        413,
+        [
+            _issue(
+                "too-long",
+                _("The body is larger than %(bytes)s bytes.") % {"bytes": MAX_BODY_BYTES},
+            )
+        ],
+    )
 
 
 def service_request_create(request: HttpRequest, user: Any) -> HttpResponse:
     if not user.municipality_ids(*MANAGER_ROLES, Role.REFERRER):
-        raise PermissionDenied("Only referrers and coordinators can send referrals.")
+        raise PermissionDenied(_("Only referrers and coordinators can send referrals."))
     data = _read_body(request)
     sr = intake.parse(data)
     referral = intake.referral_from_service_request(sr, by=user)
@@ -439,7 +487,7 @@ def task_search(request: HttpRequest, user: Any) -> HttpResponse:
     for value in params.get("status", []):
         wanted |= set(value.split(","))
     if wanted - TASK_STATUSES:
-        raise Problem(400, [_issue("value", "Unknown Task status.", "status")])
+        raise Problem(400, [_issue("value", _("Unknown Task status."), "status")])
     rows: list[Referral] | QuerySet = rows_qs.order_by("pk")
     if wanted:
         # The status is derived, not stored: filter the derived states.
@@ -466,7 +514,7 @@ def _qr_referrals(user: Any) -> QuerySet[Referral]:
         own = Q(referrer=user) & referrer_in & Q(sharing_consent_in_force("pk"))
         q = own if q is None else q | own
     if q is None:
-        raise PermissionDenied("Your role cannot read questionnaire answers.")
+        raise PermissionDenied(_("Your role cannot read questionnaire answers."))
     return Referral.objects.filter(q)
 
 
@@ -502,7 +550,7 @@ def _qr(obj: Any, goals: dict[int, str]) -> dict[str, Any]:
 
 def questionnaire_response_read(request: HttpRequest, user: Any, ident: str) -> HttpResponse:
     referrals = _qr_referrals(user)
-    kind, _, number = ident.partition("-")
+    kind, _dash, number = ident.partition("-")
     found: Any = None
     if kind == "followup":
         found = _followups(referrals).filter(pk=_int_id(number)).first()
@@ -606,7 +654,13 @@ CREATES: dict[str, Callable[..., HttpResponse]] = {"ServiceRequest": service_req
 def _not_allowed(allowed: list[str], what: str) -> HttpResponse:
     return outcome(
         405,
-        [_issue("not-supported", f"{what} is not supported here. Allowed: {', '.join(allowed)}.")],
+        [
+            _issue(
+                "not-supported",
+                _("%(what)s is not supported here. Allowed: %(allowed)s.")
+                % {"what": what, "allowed": ", ".join(allowed) or "-"},
+            )
+        ],
         Allow=", ".join(allowed),
     )
 
@@ -633,10 +687,17 @@ def metadata(request: HttpRequest) -> HttpResponse:
 
 def _route(request: HttpRequest, resource_type: str | None, ident: str | None) -> HttpResponse:
     if _wants_other_format(request):
-        return outcome(406, [_issue("not-supported", f"Only {codes.MEDIA_TYPE} is supported.")])
+        return outcome(
+            406,
+            [
+                _issue(
+                    "not-supported", _("Only %(type)s is supported.") % {"type": codes.MEDIA_TYPE}
+                )
+            ],
+        )
     method = request.method or "GET"
     if resource_type is None:
-        return _not_allowed([], "Batch, transaction and whole-system interactions")
+        return _not_allowed([], _("Batch, transaction and whole-system interactions"))
     if resource_type == "metadata" and ident is None:
         if method not in {"GET", "HEAD"}:
             return _not_allowed(["GET"], method)
@@ -644,13 +705,23 @@ def _route(request: HttpRequest, resource_type: str | None, ident: str | None) -
     if resource_type not in SUPPORTED:
         return outcome(
             404,
-            [_issue("not-supported", f"Resource type {resource_type!r} is not supported here.")],
+            [
+                _issue(
+                    "not-supported",
+                    _("Resource type %(type)s is not supported here.")
+                    % {"type": repr(resource_type)},
+                )
+            ],
         )
     if ident is not None and not ID_RE.fullmatch(ident):
-        return outcome(404, [_issue("not-found", f"No {resource_type} with that id.")])
+        return outcome(
+            404, [_issue("not-found", _("No %(type)s with that id.") % {"type": resource_type})]
+        )
     allowed = ["GET", *(["POST"] if resource_type in CREATES else [])] if ident is None else ["GET"]
     if method not in {*allowed, "HEAD"}:
-        return _not_allowed(allowed, f"{method} on {resource_type}")
+        return _not_allowed(
+            allowed, _("%(method)s on %(type)s") % {"method": method, "type": resource_type}
+        )
     try:
         user = _user(request)
     except Unauthorized as exc:
@@ -674,15 +745,22 @@ def endpoint(
         return outcome(problem.status, problem.issues)
     except Http404:
         return outcome(
-            404, [_issue("not-found", f"No {resource_type} with id {ident!r} that you can see.")]
+            404,
+            [
+                _issue(
+                    "not-found",
+                    _("No %(type)s with id %(id)s that you can see.")
+                    % {"type": resource_type, "id": repr(ident)},
+                )
+            ],
         )
     except PermissionDenied as exc:
         return outcome(
             403,
-            [_issue("forbidden", str(exc) or "Your role may not do this.")],
+            [_issue("forbidden", str(exc) or _("Your role may not do this."))],
         )
 
 
 @csrf_exempt
 def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
-    return outcome(404, [_issue("not-supported", "This interaction is not supported here.")])
+    return outcome(404, [_issue("not-supported", _("This interaction is not supported here."))])
