@@ -140,6 +140,10 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
             from kobling.demo.groups import load_groups_demo
 
             counts.update(load_groups_demo(today))
+        # The parts of the apps above the demo (referrals that came in by FHIR), before the
+        # research consents, which take a share of everyone.
+        for part in DEMO_PARTS:
+            counts.update(part(today))
         # Research consents for a share of Fjordvik's participants, so an export has data.
         from kobling.research.demo import load_research_demo
 
@@ -156,8 +160,6 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
 
         counts.update({f"national_{k}": v for k, v in load_national_demo(today).items()})
         load_profiles_demo()
-        for part in DEMO_PARTS:
-            counts.update(part(today))
         # The dashboards read aggregates; make them now rather than at the worker's first tick.
         from kobling.dashboards.refresh import refresh_municipality
 

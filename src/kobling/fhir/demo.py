@@ -53,6 +53,7 @@ def _service_request(
                 ],
                 "name": [{"family": family, "given": [given]}],
                 "gender": gender,
+                "telecom": [{"system": "phone", "value": f"9{born:%d%m%y}0"[:8]}],
                 "address": [{"postalCode": "6800", "city": "Fjordvik"}],
             },
             {
