@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -36,6 +37,15 @@ from kobling.tenancy.models import Membership, Municipality, Programme, User
 
 DEMO_PASSWORD = "kobling-demo"  # noqa: S105 - demo only; refused in production
 SEED = 20261121
+
+# Demo parts of the apps above the demo (the FHIR door: referrals that arrived from a record
+# system), registered in their AppConfig.ready; load_demo runs them after the rest, in order.
+DEMO_PARTS: list[Callable[[dt.date], dict[str, int]]] = []
+
+
+def register_demo_part(part: Callable[[dt.date], dict[str, int]]) -> None:
+    if part not in DEMO_PARTS:
+        DEMO_PARTS.append(part)
 
 
 # How many of a municipality's contacts end up in each state (rest are active).
@@ -146,6 +156,10 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
             from kobling.demo.providers import load_providers_demo
 
             counts.update(load_providers_demo(today))
+        # The parts of the apps above the demo (referrals that came in by FHIR), before the
+        # research consents, which take a share of everyone.
+        for part in DEMO_PARTS:
+            counts.update(part(today))
         # Research consents for a share of Fjordvik's participants, so an export has data.
         from kobling.research.demo import load_research_demo
 

@@ -14,6 +14,12 @@ def normalise_national_id(value: str) -> str:
     return fodselsnummer.compact(value or "")
 
 
+def is_d_number(national_id: str) -> bool:
+    """A D-number (given to people without a fødselsnummer) adds 40 to the day of birth, so its
+    first digit is 4–7; a fødselsnummer's is 0–3. Call with a valid number."""
+    return national_id[:1] in {"4", "5", "6", "7"}
+
+
 def birth_date_of(national_id: str) -> dt.date | None:
     """The birth date in a (valid) fødselsnummer or D-number, or None when it carries none."""
     try:

@@ -83,7 +83,7 @@ class RequestLogMiddleware:
 class LanguageMiddleware:
     """Pages follow the language the user chose (the language cookie set by the switch in the
     header), else bokmål — never the browser's Accept-Language, so a municipal employee with an
-    English browser still gets the Norwegian product. API clients may ask with Accept-Language."""
+    English browser still gets the Norwegian product. API and FHIR clients may ask with Accept-Language."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -92,7 +92,7 @@ class LanguageMiddleware:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if chosen and check_for_language(chosen) and chosen in dict(settings.LANGUAGES):
             language = chosen
-        elif request.path_info.startswith("/api/"):
+        elif request.path_info.startswith(("/api/", "/fhir/")):
             language = get_language_from_request(request)
         else:
             language = settings.LANGUAGE_CODE
@@ -100,7 +100,7 @@ class LanguageMiddleware:
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
-        if not request.path_info.startswith("/api/"):
+        if not request.path_info.startswith(("/api/", "/fhir/")):
             # Pages depend on the language cookie, not on Accept-Language.
             response.headers["Vary"] = ", ".join(
                 filter(None, [response.headers.get("Vary"), "Cookie"])
@@ -126,7 +126,7 @@ class PrivateResponseMiddleware:
         match = getattr(request, "resolver_match", None)
         if (
             (user is not None and user.is_authenticated)
-            or request.path_info.startswith("/api/")
+            or request.path_info.startswith(("/api/", "/fhir/"))
             or (match is not None and "token" in match.kwargs)
         ):
             patch_cache_control(response, private=True, no_store=True)
