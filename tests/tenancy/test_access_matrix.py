@@ -428,6 +428,7 @@ ACCESS_MODULES = (
     "tests.quality.test_access",
     "tests.partners.test_access",
     "tests.groups.test_access",
+    "tests.grants.test_access",
 )
 
 

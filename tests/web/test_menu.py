@@ -45,10 +45,11 @@ BEFORE = {
 }
 
 
-# Destinations the grouped menu added: the coordinators' list of courses (forløp).
+# Destinations the grouped menu added: the coordinators' list of courses (forløp), group
+# offers, grants to organisations (under Money).
 ADDED = {
-    "coordinator_a": ["episode_list", "group_offer_list"],
-    "admin_a": ["episode_list", "group_offer_list", "access_review"],
+    "coordinator_a": ["episode_list", "group_offer_list", "grant_scheme_list"],
+    "admin_a": ["episode_list", "group_offer_list", "access_review", "grant_scheme_list"],
 }
 
 

@@ -487,7 +487,8 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk, action="change")
     report = selectors.report_of(application)
     if report is None:
-        raise PermissionDenied
+        messages.error(request, _("No report has been sent."))
+        return redirect("web:grant_application_detail", pk=pk)
     form = ReviewForm(request.POST)
     try:
         if not form.is_valid():
