@@ -24,7 +24,9 @@ def test_the_grants_demo_has_every_state(settings):
     states = {r.name: r.state for r in GrantRound.objects.filter(scheme=scheme)}
     assert sorted(states.values()) == ["closed", "open"]
     today = timezone.localdate()
-    applications = list(selectors.application_queryset(Application.objects.filter(round__scheme=scheme)))
+    applications = list(
+        selectors.application_queryset(Application.objects.filter(round__scheme=scheme))
+    )
     statuses = sorted(str(selectors.status_of(a, today)) for a in applications)
     assert statuses.count(GrantStatus.REPORT_LATE) == 1
     assert GrantStatus.REPORT_APPROVED in statuses and GrantStatus.REPORT_DUE in statuses
