@@ -333,3 +333,43 @@ def test_after_the_deadline_nothing_is_sent_or_changed(cast, setup):
         )
     draft.refresh_from_db()
     assert draft.status == "draft" and draft.purpose == ""
+
+
+def test_the_reminder_job_is_scheduled_and_reminds_again_when_the_report_is_late(
+    cast, setup, smtp_server, django_capture_on_commit_callbacks
+):
+    from kobling.core.scheduler import registry
+    from kobling.grants.models import Application
+
+    assert "grants.report_reminders" in [job.name for job in registry.jobs()]
+    s, r, one, two = setup
+    b.close(r)
+    services.decision_make(
+        application=one,
+        by=cast.coordinator_a,
+        outcome="granted",
+        amount=40000,
+        reasons="Ja",
+        report_due_on=timezone.localdate() + dt.timedelta(days=5),
+        expected_version=one.version,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.report_reminders_tick()
+    Application.objects.filter(pk=one.pk).update(
+        report_due_on=timezone.localdate() - dt.timedelta(days=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notices.report_reminders_tick()["grant_report_reminders"] == 1
+    subjects = [m.subject for m in smtp_server.wait_for(2)]
+    assert any("is due" in x for x in subjects) and any("is late" in x for x in subjects)
+    # A grant far from its due date, or refused, gets none.
+    services.decision_make(
+        application=two,
+        by=cast.coordinator_a,
+        outcome="refused",
+        amount=None,
+        reasons="Nei",
+        expected_version=two.version,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notices.report_reminders_tick()["grant_report_reminders"] == 0

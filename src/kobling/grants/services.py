@@ -138,14 +138,22 @@ def scheme_create(*, by: User, municipality: Municipality, data: dict[str, Any])
     return scheme
 
 
-def scheme_update(
-    *, scheme: GrantScheme, by: User, data: dict[str, Any], expected_version: int | None
-) -> GrantScheme:
-    require_manager(by, scheme.municipality_id)
-    _check_fields(data, SCHEME_FIELDS)
+def _update(
+    model: type,
+    obj: Any,
+    *,
+    by: User,
+    data: dict[str, Any],
+    fields: Sequence[str],
+    expected_version: int | None,
+) -> Any:
+    """Change a versioned record of the officers: the version check under the row lock, the
+    field rules, the audit entry with what changed."""
+    require_manager(by, obj.municipality_id)
+    _check_fields(data, fields)
     with transaction.atomic():
-        locked = _lock(GrantScheme, scheme, expected_version)
-        before = _snapshot(locked, SCHEME_FIELDS)
+        locked = _lock(model, obj, expected_version)
+        before = _snapshot(locked, fields)
         for field, value in data.items():
             setattr(locked, field, value)
         locked.full_clean()
@@ -155,9 +163,22 @@ def scheme_update(
             user=by,
             action=AuditAction.UPDATE,
             obj=locked,
-            changes=diff(before, _snapshot(locked, SCHEME_FIELDS)),
+            changes=diff(before, _snapshot(locked, fields)),
         )
     return locked
+
+
+def scheme_update(
+    *, scheme: GrantScheme, by: User, data: dict[str, Any], expected_version: int | None
+) -> GrantScheme:
+    return _update(
+        GrantScheme,
+        scheme,
+        by=by,
+        data=data,
+        fields=SCHEME_FIELDS,
+        expected_version=expected_version,
+    )
 
 
 def criterion_add(
@@ -212,23 +233,14 @@ def round_create(*, scheme: GrantScheme, by: User, data: dict[str, Any]) -> Gran
 def round_update(
     *, grant_round: GrantRound, by: User, data: dict[str, Any], expected_version: int | None
 ) -> GrantRound:
-    require_manager(by, grant_round.municipality_id)
-    _check_fields(data, ROUND_FIELDS)
-    with transaction.atomic():
-        locked = _lock(GrantRound, grant_round, expected_version)
-        before = _snapshot(locked, ROUND_FIELDS)
-        for field, value in data.items():
-            setattr(locked, field, value)
-        locked.full_clean()
-        locked.version += 1
-        locked.save()
-        audit_log(
-            user=by,
-            action=AuditAction.UPDATE,
-            obj=locked,
-            changes=diff(before, _snapshot(locked, ROUND_FIELDS)),
-        )
-    return locked
+    return _update(
+        GrantRound,
+        grant_round,
+        by=by,
+        data=data,
+        fields=ROUND_FIELDS,
+        expected_version=expected_version,
+    )
 
 
 # --- the organisation's contact person -----------------------------------------------------

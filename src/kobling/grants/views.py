@@ -7,6 +7,7 @@ another municipality 404."""
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -357,24 +358,38 @@ def application_score(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:grant_application_detail", pk=pk)
 
 
+def _posted(
+    request: HttpRequest, pk: int, form: Any, *, invalid: str, run: Any, success: str
+) -> HttpResponse:
+    """One officer action from the application page: the form, the service, a message (the
+    service's refusal in the user's language), back to the application."""
+    try:
+        if not form.is_valid():
+            raise ValidationError(invalid)
+        run(form.cleaned_data)
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, success)
+    return redirect("web:grant_application_detail", pk=pk)
+
+
 @login_required
 @require_POST
 def application_conflict(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk, action="change")
-    form = ConflictForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("Say briefly what the conflict is."))
-        services.conflict_declare(
-            application=application, officer=request.user, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(
-            request, _("Your conflict of interest is recorded. You cannot score this application.")
-        )
-    return redirect("web:grant_application_detail", pk=pk)
+    return _posted(
+        request,
+        pk,
+        ConflictForm(request.POST),
+        invalid=_("Say briefly what the conflict is."),
+        run=lambda data: services.conflict_declare(
+            application=application, officer=request.user, reason=data["reason"]
+        ),
+        success=_("Your conflict of interest is recorded. You cannot score this application."),
+    )
 
 
 @login_required
@@ -382,30 +397,23 @@ def application_conflict(request: HttpRequest, pk: int) -> HttpResponse:
 def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk, action="change")
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.decision_make(
-                application=application,
-                by=request.user,
-                outcome=data["outcome"],
-                amount=data.get("amount"),
-                reasons=data["reasons"],
-                conditions=data.get("conditions") or "",
-                report_due_on=data.get("report_due_on"),
-                expected_version=data.get("version"),
-            )
-        except ConflictError as exc:
-            messages.error(request, str(exc))
-        except ValidationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(
-                request, _("The decision is made; the applicant is told, with the letter.")
-            )
-    else:
-        messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
-    return redirect("web:grant_application_detail", pk=pk)
+    return _posted(
+        request,
+        pk,
+        form,
+        invalid=" ".join(" ".join(e) for e in form.errors.values()) if form.errors else "",
+        run=lambda data: services.decision_make(
+            application=application,
+            by=request.user,
+            outcome=data["outcome"],
+            amount=data.get("amount"),
+            reasons=data["reasons"],
+            conditions=data.get("conditions") or "",
+            report_due_on=data.get("report_due_on"),
+            expected_version=data.get("version"),
+        ),
+        success=_("The decision is made; the applicant is told, with the letter."),
+    )
 
 
 @login_required
@@ -442,43 +450,39 @@ def application_agreement(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_paid(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk, action="change")
-    form = PaidForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("Give the date it was paid."))
-        services.grant_mark_paid(
+    return _posted(
+        request,
+        pk,
+        PaidForm(request.POST),
+        invalid=_("Give the date it was paid."),
+        run=lambda data: services.grant_mark_paid(
             application=application,
             by=request.user,
-            paid_on=form.cleaned_data["paid_on"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except (ValidationError, ConflictError) as exc:
-        messages.error(request, error_text(exc) if isinstance(exc, ValidationError) else str(exc))
-    else:
-        messages.success(request, _("Recorded as paid."))
-    return redirect("web:grant_application_detail", pk=pk)
+            paid_on=data["paid_on"],
+            expected_version=data["version"],
+        ),
+        success=_("Recorded as paid."),
+    )
 
 
 @login_required
 @require_POST
 def application_reclaim(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk, action="change")
-    form = ReclaimForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("Give the date and why the grant is reclaimed."))
-        services.grant_reclaim(
+    return _posted(
+        request,
+        pk,
+        ReclaimForm(request.POST),
+        invalid=_("Give the date and why the grant is reclaimed."),
+        run=lambda data: services.grant_reclaim(
             application=application,
             by=request.user,
-            reason=form.cleaned_data["reclaim_reason"],
-            on=form.cleaned_data["reclaimed_on"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except (ValidationError, ConflictError) as exc:
-        messages.error(request, error_text(exc) if isinstance(exc, ValidationError) else str(exc))
-    else:
-        messages.success(request, _("The grant is recorded as reclaimed."))
-    return redirect("web:grant_application_detail", pk=pk)
+            reason=data["reclaim_reason"],
+            on=data["reclaimed_on"],
+            expected_version=data["version"],
+        ),
+        success=_("The grant is recorded as reclaimed."),
+    )
 
 
 @login_required
@@ -489,26 +493,21 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
     if report is None:
         messages.error(request, _("No report has been sent."))
         return redirect("web:grant_application_detail", pk=pk)
-    form = ReviewForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("Reload the page and try again."))
-        questions = form.cleaned_data["questions"]
-        services.report_review(
+    questions = (request.POST.get("questions") or "").strip()
+    return _posted(
+        request,
+        pk,
+        ReviewForm(request.POST),
+        invalid=_("Reload the page and try again."),
+        run=lambda data: services.report_review(
             report=report,
             by=request.user,
-            approve=not questions.strip(),
-            questions=questions,
-            expected_version=form.cleaned_data["version"],
-        )
-    except (ValidationError, ConflictError) as exc:
-        messages.error(request, error_text(exc) if isinstance(exc, ValidationError) else str(exc))
-    else:
-        messages.success(
-            request,
-            _("The report is approved.") if not questions.strip() else _("The questions are sent."),
-        )
-    return redirect("web:grant_application_detail", pk=pk)
+            approve=not data["questions"].strip(),
+            questions=data["questions"],
+            expected_version=data["version"],
+        ),
+        success=_("The questions are sent.") if questions else _("The report is approved."),
+    )
 
 
 @login_required
