@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from kobling.followup.models import SESSION_GUARD
+from kobling.grants.models import DECISION_GUARD as GRANT_DECISION_GUARD
 from kobling.groups.models import ATTENDANCE_GUARD
 from kobling.lib.row_guards import problems
 from kobling.pay import models as pay_models
@@ -24,6 +25,7 @@ ALL_GUARDS = (
     SESSION_GUARD,
     ATTENDANCE_GUARD,
     DECISION_GUARD,
+    GRANT_DECISION_GUARD,
     *pay_models.ROW_GUARDS,
     *quality_models.ROW_GUARDS,
     *provider_models.ROW_GUARDS,

@@ -430,6 +430,7 @@ ACCESS_MODULES = (
     "tests.groups.test_access",
     "tests.providers.test_access",
     "tests.fhir.test_access",
+    "tests.grants.test_access",
 )
 
 

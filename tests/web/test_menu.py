@@ -46,10 +46,16 @@ BEFORE = {
 
 
 # Destinations the grouped menu added: the coordinators' list of courses (forløp), group
-# offers and activity providers.
+# offers, activity providers, grants to organisations (under Money).
 ADDED = {
-    "coordinator_a": ["episode_list", "group_offer_list", "provider_list"],
-    "admin_a": ["episode_list", "group_offer_list", "access_review", "provider_list"],
+    "coordinator_a": ["episode_list", "group_offer_list", "provider_list", "grant_scheme_list"],
+    "admin_a": [
+        "episode_list",
+        "group_offer_list",
+        "access_review",
+        "provider_list",
+        "grant_scheme_list",
+    ],
 }
 
 

@@ -344,6 +344,9 @@ SPECTACULAR_SETTINGS = {
         "EnrolmentStatusEnum": "kobling.courses.choices.EnrolmentStatus",
         "RoleEnum": "kobling.tenancy.choices.Role",
         "ProgrammeKindEnum": "kobling.tenancy.choices.ProgrammeKind",
+        # A referral's decision and a grant decision both have an "outcome".
+        "OutcomeEnum": "kobling.referrals.choices.DecisionOutcome",
+        "GrantOutcomeEnum": "kobling.grants.choices.DecisionOutcome",
     },
 }
 

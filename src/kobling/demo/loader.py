@@ -144,6 +144,10 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
 
         partners = load_partners_demo(today)
         counts.update(partners if isinstance(partners, dict) else {})
+        # Grants to Fjordvik's organisations: a decided round with letters, an open one.
+        from kobling.demo.grants import load_grants_demo
+
+        counts.update(load_grants_demo(today))
         # The group programmes (Fjordvik's frisklivssentral, Nordby's Aktiv på dagtid), at the
         # partners' premises; before the research consents, which take a share of everyone.
         if groups:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kobling.core.access import require_manager
+from kobling.core.uploads import private_file_response
 from kobling.core.versions import require_version
 from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.followup.models import Pairing
@@ -448,20 +449,12 @@ class ExpenseViewSet(
 
 def receipt_response(user: Any, expense: Expense) -> FileResponse:
     """The receipt as a download, audited as a read. Only ever reached through a scoped view."""
-    if not expense.receipt.name:
-        raise Http404
-    try:
-        handle = expense.receipt.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    audit_log(user=user, action=AuditAction.VIEW, obj=expense, changes={"receipt": True})
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    response = private_file_response(
+        expense.receipt,
         filename=expense.receipt_name or "kvittering",
-        content_type=expense.receipt_content_type or "application/octet-stream",
+        content_type=expense.receipt_content_type,
     )
-    response["Cache-Control"] = "private, no-store"
+    audit_log(user=user, action=AuditAction.VIEW, obj=expense, changes={"receipt": True})
     return response
 
 

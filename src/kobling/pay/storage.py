@@ -7,35 +7,28 @@ directly. They are served only by the scoped, audited receipt views (page and AP
 from __future__ import annotations
 
 import io
-import re
 import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 
-from kobling.pay.choices import RECEIPT_MAX_BYTES, RECEIPT_TYPES
-
-# The first bytes of each allowed kind of file. The browser's Content-Type and the file name are
-# never trusted: a file is what its bytes say it is.
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
+from kobling.core.uploads import (
+    PrivateStorage,
+    clean_upload_name,
+    pdf_has_active_content,
+    sniff_content_type,
 )
+from kobling.pay.choices import RECEIPT_MAX_BYTES, RECEIPT_TYPES
 
 
 @deconstructible(path="kobling.pay.storage.ReceiptStorage")
-class ReceiptStorage(FileSystemStorage):
-    """Files under MEDIA_ROOT (read when first used, so tests can point it elsewhere) that are
-    never given a URL."""
-
-    def url(self, name: str | None) -> str:
-        raise ValueError("Receipts have no public URL; serve them through the receipt view.")
+class ReceiptStorage(PrivateStorage):
+    """Private files (:class:`kobling.core.uploads.PrivateStorage`); the class keeps its name
+    because migrations refer to it."""
 
 
 receipt_storage = ReceiptStorage()
@@ -69,12 +62,9 @@ def sniff_receipt(upload: Any) -> str:
                 }
             }
         )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, content_type in _SIGNATURES:
-        if head.startswith(signature):
-            return content_type
+    content_type = sniff_content_type(upload)
+    if content_type in RECEIPT_TYPES:
+        return content_type
     raise ValidationError(
         {"receipt": _("The receipt must be a PDF, JPEG or PNG file (a photo or a scan).")}
     )
@@ -82,25 +72,7 @@ def sniff_receipt(upload: Any) -> str:
 
 def clean_receipt_name(name: str) -> str:
     """The uploaded file's own name, for display only: no folders, no control characters."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>')
-    return base[:120] or "kvittering"
-
-
-# PDF names that make a document do something when opened or clicked (scripts, launching
-# programs, embedded files, forms with scripts, rich media). Names may escape characters as #xx.
-_ACTIVE_PDF_NAMES = frozenset(
-    {"JavaScript", "JS", "Launch", "OpenAction", "AA", "EmbeddedFile", "RichMedia", "XFA"}
-)
-_PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
-
-
-def _pdf_names(data: bytes) -> set[str]:
-    names = set()
-    for raw in _PDF_NAME.findall(data):
-        name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
-        names.add(name.decode("latin-1"))
-    return names
+    return clean_upload_name(name, "kvittering")
 
 
 def clean_receipt(upload: Any, content_type: str) -> Any:
@@ -115,7 +87,7 @@ def clean_receipt(upload: Any, content_type: str) -> Any:
     upload.seek(0)
     name = getattr(upload, "name", "") or "kvittering"
     if content_type == "application/pdf":
-        if _pdf_names(data) & _ACTIVE_PDF_NAMES:
+        if pdf_has_active_content(data):
             raise ValidationError(
                 {
                     "receipt": _(

@@ -54,14 +54,19 @@ def decision_letter_html(decision: Decision, *, lang: str = "nb") -> str:
         )
 
 
-def decision_letter_pdf(decision: Decision, *, lang: str = "nb") -> bytes:
+def letter_pdf(html: str) -> bytes:
+    """A letter's complete HTML document as PDF with the letter stylesheet (decision letters
+    here, grant letters in kobling.grants). The letter needs nothing from outside: every fetch
+    is refused (no file:, no http:)."""
     import weasyprint
 
-    html = decision_letter_html(decision, lang=lang)
-    # The letter needs nothing from outside: refuse every fetch (no file:, no http:).
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
     document = weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
     return document.write_pdf(stylesheets=[weasyprint.CSS(string=LETTER_CSS)])
+
+
+def decision_letter_pdf(decision: Decision, *, lang: str = "nb") -> bytes:
+    return letter_pdf(decision_letter_html(decision, lang=lang))
 
 
 def letter_filename(decision: Decision) -> str:

@@ -100,6 +100,7 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
     money: list[Link] = []
     if manager:
         money.append(link(_("Pay and expenses"), "pay_month"))
+        money.append(link(_("Grants"), "grant_scheme_list"))
     elif contact:
         money.append(link(_("My hours"), "my_hours"))
 
