@@ -120,6 +120,8 @@ class ParticipantListSerializer(ParticipantSerializer):
     referrals = serializers.SerializerMethodField()
     municipality = serializers.PrimaryKeyRelatedField(read_only=True)
     # Declared: DRF drops allow_blank from read-only model fields, so the schema said never "".
+    # (A person referred without an e-mail address — e.g. by a record system — has "".)
+    email = serializers.EmailField(read_only=True, allow_blank=True)
     guardian_email = serializers.EmailField(read_only=True, allow_blank=True)
 
     class Meta(ParticipantSerializer.Meta):
