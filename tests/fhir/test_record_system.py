@@ -26,6 +26,10 @@ def record_system(live_server, user) -> fhir.FHIRClient:  # noqa: ANN001
         settings={"app_id": "dips-test", "api_base": f"{live_server.url}/fhir/R4/"}
     )
     smart.server.session.headers["Authorization"] = f"Bearer {token_for(user)}"
+    # One connection per request: a kept-alive connection keeps a live-server thread waiting
+    # past the test, and when it closes it writes log lines (and a thread error) into whatever
+    # test runs next in this process.
+    smart.server.session.headers["Connection"] = "close"
     return smart
 
 
