@@ -8,8 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from kobling.lib.errors import ConflictError
 
 VERSION_REQUIRED = _("Send the version you read, so that concurrent edits are detected.")
 
@@ -40,3 +43,19 @@ class VersionFormField(forms.IntegerField):
 
     widget = forms.HiddenInput
     default_error_messages = {"required": VERSION_REQUIRED}
+
+
+def lock_versioned(model: type, obj: Any, expected_version: int | None) -> Any:
+    """The row of ``obj`` locked for the change, refused (ConflictError: 409 / a form error)
+    unless the caller sends the version it read and it is still current. ``of=("self",)``:
+    PostgreSQL refuses FOR UPDATE on the nullable side of an outer join."""
+    locked = model.objects.select_for_update(of=("self",)).get(pk=obj.pk)
+    if expected_version is None or locked.version != expected_version:
+        raise ConflictError(
+            gettext(
+                "%(name)s was changed by someone else while you were editing. Reload to see "
+                "the latest version; nothing was saved."
+            )
+            % {"name": str(locked)}
+        )
+    return locked

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kobling.core.access import require_manager
 from kobling.core.uploads import clean_upload_name, pdf_has_active_content, sniff_content_type
+from kobling.core.versions import lock_versioned as _lock
 from kobling.grants import notices
 from kobling.grants.choices import (
     ATTACHMENT_MAX_BYTES,
@@ -74,18 +75,6 @@ def _check_fields(data: dict[str, Any], allowed: Sequence[str]) -> None:
     unknown = set(data) - set(allowed)
     if unknown:
         raise ValidationError({n: _("This field cannot be changed here.") for n in sorted(unknown)})
-
-
-def _lock(model: type, obj: Any, expected_version: int | None) -> Any:
-    locked = model.objects.select_for_update(of=("self",)).get(pk=obj.pk)
-    if expected_version is None or locked.version != expected_version:
-        raise ConflictError(
-            _(
-                "%(name)s was changed by someone else while you were editing. Reload to see the latest version; nothing was saved."
-            )
-            % {"name": str(locked)}
-        )
-    return locked
 
 
 def _snapshot(obj: Any, fields: Sequence[str]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kobling.core.versions import lock_versioned as _lock
 from kobling.lib.errors import ConflictError
 from kobling.providers.choices import (
     DEFAULT_ANSWER_DAYS,
@@ -78,19 +79,6 @@ def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {
         f: (getattr(obj, f"{f}_id") if hasattr(obj, f"{f}_id") else getattr(obj, f)) for f in fields
     }
-
-
-def _lock(model: type, obj: Any, expected_version: int | None) -> Any:
-    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
-    locked = model.objects.select_for_update(of=("self",)).get(pk=obj.pk)
-    if expected_version is None or locked.version != expected_version:
-        raise ConflictError(
-            _(
-                "%(name)s was changed by someone else while you were editing. Reload to see the latest version; nothing was saved."
-            )
-            % {"name": str(locked)}
-        )
-    return locked
 
 
 def _clean(obj: Any) -> None:
