@@ -11,6 +11,7 @@ from fhirclient.models.questionnaireresponse import QuestionnaireResponse
 from fhirclient.models.servicerequest import ServiceRequest
 from fhirclient.models.task import Task
 from fhirclient.server import FHIRNotFoundException
+from requests.adapters import HTTPAdapter
 
 from kobling.fhir import codes
 from kobling.referrals.models import Referral
@@ -21,15 +22,28 @@ from tests.followup import scenario as s
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+class HangUp(HTTPAdapter):
+    """One connection per request, closed by the client once the answer is read.
+
+    A kept-alive connection keeps a live-server thread waiting past the test, and when it
+    closes it writes log lines into whatever test runs next in this process. Asking the server
+    to close (`Connection: close`) is not enough: Django's server hangs up without saying so in
+    its answer, the client pools the connection, and a request sent quickly afterwards races
+    the hang-up (RemoteDisconnected)."""
+
+    def send(self, request, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        response = super().send(request, **kwargs)
+        response.content  # noqa: B018 — read it all before the connection goes
+        self.close()
+        return response
+
+
 def record_system(live_server, user) -> fhir.FHIRClient:  # noqa: ANN001
     smart = fhir.FHIRClient(
         settings={"app_id": "dips-test", "api_base": f"{live_server.url}/fhir/R4/"}
     )
     smart.server.session.headers["Authorization"] = f"Bearer {token_for(user)}"
-    # One connection per request: a kept-alive connection keeps a live-server thread waiting
-    # past the test, and when it closes it writes log lines (and a thread error) into whatever
-    # test runs next in this process.
-    smart.server.session.headers["Connection"] = "close"
+    smart.server.session.mount("http://", HangUp())
     return smart
 
 
