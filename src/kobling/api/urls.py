@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from kobling.api import auth
 from kobling.core import outbox_api, tenancy_api
+from kobling.catalogue import api as catalogue_api
 from kobling.courses import api as courses_api
 from kobling.dashboards import api as dashboards_api
 from kobling.followup import api as followup_api
@@ -17,6 +18,7 @@ from kobling.national import api as national_api
 from kobling.outcomes import api as outcomes_api
 from kobling.partners import api as partners_api
 from kobling.pay import api as pay_api
+from kobling.pilots import api as pilots_api
 from kobling.profiles import api as profiles_api
 from kobling.providers import api as providers_api
 from kobling.quality import api as quality_api
@@ -33,9 +35,11 @@ followup_api.register(router)
 groups_api.register(router)
 providers_api.register(router)
 grants_api.register(router)
+catalogue_api.register(router)
 outcomes_api.register(router)
 pay_api.register(router)
 dashboards_api.register(router)
+pilots_api.register(router)
 national_api.register(router)
 profiles_api.register(router)
 quality_api.register(router)
@@ -54,9 +58,11 @@ urlpatterns = [
     *outcomes_api.extra_urls,
     *providers_api.extra_urls,
     *grants_api.extra_urls,
+    *catalogue_api.extra_urls,
     *pay_api.extra_urls,
     *dashboards_api.extra_urls,
     *national_api.extra_urls,
+    *pilots_api.extra_urls,
     *profiles_api.extra_urls,
     *quality_api.extra_urls,
     *research_api.extra_urls,

@@ -1,0 +1,1 @@
+"""The public catalogue of offers: the municipality's programmes and group offers, providers' offers, organisations' peer groups and courses — per municipality and a national search, no personal data."""

@@ -1,0 +1,1 @@
+"""A pilot across several municipalities (activity on prescription): its health account — participants, completion, attendance, change in activity and health, cost per participant and per completer, in aggregates only."""
