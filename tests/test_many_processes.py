@@ -456,3 +456,21 @@ def test_a_request_whose_database_connection_dies_fails_cleanly_and_the_next_one
         assert status == 200, running.output()
         assert 'value="available"' in body
     assert time.monotonic() - started < 60
+
+
+def test_the_token_throttle_counts_once_across_web_processes(shared_db, tmp_path):
+    """Three tries a minute at the token endpoint, spread over two web processes: the fourth is
+    refused whichever process gets it (the count is in the shared cache, kobling.core.
+    shared_cache; with each process's own memory it would take six)."""
+    env = environment(shared_db.url, API_AUTH_THROTTLE="3/min")
+    shared_db.publish()
+    tries = urllib.parse.urlencode({"username": "nobody", "password": "wrong"}).encode()
+    with processes(tmp_path) as running:
+        one = start_web(running, "web-1", env)
+        two = start_web(running, "web-2", env)
+        for base in (one, two):
+            wait_until(lambda base=base: web_ready(base), 30, base, running.output)
+        answers = [
+            get(f"{base}/api/v1/auth/token", data=tries)[0] for base in (one, two, one, two, one)
+        ]
+    assert answers == [400, 400, 400, 429, 429], running.output()

@@ -7,9 +7,9 @@ import re
 import time
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
+from kobling.core.shared_cache import shared_cache
 from kobling.helpers.choices import HelperStatus
 from kobling.helpers.models import Activity, Helper, HelperStatusChange, TargetGroup
 from kobling.helpers.signup import signup_token
@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _clean_rate_limit():
-    cache.clear()
+    shared_cache().clear()
     yield
-    cache.clear()
+    shared_cache().clear()
 
 
 def url(cast) -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
+from kobling.core.shared_cache import shared_cache
 from kobling.referrals.models import Consent, Referral
 from kobling.tenancy.choices import Role
 from tests import factories as f
@@ -16,9 +16,9 @@ from tests import factories as f
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    cache.clear()
+    shared_cache().clear()
     yield
-    cache.clear()
+    shared_cache().clear()
 
 
 @pytest.fixture

@@ -5,18 +5,19 @@ never translated, because DRF formats the number in before it looks the message 
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.throttling import ScopedRateThrottle
+
+from kobling.core.shared_cache import shared_cache
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def two_a_minute(monkeypatch):
-    cache.clear()
+    shared_cache().clear()
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "2/min"})
     yield
-    cache.clear()
+    shared_cache().clear()
 
 
 def _third_try(api, cast, language: str):

@@ -18,9 +18,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from kobling.core.shared_cache import SharedScopedRateThrottle
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 from kobling.tenancy.two_factor import check_code
@@ -39,7 +39,7 @@ class TokenRequestSerializer(serializers.Serializer):
 class ObtainTokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SharedScopedRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(

@@ -352,7 +352,19 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# "default" is each process's own memory; "shared" (kobling.core.shared_cache) is in the
+# database, for the counters every web process must share: the public forms' rate limit and the
+# API's token-endpoint throttle. Its table is made by `migrate` (and by the test runner).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "kobling_shared_cache",
+        # Culling at Django's default 300 entries would forget counters under a many-address
+        # attack; expired rows go at the next write past the cap.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
 
 # --- Request ids (django-guid): a proxy's X-Request-ID is kept when it is a UUID (nginx's
 # $request_id is one), else a new one is made; it is sent back in the response and stamped on

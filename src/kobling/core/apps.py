@@ -24,6 +24,13 @@ class CoreConfig(AppConfig):
         # queue their first e-mails and reminders; this one catches whatever is left).
         register("core.outbox", outbox_tick, every=EVERY_TICK)
 
+        from django.db.models.signals import post_migrate
+
+        from kobling.core.shared_cache import create_table
+
+        # The shared cache's table (not a model) after every migrate.
+        post_migrate.connect(create_table, sender=self, dispatch_uid="core.shared_cache")
+
         from kobling.core.invitations import on_invitation_needed
         from kobling.tenancy.signals import invitation_needed
 

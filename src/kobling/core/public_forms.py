@@ -8,11 +8,11 @@ import time
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from kobling.core.shared_cache import shared_cache
 from kobling.tenancy.middleware import client_ip
 
 
@@ -70,11 +70,12 @@ class PublicFormGuard:
 
     def rate_limited(self, request: HttpRequest) -> bool:
         limit, _window = rate_limit()
-        return (cache.get(self._key(request)) or 0) >= limit
+        return (shared_cache().get(self._key(request)) or 0) >= limit
 
     def count(self, request: HttpRequest) -> None:
         _limit, window = rate_limit()
         key = self._key(request)
+        cache = shared_cache()  # every web process counts together
         cache.add(key, 0, timeout=window)
         try:
             cache.incr(key)
