@@ -5,8 +5,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from kobling.api import auth
-from kobling.core import outbox_api, tenancy_api
 from kobling.catalogue import api as catalogue_api
+from kobling.core import access_review_api, outbox_api, tenancy_api
 from kobling.courses import api as courses_api
 from kobling.dashboards import api as dashboards_api
 from kobling.followup import api as followup_api
@@ -46,6 +46,7 @@ quality_api.register(router)
 research_api.register(router)
 partners_api.register(router)
 outbox_api.register(router)
+access_review_api.register(router)
 
 urlpatterns = [
     path("auth/token", auth.ObtainTokenView.as_view(), name="api-token"),

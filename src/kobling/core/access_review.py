@@ -34,7 +34,9 @@ from django.utils.translation import gettext_lazy
 
 from kobling.core import access_flags as flags
 from kobling.core.access_flags import Caseload, Flagged, PersonRead, PersonRef, Rules
-from kobling.core.models import AccessReview
+from kobling.core.models import AccessReview, AccessReviewRules
+from kobling.core.versions import lock_versioned
+from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import MANAGER_ROLES, AuditAction, Role
 from kobling.tenancy.models import AuditEntry, Membership, Municipality, User
@@ -115,6 +117,78 @@ def rules_from_settings() -> Rules:
     )
 
 
+def rules_for(municipality_id: int) -> Rules:
+    """The municipality's own thresholds if its privacy officer set them, else the instance's."""
+    own = AccessReviewRules.objects.filter(municipality_id=municipality_id).first()
+    if own is None:
+        return rules_from_settings()
+    return Rules(
+        burst_persons=own.burst_persons,
+        burst_minutes=own.burst_minutes,
+        night_start=own.night_start,
+        night_end=own.night_end,
+        grace_days=own.grace_days,
+    )
+
+
+RULE_FIELDS = ("burst_persons", "burst_minutes", "night_start", "night_end", "grace_days")
+
+
+def access_review_rules_set(
+    *,
+    municipality: Municipality,
+    by: User,
+    version: int | None,
+    burst_persons: int,
+    burst_minutes: int,
+    night_start: dt.time,
+    night_end: dt.time,
+    grace_days: int,
+) -> AccessReviewRules:
+    """Set ``municipality``'s thresholds: only its admin. The first time from the instance's
+    (``version`` 0 or None); after that ``version`` must be the one read (409 otherwise).
+    Audited with what changed."""
+    if municipality.pk not in by.municipality_ids(*REVIEWER_ROLES):
+        raise ValidationError(_("Only the municipality's administrator sets its thresholds."))
+    values = {
+        "burst_persons": burst_persons,
+        "burst_minutes": burst_minutes,
+        "night_start": night_start,
+        "night_end": night_end,
+        "grace_days": grace_days,
+    }
+    with transaction.atomic():
+        # One row per municipality: lock the municipality so two first saves cannot both insert.
+        Municipality.objects.select_for_update().get(pk=municipality.pk)
+        current = AccessReviewRules.objects.filter(municipality=municipality).first()
+        if current is None:
+            if version not in (None, 0):
+                raise ConflictError(_("The thresholds were removed; reload the page."))
+            rules = AccessReviewRules(municipality=municipality, updated_by=by, **values)
+            before: dict[str, Any] = {}
+        else:
+            rules = lock_versioned(AccessReviewRules, current, version)
+            before = {f: getattr(rules, f) for f in RULE_FIELDS}
+            for name, value in values.items():
+                setattr(rules, name, value)
+            rules.version += 1
+            rules.updated_by = by
+            rules.updated_at = timezone.now()
+        rules.full_clean()
+        rules.save()
+        audit_log(
+            user=by,
+            action=AuditAction.UPDATE if before else AuditAction.CREATE,
+            obj=rules,
+            changes={
+                f: [str(before[f]) if before else None, str(values[f])]
+                for f in RULE_FIELDS
+                if not before or before[f] != values[f]
+            },
+        )
+    return rules
+
+
 # --- the loader ------------------------------------------------------------------------------
 
 
@@ -171,7 +245,7 @@ def load_review(filters: ReviewFilter, *, rules: Rules | None = None) -> Review:
     """The person-level rows of ``filters.municipality_id``'s audit log in the period, each
     with its flags. The flags are computed over the whole period, so that narrowing the page to
     one user or one person never changes them; the other filters then pick rows."""
-    rules = rules or rules_from_settings()
+    rules = rules or rules_for(filters.municipality_id)
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(filters.start, dt.time.min, tzinfo=tz)
     until = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)

@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from kobling.core import access_flags, access_review
-from kobling.core.models import AccessReview
+from kobling.core.models import AccessReview, AccessReviewRules
 from kobling.core.views import add_service_errors
+from kobling.lib.errors import ConflictError
 from kobling.lib.spreadsheet import neutralise
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
@@ -89,6 +90,34 @@ class AccessReviewForm(forms.Form):
     )
 
 
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class RulesForm(forms.Form):
+    """The municipality's thresholds for the flags (AccessReviewRules)."""
+
+    burst_persons = forms.IntegerField(
+        label=gettext_lazy("Many persons: how many"), min_value=2, max_value=10_000
+    )
+    burst_minutes = forms.IntegerField(
+        label=gettext_lazy("Many persons: within minutes"), min_value=1, max_value=24 * 60
+    )
+    night_start = forms.TimeField(label=gettext_lazy("Night starts"), widget=TIME)
+    night_end = forms.TimeField(label=gettext_lazy("Night ends"), widget=TIME)
+    grace_days = forms.IntegerField(
+        label=gettext_lazy("Days after the course ended"), min_value=0, max_value=3650
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+def _rules_form(data, municipality_id: int) -> RulesForm:  # noqa: ANN001
+    own = AccessReviewRules.objects.filter(municipality_id=municipality_id).first()
+    rules = access_review.rules_for(municipality_id)
+    initial = {f: getattr(rules, f) for f in access_review.RULE_FIELDS}
+    initial["version"] = own.version if own else 0
+    return RulesForm(data, initial=initial, prefix="rules")
+
+
 def _defaults(municipality_id: int) -> dict[str, str]:
     today = timezone.localdate()
     return {
@@ -115,11 +144,26 @@ def access_review_page(request: HttpRequest) -> HttpResponse:
     municipality_id = form.cleaned_data["municipality"] if valid else municipalities[0].pk
     municipality = next(m for m in municipalities if m.pk == municipality_id)
 
+    setting_rules = request.method == "POST" and "rules-version" in request.POST
     record_form = AccessReviewForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if request.method == "POST" and not setting_rules else None,
         initial={"month": (form.cleaned_data["start"] if valid else timezone.localdate())},
     )
-    if request.method == "POST" and record_form.is_valid():
+    rules_form = _rules_form(request.POST if setting_rules else None, municipality.pk)
+    if setting_rules and rules_form.is_valid():
+        values = dict(rules_form.cleaned_data)
+        try:
+            access_review.access_review_rules_set(
+                municipality=municipality, by=request.user, **values
+            )
+        except ValidationError as exc:
+            add_service_errors(rules_form, exc)
+        except ConflictError as exc:
+            rules_form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The thresholds were saved."))
+            return redirect(f"{request.path}?{request.GET.urlencode()}")
+    if request.method == "POST" and not setting_rules and record_form.is_valid():
         try:
             access_review.access_review_record(
                 municipality=municipality,
@@ -175,7 +219,8 @@ def access_review_page(request: HttpRequest) -> HttpResponse:
             "records": AccessReview.objects.filter(municipality_id=municipality_id)
             .select_related("reviewed_by")
             .order_by("-month")[:24],
-            "rules": access_review.rules_from_settings(),
+            "rules": access_review.rules_for(municipality.pk),
+            "rules_form": rules_form,
             "flag_labels": dict(FLAG_CHOICES),
         },
         status=200 if valid or not request.GET else 400,

@@ -7,6 +7,8 @@ own state (answered, lapsed, …) and ask the outbox for the rest."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -237,4 +239,60 @@ class AccessReview(models.Model):
     @classmethod
     def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
         # The municipality's admins read and write them; nobody else sees them.
+        return in_municipalities(user, (Role.MUNICIPAL_ADMIN,))
+
+
+class AccessReviewRules(models.Model):
+    """A municipality's own thresholds for the access-log review's flags, set by its privacy
+    officer (the municipal admin). Without a row the instance's settings apply
+    (``KOBLING_REVIEW_*``; :func:`kobling.core.access_review.rules_for`)."""
+
+    municipality = models.OneToOneField(
+        "tenancy.Municipality",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    burst_persons = models.PositiveIntegerField(
+        _("many persons: how many"),
+        validators=[MinValueValidator(2), MaxValueValidator(10_000)],
+        help_text=_("Different persons one user touches within the window below."),
+    )
+    burst_minutes = models.PositiveIntegerField(
+        _("many persons: within minutes"),
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+    )
+    night_start = models.TimeField(_("night starts"))
+    night_end = models.TimeField(_("night ends"))
+    grace_days = models.PositiveIntegerField(
+        _("days after the course ended"),
+        validators=[MaxValueValidator(3650)],
+        help_text=_("Reads of a person this long after their last course ended are flagged."),
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        "tenancy.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    updated_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("access-review thresholds")
+        verbose_name_plural = _("access-review thresholds")
+
+    def __str__(self) -> str:
+        return str(_("Access-review thresholds"))
+
+    def clean(self) -> None:
+        if self.night_start is not None and self.night_start == self.night_end:
+            raise ValidationError(
+                {"night_end": _("The night must end at another time than it starts.")}
+            )
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
         return in_municipalities(user, (Role.MUNICIPAL_ADMIN,))

@@ -10,6 +10,11 @@ class ProvidersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from kobling.providers import audit_people
+
+        # Placements and visits name their participant in the access-log review; the staff's
+        # and trainers' placements are their caseload.
+        audit_people.register()
         from kobling.core.alerts import register_alert_provider
         from kobling.core.scheduler import register
         from kobling.followup.report import register_activity_parts
