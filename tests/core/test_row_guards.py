@@ -12,6 +12,7 @@ from kobling.followup.models import SESSION_GUARD
 from kobling.grants.models import DECISION_GUARD as GRANT_DECISION_GUARD
 from kobling.groups.models import ATTENDANCE_GUARD
 from kobling.lib.row_guards import problems
+from kobling.partners.models import INCIDENT_GUARD, KEY_LOG_GUARD
 from kobling.pay import models as pay_models
 from kobling.providers import models as provider_models
 from kobling.quality import models as quality_models
@@ -26,6 +27,8 @@ ALL_GUARDS = (
     ATTENDANCE_GUARD,
     DECISION_GUARD,
     GRANT_DECISION_GUARD,
+    KEY_LOG_GUARD,
+    INCIDENT_GUARD,
     *pay_models.ROW_GUARDS,
     *quality_models.ROW_GUARDS,
     *provider_models.ROW_GUARDS,

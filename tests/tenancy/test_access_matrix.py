@@ -457,6 +457,7 @@ ACCESS_MODULES = (
     "tests.research.test_access",
     "tests.quality.test_access",
     "tests.partners.test_access",
+    "tests.partners.test_premises_access",
     "tests.groups.test_access",
     "tests.providers.test_access",
     "tests.fhir.test_access",

@@ -148,6 +148,10 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
         from kobling.demo.grants import load_grants_demo
 
         counts.update(load_grants_demo(today))
+        # Premises lending, contact persons and the meeting calendar with the organisations.
+        from kobling.demo.premises import load_premises_demo
+
+        counts.update(load_premises_demo(today))
         # The group programmes (Fjordvik's frisklivssentral, Nordby's Aktiv på dagtid), at the
         # partners' premises; before the research consents, which take a share of everyone.
         if groups:

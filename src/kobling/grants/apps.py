@@ -12,6 +12,12 @@ class GrantsConfig(AppConfig):
     def ready(self) -> None:
         from kobling.core.scheduler import register
         from kobling.grants import notices
+        from kobling.grants.portal import resolve_organisation
+        from kobling.partners.organisations import register_organisation_resolver
+
+        # The organisation's sign-in is the grants' contact person's; partners' organisation
+        # pages (bookings, meetings, the contact in the municipality) use the same one.
+        register_organisation_resolver(resolve_organisation)
 
         # Report reminders (due soon, then late), once a day; the e-mails' outbox purposes are
         # registered by importing the module.

@@ -14,11 +14,6 @@ REPORT_DUE_SOON_DAYS = 30
 # How long the e-mailed sign-in link for an organisation's contact person works.
 SIGNIN_VALID_HOURS = 48
 
-DEFAULT_WATCHDOG_SENTENCE = _(
-    "The grant does not limit the organisation's freedom to speak up, criticise the municipality "
-    "and act as a watchdog for the people it represents."
-)
-
 
 class RoundKind(models.TextChoices):
     YEARLY = "yearly", _("Yearly rounds")

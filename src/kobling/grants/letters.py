@@ -9,7 +9,8 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from kobling.grants.models import GrantDecision, watchdog_sentence
+from kobling.grants.models import GrantDecision
+from kobling.partners.models import watchdog_sentence
 from kobling.referrals.letters import letter_language, letter_pdf
 
 

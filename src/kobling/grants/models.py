@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 
 from kobling.core.uploads import PrivateStorage
 from kobling.grants.choices import (
-    DEFAULT_WATCHDOG_SENTENCE,
     REPORT_DUE_SOON_DAYS,
     SCORE_MAX,
     SCORE_MIN,
@@ -54,31 +53,6 @@ class _ManagersOnly:
 
     def permits(self, user: Any, action: str) -> bool:
         return user.is_manager_of(self.municipality_id)  # type: ignore[attr-defined]
-
-
-class GrantSettings(_ManagersOnly, models.Model):
-    """The municipality's grant settings: the fixed watchdog-role sentence printed on every
-    grant letter (admins edit it)."""
-
-    municipality = models.OneToOneField(
-        "tenancy.Municipality", on_delete=models.CASCADE, related_name="grant_settings"
-    )
-    watchdog_sentence = models.TextField(_("watchdog role sentence"), max_length=600)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
-
-    class Meta:
-        verbose_name = _("grant settings")
-        verbose_name_plural = _("grant settings")
-
-    def __str__(self) -> str:
-        return str(self.municipality)
-
-
-def watchdog_sentence(municipality_id: int) -> str:
-    found = GrantSettings.objects.filter(municipality_id=municipality_id).first()
-    return found.watchdog_sentence if found else str(DEFAULT_WATCHDOG_SENTENCE)
 
 
 class GrantScheme(_ManagersOnly, models.Model):

@@ -34,9 +34,9 @@ from kobling.grants.models import (
     OrganisationContact,
 )
 from kobling.lib.errors import ConflictError
+from kobling.partners.organisations import SESSION_KEY, SignedInOrganisation
 from kobling.tenancy.models import Municipality
 
-SESSION_KEY = "kobling_grant_contact"
 GUARD = PublicFormGuard("kobling.grants.signin")
 LINE_ROWS = 6
 
@@ -61,6 +61,20 @@ def _contact(request: HttpRequest) -> OrganisationContact:
     if contact is None or contact.partner_id is None:
         raise PermissionDenied(_("Sign in with the link we e-mail you."))
     return contact
+
+
+def resolve_organisation(contact_id: int) -> SignedInOrganisation | None:
+    """The organisation a signed-in contact speaks for (handed to partners' pages)."""
+    contact = OrganisationContact.objects.filter(pk=contact_id, partner__isnull=False).first()
+    if contact is None or contact.partner_id is None:
+        return None
+    return SignedInOrganisation(
+        contact_id=contact.pk,
+        partner_id=contact.partner_id,
+        municipality_id=contact.municipality_id,
+        contact_name=contact.name,
+        contact_email=contact.email,
+    )
 
 
 def _own_application(request: HttpRequest, pk: int) -> tuple[OrganisationContact, Application]:

@@ -37,7 +37,6 @@ from kobling.grants.models import (
     GrantReport,
     GrantRound,
     GrantScheme,
-    GrantSettings,
     OrganisationContact,
     ReportLine,
     Score,
@@ -82,35 +81,6 @@ def _snapshot(obj: Any, fields: Sequence[str]) -> dict[str, Any]:
 
 
 # --- settings, schemes, criteria, rounds ---------------------------------------------------
-
-
-def settings_update(
-    *, municipality: Municipality, by: User, watchdog_sentence: str, expected_version: int | None
-) -> GrantSettings:
-    """Set the watchdog-role sentence of the municipality's grant letters (municipal admins)."""
-    from kobling.tenancy.choices import Role
-
-    if not by.has_role(Role.MUNICIPAL_ADMIN, municipality.pk):
-        raise PermissionDenied
-    text = (watchdog_sentence or "").strip()
-    if not text:
-        raise ValidationError({"watchdog_sentence": _("Write the sentence; it cannot be empty.")})
-    with transaction.atomic():
-        found, created = GrantSettings.objects.get_or_create(
-            municipality=municipality, defaults={"watchdog_sentence": text}
-        )
-        if not created:
-            found = _lock(GrantSettings, found, expected_version)
-            before = found.watchdog_sentence
-            found.watchdog_sentence = text
-            found.version += 1
-            found.full_clean()
-            found.save()
-            changes = diff({"watchdog_sentence": before}, {"watchdog_sentence": text})
-        else:
-            changes = {"watchdog_sentence": text}
-        audit_log(user=by, action=AuditAction.UPDATE, obj=found, changes=changes)
-    return found
 
 
 def scheme_create(*, by: User, municipality: Municipality, data: dict[str, Any]) -> GrantScheme:

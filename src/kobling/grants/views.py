@@ -45,11 +45,11 @@ from kobling.grants.models import (
     GrantDecision,
     GrantRound,
     GrantScheme,
-    GrantSettings,
     Score,
-    watchdog_sentence,
 )
 from kobling.lib.errors import ConflictError
+from kobling.partners import services as partner_services
+from kobling.partners.models import PartnerSettings, watchdog_sentence
 from kobling.referrals.letters import letter_language, letter_pdf
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction, Role
@@ -623,7 +623,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if not admin_of:
         raise PermissionDenied
     municipality = get_object_or_404(Municipality, pk=admin_of[0])
-    found = GrantSettings.objects.filter(municipality=municipality).first()
+    found = PartnerSettings.objects.filter(municipality=municipality).first()
     form = SettingsForm(
         request.POST or None,
         initial={
@@ -634,7 +634,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     form.fields["version"].required = found is not None
     if request.method == "POST" and form.is_valid():
         try:
-            services.settings_update(
+            partner_services.settings_update(
                 municipality=municipality,
                 by=request.user,
                 watchdog_sentence=form.cleaned_data["watchdog_sentence"],

@@ -9,6 +9,7 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         from kobling.core.alerts import register_alert_provider
+        from kobling.partners import notices  # noqa: F401  (registers the outbox purpose)
         from kobling.partners.alerts import agreement_due_provider
 
         # "A partner agreement ending soon or due for review" among the coordinators' alerts.

@@ -59,3 +59,36 @@ class AgreementStatus(models.TextChoices):
 
 # Statuses under which an agreement is valid today (the dashboards' "agreement in force").
 VALID_STATUSES = (AgreementStatus.IN_FORCE, AgreementStatus.ENDING_SOON, AgreementStatus.REVIEW_DUE)
+
+
+# The watchdog-role sentence printed on every agreement and grant letter (admins may edit it).
+DEFAULT_WATCHDOG_SENTENCE = _(
+    "The grant does not limit the organisation's freedom to speak up, criticise the municipality "
+    "and act as a watchdog for the people it represents."
+)
+
+# A recurring booking covers at most this many weeks (a term and a bit).
+MAX_RECURRING_WEEKS = 40
+
+
+class PremisesKind(models.TextChoices):
+    ROOM = "room", _("Room")
+    HALL = "hall", _("Hall")
+    CABIN = "cabin", _("Cabin")
+    OTHER = "other", _("Other")
+
+
+class BookingStatus(models.TextChoices):
+    ACTIVE = "active", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class KeyAction(models.TextChoices):
+    HANDED_OUT = "handed_out", _("Handed out")
+    RETURNED = "returned", _("Returned")
+
+
+class MeetingKind(models.TextChoices):
+    DIALOGUE = "dialogue", _("Dialogue meeting")
+    NETWORK = "network", _("Network meeting")
+    OTHER = "other", _("Other meeting")

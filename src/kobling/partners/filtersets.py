@@ -8,8 +8,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kobling.core.filters import ListFilterSet
-from kobling.partners.choices import AgreementKind, AgreementStatus, PartnerKind, PreventionLevel
-from kobling.partners.models import Agreement, Partner, agreement_status_q
+from kobling.partners.choices import (
+    AgreementKind,
+    AgreementStatus,
+    BookingStatus,
+    MeetingKind,
+    PartnerKind,
+    PreventionLevel,
+)
+from kobling.partners.models import (
+    Agreement,
+    Booking,
+    IncidentNote,
+    KeyLogEntry,
+    Meeting,
+    Partner,
+    agreement_status_q,
+)
 from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.models import Municipality, Programme
 
@@ -87,3 +102,47 @@ class AgreementFilterSet(ListFilterSet):
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(agreement_status_q(value, timezone.localdate()))
+
+
+class BookingFilterSet(ListFilterSet):
+    premises = django_filters.NumberFilter(field_name="premises_id", label=_("Premises"))
+    partner = django_filters.NumberFilter(field_name="partner_id", label=_("Partner"))
+    status = django_filters.ChoiceFilter(choices=BookingStatus.choices, label=_("Status"))
+    starts_after = django_filters.IsoDateTimeFilter(
+        field_name="ends_at", lookup_expr="gte", label=_("Ends after")
+    )
+    starts_before = django_filters.IsoDateTimeFilter(
+        field_name="starts_at", lookup_expr="lt", label=_("Starts before")
+    )
+
+    class Meta:
+        model = Booking
+        fields: list[str] = []
+
+
+class KeyLogFilterSet(ListFilterSet):
+    premises = django_filters.NumberFilter(field_name="premises_id", label=_("Premises"))
+    partner = django_filters.NumberFilter(field_name="partner_id", label=_("Partner"))
+
+    class Meta:
+        model = KeyLogEntry
+        fields: list[str] = []
+
+
+class IncidentFilterSet(ListFilterSet):
+    premises = django_filters.NumberFilter(field_name="premises_id", label=_("Premises"))
+
+    class Meta:
+        model = IncidentNote
+        fields: list[str] = []
+
+
+class MeetingFilterSet(ListFilterSet):
+    kind = django_filters.ChoiceFilter(choices=MeetingKind.choices, label=_("Kind"))
+    partner = django_filters.NumberFilter(
+        field_name="invitations__partner_id", label=_("Invited partner")
+    )
+
+    class Meta:
+        model = Meeting
+        fields: list[str] = []

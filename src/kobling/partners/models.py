@@ -18,13 +18,19 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.no import orgnr
 
+from kobling.lib.row_guards import RowGuard
 from kobling.partners.choices import (
+    DEFAULT_WATCHDOG_SENTENCE,
     ENDING_SOON_DAYS,
     VALID_STATUSES,
     AgreementKind,
     AgreementStatus,
+    BookingStatus,
     Clause,
+    KeyAction,
+    MeetingKind,
     PartnerKind,
+    PremisesKind,
     PreventionLevel,
 )
 from kobling.tenancy.choices import MANAGER_ROLES
@@ -74,6 +80,16 @@ class Partner(models.Model):
     contact_name = models.CharField(_("contact person"), max_length=160, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    # "One door": the partner's contact person in the municipality (issue 17).
+    municipal_contact = models.ForeignKey(
+        "tenancy.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="partner_contacts",
+        verbose_name=_("contact person in the municipality"),
+        help_text=_("The one person in the municipality the organisation turns to."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -164,6 +180,12 @@ class Agreement(models.Model):
     )
     covers = models.TextField(_("what it covers"), blank=True)
     clauses = models.JSONField(_("clauses covered"), default=list, blank=True)
+    premises = models.ManyToManyField(
+        "partners.Premises",
+        blank=True,
+        related_name="agreements",
+        verbose_name=_("premises covered"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -236,3 +258,348 @@ class Agreement(models.Model):
 
     def permits(self, user, action: str) -> bool:  # noqa: ANN001
         return user.is_manager_of(self.municipality_id)
+
+
+class _ManagersOnly:
+    """Scope: the municipality's managers (municipal admins and coordinators) see and change it.
+    Organisations reach their own rows only through their sign-in (:mod:`.organisations`)."""
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return in_municipalities(user, MANAGER_ROLES)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id)  # type: ignore[attr-defined]
+
+
+class PartnerSettings(_ManagersOnly, models.Model):
+    """The municipality's settings for its cooperation with organisations: the fixed
+    watchdog-role sentence printed on every agreement and grant letter (admins edit it)."""
+
+    municipality = models.OneToOneField(
+        "tenancy.Municipality", on_delete=models.CASCADE, related_name="partner_settings"
+    )
+    watchdog_sentence = models.TextField(_("watchdog role sentence"), max_length=600)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("partner settings")
+        verbose_name_plural = _("partner settings")
+
+    def __str__(self) -> str:
+        return str(self.municipality)
+
+
+def watchdog_sentence(municipality_id: int) -> str:
+    """The municipality's watchdog sentence (the default until an admin edits it)."""
+    found = PartnerSettings.objects.filter(municipality_id=municipality_id).first()
+    return found.watchdog_sentence if found else str(DEFAULT_WATCHDOG_SENTENCE)
+
+
+class Premises(_ManagersOnly, models.Model):
+    """A room, a hall or a cabin the municipality (or a partner) lends to organisations, with
+    the practical facts people ask about: keys and who holds them, locking, cleaning, the alarm
+    and whom to call."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="premises"
+    )
+    name = models.CharField(_("name"), max_length=160)
+    kind = models.CharField(_("kind"), max_length=10, choices=PremisesKind.choices)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity (people)"), null=True, blank=True)
+    owner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_premises",
+        verbose_name=_("managed by partner"),
+        help_text=_("Empty: the municipality manages it."),
+    )
+    keys = models.TextField(_("keys and who holds them"), blank=True)
+    locking = models.TextField(_("locking up"), blank=True)
+    cleaning = models.TextField(_("cleaning"), blank=True)
+    alarm = models.TextField(_("alarm"), blank=True)
+    contact_name = models.CharField(_("contact to call"), max_length=160, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("can be booked"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("premises")
+        verbose_name_plural = _("premises")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "municipality",
+                name="premises_unique_name_per_municipality",
+                violation_error_message=_("The municipality already has premises by this name."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (
+            self.owner_id
+            and self.municipality_id
+            and self.owner.municipality_id != self.municipality_id
+        ):
+            raise ValidationError({"owner": _("Choose a partner of the municipality.")})
+
+
+class Booking(_ManagersOnly, models.Model):
+    """A booking of premises by an organisation (a partner) or by the municipality itself. Two
+    active bookings of the same premises never overlap (checked under the premises' row lock);
+    the occurrences of a recurring booking share a ``series``."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    premises = models.ForeignKey(
+        Premises, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("premises")
+    )
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("organisation"),
+        help_text=_("Empty: the municipality's own booking."),
+    )
+    title = models.CharField(_("what for"), max_length=160)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    series = models.UUIDField(null=True, blank=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.ACTIVE
+    )
+    booked_by = models.ForeignKey(
+        "tenancy.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    booked_by_name = models.CharField(_("booked by"), max_length=160, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("why cancelled"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["premises", "starts_at"], name="booking_premises_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="booking_ends_after_start",
+                violation_error_message=_("A booking must end after it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{self.premises} {local:%d.%m.%Y %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == BookingStatus.ACTIVE
+
+    def holder_name(self) -> str:
+        return self.partner.name if self.partner_id else str(self.municipality)
+
+
+class _AppendOnly(models.Model):
+    """A record that is never changed or deleted (model and database): a correction is a new
+    entry that supersedes."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        if self.pk:
+            raise ValidationError(_("This entry cannot be changed; record a correction instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        raise ValidationError(_("This entry cannot be deleted; record a correction instead."))
+
+
+class KeyLogEntry(_ManagersOnly, _AppendOnly):
+    """One line of the premises' key log: a key handed out to someone, or returned.
+    Append-only; a wrong line is corrected by a new one that supersedes it."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="key_log")
+    key_label = models.CharField(_("key"), max_length=60)
+    action = models.CharField(_("what happened"), max_length=12, choices=KeyAction.choices)
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="key_log",
+        verbose_name=_("organisation"),
+    )
+    holder_name = models.CharField(_("handed to / returned by"), max_length=160)
+    happened_at = models.DateTimeField(_("when"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        "tenancy.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("key log entry")
+        verbose_name_plural = _("key log")
+        ordering = ["-happened_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.key_label}: {self.get_action_display()} — {self.holder_name}"
+
+
+class IncidentNote(_ManagersOnly, _AppendOnly):
+    """Something that happened at the premises (damage, a door left open, the alarm went off),
+    noted for follow-up. Append-only."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="incidents")
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents"
+    )
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("organisation"),
+    )
+    happened_at = models.DateTimeField(_("when"))
+    description = models.TextField(_("what happened"))
+    recorded_by = models.ForeignKey(
+        "tenancy.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("incident note")
+        verbose_name_plural = _("incident notes")
+        ordering = ["-happened_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.premises}: {self.description[:40]}"
+
+
+KEY_LOG_GUARD = RowGuard(
+    name="partners_key_log_append_only",
+    table=KeyLogEntry._meta.db_table,
+    message="the key log is append-only: a correction is a new entry",
+)
+INCIDENT_GUARD = RowGuard(
+    name="partners_incident_append_only",
+    table=IncidentNote._meta.db_table,
+    message="incident notes are append-only",
+)
+
+
+class Meeting(_ManagersOnly, models.Model):
+    """A regular meeting point between the municipality and the organisations (a dialogue or
+    network meeting): when and where (the place may be a premises booking), the partners
+    invited, who came, and the minutes."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=MeetingKind.choices)
+    title = models.CharField(_("title"), max_length=160)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("premises booking"),
+    )
+    agenda = models.TextField(_("agenda"), blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    created_by = models.ForeignKey(
+        "tenancy.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-starts_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="meeting_ends_after_start",
+                violation_error_message=_("A meeting must end after it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def place_text(self) -> str:
+        if self.place:
+            return self.place
+        if self.booking_id:
+            premises = self.booking.premises
+            return ", ".join(p for p in (premises.name, premises.address) if p)
+        return ""
+
+
+class MeetingInvitation(_ManagersOnly, models.Model):
+    """A partner invited to a meeting (the invitation goes to its contact e-mail through the
+    outbox, with the meeting as an .ics file) and whether it came."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="meeting_invitations"
+    )
+    email = models.EmailField(_("sent to"), blank=True)
+    invited_at = models.DateTimeField(auto_now_add=True)
+    attended = models.BooleanField(_("came"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["partner__name", "pk"]
+        constraints = [
+            models.UniqueConstraint("meeting", "partner", name="meeting_invitation_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} — {self.partner}"

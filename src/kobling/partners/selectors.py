@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from kobling.lib.spreadsheet import neutralise
-from kobling.partners.choices import ENDING_SOON_DAYS, AgreementStatus
-from kobling.partners.models import Agreement, Partner, agreement_valid_q
+from kobling.partners.choices import ENDING_SOON_DAYS, AgreementStatus, BookingStatus
+from kobling.partners.models import Agreement, Booking, Partner, Premises, agreement_valid_q
 
 CSV_HEADER = (
     "id",
@@ -33,9 +35,12 @@ CSV_HEADER = (
 
 def partner_list_queryset(queryset: QuerySet) -> QuerySet:
     """Partners with what the list shows, in a fixed number of queries."""
-    return queryset.select_related("municipality").prefetch_related(
+    return queryset.select_related("municipality", "municipal_contact").prefetch_related(
         "programmes",
-        Prefetch("agreements", queryset=Agreement.objects.order_by("-starts_on", "-pk")),
+        Prefetch(
+            "agreements",
+            queryset=Agreement.objects.prefetch_related("premises").order_by("-starts_on", "-pk"),
+        ),
     )
 
 
@@ -85,4 +90,90 @@ def agreements_needing_attention(municipality_ids: list[int], today: dt.date) ->
         .filter(Q(ends_on__lte=soon) | Q(review_on__lte=today))
         .select_related("partner", "municipality")
         .order_by("ends_on", "review_on", "pk")
+    )
+
+
+# --- premises calendar ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: dt.date
+    bookings: list  # Booking rows that overlap the day, by start
+    in_range: bool = True
+
+
+@dataclass(frozen=True)
+class Calendar:
+    view: str  # "week" or "month"
+    first: dt.date
+    last: dt.date
+    weeks: list[list[CalendarDay]]
+    previous: dt.date
+    following: dt.date
+
+
+def _week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def premises_calendar(premises: Premises, *, view: str, around: dt.date) -> Calendar:
+    """The active bookings of ``premises`` for the week (Monday–Sunday) or the month around
+    ``around``, laid out in weeks of seven days. One query, whatever the number of bookings."""
+    if view == "month":
+        first = around.replace(day=1)
+        next_month = (first + dt.timedelta(days=32)).replace(day=1)
+        last = next_month - dt.timedelta(days=1)
+        grid_start, grid_end = _week_start(first), _week_start(last) + dt.timedelta(days=6)
+        previous = (first - dt.timedelta(days=1)).replace(day=1)
+        following = next_month
+    else:
+        view = "week"
+        first = _week_start(around)
+        last = first + dt.timedelta(days=6)
+        grid_start, grid_end = first, last
+        previous, following = first - dt.timedelta(days=7), first + dt.timedelta(days=7)
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(grid_start, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(grid_end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    bookings = list(
+        Booking.objects.filter(
+            premises=premises,
+            status=BookingStatus.ACTIVE,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .select_related("partner", "municipality")
+        .order_by("starts_at", "pk")
+    )
+    weeks: list[list[CalendarDay]] = []
+    day = grid_start
+    while day <= grid_end:
+        week = []
+        for _i in range(7):
+            day_start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+            day_end = day_start + dt.timedelta(days=1)
+            week.append(
+                CalendarDay(
+                    day=day,
+                    bookings=[
+                        b for b in bookings if b.starts_at < day_end and b.ends_at > day_start
+                    ],
+                    in_range=first <= day <= last,
+                )
+            )
+            day += dt.timedelta(days=1)
+        weeks.append(week)
+    return Calendar(view, first, last, weeks, previous, following)
+
+
+def premises_list_queryset(queryset: QuerySet[Premises]) -> QuerySet[Premises]:
+    return queryset.select_related("owner", "municipality").order_by("name", "pk")
+
+
+def upcoming_bookings(queryset: QuerySet[Booking], now: dt.datetime, limit: int = 50) -> list:
+    return list(
+        queryset.filter(status=BookingStatus.ACTIVE, ends_at__gte=now)
+        .select_related("premises", "partner", "municipality")
+        .order_by("starts_at", "pk")[:limit]
     )

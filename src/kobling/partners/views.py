@@ -22,7 +22,7 @@ from kobling.lib.errors import ConflictError
 from kobling.partners import services
 from kobling.partners.filtersets import PartnerFilterSet
 from kobling.partners.forms import AgreementForm, PartnerForm
-from kobling.partners.models import Agreement, Partner
+from kobling.partners.models import Agreement, Partner, watchdog_sentence
 from kobling.partners.selectors import current_agreement, partner_csv_rows, partner_list_queryset
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
@@ -71,8 +71,9 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "partners/partner_detail.html",
         {
             "partner": partner,
-            "agreements": list(partner.agreements.all()),
+            "agreements": list(partner.agreements.prefetch_related("premises")),
             "can_change": partner.permits(request.user, "change"),
+            "watchdog_sentence": watchdog_sentence(partner.municipality_id),
         },
     )
 
@@ -128,10 +129,15 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agreement_create(request: HttpRequest, pk: int) -> HttpResponse:
     partner = get_visible_or_404(request, Partner.objects.all(), action="change", pk=pk)
-    form = AgreementForm(request.POST or None)
+    form = AgreementForm(request.POST or None, municipality_id=partner.municipality_id)
     if request.method == "POST" and form.is_valid():
         try:
-            services.agreement_create(partner=partner, by=request.user, data=form.data_kwargs())
+            services.agreement_create(
+                partner=partner,
+                by=request.user,
+                data=form.data_kwargs(),
+                premises=form.premises_chosen(),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -162,6 +168,7 @@ def agreement_edit(request: HttpRequest, pk: int, agreement_pk: int) -> HttpResp
                 by=request.user,
                 data=form.data_kwargs(),
                 expected_version=form.cleaned_data.get("version"),
+                premises=form.premises_chosen(),
             )
         except ConflictError as exc:
             form.add_error(None, str(exc))

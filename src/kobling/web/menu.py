@@ -67,7 +67,11 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
     if provider:
         people.append(link(_("Our trainees"), "provider_trainees"))
     if manager:
-        people.append(link(_("Partners"), "partner_list"))
+        people += [
+            link(_("Partners"), "partner_list"),
+            link(_("Premises"), "premises_list"),
+            link(_("Meeting calendar"), "meeting_list"),
+        ]
     if manager or activity_provider:
         people.append(link(_("Activity providers"), "provider_list"))
     if activity_provider:
