@@ -148,6 +148,34 @@ def test_approve_all_is_refused_when_the_undecided_lines_changed(cast, setup):
     assert sel.approved_claim_amounts({siri.episode_id}) == {siri.episode_id: Decimal("300.00")}
 
 
+def test_the_cost_module_counts_approved_claims_under_the_course_and_the_participant(cast, setup):
+    from kobling.pay import costs
+
+    provider, terms, month, siri, ola, staff = setup
+    visits(siri, [0, 2], month)
+    claim, _ = contracts.claim_build(by=staff, terms=terms, month=month)
+    claim = contracts.claim_submit(by=staff, claim=claim, expected_version=claim.version)
+    # Submitted is not approved: nothing counted yet.
+    assert costs.course_costs([siri.episode_id])[siri.episode_id].total == Decimal(0)
+    contracts.claim_approve_all(
+        by=cast.coordinator_a,
+        claim=claim,
+        expected_version=claim.version,
+        expected_lines=2,
+        expected_amount=Decimal("300.00"),
+    )
+    course = costs.course_costs([siri.episode_id])[siri.episode_id]
+    assert (course.providers, course.total, course.basis) == (
+        Decimal("300.00"),
+        Decimal("300.00"),
+        "approved",
+    )
+    person = siri.episode.participant_id
+    assert costs.participant_costs([person])[person].providers == Decimal("300.00")
+    totals = costs.period_costs(municipality_ids=[cast.a.pk], start=month, end=month)
+    assert sum(t.cost.providers for t in totals) == Decimal("300.00")
+
+
 def test_a_correction_after_approval_becomes_adjustment_lines_on_the_next_claim(cast, setup):
     provider, terms, month, siri, ola, staff = setup
     first, second = visits(siri, [0, 2], month)

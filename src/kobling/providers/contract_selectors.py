@@ -311,3 +311,27 @@ def approved_claim_amounts(episode_ids: set[int]) -> dict[int, Decimal]:
         episode = row["episode_id"] or row["adjusts__episode_id"]
         totals[episode] = totals.get(episode, ZERO) + row["amount"]
     return totals
+
+
+def approved_claims_by_month(
+    municipality_ids: set[int], first: dt.date, last: dt.date, programme_id: int | None
+) -> list[tuple[int, int, Decimal]]:
+    """(municipality, programme, amount) of the approved lines of approved claims for the
+    months ``first``–``last`` (first days), for the cost module's period totals. A fixed fee
+    names no course and so no programme: it is not counted per programme (docs/pay.md)."""
+    qs = ClaimLine.objects.filter(
+        municipality_id__in=municipality_ids,
+        claim__status=ClaimStatus.APPROVED,
+        claim__month__gte=first,
+        claim__month__lte=last,
+        decision=LineDecision.APPROVED,
+    )
+    if programme_id is not None:
+        qs = qs.filter(episode__programme_id=programme_id)
+    totals: dict[tuple[int, int], Decimal] = {}
+    for row in qs.exclude(episode__isnull=True).values(
+        "municipality_id", "episode__programme_id", "amount"
+    ):
+        key = (row["municipality_id"], row["episode__programme_id"])
+        totals[key] = totals.get(key, ZERO) + row["amount"]
+    return [(m, p, amount) for (m, p), amount in sorted(totals.items())]
