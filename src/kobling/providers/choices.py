@@ -72,7 +72,7 @@ class RequirementMeasure(models.TextChoices):
     )
     ATTENDANCE_75 = (
         "attendance_75",
-        _("Participants who attended at least 75 % of the planned sessions"),
+        _("Participants who attended at least 75 per cent of the planned sessions"),
     )
     ACTIVE_6_MONTHS = "active_6_months", _("Participants still active at 6 months")
 
