@@ -196,4 +196,6 @@ def test_the_follow_up_is_exact_inside_the_municipality_and_small_cells_hide_for
     assert inside[0]["requirement"]["measure"] == "attendance_75"
     assert len(inside[0]["periods"]) == len(gym[0]["periods"]) >= 1
     page = signed_in(cast.coordinator_a).get(reverse("web:contract_detail", args=[terms.pk]))
-    assert page.status_code == 200 and "75 per cent of the planned sessions" in page.content.decode()
+    assert (
+        page.status_code == 200 and "75 per cent of the planned sessions" in page.content.decode()
+    )
