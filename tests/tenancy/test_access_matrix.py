@@ -460,6 +460,7 @@ ACCESS_MODULES = (
     "tests.partners.test_premises_access",
     "tests.groups.test_access",
     "tests.providers.test_access",
+    "tests.providers.test_contract_access",
     "tests.fhir.test_access",
     "tests.grants.test_access",
 )

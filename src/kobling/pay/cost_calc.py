@@ -32,6 +32,8 @@ class Cost:
     expenses_estimated: Decimal = ZERO
     courses: Decimal = ZERO
     coordination: Decimal = ZERO
+    # Approved reimbursement claims of activity providers (gyms) for the course's visits.
+    providers: Decimal = ZERO
 
     @property
     def pay(self) -> Decimal:
@@ -47,14 +49,14 @@ class Cost:
 
     @property
     def total(self) -> Decimal:
-        return self.pay + self.expenses + self.courses + self.coordination
+        return self.pay + self.expenses + self.courses + self.coordination + self.providers
 
     @property
     def basis(self) -> str:
         """ "approved" when nothing in it is an estimate, "estimated" when nothing is approved
         (courses and coordination are recorded costs, not estimates), else "mixed"."""
         has_estimate = bool(self.pay_estimated or self.expenses_estimated)
-        has_approved = bool(self.pay_approved or self.expenses_approved)
+        has_approved = bool(self.pay_approved or self.expenses_approved or self.providers)
         if not has_estimate:
             return "approved"
         return "mixed" if has_approved else "estimated"
@@ -67,6 +69,7 @@ class Cost:
             expenses_estimated=self.expenses_estimated + other.expenses_estimated,
             courses=self.courses + other.courses,
             coordination=self.coordination + other.coordination,
+            providers=self.providers + other.providers,
         )
 
     def as_dict(self) -> dict[str, str]:
@@ -77,6 +80,7 @@ class Cost:
             "expenses_estimated": str(self.expenses_estimated),
             "courses": str(self.courses),
             "coordination": str(self.coordination),
+            "providers": str(self.providers),
             "total": str(self.total),
             "basis": self.basis,
         }
@@ -250,6 +254,15 @@ def pairing_costs(
     return result
 
 
+def with_providers(costs: Mapping[int, Cost], claimed: Mapping[int, Decimal]) -> dict[int, Cost]:
+    """``costs`` per course or participant with their approved provider claims added."""
+    result = dict(costs)
+    for owner, amount in claimed.items():
+        if owner in result:
+            result[owner] = result[owner] + Cost(providers=money(amount))
+    return result
+
+
 def costs_by(
     costs: Mapping[int, Cost], owner_of: Mapping[int, int], owners: Iterable[int]
 ) -> dict[int, Cost]:
@@ -326,13 +339,15 @@ def period_totals(
     expenses: Iterable[ExpenseSum],
     courses: Iterable[Recorded],
     coordination_per_year: Iterable[Recorded],
+    providers: Iterable[Recorded] = (),
 ) -> list[PeriodCost]:
     """Totals per municipality and programme for the days from ``start`` to ``end`` (whole
     months, first to last day). ``helper_keys``: helper → (municipality, programme). Pay: an
     approved sheet's frozen pay (``sheets``), else the estimate of the month (``estimated``:
     helper, amount, one per open month). Expenses (per helper and status, by their date):
     approved, else estimated. Courses (the runs starting in the period) as recorded;
-    coordination: the yearly cost for the days of the period. A kind appears in a total only
+    coordination: the yearly cost for the days of the period; providers: the approved lines of
+    approved reimbursement claims of the months in the period. A kind appears in a total only
     when something of it was there (a zero included)."""
     parts: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for sheet in sheets:
@@ -345,6 +360,8 @@ def period_totals(
         parts[helper_keys[e.owner_id]][name] += e.total
     for c in courses:
         parts[(c.municipality_id, c.programme_id)]["courses"] += c.amount
+    for r in providers:
+        parts[(r.municipality_id, r.programme_id)]["providers"] += r.amount
     for s in coordination_per_year:
         share = coordination_share(s.amount, start, end)
         if share:

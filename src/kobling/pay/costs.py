@@ -37,6 +37,8 @@ from kobling.pay.cost_calc import (
 )
 from kobling.pay.models import Expense, PaySettings, Timesheet, TimesheetLine
 from kobling.pay.months import last_day, month_of
+from kobling.providers.contract_selectors import approved_claim_amounts, approved_claims_by_month
+from kobling.referrals.models import Episode
 
 # --- loading ----------------------------------------------------------------------------------
 
@@ -145,7 +147,16 @@ def participant_costs(participant_ids: Iterable[int]) -> dict[int, Cost]:
     owners = dict(
         Pairing.objects.filter(participant_id__in=ids).values_list("pk", "participant_id")
     )
-    return cost_calc.costs_by(pairing_costs(owners), owners, ids)
+    result = cost_calc.costs_by(pairing_costs(owners), owners, ids)
+    # A course at a provider (gym) costs what its approved claims paid.
+    episodes = dict(
+        Episode.objects.filter(participant_id__in=ids).values_list("pk", "participant_id")
+    )
+    claimed: dict[int, Decimal] = {}
+    for episode_id, amount in approved_claim_amounts(set(episodes)).items():
+        person = episodes[episode_id]
+        claimed[person] = claimed.get(person, Decimal(0)) + amount
+    return cost_calc.with_providers(result, claimed)
 
 
 def course_costs(episode_ids: Iterable[int]) -> dict[int, Cost]:
@@ -153,7 +164,9 @@ def course_costs(episode_ids: Iterable[int]) -> dict[int, Cost]:
     re-match adds one to the same course)."""
     ids = set(episode_ids)
     owners = dict(Pairing.objects.filter(episode_id__in=ids).values_list("pk", "episode_id"))
-    return cost_calc.costs_by(pairing_costs(owners), owners, ids)
+    result = cost_calc.costs_by(pairing_costs(owners), owners, ids)
+    # A course at a provider (gym) costs what its approved claims paid.
+    return cost_calc.with_providers(result, approved_claim_amounts(ids))
 
 
 def period_costs(
@@ -228,7 +241,12 @@ def period_costs(
             "municipality_id", "programme_id", "coordination_cost_per_year"
         )
     ]
+    providers = [
+        Recorded(m, p, amount)
+        for m, p, amount in approved_claims_by_month(m_ids, first, last_month, programme_id)
+    ]
     return cost_calc.period_totals(
+        providers=providers,
         start=first,
         end=period_end,
         helper_keys={h.pk: (h.municipality_id, h.programme_id) for h in helpers.values()},

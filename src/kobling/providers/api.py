@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from kobling.core.access import require_manager
 from kobling.core.viewsets import ScopedViewSetMixin
-from kobling.providers import services
+from kobling.providers import contract_api, services
 from kobling.providers.auth import IsProviderClient, ProviderTokenAuthentication
 from kobling.providers.choices import PlacementStatus, VisitSource
 from kobling.providers.models import (
@@ -357,3 +357,5 @@ def register(router) -> None:  # noqa: ANN001
     router.register("trainers", TrainerViewSet, basename="trainer")
     router.register("placements", PlacementViewSet, basename="placement")
     router.register("provider-visits", ProviderVisitViewSet, basename="provider-visit")
+    # Concession contracts and reimbursement claims (their own module).
+    contract_api.register(router)

@@ -19,6 +19,7 @@ that supersedes it (:data:`VISIT_GUARD` in the database)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,14 +31,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kobling.core.frozen import FrozenOnceFinal
 from kobling.lib.row_guards import RowGuard
 from kobling.partners.models import validate_orgnr
 from kobling.providers.choices import (
     DEFAULT_ANSWER_DAYS,
     OPEN_PLACEMENT_STATUSES,
+    PERIOD_MONTHS_CHOICES,
     ActivityProviderKind,
     CertificateKind,
+    ClaimLineKind,
+    ClaimStatus,
+    LineDecision,
     PlacementStatus,
+    PriceModel,
+    RequirementKind,
+    RequirementMeasure,
     VisitSource,
 )
 from kobling.tenancy.choices import MANAGER_ROLES
@@ -591,10 +600,334 @@ class ProviderToken(models.Model):
         return user.is_manager_of(self.municipality_id)
 
 
+class ConcessionTerms(models.Model):
+    """The terms of a service concession contract with a provider: the contract itself is the
+    municipality's ``partners.Agreement`` of kind concession on the provider's partner register
+    entry (its dates, status, clauses and pages are the agreements'); this row adds what the
+    agreements module does not know — the price model, price, price period, capacity, the cap
+    per person per period, the sessions a week the requirements plan with — and carries the
+    requirements and claims."""
+
+    agreement = models.OneToOneField(
+        "partners.Agreement",
+        on_delete=models.PROTECT,
+        related_name="concession_terms",
+        verbose_name=_("agreement"),
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    provider = models.ForeignKey(
+        ActivityProvider,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("provider"),
+    )
+    price_model = models.CharField(_("price model"), max_length=20, choices=PriceModel.choices)
+    price = models.DecimalField(
+        _("price (NOK)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    period_months = models.PositiveSmallIntegerField(
+        _("price period"),
+        choices=PERIOD_MONTHS_CHOICES,
+        default=1,
+        help_text=_("The period the price per participant, the fixed fee and the cap apply to."),
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Participants at a time. Empty: open.")
+    )
+    cap_per_person = models.DecimalField(
+        _("cap per person per period (NOK)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    sessions_per_week = models.DecimalField(
+        _("planned sessions a week"),
+        max_digits=3,
+        decimal_places=1,
+        default=2,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(14)],
+        help_text=_("What the attendance requirement counts as planned."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("concession contract terms")
+        verbose_name_plural = _("concession contract terms")
+        ordering = ["provider__name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.agreement.starts_on:%d.%m.%Y}"
+
+    def clean(self) -> None:
+        from kobling.partners.choices import AgreementKind
+
+        agreement = self.agreement
+        if agreement.kind != AgreementKind.CONCESSION:
+            raise ValidationError({"agreement": _("The agreement is not a concession contract.")})
+        if self.provider_id and agreement.partner_id != self.provider.partner_id:
+            raise ValidationError(
+                {"agreement": _("The agreement is not with this provider's partner entry.")}
+            )
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        managers = in_municipalities(user, MANAGER_ROLES)
+        if action != "view":
+            return managers
+        return any_of(managers, _staff_q(user, "provider"))
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        if action == "view" and self.provider_id in user.activity_provider_ids:
+            return True
+        return user.is_manager_of(self.municipality_id)
+
+
+class ContractRequirement(models.Model):
+    """A requirement of a concession contract: one of Kobling's measures, a target share (per
+    cent, met when at least) and the measurement period."""
+
+    terms = models.ForeignKey(
+        ConcessionTerms,
+        on_delete=models.CASCADE,
+        related_name="requirements",
+        verbose_name=_("contract"),
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    measure = models.CharField(_("measure"), max_length=30, choices=RequirementMeasure.choices)
+    target = models.DecimalField(
+        _("target (%)"),
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    period_months = models.PositiveSmallIntegerField(
+        _("measurement period"), choices=PERIOD_MONTHS_CHOICES, default=3
+    )
+    text = models.CharField(_("as written in the contract"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("contract requirement")
+        verbose_name_plural = _("contract requirements")
+        ordering = ["terms", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["terms", "measure"],
+                name="contract_requirement_once",
+                violation_error_message=_("The contract already has a requirement on this."),
+            ),
+            models.CheckConstraint(
+                condition=Q(target__gte=0, target__lte=100),
+                name="contract_requirement_target_share",
+                violation_error_message=_("The target is a share from 0 to 100 %."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_measure_display()} ≥ {self.target} %"
+
+    @property
+    def kind(self) -> str:
+        from kobling.providers.contract_calc import MEASURES
+
+        return MEASURES[self.measure]
+
+    def get_kind_display(self) -> str:
+        return str(RequirementKind(self.kind).label)
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        managers = in_municipalities(user, MANAGER_ROLES)
+        if action != "view":
+            return managers
+        return any_of(managers, _staff_q(user, "terms__provider"))
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id)
+
+
+class ReimbursementClaim(FrozenOnceFinal, models.Model):
+    """A provider's claim for one month under a concession contract: lines built from attended
+    visits of eligible persons. The provider prepares and submits it; the municipality approves
+    or rejects line by line (or all at once) and then approves the claim, which freezes it and
+    its lines (here and in the database). A later correction is an adjustment line on a later
+    claim."""
+
+    FINAL = ClaimStatus.APPROVED
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    terms = models.ForeignKey(
+        ConcessionTerms, on_delete=models.PROTECT, related_name="claims", verbose_name=_("contract")
+    )
+    provider = models.ForeignKey(
+        ActivityProvider,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        verbose_name=_("provider"),
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month claimed."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.OPEN
+    )
+    built_at = models.DateTimeField(_("built"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("reimbursement claim")
+        verbose_name_plural = _("reimbursement claims")
+        ordering = ["-month", "provider__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["terms", "month"],
+                name="claim_once_per_month",
+                violation_error_message=_("There is already a claim for this month."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.month:%m.%Y}"
+
+    def locked_message(self) -> str:
+        return str(_("The claim is approved and can no longer be changed."))
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        managers = in_municipalities(user, MANAGER_ROLES)
+        staff = _staff_q(user, "provider")
+        if action == "approve":
+            return managers
+        if action == "submit":
+            return staff
+        return any_of(managers, staff)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        staff = self.provider_id in user.activity_provider_ids
+        if action == "submit":
+            return staff
+        if action == "approve":
+            return user.is_manager_of(self.municipality_id)
+        return staff or user.is_manager_of(self.municipality_id)
+
+
+class ClaimLine(models.Model):
+    """A line of a claim: a visit (per session), a person in a period (per participant), the
+    fixed fee, or an adjustment — a visit of an earlier month no claim carried, or the reversal
+    of an approved line whose visit was since corrected away (``adjusts``). Each is approved or
+    rejected with a reason; frozen with its claim."""
+
+    claim = models.ForeignKey(
+        ReimbursementClaim, on_delete=models.CASCADE, related_name="lines", verbose_name=_("claim")
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=ClaimLineKind.choices)
+    placement = models.ForeignKey(
+        Placement, null=True, blank=True, on_delete=models.PROTECT, related_name="claim_lines"
+    )
+    episode = models.ForeignKey(
+        "referrals.Episode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claim_lines",
+        verbose_name=pgettext_lazy("forløp", "course"),
+    )
+    visit = models.ForeignKey(
+        ProviderVisit, null=True, blank=True, on_delete=models.PROTECT, related_name="claim_lines"
+    )
+    adjusts = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+        verbose_name=_("adjusts"),
+    )
+    day = models.DateField(_("date"), null=True, blank=True)
+    quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
+    unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    note = models.CharField(_("note"), max_length=20, blank=True)
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=LineDecision.choices, default=LineDecision.PENDING
+    )
+    reason = models.CharField(_("reason for rejection"), max_length=300, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("claim line")
+        verbose_name_plural = _("claim lines")
+        ordering = ["claim", "day", "pk"]
+        constraints = [
+            # A visit is claimed once (a reversal points at the line it reverses instead).
+            models.UniqueConstraint(
+                fields=["visit"],
+                condition=Q(adjusts__isnull=True, visit__isnull=False),
+                name="claim_line_visit_once",
+                violation_error_message=_("This visit is already on a claim."),
+            ),
+            models.UniqueConstraint(
+                fields=["adjusts"],
+                condition=Q(adjusts__isnull=False),
+                name="claim_line_reversed_once",
+                violation_error_message=_("This line is already adjusted."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="rejected") | ~Q(reason=""),
+                name="claim_line_rejection_has_reason",
+                violation_error_message=_("Give a reason for rejecting the line."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return any_of(in_municipalities(user, MANAGER_ROLES), _staff_q(user, "claim__provider"))
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id)
+
+
 # The database's side of "visits are never edited": no UPDATE or DELETE of a visit entry.
 VISIT_GUARD = RowGuard(
     name="providers_visit_append_only",
     table=ProviderVisit._meta.db_table,
     message="provider visits are append-only: a correction is a new entry",
 )
-ROW_GUARDS = (VISIT_GUARD,)
+# An approved claim and its lines are never changed (kobling.core.frozen).
+CLAIM_GUARDS = (
+    ReimbursementClaim.row_guard(),
+    ReimbursementClaim.part_row_guard(ClaimLine, "claim_id"),
+)
+ROW_GUARDS = (VISIT_GUARD, *CLAIM_GUARDS)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kobling.providers import views
+from kobling.providers import contract_views, views
 
 urlpatterns = [
     path("tilbydere/", views.provider_list, name="provider_list"),
@@ -34,4 +34,18 @@ urlpatterns = [
     ),
     path("tilbyder/<int:pk>/besok/fil/", views.visit_import, name="provider_visit_import"),
     path("tilbyder/i-dag/", views.trainer_phone, name="provider_phone"),
+    # Concession contracts and reimbursement claims.
+    path("tilbydere/kontrakter/<int:pk>/", contract_views.contract_detail, name="contract_detail"),
+    path("tilbydere/kontrakter/<int:pk>/pdf/", contract_views.contract_pdf, name="contract_pdf"),
+    path("tilbydere/kontrakter/<int:pk>/refusjon/", contract_views.claim_build, name="claim_build"),
+    path("refusjonskrav/utbetaling.csv", contract_views.payment_file, name="claim_payment_file"),
+    path("refusjonskrav/<int:pk>/", contract_views.claim_detail, name="claim_detail"),
+    path("refusjonskrav/<int:pk>/pdf/", contract_views.claim_pdf, name="claim_pdf"),
+    path("refusjonskrav/<int:pk>/send-inn/", contract_views.claim_submit, name="claim_submit"),
+    path(
+        "refusjonskrav/<int:pk>/linjer/<int:line>/",
+        contract_views.claim_line_decide,
+        name="claim_line_decide",
+    ),
+    path("refusjonskrav/<int:pk>/godkjenn/", contract_views.claim_approve, name="claim_approve"),
 ]
