@@ -287,3 +287,43 @@ def test_a_coordinator_places_a_course_through_the_api_and_the_gym_answers(cast,
         {"accept": False, "reason": "Ingen ledige plasser", "version": 1},
     )
     assert done.status_code == 200 and done.json()["status"] == "declined"
+
+
+def test_the_gym_stops_seeing_the_person_when_the_course_ends(cast, api, world):
+    """Ending the course shortens the accepted placement to the end day; the placement stays
+    accepted (late visits within the period may still be reported by the provider's key), but
+    the staff's view of the person ends with the course — page, API, visits and the key's
+    list — while the municipality still sees it all."""
+    from kobling.referrals import episodes
+
+    ids, key, placement, _at_b, _np = world
+    staff = api(cast.roles["gym_a"])
+    assert staff.get(f"/api/v1/placements/{placement.pk}/").status_code == 200
+    # Ended in the past but registered today: the shortened period is already over; ended today
+    # would leave it running to tonight — either way the person must go now.
+    episodes.episode_end(
+        episode=placement.episode,
+        by=cast.coordinator_a,
+        ended_on=timezone.localdate(),
+        end_reason="goal_reached",
+    )
+    placement.refresh_from_db()
+    assert placement.status == "accepted" and placement.ends_on == timezone.localdate()
+    assert staff.get(f"/api/v1/placements/{placement.pk}/").status_code == 404
+    assert placement.pk not in [p["id"] for p in staff.get("/api/v1/placements/").json()["results"]]
+    assert staff.get(f"/api/v1/provider-visits/{ids['visit']}/").status_code == 404
+    page = signed_in(cast.roles["gym_a"]).get(
+        reverse("web:provider_placement", args=[placement.pk])
+    )
+    assert page.status_code == 404
+    assert (
+        placement.episode.participant.first_name
+        not in signed_in(cast.roles["gym_a"]).get(reverse("web:provider_phone")).content.decode()
+    )
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Provider {key}")
+    assert client.get("/api/v1/provider/placements/").json() == []
+    coordinator = api(cast.coordinator_a)
+    assert coordinator.get(f"/api/v1/placements/{placement.pk}/").status_code == 200

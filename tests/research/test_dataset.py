@@ -31,6 +31,8 @@ DATA_FILES = (
     "review_scores.csv",
     "goals.csv",
     "follow_ups.csv",
+    "courses.csv",
+    "provider_visits.csv",
 )
 PSEUDONYM = re.compile(r"\b[0-9a-f]{16}\b")
 
@@ -72,6 +74,8 @@ def test_only_participants_with_research_consent_in_force_are_exported(cast, wor
         "review_scores.csv": 8,
         "goals.csv": 2,
         "follow_ups.csv": 2,
+        "courses.csv": 2,
+        "provider_visits.csv": 0,
     }
 
 

@@ -19,6 +19,8 @@ FILES = (
     "review_scores.csv",
     "goals.csv",
     "follow_ups.csv",
+    "courses.csv",
+    "provider_visits.csv",
 )
 
 
@@ -166,3 +168,42 @@ def test_the_smallest_group_counts_a_person_in_each_programme_they_were_referred
     assert len(rows["participants.csv"]) == 3
     # (1980-1984, female, P1): two people; (…, P2): one; (…, male, P1): one.
     assert r.smallest_group(rows) == 1
+
+
+def test_a_provider_course_brings_its_course_visits_and_course_reviews():
+    """A course no pairing delivers (a gym's): courses.csv names it with its delivery,
+    provider_visits.csv its visits, and its reviews (of the course, no pairing) are in
+    review_scores.csv with an empty pairing and days counted from the referral."""
+    course = r.Course(
+        id=9,
+        referral_id=1,
+        delivery="provider",
+        status="ended",
+        started_on=dt.date(2026, 1, 10),
+        ended_on=dt.date(2026, 4, 1),
+        end_reason="goal_reached",
+    )
+    visit = r.ProviderVisit(
+        course_id=9, date=dt.date(2026, 1, 12), attended=True, minutes=60, source="api"
+    )
+    score = r.Score(
+        review_id=4,
+        pairing_id=None,
+        review_kind="start",
+        review_on=dt.date(2026, 1, 10),
+        instrument_code="activity_minutes",
+        instrument_version="1",
+        unit="min/week",
+        value=Decimal(60),
+        referral_id=1,
+    )
+    rows = r.dataset_rows(
+        data(referrals=[referral()], courses=[course], provider_visits=[visit], scores=[score]),
+        r.Pseudonymiser(KEY),
+    )
+    (made,) = rows["courses.csv"]
+    assert made["delivery"] == "provider" and made["start_day"] == 10 and made["end_day"] == 91
+    (came,) = rows["provider_visits.csv"]
+    assert came["course_id"] == made["course_id"] and came["day"] == 12 and came["attended"]
+    (scored,) = rows["review_scores.csv"]
+    assert scored["pairing_id"] == "" and scored["day"] == 10

@@ -463,6 +463,7 @@ ACCESS_MODULES = (
     "tests.providers.test_contract_access",
     "tests.fhir.test_access",
     "tests.grants.test_access",
+    "tests.pilots.test_access",
 )
 
 

@@ -164,6 +164,11 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
             from kobling.demo.providers import load_providers_demo
 
             counts.update(load_providers_demo(today))
+            # A pilot across Fjordvik and Nordby (Nordby's own gym and courses) for the
+            # health account.
+            from kobling.demo.pilots import load_pilots_demo
+
+            counts.update(load_pilots_demo(today))
         # The parts of the apps above the demo (referrals that came in by FHIR), before the
         # research consents, which take a share of everyone.
         for part in DEMO_PARTS:

@@ -159,66 +159,14 @@ def load_providers_demo(today: dt.date) -> dict[str, int]:
     placements = visits = 0
     for index, (first, last, gym_index, answer, weeks) in enumerate(COURSES):
         gym = gyms[gym_index]
-        born = dt.date(1960 + index * 5, 1 + index, 10 + index)
-        name = f"{first} {last}"
-        received = today - dt.timedelta(weeks=weeks, days=14)
-        referral = referral_services.referral_create(
-            by=referrer,
-            programme=programme,
-            person={
-                "first_name": first,
-                "last_name": last,
-                "national_id": synthetic_national_id(born, serial=7 + index),
-                "postcode": "6800",
-                "phone": f"4{index}0{index}1{index}2{index}",
-                "email": f"resept{index + 1}@fjordvik.demo",
-                "gender": "female" if index % 2 == 0 else "male",
-                "languages": ["nb"],
-                "resident": True,
-            },
-            data={
-                "source": "gp",
-                "referrer_organisation": "Fjordvik legesenter",
-                "goals": "Komme i gang med styrketrening og bli sterkere i hverdagen.",
-            },
-            target_groups=[],
-            consents=[
-                referral_services.ConsentInput(
-                    scope=ConsentScope.SHARE_WITH_REFERRER, given_by=name, given_on=received
-                ),
-                referral_services.ConsentInput(
-                    scope=ConsentScope.SHARE_WITH_PARTNER,
-                    given_by=name,
-                    given_on=received,
-                    partner_name=gym.name,
-                ),
-            ],
-            channel="demo",
-            today=today,
-        )
-        Referral.objects.filter(pk=referral.pk).update(
-            received_at=timezone.make_aware(dt.datetime.combine(received, dt.time(12)))
-        )
-        referral.refresh_from_db()
-        referral_services.referral_decide(
-            referral=referral,
-            by=coordinator,
-            outcome=DecisionOutcome.GRANTED,
-            reasons="Aktivitet på resept i 12 uker hos treningssenter.",
-            decided_on=received + dt.timedelta(days=3),
-            priority=2,
-            notify=False,
-        )
-        episode = Episode.objects.get(referral=referral)
         start = today - dt.timedelta(weeks=weeks)
-        placement = services.placement_create(
-            by=coordinator,
-            episode=episode,
-            provider=gym,
-            site=gym.sites.order_by("pk").first(),
-            activity="Styrketrening med instruktør to ganger i uka, 60 minutter",
-            starts_on=start,
-            ends_on=start + dt.timedelta(weeks=12, days=-1),
+        placement = demo_placement(
+            programme=programme,
+            gym=gym,
+            referrer=referrer,
+            coordinator=coordinator,
+            person=(first, last, index),
+            start=start,
             today=today,
         )
         placements += 1
@@ -263,3 +211,83 @@ def load_providers_demo(today: dt.date) -> dict[str, int]:
             )
             visits += report.created
     return {"providers": len(gyms), "placements": placements, "provider_visits": visits}
+
+
+def demo_placement(
+    *,
+    programme,  # noqa: ANN001
+    gym,  # noqa: ANN001
+    referrer: User,
+    coordinator: User,
+    person: tuple[str, str, int],
+    start: dt.date,
+    today: dt.date,
+    postcode: str = "6800",
+    serial: int = 7,
+):  # noqa: ANN201
+    """A GP's referral of a person (with consent to share with the referrer and the gym),
+    granted, and its course placed with ``gym`` from ``start`` for 12 weeks (waiting for the
+    gym's answer)."""
+    first, last, index = person
+    municipality_slug = programme.municipality.name.lower()
+    born = dt.date(1960 + index * 5, 1 + index, 10 + index)
+    name = f"{first} {last}"
+    received = start - dt.timedelta(days=14)
+    referral = referral_services.referral_create(
+        by=referrer,
+        programme=programme,
+        person={
+            "first_name": first,
+            "last_name": last,
+            "national_id": synthetic_national_id(born, serial=serial + index),
+            "postcode": postcode,
+            "phone": f"4{index}0{index}1{index}2{index}",
+            "email": f"resept{index + 1}@{municipality_slug}.demo",
+            "gender": "female" if index % 2 == 0 else "male",
+            "languages": ["nb"],
+            "resident": True,
+        },
+        data={
+            "source": "gp",
+            "referrer_organisation": f"{programme.municipality.name} legesenter",
+            "goals": "Komme i gang med styrketrening og bli sterkere i hverdagen.",
+        },
+        target_groups=[],
+        consents=[
+            referral_services.ConsentInput(
+                scope=ConsentScope.SHARE_WITH_REFERRER, given_by=name, given_on=received
+            ),
+            referral_services.ConsentInput(
+                scope=ConsentScope.SHARE_WITH_PARTNER,
+                given_by=name,
+                given_on=received,
+                partner_name=gym.name,
+            ),
+        ],
+        channel="demo",
+        today=today,
+    )
+    Referral.objects.filter(pk=referral.pk).update(
+        received_at=timezone.make_aware(dt.datetime.combine(received, dt.time(12)))
+    )
+    referral.refresh_from_db()
+    referral_services.referral_decide(
+        referral=referral,
+        by=coordinator,
+        outcome=DecisionOutcome.GRANTED,
+        reasons="Aktivitet på resept i 12 uker hos treningssenter.",
+        decided_on=received + dt.timedelta(days=3),
+        priority=2,
+        notify=False,
+    )
+    episode = Episode.objects.get(referral=referral)
+    return services.placement_create(
+        by=coordinator,
+        episode=episode,
+        provider=gym,
+        site=gym.sites.order_by("pk").first(),
+        activity="Styrketrening med instruktør to ganger i uka, 60 minutter",
+        starts_on=start,
+        ends_on=start + dt.timedelta(weeks=12, days=-1),
+        today=today,
+    )

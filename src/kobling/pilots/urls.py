@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from kobling.pilots import views
+
+urlpatterns: list = [
+    path("piloter/", views.pilot_list, name="pilot_list"),
+    path("piloter/<int:pk>/", views.pilot_detail, name="pilot_detail"),
+    path("piloter/<int:pk>/csv/", views.pilot_csv, name="pilot_csv"),
+    path("piloter/<int:pk>/pdf/", views.pilot_pdf, name="pilot_pdf"),
+]

@@ -35,6 +35,7 @@ from kobling.providers.models import (
     ProviderSite,
     ProviderVisit,
     Trainer,
+    course_not_ended_q,
 )
 from kobling.providers.selectors import placements_for_list, providers_with_counts
 from kobling.providers.serializers import (
@@ -261,7 +262,9 @@ class ProviderPlacementsView(_ProviderAPI):
         provider = request.auth.provider
         rows = list(
             placements_for_list(
-                Placement.objects.filter(provider=provider, status=PlacementStatus.ACCEPTED)
+                Placement.objects.filter(
+                    course_not_ended_q(), provider=provider, status=PlacementStatus.ACCEPTED
+                )
             )
         )
         return Response(PlacementSerializer(rows, many=True).data)

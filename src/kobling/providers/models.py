@@ -49,6 +49,7 @@ from kobling.providers.choices import (
     RequirementMeasure,
     VisitSource,
 )
+from kobling.referrals.choices import EpisodeStatus
 from kobling.tenancy.choices import MANAGER_ROLES
 from kobling.tenancy.scoping import ScopedManager, ScopedQuerySet, any_of, in_municipalities
 
@@ -57,6 +58,14 @@ def _staff_q(user, path: str) -> Q | None:  # noqa: ANN001
     """Rows of the providers the user works for (``path`` leads to the provider's id)."""
     ids = user.activity_provider_ids
     return Q(**{f"{path}__in": sorted(ids)}) if ids else None
+
+
+def course_not_ended_q(prefix: str = "") -> Q:
+    """Placements (under ``prefix``) whose course (forløp) has not ended. A provider's staff
+    see a person only while the course runs: when it ends, the accepted placement's period is
+    shortened to the end day (for late visit reports through the provider's key), but the
+    staff's view of the person ends with the course."""
+    return ~Q(**{f"{prefix}episode__status": EpisodeStatus.ENDED})
 
 
 def consent_in_force_q(prefix: str = "", today: dt.date | None = None) -> Q:
@@ -457,7 +466,10 @@ class Placement(models.Model):
         if action == "change":
             return managers
         staff = (
-            staff & Q(status__in=OPEN_PLACEMENT_STATUSES) & consent_in_force_q()
+            staff
+            & Q(status__in=OPEN_PLACEMENT_STATUSES)
+            & consent_in_force_q()
+            & course_not_ended_q()
             if staff is not None
             else None
         )
@@ -550,7 +562,11 @@ class ProviderVisit(models.Model):
     def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
         managers = in_municipalities(user, MANAGER_ROLES)
         staff = _staff_q(user, "provider")
-        staff = staff & consent_in_force_q("placement__") if staff is not None else None
+        staff = (
+            staff & consent_in_force_q("placement__") & course_not_ended_q("placement__")
+            if staff is not None
+            else None
+        )
         return any_of(managers, staff)
 
     def permits(self, user, action: str) -> bool:  # noqa: ANN001

@@ -47,13 +47,17 @@ from kobling.helpers.choices import Gender
 from kobling.lib.spreadsheet import neutralise
 from kobling.outcomes.choices import FOLLOW_UP_MONTHS, GoalStatus, ReviewKind
 from kobling.outcomes.models import FollowUp, Goal, ReviewScore
+from kobling.providers.choices import VisitSource
+from kobling.providers.models import ProviderVisit
 from kobling.referrals.choices import (
+    EPISODE_END_REASONS,
     ConsentScope,
     DecisionOutcome,
+    EpisodeStatus,
     ReferralSource,
     ReferralStatus,
 )
-from kobling.referrals.models import Consent, Decision, Referral
+from kobling.referrals.models import Consent, Decision, Episode, Referral
 from kobling.research import rows as plain
 from kobling.research.models import SMALL_GROUP
 
@@ -65,7 +69,7 @@ from kobling.research.rows import (  # noqa: F401
     quarter,
     smallest_group,
 )
-from kobling.tenancy.choices import ProgrammeKind
+from kobling.tenancy.choices import Delivery, ProgrammeKind
 from kobling.tenancy.models import Programme
 
 # --- the files and their columns ----------------------------------------------------------------
@@ -228,6 +232,31 @@ FILES: dict[str, tuple[str, tuple[Column, ...]]] = {
                 "The participant's answer: minutes of activity per week (empty: not given).",
                 "minutes per week",
             ),
+        ),
+    ),
+    "courses.csv": (
+        "One row per participant's course (forløp) of a referral, whatever delivers it: a "
+        "training contact (pairings.csv), a group or an outside provider such as a gym "
+        "(provider_visits.csv).",
+        (
+            Column("course_id", "pseudonym", "The course.", PSEUDONYM),
+            Column("referral_id", "pseudonym", "The referral (referrals.csv).", PSEUDONYM),
+            Column("delivery", "code", "Who delivers the course.", _codes(Delivery.choices)),
+            Column("status", "code", "Status on the export date.", _codes(EpisodeStatus.choices)),
+            Column("start_day", "integer", "Course started.", DAYS),
+            Column("end_day", "integer", "Course ended.", DAYS),
+            Column("end_reason", "code", "Why it ended.", _codes(EPISODE_END_REASONS)),
+        ),
+    ),
+    "provider_visits.csv": (
+        "One row per visit at an outside provider (gym) as it stands (corrections applied). "
+        "No notes, no provider names.",
+        (
+            Column("course_id", "pseudonym", "The course (courses.csv).", PSEUDONYM),
+            Column("day", "integer", "Day of the visit.", DAYS),
+            Column("attended", "boolean", "Whether the participant came.", "true | false"),
+            Column("minutes", "integer", "Length of the visit.", "minutes"),
+            Column("source", "code", "How the provider reported it.", _codes(VisitSource.choices)),
         ),
     ),
 }
@@ -405,6 +434,7 @@ def load(*, referrals: QuerySet[Referral], programmes: Sequence[Programme]) -> p
             unit=s["unit"],
             value=s["value"],
             goal_id=s["goal_id"],
+            referral_id=s[f"review__{COURSE}__referral_id"],
         )
         for s in ReviewScore.objects.filter(
             **{f"review__{COURSE}__referral_id__in": referral_ids},
@@ -420,6 +450,7 @@ def load(*, referrals: QuerySet[Referral], programmes: Sequence[Programme]) -> p
             "unit",
             "value",
             "goal_id",
+            f"review__{COURSE}__referral_id",
         )
     ]
     goals = [
@@ -438,8 +469,36 @@ def load(*, referrals: QuerySet[Referral], programmes: Sequence[Programme]) -> p
             "pairing_id", "months", "answered_at", "still_active", "minutes_per_week"
         )
     ]
+    courses = [
+        plain.Course(
+            id=c["pk"],
+            referral_id=c["referral_id"],
+            delivery=c["delivery"],
+            status=c["status"],
+            started_on=c["started_on"],
+            ended_on=c["ended_on"],
+            end_reason=c["end_reason"],
+        )
+        for c in Episode.objects.filter(referral_id__in=referral_ids).values(
+            "pk", "referral_id", "delivery", "status", "started_on", "ended_on", "end_reason"
+        )
+    ]
+    provider_visits = [
+        plain.ProviderVisit(
+            course_id=v["episode_id"],
+            date=v["visited_on"],
+            attended=v["attended"],
+            minutes=v["minutes"],
+            source=v["source"],
+        )
+        for v in ProviderVisit.objects.current()
+        .filter(**in_courses)
+        .values("episode_id", "visited_on", "attended", "minutes", "source")
+    ]
     return plain.ResearchData(
         programmes=[plain.Programme(p.pk, p.kind) for p in programmes],
+        courses=courses,
+        provider_visits=provider_visits,
         referrals=chosen,
         pairings=pairings,
         sessions=sessions,

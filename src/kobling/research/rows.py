@@ -123,7 +123,7 @@ class Score:
     """A score of a standing review."""
 
     review_id: int
-    pairing_id: int
+    pairing_id: int | None  # None: a review of a course no pairing delivers (group, provider)
     review_kind: str
     review_on: dt.date
     instrument_code: str
@@ -131,6 +131,31 @@ class Score:
     unit: str
     value: Decimal
     goal_id: int | None = None
+    referral_id: int | None = None  # the course's referral
+
+
+@dataclass(frozen=True)
+class Course:
+    """The participant's course (forløp) of a referral, whatever delivers it."""
+
+    id: int
+    referral_id: int
+    delivery: str
+    status: str
+    started_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    end_reason: str = ""
+
+
+@dataclass(frozen=True)
+class ProviderVisit:
+    """A visit at an outside provider (gym) as it stands (corrections applied)."""
+
+    course_id: int
+    date: dt.date
+    attended: bool
+    minutes: int
+    source: str
 
 
 @dataclass(frozen=True)
@@ -160,6 +185,8 @@ class ResearchData:
     scores: Sequence[Score] = ()
     goals: Sequence[Goal] = ()
     follow_ups: Sequence[FollowUp] = ()
+    courses: Sequence[Course] = ()
+    provider_visits: Sequence[ProviderVisit] = ()
 
 
 # --- the rows -------------------------------------------------------------------------------------
@@ -241,7 +268,12 @@ def dataset_rows(
             "pairing_id": pseudonym("pairing", s.pairing_id),
             "review_id": pseudonym("review", s.review_id),
             "review_kind": s.review_kind,
-            "day": days(s.review_on, since_pairing[s.pairing_id]),
+            "day": days(
+                s.review_on,
+                since_pairing[s.pairing_id]
+                if s.pairing_id is not None
+                else received[s.referral_id],  # type: ignore[index]
+            ),
             "instrument_code": s.instrument_code,
             "instrument_version": s.instrument_version,
             "unit": s.unit,
@@ -268,6 +300,29 @@ def dataset_rows(
         }
         for u in data.follow_ups
     ]
+    course_rows = [
+        {
+            "course_id": pseudonym("course", c.id),
+            "referral_id": pseudonym("referral", c.referral_id),
+            "delivery": c.delivery,
+            "status": c.status,
+            "start_day": days(c.started_on, received[c.referral_id]),
+            "end_day": days(c.ended_on, received[c.referral_id]),
+            "end_reason": c.end_reason or None,
+        }
+        for c in data.courses
+    ]
+    since_course = {c.id: received[c.referral_id] for c in data.courses}
+    visit_rows = [
+        {
+            "course_id": pseudonym("course", v.course_id),
+            "day": days(v.date, since_course[v.course_id]),
+            "attended": v.attended,
+            "minutes": v.minutes,
+            "source": v.source,
+        }
+        for v in data.provider_visits
+    ]
     return {
         "participants.csv": _sorted(list(participants.values()), "participant_id"),
         "referrals.csv": _sorted(referral_rows, "participant_id", "referral_month", "referral_id"),
@@ -287,4 +342,8 @@ def dataset_rows(
         ),
         "goals.csv": _sorted(goal_rows, "pairing_id", "goal_id"),
         "follow_ups.csv": sorted(follow_up_rows, key=lambda r: (r["pairing_id"], r["months"])),
+        "courses.csv": _sorted(course_rows, "referral_id", "course_id"),
+        "provider_visits.csv": sorted(
+            visit_rows, key=lambda r: (r["course_id"], r["day"], r["source"], r["minutes"])
+        ),
     }

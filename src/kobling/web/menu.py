@@ -115,6 +115,7 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
         evaluation += [
             link(_("National overview"), "national_overview"),
             link(_("Public-health profiles"), "profiles_compare"),
+            link(_("Pilots"), "pilot_list"),
         ]
 
     administration: list[Link] = []
