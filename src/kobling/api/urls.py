@@ -5,8 +5,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from kobling.api import auth
-from kobling.core import outbox_api, tenancy_api
 from kobling.catalogue import api as catalogue_api
+from kobling.core import outbox_api, tenancy_api
 from kobling.courses import api as courses_api
 from kobling.dashboards import api as dashboards_api
 from kobling.followup import api as followup_api
