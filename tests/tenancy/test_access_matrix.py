@@ -431,6 +431,7 @@ ACCESS_MODULES = (
     "tests.providers.test_access",
     "tests.fhir.test_access",
     "tests.grants.test_access",
+    "tests.catalogue.test_access",
 )
 
 

@@ -46,15 +46,22 @@ BEFORE = {
 
 
 # Destinations the grouped menu added: the coordinators' list of courses (forløp), group
-# offers, activity providers, grants to organisations (under Money).
+# offers, activity providers, grants to organisations (under Money), the catalogue of offers.
 ADDED = {
-    "coordinator_a": ["episode_list", "group_offer_list", "provider_list", "grant_scheme_list"],
+    "coordinator_a": [
+        "episode_list",
+        "group_offer_list",
+        "provider_list",
+        "grant_scheme_list",
+        "catalogue_manage",
+    ],
     "admin_a": [
         "episode_list",
         "group_offer_list",
         "access_review",
         "provider_list",
         "grant_scheme_list",
+        "catalogue_manage",
     ],
 }
 

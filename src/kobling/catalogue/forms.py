@@ -101,6 +101,12 @@ class OfferForm(forms.Form):
                 municipality_id=where, is_active=True
             )
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("is_free") and not (data.get("cost") or "").strip():
+            self.add_error("cost", _("Say what it costs, or mark it free of charge."))
+        return data
+
     def data_kwargs(self) -> dict[str, Any]:
         return {f: self.cleaned_data[f] for f in self.fields_saved}
 

@@ -68,6 +68,7 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
         people.append(link(_("Our trainees"), "provider_trainees"))
     if manager:
         people.append(link(_("Partners"), "partner_list"))
+        people.append(link(_("Catalogue of offers"), "catalogue_manage"))
     if manager or activity_provider:
         people.append(link(_("Activity providers"), "provider_list"))
     if activity_provider:
