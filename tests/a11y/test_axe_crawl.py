@@ -170,3 +170,46 @@ def test_no_serious_or_critical_violation_on_any_menu_page(
     print("pages:", " ".join(sorted({where.split()[2] for where in crawled})))
     assert not found, json.dumps(found, indent=1, ensure_ascii=False)
     assert elapsed < BUDGET_SECONDS, f"the crawl took {elapsed:.0f} s"
+
+
+def test_no_serious_or_critical_violation_on_the_public_catalogue(live_server, cast, browser):
+    """The public catalogue (no sign-in): the national search (also filtered and empty), a
+    municipality's page and an offer's page, at both sizes, in bokmål."""
+    from tests.catalogue import builders as b
+
+    offer = b.offer(cast.a, cast.coordinator_a, title="Turvenn", target_groups=("elderly",))
+    b.offer(
+        cast.a,
+        cast.coordinator_a,
+        title="Mestringskurs",
+        kind="course",
+        partner=b.partner(cast.a),
+        is_free=False,
+        cost="200 kr",
+        join_by="apply",
+        contact_email="kurs@mh.test",
+    )
+    source = AXE.read_text(encoding="utf-8")
+    found: dict[str, list[str]] = {}
+    crawled: list[str] = []
+    paths = [
+        "/tilbud/",
+        "/tilbud/?target_group=elderly&join_by=come",
+        "/tilbud/?q=finnes-ikke",
+        f"/tilbud/kommune/{cast.a.code}/",
+        f"/tilbud/{offer.pk}/",
+    ]
+    for size, viewport in SIZES.items():
+        context = browser.new_context(viewport=viewport, locale="nb-NO")
+        context.add_cookies(
+            [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "nb", "url": live_server.url}]
+        )
+        page = context.new_page()
+        for path in paths:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None and response.status == 200, path
+            page.evaluate(source)
+            _check(page, found, crawled, f"public {size} {path}")
+        context.close()
+    assert len(crawled) == 2 * len(paths)
+    assert not found, json.dumps(found, indent=1, ensure_ascii=False)

@@ -464,6 +464,7 @@ ACCESS_MODULES = (
     "tests.fhir.test_access",
     "tests.grants.test_access",
     "tests.pilots.test_access",
+    "tests.catalogue.test_access",
 )
 
 

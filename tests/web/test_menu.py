@@ -47,7 +47,7 @@ BEFORE = {
 
 # Destinations the grouped menu added: the coordinators' list of courses (forløp), group
 # offers, activity providers, grants to organisations (under Money), premises lending and the
-# meeting calendar with the organisations (after Partners).
+# meeting calendar with the organisations (after Partners), the catalogue of offers.
 ADDED = {
     "coordinator_a": [
         "episode_list",
@@ -56,6 +56,7 @@ ADDED = {
         "grant_scheme_list",
         "premises_list",
         "meeting_list",
+        "catalogue_manage",
     ],
     "admin_a": [
         "episode_list",
@@ -65,6 +66,7 @@ ADDED = {
         "grant_scheme_list",
         "premises_list",
         "meeting_list",
+        "catalogue_manage",
     ],
 }
 

@@ -169,6 +169,10 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
             from kobling.demo.pilots import load_pilots_demo
 
             counts.update(load_pilots_demo(today))
+        # The public catalogue of offers: every kind, from the data above and the organisations.
+        from kobling.demo.catalogue import load_catalogue_demo
+
+        counts.update(load_catalogue_demo(today))
         # The parts of the apps above the demo (referrals that came in by FHIR), before the
         # research consents, which take a share of everyone.
         for part in DEMO_PARTS:

@@ -176,7 +176,11 @@ class ReferralDetailView(ScopedMixin, DetailView):
 @require_http_methods(["GET", "POST"])
 def referral_create_page(request: HttpRequest) -> HttpResponse:
     _require_referring_role(request)
-    form = ReferralForm(request.POST or None, user=request.user)
+    # ``?programme=`` pre-selects a programme (the catalogue's "refer to this offer"); one the
+    # user may not refer to is simply not among the choices.
+    wanted = request.GET.get("programme", "")
+    initial = {"programme": int(wanted)} if wanted.isdigit() else {}
+    form = ReferralForm(request.POST or None, user=request.user, initial=initial)
     formset = TimeWindowFormSet(request.POST or None, prefix="times")
     duplicate: Referral | None = None
     if request.method == "POST" and form.is_valid() and formset.is_valid():

@@ -71,6 +71,7 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
             link(_("Partners"), "partner_list"),
             link(_("Premises"), "premises_list"),
             link(_("Meeting calendar"), "meeting_list"),
+            link(_("Catalogue of offers"), "catalogue_manage"),
         ]
     if manager or activity_provider:
         people.append(link(_("Activity providers"), "provider_list"))
