@@ -130,8 +130,9 @@ def _load_town(municipality: Municipality, slug: str, today: dt.date) -> int:
             ("inactive", "chronic_disease"),
         )
         made += 1
-    turlag = _organisation(municipality, municipality.name, "Turlag", "")
-    mental_helse = _organisation(municipality, municipality.name, "Mental Helse", "")
+    # Demo organisation numbers (valid checksums), used only where the town has no such partner.
+    turlag = _organisation(municipality, municipality.name, "Turlag", "990000018")
+    mental_helse = _organisation(municipality, municipality.name, "Mental Helse", "990000026")
     peer = services.offer_create(
         by=by,
         municipality=municipality,

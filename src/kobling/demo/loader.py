@@ -31,6 +31,7 @@ from kobling.helpers.choices import HelperStatus, LeftReason
 from kobling.helpers.models import Activity, Helper, TargetGroup
 from kobling.helpers.reference import seed_reference_lists
 from kobling.helpers.services import Window
+from kobling.pilots.models import Pilot
 from kobling.providers.models import ActivityProviderStaff
 from kobling.tenancy.choices import PROGRAMME_DEFAULTS, NationalRole, ProgrammeKind, Role
 from kobling.tenancy.models import Membership, Municipality, Programme, User
@@ -69,6 +70,7 @@ def demo_users_summary() -> list[tuple[str, str, str]]:
             "memberships__municipality",
             "provider_staff__provider",
             "activity_provider_staff__provider",
+            "owned_pilots",
         )
         .order_by("username")
     )
@@ -82,6 +84,9 @@ def demo_users_summary() -> list[tuple[str, str, str]]:
         roles += [
             f"{capfirst(ActivityProviderStaff._meta.verbose_name)} – {s.provider}"
             for s in user.activity_provider_staff.all()
+        ]
+        roles += [
+            f"{capfirst(Pilot._meta.verbose_name)} – {p.name}" for p in user.owned_pilots.all()
         ]
         if user.is_analyst:
             roles.append(str(user.get_national_role_display()))
