@@ -23,7 +23,10 @@ from kobling.profiles import api as profiles_api
 from kobling.providers import api as providers_api
 from kobling.quality import api as quality_api
 from kobling.referrals import api as referrals_api
+from kobling.rehab import api as rehab_api
 from kobling.research import api as research_api
+from kobling.support import api as support_api
+from kobling.workplace import api as workplace_api
 
 router = DefaultRouter(trailing_slash=True)
 tenancy_api.register(router)
@@ -35,6 +38,9 @@ followup_api.register(router)
 groups_api.register(router)
 providers_api.register(router)
 grants_api.register(router)
+rehab_api.register(router)
+support_api.register(router)
+workplace_api.register(router)
 catalogue_api.register(router)
 outcomes_api.register(router)
 pay_api.register(router)
@@ -59,6 +65,9 @@ urlpatterns = [
     *outcomes_api.extra_urls,
     *providers_api.extra_urls,
     *grants_api.extra_urls,
+    *rehab_api.extra_urls,
+    *support_api.extra_urls,
+    *workplace_api.extra_urls,
     *catalogue_api.extra_urls,
     *pay_api.extra_urls,
     *dashboards_api.extra_urls,

@@ -5,6 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class UnitKind(models.TextChoices):
     MUNICIPALITY = "municipality", _("Municipality")
     DISTRICT = "district", _("City district")
+    # Specialist health services and institutions (issue 13): tenants like a municipality, with
+    # their own staff; a hospital may be part of a health trust.
+    HEALTH_TRUST = "health_trust", _("Health trust")
+    HOSPITAL = "hospital", _("Hospital")
+    REHAB_INSTITUTION = "rehab_institution", _("Rehabilitation institution")
 
 
 class Role(models.TextChoices):
@@ -15,6 +20,13 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     REFERRER = "referrer", _("Referrer")
     TRAINING_CONTACT = "training_contact", _("Training contact")
+    # Rehabilitation staff at a hospital or institution (issue 13).
+    CLINICIAN = "clinician", _("Clinician")
+    # Workplace health coaching (issue 14): the IA adviser who links a coach to a leader's request,
+    # the trained coach, and the leader whose workplace is the client.
+    IA_ADVISER = "ia_adviser", _("IA adviser")
+    WORKPLACE_COACH = "workplace_coach", _("Workplace coach")
+    WORKPLACE_LEADER = "workplace_leader", _("Workplace leader")
 
 
 class NationalRole(models.TextChoices):

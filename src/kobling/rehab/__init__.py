@@ -1,0 +1,1 @@
+"""A register of rehabilitation use for coronary heart disease, COPD and peripheral arterial disease: offers, rehabilitation courses at hospitals, institutions and municipalities, imported denominators, and participation and completion rates under the small-cell rule."""

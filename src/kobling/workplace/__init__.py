@@ -1,0 +1,1 @@
+"""Workplace health coaching (HEFA): assignments whose client is a workplace, the order and the 1-10 scale at each meeting, leader networks, IA statistics per municipality and quarter, and the monthly newsletter."""
