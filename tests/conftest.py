@@ -13,6 +13,9 @@ from rest_framework.test import APIClient
 from kobling.tenancy.choices import NationalRole, Role
 from tests import factories as f
 
+# The S3-compatible server and a bucket per test (tests/s3.py), for the object-store file backend.
+pytest_plugins = ["tests.s3"]
+
 
 @pytest.fixture(autouse=True)
 def _settings(settings):

@@ -28,6 +28,7 @@ from kobling.helpers.models import Helper
 from kobling.pay import services as pay_services
 from kobling.tenancy.models import AuditEntry, User
 from tests.pay import builders as b
+from tests.s3 import new_bucket, object_keys, private_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,3 +138,41 @@ def test_a_backup_with_one_flipped_byte_is_refused_and_nothing_is_touched(
     # The command says the same, and --check only checks.
     with pytest.raises(CommandError, match="damaged"):
         call_command("restore", str(made), "--check")
+
+
+def test_the_bucket_of_an_object_store_is_backed_up_and_restored_into_a_new_empty_bucket(
+    cast, settings, s3_endpoint, s3_bucket, tmp_path, target
+):
+    from django.core.files.base import ContentFile
+
+    from kobling.core.uploads import private_files
+
+    kept = {
+        "receipts/1/2026/11/a.pdf": b.pdf_bytes() * 3,
+        "receipts/2/2026/12/b.png": b.image_bytes("PNG"),
+        "grants/1/c.pdf": b.pdf_bytes(),
+    }
+    for name, data in kept.items():
+        assert private_files.save(name, ContentFile(data)) == name
+    made = backup_create(tmp_path / "backups")
+    with opened(made) as directory:
+        manifest = json.loads((directory / "manifest.json").read_text())
+        assert manifest["file_store"] == "object_store"
+        assert checksums(directory / "files") == {
+            name: hashlib.sha256(data).hexdigest() for name, data in kept.items()
+        }
+
+    # Into the bucket it came from (not empty): refused before the database is touched.
+    with pytest.raises(BackupError, match="bucket is not empty"):
+        backup_restore(made, settings_dict=target)
+    assert is_empty(target)
+
+    fresh = new_bucket(s3_endpoint)
+    settings.STORAGES = {**settings.STORAGES, "private": private_store(s3_endpoint, fresh)}
+    report = backup_restore(made, settings_dict=target)
+    assert report.ok, report.mismatches
+    assert report.files == 3 and report.media_moved_to is None
+    assert object_keys(s3_endpoint, fresh) == sorted(kept)
+    for name, data in kept.items():
+        with private_files.open(name, "rb") as handle:
+            assert handle.read() == data

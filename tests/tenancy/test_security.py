@@ -48,6 +48,17 @@ def test_production_settings_use_secure_cookies_and_hsts():
     assert result.stdout.split() == ["True", "True", "True", "False", "False"]
 
 
+def test_the_file_store_setting_is_checked_when_the_settings_load():
+    code = "import kobling.config.settings as s; print(s.STORAGES['private']['BACKEND'])"
+    assert _run_settings({}, code).stdout.split() == ["kobling.core.uploads.PrivateStorage"]
+    wrong = _run_settings({"KOBLING_FILE_STORE": "ftp"}, code)
+    assert wrong.returncode != 0 and "KOBLING_FILE_STORE is 'local' or 's3'" in wrong.stderr
+    no_bucket = _run_settings({"KOBLING_FILE_STORE": "s3"}, code)
+    assert no_bucket.returncode != 0 and "needs KOBLING_S3_BUCKET" in no_bucket.stderr
+    s3 = _run_settings({"KOBLING_FILE_STORE": "s3", "KOBLING_S3_BUCKET": "kvitteringer"}, code)
+    assert s3.stdout.split() == ["kobling.core.object_store.PrivateS3Storage"], s3.stderr
+
+
 def test_pages_carry_a_strict_content_security_policy(client):
     response = client.get("/konto/logg-inn/")
     csp = response["Content-Security-Policy"]

@@ -266,6 +266,28 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The private file store (receipts, grant attachments; kobling.core.uploads.private_files):
+# MEDIA_ROOT on the local disk (or one shared file system mounted there on every machine), or
+# with KOBLING_FILE_STORE=s3 a private bucket in an S3-compatible object store. Either way no
+# file has a public URL; scoped views serve them (docs/deploy.md, "The file store").
+KOBLING_FILE_STORE = env("KOBLING_FILE_STORE", "local")
+if KOBLING_FILE_STORE not in ("local", "s3"):
+    raise ImproperlyConfigured("KOBLING_FILE_STORE is 'local' or 's3'.")
+if KOBLING_FILE_STORE == "s3":
+    STORAGES["private"] = {
+        "BACKEND": "kobling.core.object_store.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env("KOBLING_S3_BUCKET", ""),
+            "endpoint_url": env("KOBLING_S3_ENDPOINT_URL", "") or None,
+            "region_name": env("KOBLING_S3_REGION", "") or None,
+            "access_key": env("KOBLING_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env("KOBLING_S3_SECRET_ACCESS_KEY", "") or None,
+        },
+    }
+    if not STORAGES["private"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("KOBLING_FILE_STORE=s3 needs KOBLING_S3_BUCKET.")
+else:
+    STORAGES["private"] = {"BACKEND": "kobling.core.uploads.PrivateStorage"}
 
 # --- E-mail: Django's SMTP backend; development defaults to a local debugging server port.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

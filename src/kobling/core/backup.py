@@ -1,5 +1,6 @@
-"""Backup and restore of a Kobling instance: the database and the file store (``MEDIA_ROOT``:
-receipts), with a manifest that lets a restore prove it got everything back.
+"""Backup and restore of a Kobling instance: the database and the private file store (receipts,
+grant attachments: ``MEDIA_ROOT`` on the disk, or the bucket with ``KOBLING_FILE_STORE=s3``),
+with a manifest that lets a restore prove it got everything back.
 
 A backup is a directory, or the same directory as one uncompressed ``.tar`` file:
 
@@ -7,7 +8,7 @@ A backup is a directory, or the same directory as one uncompressed ``.tar`` file
     manifest.json.sha256  the manifest's own checksum
     database.dump         PostgreSQL: pg_dump's custom format
     database.sqlite3      SQLite: a copy made with SQLite's online backup API
-    files/…               MEDIA_ROOT, file by file
+    files/…               the file store, file by file (a bucket's objects by their keys)
 
 The manifest also holds the row count of every table, the audit log's head (entries, last id,
 last time) with a sha256 over all its entries in order (the log is append-only but not
@@ -18,7 +19,8 @@ the snapshot; receipts are only ever added, so every file the database names is 
 
 A restore checks every checksum before it touches anything, refuses a database that is not
 empty unless told to replace it, restores the database and the files (the files it replaces are
-moved aside, not deleted), then compares the row counts and the audit log with the manifest.
+moved aside, not deleted; a bucket must be empty, as a new one is), then compares the row counts
+and the audit log with the manifest.
 The commands: ``kobling backup`` and ``kobling restore`` (docs/admin-guide.md)."""
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.utils import load_backend
@@ -97,6 +101,31 @@ def _copy(source: Path, target: Path) -> str:
             digest.update(chunk)
             writer.write(chunk)
     shutil.copystat(source, target)
+    return digest.hexdigest()
+
+
+def object_store() -> Storage | None:
+    """The private file store when it is an object store (a bucket), None when it is the disk
+    (``MEDIA_ROOT``, which the backup copies as files)."""
+    store = storages["private"]
+    return None if isinstance(store, FileSystemStorage) else store
+
+
+def _object_names(store: Storage, prefix: str = "") -> Iterator[str]:
+    folders, names = store.listdir(prefix)
+    for name in sorted(names):
+        yield f"{prefix}{name}"
+    for folder in sorted(folders):
+        yield from _object_names(store, f"{prefix}{folder}/")
+
+
+def _copy_object(store: Storage, name: str, target: Path) -> str:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with store.open(name, "rb") as reader, target.open("wb") as writer:
+        while chunk := reader.read(CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
     return digest.hexdigest()
 
 
@@ -316,10 +345,16 @@ def backup_create(destination: Path, *, using: str = "default") -> Path:
         else:
             facts = _dump_sqlite(using, dump)
         entries = [_entry(directory, dump, _sha256(dump))]
-        media = Path(settings.MEDIA_ROOT)
-        for path in _files_under(media):
-            copy = directory / FILES_DIR / path.relative_to(media)
-            entries.append(_entry(directory, copy, _copy(path, copy)))
+        store = object_store()
+        if store is not None:
+            for name in _object_names(store):
+                copy = directory / FILES_DIR / name
+                entries.append(_entry(directory, copy, _copy_object(store, name, copy)))
+        else:
+            media = Path(settings.MEDIA_ROOT)
+            for path in _files_under(media):
+                copy = directory / FILES_DIR / path.relative_to(media)
+                entries.append(_entry(directory, copy, _copy(path, copy)))
         manifest = {
             "format": FORMAT,
             "created_at": now.isoformat(),
@@ -332,6 +367,7 @@ def backup_create(destination: Path, *, using: str = "default") -> Path:
             "migrations": facts["migrations"],
             "tables": facts["tables"],
             "audit_log": facts["audit_log"],
+            "file_store": "object_store" if store is not None else "disk",
             "files": entries,
         }
         _write_manifest(directory, manifest)
@@ -493,6 +529,25 @@ def _restore_files(directory: Path, manifest: dict[str, Any], media: Path) -> Pa
     return moved
 
 
+def _restore_objects(directory: Path, manifest: dict[str, Any], store: Storage) -> None:
+    """Write the backup's files into the (empty) bucket under their own keys, each read back and
+    checked against its checksum."""
+    for entry in manifest["files"]:
+        if not entry["path"].startswith(f"{FILES_DIR}/"):
+            continue
+        name = entry["path"][len(FILES_DIR) + 1 :]
+        with (directory / entry["path"]).open("rb") as handle:
+            saved = store.save(name, File(handle, name=name))
+        if saved != name:
+            raise BackupError(f"{name} was stored as {saved}: the bucket was not empty.")
+        digest = hashlib.sha256()
+        with store.open(name, "rb") as reader:
+            while chunk := reader.read(CHUNK):
+                digest.update(chunk)
+        if digest.hexdigest() != entry["sha256"]:
+            raise BackupError(f"{entry['path']} changed while it was restored.")
+
+
 def _compare(manifest: dict[str, Any], facts: dict[str, Any]) -> list[str]:
     found = []
     expected, actual = manifest["tables"], facts["tables"]
@@ -553,6 +608,12 @@ def backup_restore(
                     "nothing was restored. Restore into an empty database, or use --force to "
                     "replace it."
                 )
+        store = object_store()
+        if store is not None and next(_object_names(store), None) is not None:
+            raise BackupError(
+                "The file store's bucket is not empty; nothing was restored. Restore into a new, "
+                "empty bucket (KOBLING_S3_BUCKET), so the files there now stay as they are."
+            )
         dump = directory / manifest["database"]["file"]
         if vendor == "postgresql":
             _restore_postgresql(settings_dict, using, dump)
@@ -566,6 +627,9 @@ def backup_restore(
             mismatches=_compare(manifest, facts),
             pending_migrations=len(code - set(facts["migrations"])),
         )
-        report.media_moved_to = _restore_files(directory, manifest, media)
+        if store is not None:
+            _restore_objects(directory, manifest, store)
+        else:
+            report.media_moved_to = _restore_files(directory, manifest, media)
         report.files = sum(1 for e in manifest["files"] if e["path"].startswith(f"{FILES_DIR}/"))
     return report

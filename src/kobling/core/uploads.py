@@ -2,6 +2,9 @@
 public URL and served only by scoped views. Pay's receipts and grants' attachments both stand on
 this; each keeps its own words for the refusals.
 
+* :data:`private_files` — the configured private file store (``STORAGES["private"]``): the
+  local :class:`PrivateStorage` by default, a private S3 bucket with ``KOBLING_FILE_STORE=s3``
+  (:mod:`kobling.core.object_store`). File fields take it through their storage callable.
 * :class:`PrivateStorage` — files under ``MEDIA_ROOT`` whose :meth:`url` refuses, so a template
   or serializer can never link to the file directly.
 * :func:`sniff_content_type` — what the first bytes say the file is (PDF, JPEG, PNG), or None.
@@ -14,9 +17,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
+from django.utils.functional import LazyObject, empty
 
 # The first bytes of each kind of file we accept anywhere. The browser's Content-Type and the
 # file name are never trusted: a file is what its bytes say it is.
@@ -35,6 +41,23 @@ class PrivateStorage(FileSystemStorage):
 
     def url(self, name: str | None) -> str:
         raise ValueError("Private files have no public URL; serve them through a scoped view.")
+
+
+class PrivateFiles(LazyObject):
+    """The storage ``STORAGES["private"]`` names, looked up when first used and again after the
+    setting changes (a file field keeps the object its storage callable returned at import)."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["private"]
+
+
+private_files = PrivateFiles()
+
+
+@receiver(setting_changed)
+def _private_files_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("STORAGES", "MEDIA_ROOT"):
+        private_files._wrapped = empty
 
 
 def sniff_content_type(upload: Any) -> str | None:

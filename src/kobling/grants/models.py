@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kobling.core.uploads import PrivateStorage
+from kobling.core.uploads import private_files
 from kobling.grants.choices import (
     REPORT_DUE_SOON_DAYS,
     SCORE_MAX,
@@ -298,11 +298,9 @@ class BudgetLine(models.Model):
         return self.description
 
 
-attachment_storage = PrivateStorage()
-
-
-def get_attachment_storage() -> PrivateStorage:
-    return attachment_storage
+def get_attachment_storage() -> Any:
+    """The attachment field's storage (migrations name this callable): the private file store."""
+    return private_files
 
 
 def attachment_upload_to(instance: Any, filename: str) -> str:

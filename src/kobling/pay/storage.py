@@ -1,7 +1,8 @@
 """Where receipts are kept and what may be uploaded.
 
-Receipts live under ``MEDIA_ROOT/receipts/`` with random names, and have **no public URL**:
-:meth:`ReceiptStorage.url` refuses, so a template or serializer can never link to the file
+Receipts live in the private file store (:data:`kobling.core.uploads.private_files`: under
+``MEDIA_ROOT/receipts/`` or in the private bucket) with random names, and have **no public
+URL**: the store's ``url`` refuses, so a template or serializer can never link to the file
 directly. They are served only by the scoped, audited receipt views (page and API)."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kobling.core.uploads import (
     PrivateStorage,
     clean_upload_name,
     pdf_has_active_content,
+    private_files,
     sniff_content_type,
 )
 from kobling.pay.choices import RECEIPT_MAX_BYTES, RECEIPT_TYPES
@@ -27,15 +29,13 @@ from kobling.pay.choices import RECEIPT_MAX_BYTES, RECEIPT_TYPES
 
 @deconstructible(path="kobling.pay.storage.ReceiptStorage")
 class ReceiptStorage(PrivateStorage):
-    """Private files (:class:`kobling.core.uploads.PrivateStorage`); the class keeps its name
-    because migrations refer to it."""
+    """Private files on the disk (:class:`kobling.core.uploads.PrivateStorage`); the class keeps
+    its name because older migrations may refer to it."""
 
 
-receipt_storage = ReceiptStorage()
-
-
-def get_receipt_storage() -> ReceiptStorage:
-    return receipt_storage
+def get_receipt_storage() -> Any:
+    """The receipt field's storage (migrations name this callable): the private file store."""
+    return private_files
 
 
 def receipt_upload_to(instance: Any, filename: str) -> str:
