@@ -474,3 +474,36 @@ def test_the_token_throttle_counts_once_across_web_processes(shared_db, tmp_path
             get(f"{base}/api/v1/auth/token", data=tries)[0] for base in (one, two, one, two, one)
         ]
     assert answers == [400, 400, 400, 429, 429], running.output()
+
+
+def test_a_published_offer_shows_at_once_in_every_web_process(cast, shared_db, tmp_path):
+    """The public catalogue caches its rows in each process's memory under a generation kept in
+    the shared cache: a write in one process (here a third one) shows in both web processes
+    at once, not when their cached rows expire (five minutes)."""
+    from tests.catalogue.builders import offer
+
+    offer(cast.a, cast.coordinator_a, title="Turgruppe i Aby")
+    env = environment(shared_db.url)
+    shared_db.publish()
+    with processes(tmp_path) as running:
+        one = start_web(running, "web-1", env)
+        two = start_web(running, "web-2", env)
+        for base in (one, two):
+            wait_until(lambda base=base: web_ready(base), 30, base, running.output)
+        for base in (one, two):
+            status, body = get(f"{base}/api/v1/catalogue/")
+            assert status == 200 and "Turgruppe i Aby" in body, running.output()
+            assert "Bassenggruppe" not in body
+        publish = (
+            "from kobling.tenancy.models import Municipality, User;"
+            "from tests.catalogue.builders import offer;"
+            f"offer(Municipality.objects.get(pk={cast.a.pk}),"
+            f" User.objects.get(pk={cast.coordinator_a.pk}), title='Bassenggruppe')"
+        )
+        done = subprocess.run(
+            [*MANAGE, "shell", "-c", publish], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        for base in (one, two):
+            status, body = get(f"{base}/api/v1/catalogue/")
+            assert status == 200 and "Bassenggruppe" in body, running.output()

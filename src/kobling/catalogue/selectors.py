@@ -17,12 +17,14 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import get_language
 
 from kobling.catalogue.models import Offer
+from kobling.core.shared_cache import shared_cache
 from kobling.helpers.models import TargetGroup
 
 GENERATION_KEY = "catalogue:generation"
-# How long a cached search may live at most (seconds). Writes bump the generation, so a change
-# shows at once in this process and in any process sharing the cache; the TTL bounds how stale
-# a per-process cache (LocMemCache) of another process can be.
+# How long a cached search may live at most (seconds). The generation lives in the shared cache
+# (the database, kobling.core.shared_cache) and the rows in each process's own cache under it, so
+# a write shows at once in every web process; the TTL is the backstop for two writes that bump in
+# the same instant (the shared cache counts get-then-set).
 CACHE_SECONDS = getattr(settings, "KOBLING_CATALOGUE_CACHE_SECONDS", 300)
 FILTERS = ("municipality", "target_group", "prevention_level", "kind", "join_by", "q")
 
@@ -57,19 +59,22 @@ class PublicOffer:
 
 
 def generation() -> int:
-    value = cache.get(GENERATION_KEY)
+    """The catalogue's generation, one for every web process (one read of the shared cache)."""
+    shared = shared_cache()
+    value = shared.get(GENERATION_KEY)
     if value is None:
         value = 1
-        cache.add(GENERATION_KEY, value, None)
+        shared.add(GENERATION_KEY, value, None)
     return int(value)
 
 
 def bump_generation() -> None:
-    """Every cached search is stale from now on."""
+    """Every cached search is stale from now on, in every process."""
+    shared = shared_cache()
     try:
-        cache.incr(GENERATION_KEY)
+        shared.incr(GENERATION_KEY)
     except ValueError:
-        cache.set(GENERATION_KEY, 2, None)
+        shared.set(GENERATION_KEY, 2, None)
 
 
 def published_offers() -> QuerySet[Offer]:

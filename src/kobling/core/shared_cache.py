@@ -1,5 +1,6 @@
 """The cache every web process shares: counters that must hold across processes and machines —
-the public forms' per-address rate limit and the API's token-endpoint throttle.
+the public forms' per-address rate limit, the API's token-endpoint throttle and the public
+catalogue's cache generation.
 
 Django's own database cache backend, in the one PostgreSQL every process already reaches (no
 Redis to run). Its table is not a model: :func:`create_table` makes it after every ``migrate``
