@@ -35,3 +35,23 @@ def test_ten_users_for_twenty_seconds_get_every_page_without_one_error(tmp_path)
     kinds = result.runs[0].stats["kinds"]
     for kind in ("referral list", "my participants", "log session", "api referrals", "healthz"):
         assert kinds.get(kind, {}).get("count", 0) > 0, report
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("0.5,1.5", (0.5, 1.5)), ("5,15", (5.0, 15.0)), ("0,0", (0.0, 0.0))],
+)
+def test_the_think_time_is_min_comma_max_seconds(value, expected):
+    from kobling.web.load.command import parse_think
+
+    assert parse_think(value) == expected
+
+
+@pytest.mark.parametrize("value", ["1", "2,1", "-1,2", "a,b", "1,2,3"])
+def test_a_think_time_that_is_not_min_comma_max_is_refused(value):
+    from django.core.management.base import CommandError
+
+    from kobling.web.load.command import parse_think
+
+    with pytest.raises(CommandError, match="--think"):
+        parse_think(value)

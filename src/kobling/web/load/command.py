@@ -41,8 +41,20 @@ def resolve(options: dict[str, Any]) -> dict[str, Any]:
         if processes
         else ((1,) if smoke else (1, 2)),
         "threads": int(options.get("threads") or 2),
+        "think": parse_think(options.get("think") or "0.5,1.5"),
         "seed": int(options.get("seed") or 0),
     }
+
+
+def parse_think(value: str) -> tuple[float, float]:
+    """``MIN,MAX`` seconds between a user's requests."""
+    try:
+        low, high = (float(part) for part in str(value).split(","))
+    except ValueError:
+        raise CommandError("--think is MIN,MAX in seconds, e.g. 0.5,1.5.") from None
+    if not 0 <= low <= high:
+        raise CommandError("--think needs 0 <= MIN <= MAX.")
+    return low, high
 
 
 def handle_load(command: BaseCommand, options: dict[str, Any]) -> None:
@@ -78,6 +90,7 @@ def handle_load(command: BaseCommand, options: dict[str, Any]) -> None:
             warmup=o["warmup"],
             processes=o["processes"],
             threads=o["threads"],
+            think=o["think"],
             vendor=connection.vendor,
             progress=say,
         )
@@ -109,6 +122,7 @@ def _in_scratch_database(command: BaseCommand, o: dict[str, Any], *, as_json: bo
         f"--sessions={o['sessions']}",
         f"--processes={','.join(map(str, o['processes']))}",
         f"--threads={o['threads']}",
+        f"--think={o['think'][0]},{o['think'][1]}",
         f"--seed={o['seed']}",
     ]
     if as_json:

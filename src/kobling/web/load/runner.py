@@ -45,6 +45,7 @@ class LoadResult:
     seconds: float
     runs: list[LoadRun] = field(default_factory=list)
     build_s: float = 0.0
+    think: tuple[float, float] = (0.5, 1.5)
 
     @property
     def errors(self) -> int:
@@ -62,6 +63,7 @@ class LoadResult:
         return {
             "vendor": self.vendor,
             "users": self.users,
+            "think_s": list(self.think),
             "seconds": self.seconds,
             "p50_ms": last.get("p50"),
             "p95_ms": last.get("p95"),
@@ -78,7 +80,8 @@ class LoadResult:
         out = []
         for run in self.runs:
             out.append(
-                f"{run.processes} web process(es) x {run.threads} threads, {self.users} users, "
+                f"{run.processes} web process(es) x {run.threads} threads, {self.users} users "
+                f"({self.think[0]:g}-{self.think[1]:g} s between requests), "
                 f"{run.stats['seconds']:.0f} s ({self.vendor}):"
             )
             out.append(
@@ -148,11 +151,14 @@ def serve_and_load(
     warmup: float,
     processes: tuple[int, ...] = (1, 2),
     threads: int = 2,
+    think: tuple[float, float] = (0.5, 1.5),
     vendor: str = "",
     progress: Any = None,  # noqa: ANN401 - a callable taking one line, or None
 ) -> LoadResult:
     """Run the load against a server with each number of ``processes`` in turn."""
-    result = LoadResult(vendor=vendor, users=users, seconds=seconds, build_s=plan.build_s)
+    result = LoadResult(
+        vendor=vendor, users=users, seconds=seconds, build_s=plan.build_s, think=think
+    )
     with tempfile.TemporaryDirectory(prefix="kobling-load-") as tmp:
         workdir = Path(tmp)
         plan_file = workdir / "plan.json"
@@ -168,6 +174,7 @@ def serve_and_load(
                 plan_file=plan_file,
                 processes=count,
                 threads=threads,
+                think=think,
                 users=users,
                 seconds=seconds,
                 warmup=warmup,
@@ -185,6 +192,7 @@ def _one_run(
     plan_file: Path,
     processes: int,
     threads: int,
+    think: tuple[float, float],
     users: int,
     seconds: float,
     warmup: float,
@@ -233,7 +241,11 @@ def _one_run(
                 "--out",
                 str(out_file),
             ],
-            env={**os.environ, "KOBLING_LOAD_PLAN": str(plan_file)},
+            env={
+                **os.environ,
+                "KOBLING_LOAD_PLAN": str(plan_file),
+                "KOBLING_LOAD_THINK": f"{think[0]},{think[1]}",
+            },
             capture_output=True,
             text=True,
             timeout=seconds + warmup + 120,

@@ -120,6 +120,12 @@ class Command(BaseCommand):
         )
         load.add_argument("--threads", type=int, default=2, help="threads per web process (2)")
         load.add_argument(
+            "--think",
+            default=None,
+            help="seconds each user waits between requests, MIN,MAX (0.5,1.5 as the issue's "
+            "outside measurement; a person at a screen takes longer)",
+        )
+        load.add_argument(
             "--smoke",
             action="store_true",
             help="10 users, 20 s, small data, one process: that it runs without errors",
