@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from kobling.dashboards.access import default_programme, managed_programmes, programme_for
 from kobling.dashboards.selectors import Report, build_group_year_report, build_report
+from kobling.lib.pdf import html_to_pdf
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 
@@ -103,17 +104,11 @@ def dashboard_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def render_pdf(report: Report) -> bytes:
-    import weasyprint
-
     html = render_to_string(
         "dashboards/report_document.html",
         {"report": report, "generated": timezone.localtime()},
     )
-    # The report needs nothing from outside: refuse every fetch (no file:, no http:).
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    return weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=fetcher).write_pdf(
-        stylesheets=[weasyprint.CSS(string=REPORT_CSS)]
-    )
+    return html_to_pdf(html, REPORT_CSS)
 
 
 @login_required
@@ -203,17 +198,12 @@ def group_year_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def group_year_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The yearly report as a PDF, to send to the NAV office. Audited."""
-    import weasyprint
-
     report = _group_report(request, pk)
     html = render_to_string(
         "dashboards/group_year_document.html",
         {"report": report, "generated": timezone.localtime()},
     )
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    pdf = weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=fetcher).write_pdf(
-        stylesheets=[weasyprint.CSS(string=REPORT_CSS)]
-    )
+    pdf = html_to_pdf(html, REPORT_CSS)
     audit_log(
         user=request.user,
         action=AuditAction.EXPORT,

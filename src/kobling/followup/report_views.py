@@ -21,6 +21,7 @@ from kobling.followup import access
 from kobling.followup.models import Pairing, ReferrerNotice
 from kobling.followup.report import build_episode_report, build_referrer_report
 from kobling.followup.selectors import referrer_referrals
+from kobling.lib.pdf import html_to_pdf
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import AuditAction, Role
 
@@ -52,14 +53,8 @@ def _context(subject: Any, report: Any) -> dict[str, Any]:
 
 
 def _pdf(subject: Any, context: dict[str, Any], name: str, request: HttpRequest) -> HttpResponse:
-    import weasyprint
-
     html = render_to_string("followup/referrer_report_document.html", context)
-    # The report needs nothing from outside: refuse every fetch (no file:, no http:).
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    pdf = weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=fetcher).write_pdf(
-        stylesheets=[weasyprint.CSS(string=REPORT_CSS)]
-    )
+    pdf = html_to_pdf(html, REPORT_CSS)
     audit_log(user=request.user, action=AuditAction.EXPORT, obj=subject, changes={"report": "pdf"})
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{name}-{timezone.localdate():%Y%m%d}.pdf"'

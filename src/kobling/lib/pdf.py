@@ -1,7 +1,6 @@
 """HTML to PDF with WeasyPrint, the one way Kobling prints: the document is complete in itself,
 so every fetch is refused (no file:, no http:). Framework-free: it takes the rendered HTML and
-the stylesheet. (referrals.letters, pay.export, followup.report_views and dashboards.views
-still call WeasyPrint themselves; they can move here.)"""
+the stylesheet. Every PDF Kobling makes goes through here."""
 
 from __future__ import annotations
 

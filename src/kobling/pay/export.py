@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from kobling.lib.pdf import html_to_pdf
 from kobling.lib.spreadsheet import neutralise
 from kobling.pay.choices import TimesheetStatus
 from kobling.pay.ledger import SheetView, hours
@@ -144,13 +145,7 @@ def timesheet_document_html(view: SheetView, *, lang: str = "nb") -> str:
 
 
 def timesheet_pdf(view: SheetView, *, lang: str = "nb") -> bytes:
-    import weasyprint
-
-    html = timesheet_document_html(view, lang=lang)
-    # The document needs nothing from outside: refuse every fetch (no file:, no http:).
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    document = weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[weasyprint.CSS(string=PDF_CSS)])
+    return html_to_pdf(timesheet_document_html(view, lang=lang), PDF_CSS)
 
 
 def timesheet_filename(sheet: Timesheet) -> str:

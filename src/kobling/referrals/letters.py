@@ -8,6 +8,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from kobling.lib.pdf import html_to_pdf
 from kobling.referrals.choices import DecisionOutcome
 from kobling.referrals.models import Decision
 
@@ -58,11 +59,7 @@ def letter_pdf(html: str) -> bytes:
     """A letter's complete HTML document as PDF with the letter stylesheet (decision letters
     here, grant letters in kobling.grants). The letter needs nothing from outside: every fetch
     is refused (no file:, no http:)."""
-    import weasyprint
-
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    document = weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[weasyprint.CSS(string=LETTER_CSS)])
+    return html_to_pdf(html, LETTER_CSS)
 
 
 def decision_letter_pdf(decision: Decision, *, lang: str = "nb") -> bytes:
