@@ -31,6 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kobling.core.choices import ParticipantAnswer
+from kobling.core.confirmation_links import ConfirmationLinkBase
 from kobling.core.frozen import FrozenOnceFinal
 from kobling.lib.row_guards import RowGuard
 from kobling.partners.models import validate_orgnr
@@ -348,6 +350,15 @@ class PlacementSettings(models.Model):
     required_certificates = models.JSONField(
         _("certificates an assigned trainer needs (any of)"), default=list, blank=True
     )
+    visit_confirmation_by_participant = models.BooleanField(
+        _("participants confirm their visits"),
+        default=False,
+        help_text=_(
+            "When a provider reports a visit, the participant gets an e-mail with a link to "
+            "confirm that they came (or say they did not)."
+        ),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("placement settings")
@@ -533,6 +544,18 @@ class ProviderVisit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # The participant's own answer through a confirmation link (programmes whose placement
+    # settings ask for it): written once onto the entry — the row guard lets these two columns
+    # change only while ``answered_at`` is empty. "Disputed" does not change ``attended``: the
+    # coordinator looks and corrects or keeps the entry (each a new entry).
+    confirmation = models.CharField(
+        _("participant's answer"),
+        max_length=10,
+        choices=ParticipantAnswer.choices,
+        blank=True,
+        default="",
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
     objects = VisitQuerySet.as_manager()
 
@@ -935,11 +958,50 @@ class ClaimLine(models.Model):
         return user.is_manager_of(self.municipality_id)
 
 
-# The database's side of "visits are never edited": no UPDATE or DELETE of a visit entry.
+class VisitConfirmationLink(ConfirmationLinkBase):
+    """A request, e-mailed to the participant (or a minor's guardian) when a provider reported
+    a visit, to confirm that they came — or say they did not. The shared part (recipient,
+    expiry, used) is :class:`kobling.core.confirmation_links.ConfirmationLinkBase`; the e-mail
+    and the signed single-use link live in the outbox (subject ``visit-confirmation:<id>``)."""
+
+    visit = models.ForeignKey(
+        ProviderVisit,
+        on_delete=models.PROTECT,
+        related_name="confirmation_links",
+        verbose_name=_("provider visit"),
+    )
+    # The course, for the send limit (per course and per address).
+    episode = models.ForeignKey(
+        "referrals.Episode",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("forløp", "course"),
+    )
+
+    objects = ScopedManager()
+
+    class Meta(ConfirmationLinkBase.Meta):
+        verbose_name = _("visit confirmation link")
+        verbose_name_plural = _("visit confirmation links")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.created_at:%Y-%m-%d}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return in_municipalities(user, MANAGER_ROLES)
+
+
+# The database's side of "visits are never edited": no UPDATE or DELETE of a visit entry,
+# except the participant's answer written once onto it (providers.confirmations).
 VISIT_GUARD = RowGuard(
     name="providers_visit_append_only",
     table=ProviderVisit._meta.db_table,
     message="provider visits are append-only: a correction is a new entry",
+    may_change=(
+        ("confirmation", "OLD.answered_at IS NULL"),
+        ("answered_at", "OLD.answered_at IS NULL"),
+    ),
 )
 # An approved claim and its lines are never changed (kobling.core.frozen).
 CLAIM_GUARDS = (

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from kobling.core.versions import lock_versioned as _lock
 from kobling.lib.errors import ConflictError
+from kobling.providers import confirmations
 from kobling.providers.choices import (
     DEFAULT_ANSWER_DAYS,
     OPEN_PLACEMENT_STATUSES,
@@ -600,6 +601,8 @@ def visit_record(
                 obj=visit,
                 changes={"source": source, "external_id": external_id, "date": visited_on},
             )
+            # The participant confirms it by link, where the programme asks for it.
+            confirmations.links_queue(visits=[visit], by=by, now=timezone.now())
     except IntegrityError:
         # The same visit id arrived twice at once: the first one stands.
         existing = ProviderVisit.objects.filter(
@@ -668,6 +671,8 @@ class ImportReport:
     rows: int = 0
     created: int = 0
     already: int = 0
+    # The participants' confirmation links queued for the new visits (where asked for).
+    links: confirmations.LinksQueued = field(default_factory=confirmations.LinksQueued)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -787,6 +792,7 @@ def visits_import(
         return report
     with transaction.atomic():
         ProviderVisit.objects.bulk_create(new, batch_size=1000)
+        report.links = confirmations.links_queue(visits=new, by=by, now=timezone.now())
         audit_log(
             user=by if getattr(by, "pk", None) else None,
             action=AuditAction.CREATE,

@@ -34,6 +34,12 @@ urlpatterns = [
     ),
     path("tilbyder/<int:pk>/besok/fil/", views.visit_import, name="provider_visit_import"),
     path("tilbyder/i-dag/", views.trainer_phone, name="provider_phone"),
+    path(
+        "bekreft-besok/<str:token>/",
+        views.visit_confirmation,
+        name="provider_visit_confirmation",
+    ),
+    path("tilbydere/besok/<int:pk>/vurder/", views.visit_resolve, name="provider_visit_resolve"),
     # Concession contracts and reimbursement claims.
     path("tilbydere/kontrakter/<int:pk>/", contract_views.contract_detail, name="contract_detail"),
     path("tilbydere/kontrakter/<int:pk>/pdf/", contract_views.contract_pdf, name="contract_pdf"),
