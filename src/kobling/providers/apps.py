@@ -47,3 +47,13 @@ class ProvidersConfig(AppConfig):
             every=dt.timedelta(hours=24),
             report_prefix="certificates_",
         )
+        # Courses never placed whose person has a benefit group with a rule are placed with the
+        # rule's provider (within the person's consent).
+        from kobling.providers.rules import placement_rules_tick
+
+        register(
+            "providers.placement_rules",
+            placement_rules_tick,
+            every=dt.timedelta(hours=24),
+            report_prefix="rules_",
+        )

@@ -51,8 +51,8 @@ from kobling.providers.choices import (
     RequirementMeasure,
     VisitSource,
 )
-from kobling.referrals.choices import EpisodeStatus
-from kobling.tenancy.choices import MANAGER_ROLES
+from kobling.referrals.choices import Benefit, EpisodeStatus
+from kobling.tenancy.choices import MANAGER_ROLES, Delivery
 from kobling.tenancy.scoping import ScopedManager, ScopedQuerySet, any_of, in_municipalities
 
 
@@ -366,6 +366,85 @@ class PlacementSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.programme)
+
+
+class PlacementRule(models.Model):
+    """A programme's rule "eligible benefit group → provider X": a course of the programme whose
+    person has that benefit group verified and valid (as in Aktiv på dagtid,
+    ``referrals.BenefitCheck``) is proposed to, and — with the person's consent to share with
+    the provider — placed with, the provider. One active rule per benefit group and programme;
+    the coordinator may always place elsewhere."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    programme = models.ForeignKey(
+        "tenancy.Programme",
+        on_delete=models.CASCADE,
+        related_name="placement_rules",
+        verbose_name=_("programme"),
+    )
+    benefit = models.CharField(_("benefit group"), max_length=20, choices=Benefit.choices)
+    provider = models.ForeignKey(
+        ActivityProvider,
+        on_delete=models.PROTECT,
+        related_name="placement_rules",
+        verbose_name=_("provider"),
+    )
+    activity = models.CharField(
+        _("recommended activity"),
+        max_length=300,
+        help_text=_(
+            "What a course placed by the rule is recommended, e.g. training with a health guide."
+        ),
+    )
+    weeks = models.PositiveSmallIntegerField(
+        _("weeks"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(104)],
+        help_text=_("The placement's length when the course has no planned end."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("placement rule")
+        verbose_name_plural = _("placement rules")
+        ordering = ["programme", "benefit", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "benefit"],
+                condition=Q(is_active=True),
+                name="placement_rule_one_per_benefit",
+                violation_error_message=_(
+                    "The programme already has an active rule for this benefit group."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_benefit_display()} → {self.provider}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.provider_id and self.provider.municipality_id != self.municipality_id:
+            errors["provider"] = _("Choose a provider of the programme's municipality.")
+        if self.programme_id and self.programme.municipality_id != self.municipality_id:
+            errors["programme"] = _("Choose a programme of your municipality.")
+        if self.programme_id and self.programme.delivery != Delivery.PROVIDER:
+            errors["programme"] = _("Only a programme delivered by providers has placement rules.")
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return in_municipalities(user, MANAGER_ROLES)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id)
 
 
 class PlacementQuerySet(ScopedQuerySet):

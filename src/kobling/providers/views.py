@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kobling.core.confirmation_links import confirmation_page
 from kobling.core.views import add_service_errors, error_text, get_visible_or_404
 from kobling.lib.errors import ConflictError
-from kobling.providers import confirmations, services
+from kobling.providers import confirmations, rules, services
 from kobling.providers.choices import OPEN_PLACEMENT_STATUSES, PlacementStatus, VisitSource
 from kobling.providers.forms import (
     AnswerForm,
@@ -271,9 +271,13 @@ def placement_create(request: HttpRequest, pk: int) -> HttpResponse:
         audit=True,
         pk=pk,
     )
-    initial = {"starts_on": episode.planned_start or timezone.localdate()}
+    initial: dict[str, Any] = {"starts_on": episode.planned_start or timezone.localdate()}
     if episode.planned_end:
         initial["ends_on"] = episode.planned_end
+    # The rule "eligible benefit group → provider" proposes; the coordinator may choose another.
+    proposal = rules.proposal_for(episode)
+    if proposal is not None:
+        initial.update(provider=proposal.rule.provider_id, activity=proposal.rule.activity)
     form = PlacementForm(request.POST or None, episode=episode, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -290,6 +294,7 @@ def placement_create(request: HttpRequest, pk: int) -> HttpResponse:
         _("Place %(name)s with a provider") % {"name": episode.participant.full_name},
         reverse("web:episode_timeline", args=[episode.pk]),
         history=history,
+        proposal=proposal,
     )
 
 
