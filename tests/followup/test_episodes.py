@@ -127,6 +127,8 @@ def test_a_course_with_one_pairing_reports_exactly_that_pairings_numbers(cast):
     assert (course_report.pop("meetings_offered"), course_report.pop("meetings_attended")) == (0, 0)
     assert course_report.pop("meetings_confirmed") == 0
     assert course_report.pop("provider_visits") == 0
+    assert course_report.pop("provider_visits_confirmed") == 0
+    assert course_report.pop("provider_visits_disputed") == 0
     # A treningskontakt programme has no completion rule (groups.completion).
     assert course_report.pop("completed") is None
     assert course_report.pop("completion_rule") == "The programme has no completion rule."

@@ -118,7 +118,16 @@ PAGES = {
     ),
     "provider_visit_import": (("gym",), "get", matrix(403, 403, 403, 403, 404, 403, 403, 200, 404)),
     "provider_phone": ((), "get", matrix(403, 403, 403, 403, 403, 403, 403, 200, 200)),
+    # Settling a visit the participant disputed is the municipality's, not the provider's.
+    "provider_visit_resolve": (
+        ("visit",),
+        "post",
+        matrix(302, 302, 403, 403, 404, 403, 403, 403, 404),
+    ),
 }
+# Reached without signing in, by the participant's signed single-use link
+# (tests/providers/test_visit_confirmation.py).
+PUBLIC = {"provider_visit_confirmation"}
 
 
 @pytest.fixture

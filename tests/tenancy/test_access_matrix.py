@@ -461,6 +461,7 @@ ACCESS_MODULES = (
     "tests.groups.test_access",
     "tests.providers.test_access",
     "tests.providers.test_contract_access",
+    "tests.providers.test_manage_access",
     "tests.fhir.test_access",
     "tests.grants.test_access",
     "tests.pilots.test_access",

@@ -23,3 +23,11 @@ class LinkStatus(models.TextChoices):
     USED = "used", _("used")
     EXPIRED = "expired", _("expired")
     CANCELLED = "cancelled", _("cancelled")
+
+
+class ParticipantAnswer(models.TextChoices):
+    """The participant's own answer about an entry recorded for them (a confirmation link:
+    group attendance, a visit at a provider)."""
+
+    CONFIRMED = "confirmed", _("Confirmed by the participant")
+    DISPUTED = "disputed", _("The participant says they were not there")

@@ -19,12 +19,17 @@ confirmed, plus the link's recipient, expiry and when it was used) and declares 
   use`);
 * the page's shape (:func:`confirmation_page`): GET shows, POST answers (e-mail scanners open
   links, so a GET never changes anything); a used link 409, an expired or closed one 410, an
-  unknown token 404."""
+  unknown token 404;
+* issuing a link for each new entry of a batch (:meth:`ConfirmationLinks.issue_each`: no
+  address or over the limit is reported by name, never silently skipped) and writing the
+  participant's answer once onto the entry (:meth:`ConfirmationLinks.answer_entry`: the
+  entry's ``confirmation`` and ``answered_at``, which its row guard lets change once)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -41,6 +46,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kobling.core import outbox
+from kobling.core.choices import ParticipantAnswer
 from kobling.core.models import OutboxMessage
 from kobling.core.send_limits import SendLimit
 from kobling.tenancy.audit import audit_context, audit_log, current_context
@@ -88,6 +94,16 @@ def recipient_for(participant: Any) -> str:
     if participant.is_minor and participant.guardian_email:
         return participant.guardian_email
     return participant.email or ""
+
+
+@dataclass
+class LinksQueued:
+    """What one batch of entries sent: links queued, and whom none could go to (names, for
+    whoever recorded the entries)."""
+
+    sent: int = 0
+    no_address: list[str] = field(default_factory=list)
+    over_limit: list[str] = field(default_factory=list)
 
 
 class ConfirmationLinks:
@@ -223,6 +239,89 @@ class ConfirmationLinks:
                 now=now,
             )
         return link
+
+    def issue_each(
+        self,
+        *,
+        entries: Iterable[tuple[Any, Any]],
+        municipality_id: int,
+        by: Any,
+        now: dt.datetime,
+        owner: Callable[[Any], Q],
+        fields: Callable[[Any, Any], dict[str, Any]],
+        audit: Callable[[Any, Any], dict[str, Any]],
+    ) -> LinksQueued:
+        """A link for each (entry, course) — the courses locked by the caller (the send limit
+        is counted under that lock), each with its ``participant``. ``owner(course)`` selects
+        the rows the limit counts per course; ``fields(entry, course)`` are the link row's own
+        fields. Without an address, or over the limit, no link: the name is reported."""
+        queued = LinksQueued()
+        for entry, course in entries:
+            recipient = recipient_for(course.participant)
+            name = course.participant.full_name
+            if not recipient:
+                queued.no_address.append(name)
+                continue
+            over = self.refuse_over_limit(
+                owner=owner(course),
+                recipient=recipient,
+                municipality_id=municipality_id,
+                now=now,
+            )
+            if over is not None:
+                queued.over_limit.append(name)
+                continue
+            self.issue(
+                recipient=recipient,
+                municipality_id=municipality_id,
+                by=by,
+                now=now,
+                audit=audit(entry, course),
+                **fields(entry, course),
+            )
+            queued.sent += 1
+        return queued
+
+    def answer_entry(
+        self,
+        *,
+        link: ConfirmationLinkBase,
+        model: type[models.Model],
+        entry_id: int,
+        confirmed: bool,
+        key: str,
+        now: dt.datetime | None = None,
+    ) -> Any:
+        """Write the participant's answer once onto the entry (``model`` row ``entry_id``):
+        confirmed, or disputed — which changes nothing else of the entry. The link is used up;
+        the audit names the entry under ``key``. Raises :class:`LinkClosedError` when the link
+        no longer works; on any error nothing changes."""
+        now = now or timezone.now()
+
+        def answer(locked: Any) -> Any:
+            entry = model._default_manager.select_for_update().get(pk=entry_id)
+            if entry.municipality_id != locked.municipality_id:
+                raise ValidationError(_("This link does not belong to this entry."))
+            entry.confirmation = (
+                ParticipantAnswer.CONFIRMED if confirmed else ParticipantAnswer.DISPUTED
+            )
+            entry.answered_at = now
+            entry.save(update_fields=["confirmation", "answered_at"])
+            audit_log(
+                user=None,
+                action=AuditAction.UPDATE,
+                obj=entry,
+                changes={"confirmation": entry.confirmation},
+                via=self.via,
+            )
+            return entry
+
+        return self.use(
+            link=link,
+            answer=answer,
+            changes=lambda entry: {key: entry.pk, "confirmation": entry.confirmation},
+            now=now,
+        )
 
     def use(
         self,

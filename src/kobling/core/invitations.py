@@ -9,6 +9,7 @@ stored."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
@@ -41,25 +42,17 @@ def on_invitation_needed(sender: Any, membership: Membership, **kwargs: Any) -> 
     invitation_queue(membership=membership)
 
 
-def _membership_of(message: OutboxMessage) -> Membership | None:
-    return (
+def _membership_of(message: OutboxMessage) -> tuple[Any, Any] | None:
+    membership = (
         Membership.objects.select_related("user", "municipality")
         .filter(pk=message.subject_id)
         .first()
     )
+    return (membership.user, membership.municipality) if membership else None
 
 
-def _settle(message: OutboxMessage, now: dt.datetime) -> str | None:
-    """Not sent when the role was taken back, or the person chose a password meanwhile."""
-    membership = _membership_of(message)
-    if membership is None or membership.user.has_usable_password():
-        return "cancelled"
-    return None
-
-
-def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
-    membership = _membership_of(message)
-    user, municipality = membership.user, membership.municipality
+def invitation_message(*, user: Any, municipality: Any) -> EmailMultiAlternatives:
+    """The invitation e-mail: the municipality gives access; the link to choose a password."""
     with translation.override(user.preferred_language or "nb"):
         context = {"user": user, "municipality": municipality, "link": invitation_link(user)}
         subject = render_to_string("emails/invitation_subject.txt", context).strip()
@@ -67,14 +60,37 @@ def _render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
     return EmailMultiAlternatives(subject=subject, body=body, to=[user.email])
 
 
-outbox.purpose_register(
-    outbox.Purpose(
-        name=PURPOSE,
-        label=gettext_lazy("Invitation to choose a password"),
-        render=_render,
-        settle=_settle,
-        delivery=outbox.Delivery.AT_LEAST_ONCE,
+def invitation_purpose_register(
+    *, name: str, label: Any, invited: Callable[[OutboxMessage], tuple[Any, Any] | None]
+) -> None:
+    """An outbox purpose for invitations to choose a password, one per kind of access given
+    (a membership here; e.g. a provider's staff in providers). ``invited(message)`` gives the
+    (user, municipality) the message is about, or ``None`` when the access was taken back.
+    Not sent when it was, or the person chose a password meanwhile."""
+
+    def settle(message: OutboxMessage, now: dt.datetime) -> str | None:
+        found = invited(message)
+        if found is None or found[0].has_usable_password():
+            return "cancelled"
+        return None
+
+    def render(message: OutboxMessage, now: dt.datetime) -> EmailMultiAlternatives:
+        user, municipality = invited(message)  # type: ignore[misc]
+        return invitation_message(user=user, municipality=municipality)
+
+    outbox.purpose_register(
+        outbox.Purpose(
+            name=name,
+            label=label,
+            render=render,
+            settle=settle,
+            delivery=outbox.Delivery.AT_LEAST_ONCE,
+        )
     )
+
+
+invitation_purpose_register(
+    name=PURPOSE, label=gettext_lazy("Invitation to choose a password"), invited=_membership_of
 )
 
 

@@ -200,6 +200,9 @@ class ActivityPart:
     # visits, no_show = visits recorded as not come) or "meetings" (a group's: planned = meetings offered while
     # enrolled, held = meetings attended, no_show = absences recorded).
     kind: str = "sessions"
+    # Of those held, the ones the participant said by link did not happen (a provider's visits:
+    # the entry stands until the coordinator looks; ``confirmed`` are those they confirmed).
+    disputed: int = 0
 
 
 # Deliveries other than the pairings add their parts of a course's dose: a function (course,
@@ -225,8 +228,11 @@ class EpisodeReport(ReferrerReport):
     meetings_attended: int = 0
     # Of those attended, the ones the participant confirmed by link (also in sessions_confirmed).
     meetings_confirmed: int = 0
-    # Visits at an outside provider (gym) that the provider confirmed.
+    # Visits at an outside provider (gym) that the provider confirmed; of those, the ones the
+    # participant confirmed by link (also in sessions_confirmed) and the ones they disputed.
     provider_visits: int = 0
+    provider_visits_confirmed: int = 0
+    provider_visits_disputed: int = 0
     # Whether the course is completed under its programme's rule (None: the programme has no
     # rule), and the rule in words — added by the groups app (groups.completion).
     completed: bool | None = None
@@ -267,6 +273,8 @@ def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any
             "meetings_attended": 0,
             "meetings_confirmed": 0,
             "provider_visits": 0,
+            "provider_visits_confirmed": 0,
+            "provider_visits_disputed": 0,
         }
     start = min(p.start for p in parts)
     end = max(p.end or today for p in parts)
@@ -307,6 +315,8 @@ def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any
         "meetings_attended": sum(p.held for p in parts if p.kind == "meetings"),
         "meetings_confirmed": sum(p.confirmed for p in parts if p.kind == "meetings"),
         "provider_visits": sum(p.held for p in parts if p.kind == "provider"),
+        "provider_visits_confirmed": sum(p.confirmed for p in parts if p.kind == "provider"),
+        "provider_visits_disputed": sum(p.disputed for p in parts if p.kind == "provider"),
     }
 
 

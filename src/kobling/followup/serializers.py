@@ -513,6 +513,18 @@ class EpisodeReportSerializer(ReferrerReportSerializer):
     provider_visits = serializers.IntegerField(
         help_text="Visits at an outside provider (a gym) that the provider confirmed."
     )
+    provider_visits_confirmed = serializers.IntegerField(
+        help_text=(
+            "Of the provider's visits, those the person confirmed by link (where the "
+            "programme asks for it); counted in sessions_confirmed too."
+        )
+    )
+    provider_visits_disputed = serializers.IntegerField(
+        help_text=(
+            "Of the provider's visits, those the person said by link they did not come to "
+            "(still counted until the coordinator corrects the entry)."
+        )
+    )
     completed = serializers.BooleanField(
         allow_null=True,
         help_text=(

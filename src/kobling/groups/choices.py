@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.choices import ParticipantAnswer
+
 
 class GroupTopic(models.TextChoices):
     """What a group offer is about (the frisklivssentral's usual offers)."""
@@ -27,8 +29,6 @@ class EnrolmentStatus(models.TextChoices):
 ACTIVE_ENROLMENT = (EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITING)
 
 
-class AttendanceAnswer(models.TextChoices):
-    """The participant's own answer about an attendance entry (a confirmation link)."""
-
-    CONFIRMED = "confirmed", _("Confirmed by the participant")
-    DISPUTED = "disputed", _("The participant says they were not there")
+# The participant's own answer about an attendance entry (a confirmation link): the shared
+# answer of every confirmation link.
+AttendanceAnswer = ParticipantAnswer

@@ -22,7 +22,6 @@ The mechanism is the one session confirmations use (:mod:`kobling.core.confirmat
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -38,8 +37,6 @@ from kobling.core.send_limits import SendLimit
 from kobling.groups.choices import AttendanceAnswer
 from kobling.groups.models import Attendance, AttendanceConfirmationLink, Meeting
 from kobling.referrals.models import Episode
-from kobling.tenancy.audit import audit_log
-from kobling.tenancy.choices import AuditAction
 
 if TYPE_CHECKING:
     from kobling.tenancy.models import User
@@ -97,14 +94,7 @@ LINKS = confirmation_links.ConfirmationLinks(
 )
 
 
-@dataclass
-class LinksQueued:
-    """What marking a meeting held sent: links queued, and whom none could go to (names, for
-    the leader)."""
-
-    sent: int = 0
-    no_address: list[str] = field(default_factory=list)
-    over_limit: list[str] = field(default_factory=list)
+LinksQueued = confirmation_links.LinksQueued
 
 
 def asks_for_confirmation(meeting: Meeting) -> bool:
@@ -117,10 +107,9 @@ def links_queue(
     """A link for each new entry recorded as present, when the meeting's programme asks for it
     (call inside the transaction that records them; the e-mails go after commit). The courses'
     rows are locked while the send limit is counted."""
-    queued = LinksQueued()
     present = [e for e in entries if e.attended]
     if not present or not asks_for_confirmation(meeting):
-        return queued
+        return LinksQueued()
     courses = {
         c.pk: c
         for c in Episode.objects.select_for_update(of=("self",))
@@ -128,33 +117,19 @@ def links_queue(
         .select_related("participant")
         .order_by("pk")
     }
-    for entry in present:
-        course = courses[entry.episode_id]
-        recipient = confirmation_links.recipient_for(course.participant)
-        name = course.participant.full_name
-        if not recipient:
-            queued.no_address.append(name)
-            continue
-        over = LINKS.refuse_over_limit(
-            owner=Q(episode_id=course.pk),
-            recipient=recipient,
-            municipality_id=meeting.municipality_id,
-            now=now,
-        )
-        if over is not None:
-            queued.over_limit.append(name)
-            continue
-        LINKS.issue(
-            recipient=recipient,
-            municipality_id=meeting.municipality_id,
-            by=by,
-            now=now,
-            audit={"meeting": meeting.pk, "episode": course.pk, "attendance": entry.pk},
-            attendance=entry,
-            episode=course,
-        )
-        queued.sent += 1
-    return queued
+    return LINKS.issue_each(
+        entries=[(entry, courses[entry.episode_id]) for entry in present],
+        municipality_id=meeting.municipality_id,
+        by=by,
+        now=now,
+        owner=lambda course: Q(episode_id=course.pk),
+        fields=lambda entry, course: {"attendance": entry, "episode": course},
+        audit=lambda entry, course: {
+            "meeting": meeting.pk,
+            "episode": course.pk,
+            "attendance": entry.pk,
+        },
+    )
 
 
 def link_from_token(token: str) -> AttendanceConfirmationLink | None:
@@ -179,26 +154,12 @@ def attendance_answer(
             _("This answer is about another meeting. Open the link in your e-mail again.")
         )
 
-    def answer(locked: AttendanceConfirmationLink) -> Attendance:
-        entry = Attendance.objects.select_for_update().get(pk=locked.attendance_id)
-        if entry.municipality_id != locked.municipality_id:
-            raise ValidationError(_("This link does not belong to this attendance."))
-        entry.confirmation = AttendanceAnswer.CONFIRMED if was_there else AttendanceAnswer.DISPUTED
-        entry.answered_at = now
-        entry.save(update_fields=["confirmation", "answered_at"])
-        audit_log(
-            user=None,
-            action=AuditAction.UPDATE,
-            obj=entry,
-            changes={"confirmation": entry.confirmation},
-            via=VIA_LINK,
-        )
-        return entry
-
-    return LINKS.use(
+    return LINKS.answer_entry(
         link=link,
-        answer=answer,
-        changes=lambda entry: {"attendance": entry.pk, "confirmation": entry.confirmation},
+        model=Attendance,
+        entry_id=link.attendance_id,
+        confirmed=was_there,
+        key="attendance",
         now=now,
     )
 

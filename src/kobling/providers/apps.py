@@ -30,6 +30,11 @@ class ProvidersConfig(AppConfig):
         register_timeline_source("placements", placement_events)
         # A placement the provider has not answered in time.
         register_alert_provider(placement_unanswered)
+        # A participant says they were not at a visit the provider reported (the outbox purpose
+        # of the visit confirmations registers on import).
+        from kobling.providers.confirmations import disputed
+
+        register_alert_provider(disputed)
         # A course that ends takes its placement with it.
         from kobling.providers.services import close_on_course_end
         from kobling.referrals.episodes import register_end_listener
@@ -41,4 +46,14 @@ class ProvidersConfig(AppConfig):
             reminders.certificate_reminders_tick,
             every=dt.timedelta(hours=24),
             report_prefix="certificates_",
+        )
+        # Courses never placed whose person has a benefit group with a rule are placed with the
+        # rule's provider (within the person's consent).
+        from kobling.providers.rules import placement_rules_tick
+
+        register(
+            "providers.placement_rules",
+            placement_rules_tick,
+            every=dt.timedelta(hours=24),
+            report_prefix="rules_",
         )

@@ -1,13 +1,13 @@
-"""What the access-log review needs from this app: placements and provider visits are about a
-participant; a provider's staff have the participants placed with their provider as caseload,
-and a trainer those placed with them (docs/access-review.md)."""
+"""What the access-log review needs from this app: placements, provider visits and their
+confirmation links are about a participant; a provider's staff have the participants placed
+with their provider as caseload, and a trainer those placed with them (docs/access-review.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from kobling.core.access_review import register_caseload, register_person_record
-from kobling.providers.models import Placement, ProviderVisit
+from kobling.providers.models import Placement, ProviderVisit, VisitConfirmationLink
 
 
 def provider_caseload(user_ids: set[int]) -> Iterable[tuple[int, tuple[str, int]]]:
@@ -24,4 +24,5 @@ def provider_caseload(user_ids: set[int]) -> Iterable[tuple[int, tuple[str, int]
 def register() -> None:
     register_person_record(Placement, participant="episode__participant_id")
     register_person_record(ProviderVisit, participant="episode__participant_id")
+    register_person_record(VisitConfirmationLink, participant="episode__participant_id")
     register_caseload(provider_caseload)

@@ -13,7 +13,14 @@ from kobling.core.access import managed_municipality_ids
 from kobling.core.versions import VersionFormField
 from kobling.partners.models import Partner
 from kobling.providers.choices import ActivityProviderKind, CertificateKind
-from kobling.providers.models import ActivityProvider, ProviderSite, Trainer
+from kobling.providers.models import (
+    ActivityProvider,
+    ConcessionTerms,
+    ContractRequirement,
+    ProviderSite,
+    Trainer,
+)
+from kobling.referrals.choices import Benefit
 from kobling.tenancy.models import Municipality
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -186,3 +193,102 @@ class VisitFileForm(forms.Form):
 class PhoneVisitForm(forms.Form):
     placement = forms.IntegerField(widget=forms.HiddenInput)
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=600, initial=60)
+
+
+# --- managers' pages: placement settings and rules, staff, contract terms -----------------------
+
+
+class PlacementSettingsForm(forms.Form):
+    answer_days = forms.IntegerField(
+        label=_("Days the provider has to answer"), min_value=1, max_value=60
+    )
+    required_certificates = forms.MultipleChoiceField(
+        label=_("Certificates an assigned trainer needs (any of)"),
+        choices=CertificateKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: any of the three."),
+    )
+    visit_confirmation_by_participant = forms.BooleanField(
+        label=_("Participants confirm their visits"),
+        required=False,
+        help_text=_(
+            "When a provider reports a visit, the participant gets an e-mail with a link to "
+            "confirm that they came (or say they did not)."
+        ),
+    )
+    version = VersionFormField()
+
+
+class PlacementRuleForm(forms.Form):
+    benefit = forms.ChoiceField(label=_("Benefit group"), choices=Benefit.choices)
+    provider = forms.ModelChoiceField(queryset=ActivityProvider.objects.none(), label=_("Provider"))
+    activity = forms.CharField(
+        label=_("Recommended activity"),
+        max_length=300,
+        help_text=_("What a course placed by the rule is recommended."),
+    )
+    weeks = forms.IntegerField(
+        label=_("Weeks"),
+        min_value=1,
+        max_value=104,
+        initial=12,
+        help_text=_("The placement's length when the course has no planned end."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    version = VersionFormField(required=False)
+
+    def __init__(self, *args: Any, municipality_id: int, editing: bool = False, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["provider"].queryset = ActivityProvider.objects.filter(
+            municipality_id=municipality_id, is_active=True
+        )
+        if editing:
+            self.fields["version"].required = True
+        else:
+            del self.fields["is_active"]
+
+
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+
+
+class TermsForm(forms.ModelForm):
+    version = VersionFormField(required=False)
+
+    class Meta:
+        model = ConcessionTerms
+        fields = [
+            "price_model",
+            "price",
+            "period_months",
+            "capacity",
+            "cap_per_person",
+            "sessions_per_week",
+        ]
+
+    def __init__(self, *args: Any, agreements: Any = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        if self.instance.pk:
+            self.fields["version"].required = True
+            self.initial["version"] = self.instance.version
+        else:
+            self.fields["agreement"] = forms.ModelChoiceField(
+                queryset=agreements, label=_("Concession agreement")
+            )
+            self.order_fields(["agreement"])
+
+    def _post_clean(self) -> None:
+        # The services validate the whole row (the agreement and provider are set there).
+        pass
+
+
+class RequirementForm(forms.ModelForm):
+    class Meta:
+        model = ContractRequirement
+        fields = ["measure", "target", "period_months", "text"]
+
+    def _post_clean(self) -> None:
+        pass

@@ -31,6 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kobling.core.choices import ParticipantAnswer
+from kobling.core.confirmation_links import ConfirmationLinkBase
 from kobling.core.frozen import FrozenOnceFinal
 from kobling.lib.row_guards import RowGuard
 from kobling.partners.models import validate_orgnr
@@ -49,8 +51,8 @@ from kobling.providers.choices import (
     RequirementMeasure,
     VisitSource,
 )
-from kobling.referrals.choices import EpisodeStatus
-from kobling.tenancy.choices import MANAGER_ROLES
+from kobling.referrals.choices import Benefit, EpisodeStatus
+from kobling.tenancy.choices import MANAGER_ROLES, Delivery
 from kobling.tenancy.scoping import ScopedManager, ScopedQuerySet, any_of, in_municipalities
 
 
@@ -348,6 +350,15 @@ class PlacementSettings(models.Model):
     required_certificates = models.JSONField(
         _("certificates an assigned trainer needs (any of)"), default=list, blank=True
     )
+    visit_confirmation_by_participant = models.BooleanField(
+        _("participants confirm their visits"),
+        default=False,
+        help_text=_(
+            "When a provider reports a visit, the participant gets an e-mail with a link to "
+            "confirm that they came (or say they did not)."
+        ),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("placement settings")
@@ -355,6 +366,85 @@ class PlacementSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.programme)
+
+
+class PlacementRule(models.Model):
+    """A programme's rule "eligible benefit group → provider X": a course of the programme whose
+    person has that benefit group verified and valid (as in Aktiv på dagtid,
+    ``referrals.BenefitCheck``) is proposed to, and — with the person's consent to share with
+    the provider — placed with, the provider. One active rule per benefit group and programme;
+    the coordinator may always place elsewhere."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    programme = models.ForeignKey(
+        "tenancy.Programme",
+        on_delete=models.CASCADE,
+        related_name="placement_rules",
+        verbose_name=_("programme"),
+    )
+    benefit = models.CharField(_("benefit group"), max_length=20, choices=Benefit.choices)
+    provider = models.ForeignKey(
+        ActivityProvider,
+        on_delete=models.PROTECT,
+        related_name="placement_rules",
+        verbose_name=_("provider"),
+    )
+    activity = models.CharField(
+        _("recommended activity"),
+        max_length=300,
+        help_text=_(
+            "What a course placed by the rule is recommended, e.g. training with a health guide."
+        ),
+    )
+    weeks = models.PositiveSmallIntegerField(
+        _("weeks"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(104)],
+        help_text=_("The placement's length when the course has no planned end."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("placement rule")
+        verbose_name_plural = _("placement rules")
+        ordering = ["programme", "benefit", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "benefit"],
+                condition=Q(is_active=True),
+                name="placement_rule_one_per_benefit",
+                violation_error_message=_(
+                    "The programme already has an active rule for this benefit group."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_benefit_display()} → {self.provider}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.provider_id and self.provider.municipality_id != self.municipality_id:
+            errors["provider"] = _("Choose a provider of the programme's municipality.")
+        if self.programme_id and self.programme.municipality_id != self.municipality_id:
+            errors["programme"] = _("Choose a programme of your municipality.")
+        if self.programme_id and self.programme.delivery != Delivery.PROVIDER:
+            errors["programme"] = _("Only a programme delivered by providers has placement rules.")
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return in_municipalities(user, MANAGER_ROLES)
+
+    def permits(self, user, action: str) -> bool:  # noqa: ANN001
+        return user.is_manager_of(self.municipality_id)
 
 
 class PlacementQuerySet(ScopedQuerySet):
@@ -533,6 +623,18 @@ class ProviderVisit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # The participant's own answer through a confirmation link (programmes whose placement
+    # settings ask for it): written once onto the entry — the row guard lets these two columns
+    # change only while ``answered_at`` is empty. "Disputed" does not change ``attended``: the
+    # coordinator looks and corrects or keeps the entry (each a new entry).
+    confirmation = models.CharField(
+        _("participant's answer"),
+        max_length=10,
+        choices=ParticipantAnswer.choices,
+        blank=True,
+        default="",
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
     objects = VisitQuerySet.as_manager()
 
@@ -935,11 +1037,50 @@ class ClaimLine(models.Model):
         return user.is_manager_of(self.municipality_id)
 
 
-# The database's side of "visits are never edited": no UPDATE or DELETE of a visit entry.
+class VisitConfirmationLink(ConfirmationLinkBase):
+    """A request, e-mailed to the participant (or a minor's guardian) when a provider reported
+    a visit, to confirm that they came — or say they did not. The shared part (recipient,
+    expiry, used) is :class:`kobling.core.confirmation_links.ConfirmationLinkBase`; the e-mail
+    and the signed single-use link live in the outbox (subject ``visit-confirmation:<id>``)."""
+
+    visit = models.ForeignKey(
+        ProviderVisit,
+        on_delete=models.PROTECT,
+        related_name="confirmation_links",
+        verbose_name=_("provider visit"),
+    )
+    # The course, for the send limit (per course and per address).
+    episode = models.ForeignKey(
+        "referrals.Episode",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("forløp", "course"),
+    )
+
+    objects = ScopedManager()
+
+    class Meta(ConfirmationLinkBase.Meta):
+        verbose_name = _("visit confirmation link")
+        verbose_name_plural = _("visit confirmation links")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.created_at:%Y-%m-%d}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return in_municipalities(user, MANAGER_ROLES)
+
+
+# The database's side of "visits are never edited": no UPDATE or DELETE of a visit entry,
+# except the participant's answer written once onto it (providers.confirmations).
 VISIT_GUARD = RowGuard(
     name="providers_visit_append_only",
     table=ProviderVisit._meta.db_table,
     message="provider visits are append-only: a correction is a new entry",
+    may_change=(
+        ("confirmation", "OLD.answered_at IS NULL"),
+        ("answered_at", "OLD.answered_at IS NULL"),
+    ),
 )
 # An approved claim and its lines are never changed (kobling.core.frozen).
 CLAIM_GUARDS = (

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from kobling.core.choices import ParticipantAnswer
 from kobling.followup.report import ActivityPart, MonthRow
 from kobling.providers.choices import PlacementStatus
 from kobling.providers.models import ActivityProvider, Placement, ProviderVisit
@@ -28,6 +29,8 @@ class VisitRow:
     day: dt.date
     minutes: int
     attended: bool
+    # The participant's answer by link: "", "confirmed" or "disputed".
+    answer: str = ""
 
 
 def provider_part(
@@ -56,8 +59,10 @@ def provider_part(
         cancelled_not_participant=0,
         no_show=len(visits) - len(came),
         minutes=sum(v.minutes for v in came),
-        # Confirmed by the provider, not by the participant: counted as provider_visits.
-        confirmed=0,
+        # Every visit is confirmed by the provider (provider_visits); these are the ones the
+        # participant confirmed, or disputed, by link.
+        confirmed=sum(1 for v in came if v.answer == ParticipantAnswer.CONFIRMED),
+        disputed=sum(1 for v in came if v.answer == ParticipantAnswer.DISPUTED),
         first=came[0].day if came else None,
         last=came[-1].day if came else None,
         months=tuple(months[m] for m in sorted(months)),
@@ -82,7 +87,7 @@ def visit_parts(episode: Any, today: dt.date) -> list[ActivityPart]:
         VisitRow(*row)
         for row in ProviderVisit.objects.current()
         .filter(episode=episode)
-        .values_list("visited_on", "minutes", "attended")
+        .values_list("visited_on", "minutes", "attended", "confirmation")
     ]
     part = provider_part(spans, visits, today)
     return [part] if part is not None else []

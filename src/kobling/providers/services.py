@@ -18,9 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from kobling.core import outbox
+from kobling.core.invitations import invitation_purpose_register
 from kobling.core.versions import lock_versioned as _lock
 from kobling.lib.errors import ConflictError
+from kobling.providers import confirmations
 from kobling.providers.choices import (
     DEFAULT_ANSWER_DAYS,
     OPEN_PLACEMENT_STATUSES,
@@ -44,6 +48,7 @@ from kobling.referrals.models import Consent, Episode
 from kobling.tenancy.audit import audit_log, diff
 from kobling.tenancy.choices import AuditAction, Delivery
 from kobling.tenancy.models import Municipality, User
+from kobling.tenancy.services import revoke_tokens, user_for_email
 
 PROVIDER_FIELDS = (
     "name",
@@ -191,6 +196,77 @@ def staff_add(*, by: User | None, provider: ActivityProvider, user: User) -> Act
     return staff
 
 
+STAFF_INVITATION = "provider-staff-invitation"
+
+
+def _staff_invited(message: Any) -> tuple[Any, Any] | None:
+    staff = (
+        ActivityProviderStaff.objects.select_related("user", "provider__municipality")
+        .filter(pk=message.subject_id)
+        .first()
+    )
+    return (staff.user, staff.provider.municipality) if staff else None
+
+
+# The invitation to choose a password, as a membership's (kobling.core.invitations): not sent
+# once the person is taken off the staff or has chosen a password.
+invitation_purpose_register(
+    name=STAFF_INVITATION,
+    label=gettext_lazy("Invitation for a provider's staff"),
+    invited=_staff_invited,
+)
+
+
+def staff_invite(
+    *,
+    by: User | None,
+    provider: ActivityProvider,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+) -> ActivityProviderStaff:
+    """Give the person with ``email`` access to the provider's portal. A new address gets a
+    user account and, as a membership does, an invitation e-mail through the outbox (sent after
+    commit) with a link to choose a password; so does one who never chose a password."""
+    with transaction.atomic():
+        user, created = user_for_email(email=email, first_name=first_name, last_name=last_name)
+        if ActivityProviderStaff.objects.filter(user=user, provider=provider).exists():
+            raise ValidationError(
+                {
+                    "email": _("%(email)s already works for this provider.")
+                    % {"email": user.email or user.username}
+                }
+            )
+        staff = staff_add(by=by, provider=provider, user=user)
+        if created or not user.has_usable_password():
+            outbox.message_queue(
+                purpose=STAFF_INVITATION,
+                subject=outbox.subject_key("providerstaff", staff.pk),
+                recipient=user.email,
+                municipality_id=provider.municipality_id,
+                language=user.preferred_language or "nb",
+                template="emails/invitation.txt",
+            )
+    return staff
+
+
+def staff_remove(*, by: User | None, staff: ActivityProviderStaff) -> None:
+    """Take a person off the provider's staff: they no longer see its portal or its persons,
+    and their API tokens are revoked (a token must not carry access taken back)."""
+    with transaction.atomic():
+        audit_log(
+            user=by,
+            action=AuditAction.DELETE,
+            obj=staff,
+            municipality_id=staff.provider.municipality_id,
+            changes={"user": staff.user.username, "provider": staff.provider_id},
+        )
+        user = staff.user
+        staff.delete()
+        revoke_tokens(user)
+    user.__dict__.pop("activity_provider_ids", None)
+
+
 # --- trainers and certificates ----------------------------------------------------------------
 
 
@@ -269,6 +345,52 @@ def settings_for(programme_id: int) -> tuple[int, list[str]]:
     days = found.answer_days if found else DEFAULT_ANSWER_DAYS
     kinds = list(found.required_certificates) if found and found.required_certificates else []
     return days, kinds or list(CertificateKind.values)
+
+
+SETTINGS_FIELDS = ("answer_days", "required_certificates", "visit_confirmation_by_participant")
+
+
+def placement_settings_of(programme_id: int) -> PlacementSettings:
+    """The programme's placement settings, the defaults (unsaved) when it has none yet."""
+    found = PlacementSettings.objects.filter(programme_id=programme_id).first()
+    return found or PlacementSettings(programme_id=programme_id)
+
+
+def placement_settings_update(
+    *, by: User | None, programme: Any, data: dict[str, Any], expected_version: int | None
+) -> PlacementSettings:
+    """Change a provider programme's placement settings (days to answer, the certificates an
+    assigned trainer needs, whether participants confirm their visits) with the version read:
+    the first save of a programme's settings is version 1."""
+    _check_fields(data, SETTINGS_FIELDS)
+    if programme.delivery != Delivery.PROVIDER:
+        raise ValidationError(_("Only a programme delivered by providers has placement settings."))
+    kinds = data.get("required_certificates")
+    if kinds is not None and set(kinds) - set(CertificateKind.values):
+        raise ValidationError(
+            {"required_certificates": _("Choose certificate kinds from the list.")}
+        )
+    with transaction.atomic():
+        PlacementSettings.objects.get_or_create(programme=programme)
+        locked = _lock(
+            PlacementSettings,
+            PlacementSettings.objects.get(programme=programme),
+            expected_version,
+        )
+        before = _snapshot(locked, SETTINGS_FIELDS)
+        for name, value in data.items():
+            setattr(locked, name, value)
+        _clean(locked)
+        locked.version += 1
+        locked.save()
+        audit_log(
+            user=by,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            municipality_id=programme.municipality_id,
+            changes=diff(before, _snapshot(locked, SETTINGS_FIELDS)),
+        )
+    return locked
 
 
 def trainer_is_certified(trainer: Trainer, kinds: Iterable[str], on: dt.date) -> bool:
@@ -600,6 +722,8 @@ def visit_record(
                 obj=visit,
                 changes={"source": source, "external_id": external_id, "date": visited_on},
             )
+            # The participant confirms it by link, where the programme asks for it.
+            confirmations.links_queue(visits=[visit], by=by, now=timezone.now())
     except IntegrityError:
         # The same visit id arrived twice at once: the first one stands.
         existing = ProviderVisit.objects.filter(
@@ -668,6 +792,8 @@ class ImportReport:
     rows: int = 0
     created: int = 0
     already: int = 0
+    # The participants' confirmation links queued for the new visits (where asked for).
+    links: confirmations.LinksQueued = field(default_factory=confirmations.LinksQueued)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -787,6 +913,7 @@ def visits_import(
         return report
     with transaction.atomic():
         ProviderVisit.objects.bulk_create(new, batch_size=1000)
+        report.links = confirmations.links_queue(visits=new, by=by, now=timezone.now())
         audit_log(
             user=by if getattr(by, "pk", None) else None,
             action=AuditAction.CREATE,

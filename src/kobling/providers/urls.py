@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kobling.providers import contract_views, views
+from kobling.providers import contract_views, manage_views, views
 
 urlpatterns = [
     path("tilbydere/", views.provider_list, name="provider_list"),
@@ -34,6 +34,57 @@ urlpatterns = [
     ),
     path("tilbyder/<int:pk>/besok/fil/", views.visit_import, name="provider_visit_import"),
     path("tilbyder/i-dag/", views.trainer_phone, name="provider_phone"),
+    path(
+        "bekreft-besok/<str:token>/",
+        views.visit_confirmation,
+        name="provider_visit_confirmation",
+    ),
+    path("tilbydere/besok/<int:pk>/vurder/", views.visit_resolve, name="provider_visit_resolve"),
+    # The managers' pages: placement settings and rules, staff, contract terms.
+    path("tilbydere/program/", manage_views.programme_list, name="provider_programme_list"),
+    path("tilbydere/program/<int:pk>/", manage_views.programme_detail, name="provider_programme"),
+    path(
+        "tilbydere/program/<int:pk>/innstillinger/",
+        manage_views.settings_edit,
+        name="provider_settings_edit",
+    ),
+    path(
+        "tilbydere/program/<int:pk>/regler/ny/",
+        manage_views.rule_create,
+        name="provider_rule_create",
+    ),
+    path(
+        "tilbydere/program/<int:pk>/regler/plasser/",
+        manage_views.rules_run,
+        name="provider_rules_run",
+    ),
+    path("tilbydere/regler/<int:pk>/", manage_views.rule_edit, name="provider_rule_edit"),
+    path("tilbydere/<int:pk>/ansatte/", manage_views.staff_list, name="provider_staff"),
+    path(
+        "tilbydere/ansatte/<int:pk>/fjern/",
+        manage_views.staff_remove,
+        name="provider_staff_remove",
+    ),
+    path(
+        "tilbydere/<int:pk>/kontrakter/ny/",
+        manage_views.terms_create,
+        name="contract_terms_create",
+    ),
+    path(
+        "tilbydere/kontrakter/<int:pk>/vilkar/",
+        manage_views.terms_edit,
+        name="contract_terms_edit",
+    ),
+    path(
+        "tilbydere/kontrakter/<int:pk>/krav/ny/",
+        manage_views.requirement_add,
+        name="contract_requirement_add",
+    ),
+    path(
+        "tilbydere/kontrakter/krav/<int:pk>/fjern/",
+        manage_views.requirement_remove,
+        name="contract_requirement_remove",
+    ),
     # Concession contracts and reimbursement claims.
     path("tilbydere/kontrakter/<int:pk>/", contract_views.contract_detail, name="contract_detail"),
     path("tilbydere/kontrakter/<int:pk>/pdf/", contract_views.contract_pdf, name="contract_pdf"),

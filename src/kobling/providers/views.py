@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core.confirmation_links import confirmation_page
 from kobling.core.views import add_service_errors, error_text, get_visible_or_404
 from kobling.lib.errors import ConflictError
-from kobling.providers import services
+from kobling.providers import confirmations, rules, services
 from kobling.providers.choices import OPEN_PLACEMENT_STATUSES, PlacementStatus, VisitSource
 from kobling.providers.forms import (
     AnswerForm,
@@ -270,9 +271,13 @@ def placement_create(request: HttpRequest, pk: int) -> HttpResponse:
         audit=True,
         pk=pk,
     )
-    initial = {"starts_on": episode.planned_start or timezone.localdate()}
+    initial: dict[str, Any] = {"starts_on": episode.planned_start or timezone.localdate()}
     if episode.planned_end:
         initial["ends_on"] = episode.planned_end
+    # The rule "eligible benefit group → provider" proposes; the coordinator may choose another.
+    proposal = rules.proposal_for(episode)
+    if proposal is not None:
+        initial.update(provider=proposal.rule.provider_id, activity=proposal.rule.activity)
     form = PlacementForm(request.POST or None, episode=episode, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -289,6 +294,7 @@ def placement_create(request: HttpRequest, pk: int) -> HttpResponse:
         _("Place %(name)s with a provider") % {"name": episode.participant.full_name},
         reverse("web:episode_timeline", args=[episode.pk]),
         history=history,
+        proposal=proposal,
     )
 
 
@@ -364,7 +370,7 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "person": placement.episode.participant,
             "visits": list(
                 ProviderVisit.objects.filter(placement=placement)
-                .select_related("trainer")
+                .select_related("trainer", "superseded_by")
                 .order_by("visited_on", "pk")
             ),
             "answer_form": AnswerForm(placement=placement) if may_answer else None,
@@ -483,3 +489,70 @@ def trainer_phone(request: HttpRequest) -> HttpResponse:
         "providers/phone.html",
         {"placements": placements, "came_today": came_today, "today": today},
     )
+
+
+# --- the participant's answer about a visit ----------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def visit_confirmation(request: HttpRequest, token: str) -> HttpResponse:
+    """Reached from the e-mail, without signing in: the first name, the provider, the day and
+    the minutes, and two buttons — "I was there", "I was not there". A GET changes nothing."""
+
+    def answer(link, request: HttpRequest):  # noqa: ANN001, ANN202
+        choice = request.POST.get("answer", "")
+        if choice not in ("yes", "no"):
+            raise ValidationError(_("Choose whether you were there."))
+        entry = request.POST.get("entry", "")
+        return confirmations.visit_answer(
+            link=link,
+            was_there=choice == "yes",
+            entry_id=int(entry) if entry.isdigit() else None,
+        )
+
+    return confirmation_page(
+        request,
+        token,
+        confirmations.LINKS,
+        templates=(
+            "providers/visit_confirmation.html",
+            "providers/visit_confirmation_closed.html",
+            "providers/visit_confirmation_done.html",
+        ),
+        context=confirmations.visit_of,
+        answer=answer,
+        error_text=error_text,
+    )
+
+
+@login_required
+@require_POST
+def visit_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """The coordinator's look at a visit the participant disputed: record it as not come, or
+    keep it as come with a reason — either a new entry that supersedes it (the alert goes)."""
+    visit = get_visible_or_404(request, ProviderVisit.objects.select_related("placement"), pk=pk)
+    if not request.user.is_manager_of(visit.municipality_id):
+        raise PermissionDenied
+    choice = request.POST.get("decision", "")
+    if choice not in ("absent", "keep"):
+        messages.error(request, _("Choose whether the visit stands."))
+        return redirect("web:provider_placement", pk=visit.placement_id)
+    try:
+        services.visit_correct(
+            visit=visit,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+            attended=choice == "keep",
+        )
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("The visit is recorded as not come.")
+            if choice == "absent"
+            else _("The visit stands, with your reason."),
+        )
+    return redirect("web:provider_placement", pk=visit.placement_id)

@@ -34,6 +34,24 @@ def invitation_link(user: User) -> str:
     )
 
 
+def user_for_email(*, email: str, first_name: str = "", last_name: str = "") -> tuple[User, bool]:
+    """The user signing in with ``email``, made (without a password, to be invited) when there
+    is none: (user, created). Refused with the reason for an address that is not one."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
+    user = User.objects.filter(username__iexact=email).first()
+    if user is not None:
+        return user, False
+    user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user, True
+
+
 def membership_grant(
     *,
     by: User,
@@ -56,13 +74,7 @@ def membership_grant(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        user = User.objects.filter(username__iexact=email).first()
-        created = user is None
-        if created:
-            user = User(username=email, email=email, first_name=first_name, last_name=last_name)
-            user.set_unusable_password()
-            user.full_clean()
-            user.save()
+        user, created = user_for_email(email=email, first_name=first_name, last_name=last_name)
         if Membership.objects.filter(user=user, municipality=municipality, role=role).exists():
             raise ValidationError(
                 {"role": _("The user already holds this role in this municipality.")}
