@@ -22,7 +22,7 @@ def _providers(request: Any) -> Any:
 
 class ClaimFilterSet(ListFilterSet):
     month = MonthFilter(field_name="month", label=_("Month (YYYY-MM)"))
-    provider = django_filters.ModelChoiceFilter(queryset=_providers, label=_("Provider"))
+    provider = django_filters.ModelChoiceFilter(queryset=_providers, label=_("Activity provider"))
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, label=_("Status"))
 
     class Meta:
