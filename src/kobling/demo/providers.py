@@ -89,7 +89,7 @@ def load_providers_demo(today: dt.date) -> dict[str, int]:
     )
     gyms = []
     for index, spec in enumerate(GYMS):
-        partner = _partner_entry(municipality, spec)
+        partner = _partner_entry(municipality, spec, programme)
         gym = services.provider_create(
             by=coordinator,
             municipality=municipality,
@@ -239,9 +239,10 @@ def load_providers_demo(today: dt.date) -> dict[str, int]:
     }
 
 
-def _partner_entry(municipality: Municipality, spec: dict) -> Partner:
+def _partner_entry(municipality: Municipality, spec: dict, programme) -> Partner:  # noqa: ANN001
     """The gym's entry in the partner register (the partners demo has Fjordvik Treningssenter;
-    Sprek Fjordvik is registered here), where its concession agreement is."""
+    Sprek Fjordvik is registered here, working with activity on prescription only), where its
+    concession agreement is."""
     partner = Partner.objects.filter(municipality=municipality, name=spec["name"]).first()
     if partner is not None:
         return partner
@@ -255,6 +256,7 @@ def _partner_entry(municipality: Municipality, spec: dict) -> Partner:
             "contact_name": spec["contact_name"],
             "contact_email": spec["contact_email"],
         },
+        programmes=[programme],
     )
 
 
