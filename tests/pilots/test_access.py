@@ -57,6 +57,9 @@ PAGES = {
     "pilot_detail": (("pilot",), ROW),
     "pilot_csv": (("pilot",), ROW),
     "pilot_pdf": (("pilot",), ROW),
+    # Setting a pilot up and changing it: the national analyst's only (an owner reads).
+    "pilot_create": ((), matrix(403, 403, 403, 403, 403, 200, 403, 403, 403)),
+    "pilot_edit": (("pilot",), matrix(403, 403, 403, 403, 403, 200, 403, 403, 403)),
 }
 
 

@@ -57,6 +57,8 @@ PAGES = {
     ),
     "claim_approve": (("claim",), "post", matrix(302, 302, 403, 403, 404, 403, 403, 403, 403)),
     "claim_payment_file": ((), "get", matrix(200, 200, 403, 403, 200, 403, 403, 403, 403)),
+    # The claims list: the municipality's for managers (B's: an empty list), a gym's own.
+    "claim_list": ((), "get", LISTS),
 }
 
 

@@ -53,3 +53,35 @@ def test_fjordvik_has_two_gyms_with_placed_courses_in_every_state_and_visits(dem
     api.credentials(HTTP_AUTHORIZATION=f"Provider {DEMO_KEY}")
     listed = api.get("/api/v1/provider/placements/").json()
     assert listed and {p["provider_name"] for p in listed} == {"Fjordvik Treningssenter"}
+    _contracts_and_the_approved_claim(client)
+
+
+def _contracts_and_the_approved_claim(client):
+    """Each gym has a concession contract with requirements of the four kinds; last month's
+    claim of Fjordvik Treningssenter is approved and in the payment file."""
+    from kobling.demo.loader import DEMO_PASSWORD
+    from kobling.providers.models import ConcessionTerms, ReimbursementClaim
+
+    contracts = list(ConcessionTerms.objects.select_related("provider", "agreement"))
+    assert sorted(c.provider.name for c in contracts) == [
+        "Fjordvik Treningssenter",
+        "Sprek Fjordvik",
+    ]
+    for contract in contracts:
+        assert contract.agreement.partner_id == contract.provider.partner_id
+        kinds = {r.kind for r in contract.requirements.all()}
+        assert kinds == {"quality", "access", "content", "results"}
+    claim = ReimbursementClaim.objects.get()
+    assert claim.status == "approved" and claim.provider.name == "Fjordvik Treningssenter"
+    assert claim.lines.filter(decision="approved").count() >= 4
+    assert client.login(username="koordinator@fjordvik.demo", password=DEMO_PASSWORD)
+    listed = client.get(reverse("web:claim_list")).content.decode()
+    assert reverse("web:claim_detail", args=[claim.pk]) in listed
+    rows = (
+        client.get(reverse("web:claim_payment_file"), {"month": f"{claim.month:%Y-%m}"})
+        .content.decode("utf-8-sig")
+        .splitlines()
+    )
+    assert len(rows) == 1 + claim.lines.count()
+    page = client.get(reverse("web:contract_detail", args=[claim.terms_id])).content.decode()
+    assert "Met" in page and "Not met" in page

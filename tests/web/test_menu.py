@@ -46,14 +46,16 @@ BEFORE = {
 
 
 # Destinations the grouped menu added: the coordinators' list of courses (forløp), group
-# offers, activity providers, grants to organisations (under Money), premises lending and the
-# meeting calendar with the organisations (after Partners), the catalogue of offers.
+# offers, activity providers, grants to organisations and reimbursement claims (under Money),
+# premises lending and the meeting calendar with the organisations (after Partners), the
+# catalogue of offers.
 ADDED = {
     "coordinator_a": [
         "episode_list",
         "group_offer_list",
         "provider_list",
         "grant_scheme_list",
+        "claim_list",
         "premises_list",
         "meeting_list",
         "catalogue_manage",
@@ -64,6 +66,7 @@ ADDED = {
         "access_review",
         "provider_list",
         "grant_scheme_list",
+        "claim_list",
         "premises_list",
         "meeting_list",
         "catalogue_manage",
@@ -110,7 +113,7 @@ def test_the_current_page_and_its_group_are_marked(cast):
     assert "/kontakter/oversikt/" in group
 
 
-def test_activity_provider_staff_get_the_providers_their_portal_and_the_phone_screen(cast):
+def test_activity_provider_staff_get_the_providers_portal_phone_screen_and_claims(cast):
     from kobling.providers.services import provider_create, staff_add
     from tests import factories as f
 
@@ -123,5 +126,6 @@ def test_activity_provider_staff_get_the_providers_their_portal_and_the_phone_sc
     staff_add(by=None, provider=gym, user=user)
     hrefs = menu_hrefs(signed_in(user).get("/").content.decode())
     assert sorted(hrefs) == sorted(
-        reverse(f"web:{name}") for name in ("provider_list", "provider_portal", "provider_phone")
+        reverse(f"web:{name}")
+        for name in ("provider_list", "provider_portal", "provider_phone", "claim_list")
     )

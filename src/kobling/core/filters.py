@@ -15,12 +15,17 @@ whose optional fields filter a list; ``ListFilterSet`` applies it to every Filte
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+
+from kobling.core.months import parse_month
 
 ALL = _("All")
 PLACEHOLDER = "---------"
@@ -98,3 +103,21 @@ class ListFilterSet(BaseFilterSet):
         if not hasattr(self, "_form"):
             explicit_all(super().form)
         return self._form
+
+
+class MonthField(forms.CharField):
+    """A list filter's ``YYYY-MM`` → the first day of the month (future months allowed: a filter just finds
+    nothing there)."""
+
+    def to_python(self, value: str | None) -> dt.date | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse_month(text, allow_future=True)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["month"]) from None
+
+
+class MonthFilter(django_filters.Filter):
+    field_class = MonthField

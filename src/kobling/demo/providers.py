@@ -4,20 +4,27 @@ with their staff logins, certified trainers (one certificate expiring within the
 window) and a handful of courses placed with them: accepted ones with visits from the gym's
 system, a file and the trainer's phone; one declined (back with the coordinator) and one waiting
 for the gym's answer. Fjordvik Treningssenter has a demo API key (:data:`DEMO_KEY`) for trying
-the provider API. Called by :func:`kobling.demo.loader.load_demo`; deterministic for a given
+the provider API. Each gym has a concession contract (its partner register entry's agreement,
+with terms and requirements of the four kinds, begun last month); three persons' benefit group
+is verified, and Fjordvik Treningssenter's claim for last month is approved, so the payment file
+of last month has rows. Called by :func:`kobling.demo.loader.load_demo`; deterministic for a given
 ``today`` and small (a few dozen rows), so the demo loads as fast as before."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 
-from kobling.providers import services
+from kobling.partners.choices import AgreementKind, PartnerKind
+from kobling.partners.models import Partner
+from kobling.partners.services import agreement_create, partner_create
+from kobling.providers import contract_selectors, contract_services, services
 from kobling.providers.choices import VisitSource
 from kobling.providers.models import ProviderToken
 from kobling.referrals import services as referral_services
-from kobling.referrals.choices import ConsentScope, DecisionOutcome
+from kobling.referrals.choices import Benefit, ConsentScope, DecisionOutcome
 from kobling.referrals.identity import synthetic_national_id
 from kobling.referrals.models import Episode, Referral
 from kobling.tenancy.choices import ProgrammeKind
@@ -59,6 +66,8 @@ COURSES = (
     ("Eva", "Endring", 1, "decline", 0),
     ("Frode", "Frisk", 1, None, 0),
 )
+# Whose benefit group (Aktiv på dagtid) the coordinator has verified: their visits are claimed.
+ELIGIBLE = ("Astrid", "Bjørn", "Dag")
 
 
 def load_providers_demo(today: dt.date) -> dict[str, int]:
@@ -80,15 +89,18 @@ def load_providers_demo(today: dt.date) -> dict[str, int]:
     )
     gyms = []
     for index, spec in enumerate(GYMS):
+        partner = _partner_entry(municipality, spec, programme)
         gym = services.provider_create(
             by=coordinator,
             municipality=municipality,
             data={
                 "name": spec["name"],
-                "organisation_number": spec["organisation_number"],
+                # The partner register's entry of the same organisation carries its number.
+                "organisation_number": partner.organisation_number,
                 "kind": "gym",
                 "contact_name": spec["contact_name"],
                 "contact_email": spec["contact_email"],
+                "partner": partner,
             },
         )
         for name, street, hours, access in spec["sites"]:
@@ -210,7 +222,119 @@ def load_providers_demo(today: dt.date) -> dict[str, int]:
                 provider=gym, content="\n".join(lines), by=None, today=today
             )
             visits += report.created
-    return {"providers": len(gyms), "placements": placements, "provider_visits": visits}
+        if first in ELIGIBLE:
+            referral_services.benefit_verify(
+                referral=placement.episode.referral,
+                by=coordinator,
+                benefit=Benefit.AAP if index % 2 == 0 else Benefit.SICKNESS,
+                verified_on=min(start - dt.timedelta(days=7), timezone.localdate()),
+            )
+    contracts, claims = load_contracts_demo(gyms, coordinator, today)
+    return {
+        "providers": len(gyms),
+        "placements": placements,
+        "provider_visits": visits,
+        "concession_contracts": contracts,
+        "reimbursement_claims": claims,
+    }
+
+
+def _partner_entry(municipality: Municipality, spec: dict, programme) -> Partner:  # noqa: ANN001
+    """The gym's entry in the partner register (the partners demo has Fjordvik Treningssenter;
+    Sprek Fjordvik is registered here, working with activity on prescription only), where its
+    concession agreement is."""
+    partner = Partner.objects.filter(municipality=municipality, name=spec["name"]).first()
+    if partner is not None:
+        return partner
+    return partner_create(
+        by=None,
+        municipality=municipality,
+        data={
+            "name": spec["name"],
+            "kind": PartnerKind.GYM,
+            "organisation_number": spec["organisation_number"],
+            "contact_name": spec["contact_name"],
+            "contact_email": spec["contact_email"],
+        },
+        programmes=[programme],
+    )
+
+
+# Per gym: the price model, price, cap per person a month and capacity of its concession
+# contract. Both contracts began on the first day of last month, so last month is a whole
+# measurement period and the first month that can be claimed.
+TERMS = (
+    {
+        "price_model": "per_session",
+        "price": Decimal("150"),
+        "period_months": 1,
+        "cap_per_person": Decimal("1500"),
+        "capacity": 20,
+        "sessions_per_week": Decimal("2"),
+    },
+    {
+        "price_model": "per_participant",
+        "price": Decimal("600"),
+        "period_months": 1,
+        "cap_per_person": None,
+        "capacity": 10,
+        "sessions_per_week": Decimal("2"),
+    },
+)
+# The four kinds of requirements: (measure, target %, measurement period in months, as written).
+REQUIREMENTS = (
+    ("certified_trainer", 90, 1, "Sertifisert instruktør på minst 90 % av øktene."),
+    ("sites_accessible", 100, 1, "Alle treningssteder er universelt utformet og beskrevet."),
+    ("answered_in_time", 90, 1, "Svar på henvisninger innen fem virkedager."),
+    ("plan_within_14_days", 80, 1, "Individuell plan innen to uker etter oppstart."),
+    ("attendance_75", 60, 1, "Minst 60 % av deltakerne møter på minst 75 % av øktene."),
+    ("active_6_months", 50, 6, "Minst 50 % er fortsatt aktive etter seks måneder."),
+)
+
+
+def load_contracts_demo(gyms: list, coordinator: User, today: dt.date) -> tuple[int, int]:
+    """A concession contract with each gym (terms and requirements of the four kinds), and
+    Fjordvik Treningssenter's claim for last month built, submitted and approved — so the
+    payment file of last month has rows."""
+    started = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    made = []
+    for gym, terms in zip(gyms, TERMS, strict=True):
+        agreement = agreement_create(
+            partner=gym.partner,
+            by=coordinator,
+            data={
+                "kind": AgreementKind.CONCESSION,
+                "starts_on": started,
+                "ends_on": started.replace(year=started.year + 2) - dt.timedelta(days=1),
+                "covers": "Aktivitet på resept: trening med sertifisert instruktør for "
+                "henviste deltakere, med oppmøte rapportert til kommunen.",
+            },
+        )
+        contract = contract_services.terms_create(
+            by=coordinator, agreement=agreement, provider=gym, data=dict(terms)
+        )
+        for measure, target, months, text in REQUIREMENTS:
+            contract_services.requirement_add(
+                by=coordinator,
+                terms=contract,
+                measure=measure,
+                target=Decimal(target),
+                period_months=months,
+                text=text,
+            )
+        made.append(contract)
+    staff = User.objects.get(username=GYM_STAFF)
+    claim, _skipped = contract_services.claim_build(by=staff, terms=made[0], month=started)
+    claim = contract_services.claim_submit(by=staff, claim=claim, expected_version=claim.version)
+    totals = contract_selectors.claim_totals(contract_selectors.claim_lines_of(claim))
+    contract_services.claim_approve_all(
+        by=coordinator,
+        claim=claim,
+        expected_version=claim.version,
+        expected_lines=totals.pending,
+        expected_amount=totals.pending_amount,
+    )
+    return len(made), 1
 
 
 def demo_placement(

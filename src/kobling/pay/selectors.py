@@ -6,16 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kobling.core.filters import ListFilterSet
+from kobling.core.filters import ListFilterSet, MonthFilter
 from kobling.helpers.models import Helper
 from kobling.pay.choices import ExpenseCategory, ExpenseStatus, TimesheetStatus
 from kobling.pay.models import Expense, Timesheet
-from kobling.pay.months import parse_month
 from kobling.tenancy.choices import MANAGER_ROLES, Role
 
 
@@ -52,24 +49,6 @@ def roll_up_scope(user) -> list[int]:  # noqa: ANN001
     return sorted(
         set(managed_helper_ids(user)) | set(own_helpers(user).values_list("pk", flat=True))
     )
-
-
-class MonthField(forms.CharField):
-    """``YYYY-MM`` → the first day of the month (future months allowed: a filter just finds
-    nothing there)."""
-
-    def to_python(self, value: str | None) -> dt.date | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_month(text, allow_future=True)
-        except ValidationError as exc:
-            raise forms.ValidationError(exc.message_dict["month"]) from None
-
-
-class MonthFilter(django_filters.Filter):
-    field_class = MonthField
 
 
 class TimesheetFilterSet(ListFilterSet):

@@ -9,8 +9,8 @@ Definitions (docs/pilots.md):
 
 * participants: courses in the pilot (one course = one participant in one programme);
 * completion: completed of the courses that have *ended*;
-* attendance: per course, attended / recorded appointments (provider visits, sessions) in per
-  cent — the mean over courses with any recorded, with its t interval;
+* attendance: per course, attended / recorded appointments (provider visits, sessions, group
+  meetings) in per cent — the mean over courses with any recorded, with its t interval;
 * change: per course, the later value minus the start value of the same measure (activity
   minutes per week, self-rated health, goal attainment): the mean paired change over the
   courses that have both, with its t interval; after the end (3/6/12 months) the minutes the

@@ -35,6 +35,8 @@ from kobling.dashboards.suppression import (
 )
 from kobling.followup.choices import SessionStatus
 from kobling.followup.models import Session
+from kobling.groups.choices import MeetingStatus
+from kobling.groups.models import Attendance
 from kobling.outcomes.choices import FollowUpStatus, ReviewKind
 from kobling.outcomes.models import FollowUp, ReviewScore
 from kobling.pay.costs import course_costs
@@ -124,6 +126,17 @@ def load_rows(pilot: Pilot, *, today: dt.date | None = None) -> list[calc.Course
         .filter(episode_id__in=ids, status__in=(SessionStatus.HELD, SessionStatus.NO_SHOW))
         .values("episode_id")
         .annotate(n=Count("pk"), came=Count("pk", filter=Q(status=SessionStatus.HELD)))
+        .order_by()
+    ):
+        attended[row["episode_id"]] += row["came"]
+        recorded[row["episode_id"]] += row["n"]
+    # Group meetings (a programme that delivers in groups): the entries that stand at meetings
+    # that were held, as the referrer report counts them.
+    for row in (
+        Attendance.objects.current()
+        .filter(episode_id__in=ids, meeting__status=MeetingStatus.HELD)
+        .values("episode_id")
+        .annotate(n=Count("pk"), came=Count("pk", filter=Q(attended=True)))
         .order_by()
     ):
         attended[row["episode_id"]] += row["came"]
@@ -261,7 +274,7 @@ def report_lines(account: calc.Account) -> list[Line]:
         ),
         Line(
             "attended",
-            str(_("Attended visits and sessions")),
+            str(_("Attended visits, sessions and group meetings")),
             "",
             tuple(
                 Cell(n, describing(g.attended_total, g.participants))

@@ -6,17 +6,23 @@ from __future__ import annotations
 import csv
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
-from kobling.core.views import get_visible_or_404
+from kobling.core.views import add_service_errors, get_visible_or_404
 from kobling.dashboards.views import REPORT_CSS
+from kobling.lib.errors import ConflictError
 from kobling.lib.spreadsheet import neutralise
+from kobling.pilots import services
+from kobling.pilots.forms import PilotForm
 from kobling.pilots.models import Pilot
 from kobling.pilots.selectors import Report, pilot_report
 from kobling.tenancy.audit import audit_log
@@ -51,14 +57,77 @@ def pilot_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("municipalities")
         .order_by("-period_start", "name", "pk")
     )
-    return render(request, "pilots/pilot_list.html", {"pilots": pilots})
+    return render(
+        request,
+        "pilots/pilot_list.html",
+        {"pilots": pilots, "can_create": Pilot.visibility_q(request.user, "change") is not None},
+    )
+
+
+def _form_page(request: HttpRequest, form: PilotForm, title: str, cancel: str) -> HttpResponse:
+    return render(
+        request, "pilots/pilot_form.html", {"form": form, "title": title, "cancel": cancel}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pilot_create(request: HttpRequest) -> HttpResponse:
+    """Set up a pilot: its municipalities, programmes, period and owners (the national
+    analyst)."""
+    if Pilot.visibility_q(request.user, "change") is None:
+        raise PermissionDenied
+    form = PilotForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pilot = services.pilot_create(by=request.user, **form.kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The pilot was set up."))
+            return redirect("web:pilot_detail", pk=pilot.pk)
+    return _form_page(request, form, _("New pilot"), reverse("web:pilot_list"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pilot_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a pilot, with the version read (a concurrent change is refused, not overwritten)."""
+    pilot = get_visible_or_404(request, Pilot.objects.all(), action="change", pk=pk)
+    form = PilotForm(request.POST or None, pilot=pilot)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pilot_update(
+                by=request.user,
+                pilot=pilot,
+                expected_version=form.cleaned_data["version"],
+                **form.kwargs(),
+            )
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The pilot was saved."))
+            return redirect("web:pilot_detail", pk=pilot.pk)
+    return _form_page(
+        request,
+        form,
+        _("Edit %(name)s") % {"name": pilot.name},
+        reverse("web:pilot_detail", args=[pilot.pk]),
+    )
 
 
 @login_required
 @require_GET
 def pilot_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    report = pilot_report(_pilot(request, pk))
-    return render(request, "pilots/pilot_detail.html", {"report": report})
+    pilot = _pilot(request, pk)
+    report = pilot_report(pilot)
+    return render(
+        request,
+        "pilots/pilot_detail.html",
+        {"report": report, "can_edit": pilot.permits(request.user, "change")},
+    )
 
 
 def _text(value: Any) -> Any:

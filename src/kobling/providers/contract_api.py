@@ -25,6 +25,7 @@ from kobling.core.versions import version_field
 from kobling.core.viewsets import ScopedViewSetMixin
 from kobling.providers import contract_export, contract_selectors
 from kobling.providers import contract_services as contracts
+from kobling.providers.filtersets import ClaimFilterSet
 from kobling.providers.models import (
     ClaimLine,
     ConcessionTerms,
@@ -214,6 +215,7 @@ class ConcessionContractViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSe
 class ClaimViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = ReimbursementClaim.objects.all()
     serializer_class = ClaimSerializer
+    filterset_class = ClaimFilterSet
     audit_reads = True
 
     def optimize(self, queryset):  # noqa: ANN001, ANN201

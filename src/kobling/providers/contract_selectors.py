@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Min, Q
+from django.db.models import Count, DecimalField, Min, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kobling.lib.money import ZERO
@@ -33,6 +34,7 @@ from kobling.referrals.models import BenefitCheck
 # Placements that count for a contract: accepted, or accepted once and ended with the course
 # (a placement that was declined or withdrawn before an answer never ran).
 RAN = (PlacementStatus.ACCEPTED,)
+ZERO_AMOUNT = Value(ZERO, output_field=DecimalField(max_digits=12, decimal_places=2))
 
 
 def _contract_placements(terms: ConcessionTerms) -> Any:
@@ -298,6 +300,40 @@ def claims_for(user: Any) -> Any:
         .select_related("provider", "terms__agreement")
         .order_by("-month", "provider__name", "pk")
     )
+
+
+def _line_sums(prefix: str = "") -> dict[str, Any]:
+    amount = f"{prefix}amount"
+    decision = f"{prefix}decision"
+    return {
+        "claimed_amount": Coalesce(Sum(amount), ZERO_AMOUNT),
+        "approved_amount": Coalesce(
+            Sum(amount, filter=Q(**{decision: LineDecision.APPROVED})), ZERO_AMOUNT
+        ),
+        "pending_amount": Coalesce(
+            Sum(amount, filter=Q(**{decision: LineDecision.PENDING})), ZERO_AMOUNT
+        ),
+        "line_count": Count(amount),
+        "pending_lines": Count(amount, filter=Q(**{decision: LineDecision.PENDING})),
+    }
+
+
+def claim_list_queryset(queryset: Any) -> Any:
+    """Claims with their totals (claimed, approved, not decided) in the one query of the list."""
+    return (
+        queryset.select_related("provider", "municipality")
+        .annotate(**_line_sums("lines__"))
+        .order_by("-month", "provider__name", "pk")
+    )
+
+
+def claims_totals(queryset: Any) -> dict[str, Any]:
+    """The totals of every claim the (filtered) list shows, in one query."""
+    totals = ClaimLine.objects.filter(claim__in=queryset.order_by().values("pk")).aggregate(
+        **_line_sums()
+    )
+    totals["claims"] = queryset.order_by().count()
+    return totals
 
 
 def approved_claim_amounts(episode_ids: set[int]) -> dict[int, Decimal]:

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,6 +27,7 @@ from kobling.lib.errors import ConflictError
 from kobling.providers import contract_export, contract_selectors
 from kobling.providers import contract_services as contracts
 from kobling.providers.choices import ClaimStatus
+from kobling.providers.filtersets import ClaimFilterSet
 from kobling.providers.models import ClaimLine, ConcessionTerms, ReimbursementClaim
 from kobling.tenancy.audit import audit_list_read
 
@@ -112,6 +114,41 @@ def claim_build(request: HttpRequest, pk: int) -> HttpResponse:
             % {"n": len(skipped)},
         )
     return redirect("web:claim_detail", pk=claim.pk)
+
+
+@login_required
+@require_GET
+def claim_list(request: HttpRequest) -> HttpResponse:
+    """The municipality's claims (managers) or the provider's own (its staff), by month,
+    provider and state, with each claim's totals and the totals of what the filter shows."""
+    if ReimbursementClaim.visibility_q(request.user, "view") is None:
+        raise PermissionDenied
+    filterset = ClaimFilterSet(
+        request.GET or None,
+        queryset=ReimbursementClaim.objects.visible_to(request.user, "view"),
+        request=request,
+    )
+    claims = filterset.qs
+    page = Paginator(contract_selectors.claim_list_queryset(claims), 50).get_page(
+        request.GET.get("page")
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    manager = ReimbursementClaim.visibility_q(request.user, "approve") is not None
+    month = filterset.form.cleaned_data.get("month") if filterset.is_valid() else None
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return render(
+        request,
+        "providers/claim_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "querystring_without_page": params.urlencode(),
+            "totals": contract_selectors.claims_totals(claims),
+            "manager": manager,
+            "payment_month": month or last_month,
+        },
+    )
 
 
 @login_required

@@ -89,6 +89,7 @@ urlpatterns = [
     path("tilbydere/kontrakter/<int:pk>/", contract_views.contract_detail, name="contract_detail"),
     path("tilbydere/kontrakter/<int:pk>/pdf/", contract_views.contract_pdf, name="contract_pdf"),
     path("tilbydere/kontrakter/<int:pk>/refusjon/", contract_views.claim_build, name="claim_build"),
+    path("refusjonskrav/", contract_views.claim_list, name="claim_list"),
     path("refusjonskrav/utbetaling.csv", contract_views.payment_file, name="claim_payment_file"),
     path("refusjonskrav/<int:pk>/", contract_views.claim_detail, name="claim_detail"),
     path("refusjonskrav/<int:pk>/pdf/", contract_views.claim_pdf, name="claim_pdf"),

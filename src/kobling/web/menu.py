@@ -106,8 +106,11 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
     if manager:
         money.append(link(_("Pay and expenses"), "pay_month"))
         money.append(link(_("Grants"), "grant_scheme_list"))
+        money.append(link(_("Reimbursement claims"), "claim_list"))
     elif contact:
         money.append(link(_("My hours"), "my_hours"))
+    if activity_provider and not manager:
+        money.append(link(_("Reimbursement claims"), "claim_list"))
 
     evaluation: list[Link] = []
     if manager:
