@@ -57,6 +57,7 @@ ADDED = {
         "premises_list",
         "meeting_list",
         "catalogue_manage",
+        "supervision_home",
     ],
     "admin_a": [
         "episode_list",
@@ -67,7 +68,9 @@ ADDED = {
         "premises_list",
         "meeting_list",
         "catalogue_manage",
+        "supervision_home",
     ],
+    "contact_a": ["supervision_home"],
 }
 
 
