@@ -47,6 +47,9 @@ extra_urls: list = []
     retrieve=extend_schema(summary="A programme's supervision settings"),
 )
 class SupervisionSettingsViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """A programme's supervision rules: the allowance per helper and year, the day unused hours
+    return to the pool, the weeks without supervision before an alert."""
+
     queryset = SupervisionSettings.objects.all()
     serializer_class = SupervisionSettingsSerializer
 
@@ -65,6 +68,8 @@ class SupervisionGroupViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Supervision groups: a leader, members and a plan of meetings."""
+
     queryset = SupervisionGroup.objects.all()
     serializer_class = SupervisionGroupSerializer
     audit_reads = False
@@ -114,6 +119,8 @@ class SupervisionMeetingViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Meetings of supervision groups; the leader records who came."""
+
     queryset = SupervisionMeeting.objects.all()
     serializer_class = SupervisionMeetingSerializer
 
@@ -169,6 +176,8 @@ class SupervisionEntryViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """The supervision each helper received, in hours; append-only (corrections are new lines)."""
+
     queryset = SupervisionEntry.objects.all()
     serializer_class = SupervisionEntrySerializer
     audit_reads = True
@@ -206,6 +215,8 @@ class PoolRunViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """The yearly return of unused hours to a programme's pool and its share-out by use."""
+
     queryset = PoolRun.objects.all()
     serializer_class = PoolRunSerializer
 
@@ -224,6 +235,8 @@ class PoolRunViewSet(
     retrieve=extend_schema(summary="A line of the pool's ledger"),
 )
 class PoolEntryViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The pool's append-only ledger: hours returned and shared out per helper."""
+
     queryset = PoolEntry.objects.all()
     serializer_class = PoolEntrySerializer
 
