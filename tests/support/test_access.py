@@ -105,6 +105,7 @@ def ids(cast):
         "line": run.entries.first().pk,
         "helper": cast.helper_a.pk,
         "programme": cast.programme_a.pk,
+        "course_run": cast.run_a.pk,
     }
 
 
@@ -236,3 +237,11 @@ def test_the_api_records_and_corrects_a_session_and_shares_the_pool_out(cast, ap
     corrected = coordinator.post(f"/api/v1/supervision-entries/{made.json()['id']}/correct/")
     assert corrected.status_code == 201 and corrected.json()["hours"] == "-2.00"
     assert SupervisionSettings.objects.count() == 0
+
+
+PAGES["support_run_evaluation"] = (
+    ("course_run",),
+    "get",
+    # The course run's municipality and its course provider (their own trainees).
+    matrix(200, 200, 403, 403, 404, 403, 200),
+)

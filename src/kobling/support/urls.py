@@ -12,3 +12,6 @@ urlpatterns = [
     path("veiledning/linjer/<int:pk>/korriger/", views.entry_correct, name="supervision_correct"),
     path("veiledning/pott/<int:pk>/", views.pool, name="supervision_pool"),
 ]
+urlpatterns.append(
+    path("kurs/<int:pk>/evaluering/", views.run_evaluation, name="support_run_evaluation")
+)

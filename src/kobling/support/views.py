@@ -327,3 +327,37 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
             "shared_this_year": any(r.year == year for r in runs),
         },
     )
+
+
+@login_required
+@require_GET
+def run_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
+    """Kirkpatrick level 3 (behaviour) for a course run, from the data, under the small-cell
+    rule: the municipality's managers and the run's course provider (their own trainees)."""
+    from kobling.courses.models import CourseRun
+    from kobling.lib.suppression import derived, part_of, suppress
+    from kobling.support.kirkpatrick_load import run_behaviour
+
+    run = get_visible_or_404(request, CourseRun.objects.select_related("template"), pk=pk)
+    found = run_behaviour(run, timezone.localdate())
+    placed = part_of(found.placed, found.judged_placed)
+    stayed = part_of(found.stayed, found.judged_stayed)
+
+    def share(part: int, whole: int, cell: object) -> object:
+        value = round(100 * part / whole) if whole else None
+        return derived(value, suppress(whole), cell)
+
+    return render(
+        request,
+        "support/run_evaluation.html",
+        {
+            "run": run,
+            "qualified": suppress(found.qualified),
+            "judged_placed": suppress(found.judged_placed),
+            "placed": placed,
+            "placed_share": share(found.placed, found.judged_placed, placed),
+            "judged_stayed": suppress(found.judged_stayed),
+            "stayed": stayed,
+            "stayed_share": share(found.stayed, found.judged_stayed, stayed),
+        },
+    )
