@@ -17,6 +17,8 @@ from kobling.pay import models as pay_models
 from kobling.providers import models as provider_models
 from kobling.quality import models as quality_models
 from kobling.referrals.models import DECISION_GUARD
+from kobling.support.models import ENTRY_GUARD as SUPERVISION_ENTRY_GUARD
+from kobling.support.models import POOL_GUARD as SUPERVISION_POOL_GUARD
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.audit_guard import AUDIT_GUARD
 from kobling.tenancy.models import AuditEntry
@@ -32,6 +34,8 @@ ALL_GUARDS = (
     *pay_models.ROW_GUARDS,
     *quality_models.ROW_GUARDS,
     *provider_models.ROW_GUARDS,
+    SUPERVISION_ENTRY_GUARD,
+    SUPERVISION_POOL_GUARD,
 )
 
 

@@ -466,6 +466,7 @@ ACCESS_MODULES = (
     "tests.grants.test_access",
     "tests.pilots.test_access",
     "tests.catalogue.test_access",
+    "tests.support.test_access",
 )
 
 

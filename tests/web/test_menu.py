@@ -59,6 +59,7 @@ ADDED = {
         "premises_list",
         "meeting_list",
         "catalogue_manage",
+        "supervision_home",
     ],
     "admin_a": [
         "episode_list",
@@ -70,7 +71,9 @@ ADDED = {
         "premises_list",
         "meeting_list",
         "catalogue_manage",
+        "supervision_home",
     ],
+    "contact_a": ["supervision_home"],
 }
 
 

@@ -19,6 +19,7 @@ from kobling.dashboards.models import DashboardFact, Grain
 from kobling.dashboards.suppression import SUPPRESSED, describing, is_small
 from kobling.quality.models import AssessmentAnswer, AssessmentStatus, SelfAssessment
 from kobling.quality.scoring import Scores, TrendYear, score, trend
+from kobling.support.selectors import summary as supervision_summary
 from kobling.tenancy.models import Programme
 
 
@@ -184,6 +185,7 @@ def evidence(
         dashboard,
         _("Evaluation (RE-AIM)"),
     )
+    out["training.support"] = supervision_evidence(programme, year)
     if responsibilities is not None:
         risks = [r.label for r in responsibilities if r.is_risk]
         gaps = [r.label for r in responsibilities if r.is_gap]
@@ -200,3 +202,24 @@ def evidence(
             _("Key-person risk"),
         )
     return out
+
+
+def supervision_evidence(programme: Programme, year: int) -> Evidence:
+    """Beside 4.4 (contacts have support while they work): the supervision the programme's
+    helpers received in ``year`` (the support app's summary; four queries)."""
+    found = supervision_summary(programme, year)
+    if not found.helpers:
+        text = _("No helpers with a supervision allowance in %(year)s.") % {"year": year}
+    else:
+        text = _(
+            "In %(year)s: %(supervised)s of %(helpers)s helpers had supervision, %(hours)s hours "
+            "in all (allowance %(allowance)s h each); %(meetings)s group meetings held."
+        ) % {
+            "year": year,
+            "supervised": found.supervised,
+            "helpers": found.helpers,
+            "hours": found.hours,
+            "allowance": found.allowance,
+            "meetings": found.meetings_held,
+        }
+    return Evidence(text, reverse("web:supervision_home") + f"?year={year}", _("Supervision"))

@@ -59,9 +59,11 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
         people += [
             link(_("Training contacts"), "helper_list"),
             link(_("Overview"), "helper_overview"),
+            link(_("Supervision"), "supervision_home"),
         ]
     elif contact:
         people.append(link(_("My profile"), "helper_list"))
+        people.append(link(_("My supervision"), "supervision_home"))
     if manager or provider:
         people.append(link(_("Courses"), "course_list"))
     if provider:

@@ -1,0 +1,43 @@
+"""The demo's supervision: Fjordvik's training contacts in two groups with held and planned
+meetings, individual sessions, last year's pool shared out, and the coordinator's pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from kobling.demo.loader import load_demo
+from kobling.support import selectors
+from kobling.support.choices import MeetingStatus
+from kobling.support.models import PoolRun, SupervisionEntry, SupervisionGroup, SupervisionMeeting
+from kobling.tenancy.models import Programme, User
+from tests.conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return load_demo()
+
+
+def test_fjordvik_has_supervision_groups_meetings_hours_and_a_shared_pool(demo):
+    today = timezone.localdate()
+    programme = Programme.objects.get(municipality__name="Fjordvik", kind="treningskontakt")
+    groups = SupervisionGroup.objects.filter(programme=programme)
+    assert groups.count() == 2 and demo["supervision_groups"] == 2
+    meetings = SupervisionMeeting.objects.filter(group__programme=programme)
+    assert meetings.filter(status=MeetingStatus.HELD).exists()
+    assert meetings.filter(status=MeetingStatus.PLANNED, date__gt=today).exists()
+    assert SupervisionEntry.objects.filter(programme=programme, kind="individual").count() == 3
+    run = PoolRun.objects.get(programme=programme, year=today.year - 1)
+    assert run.returned_hours == run.shared_hours > 0
+    summary = selectors.summary(programme, today.year)
+    assert 0 < summary.supervised < summary.helpers
+    coordinator = User.objects.get(username="koordinator@fjordvik.demo")
+    client = signed_in(coordinator)
+    page = client.get(reverse("web:supervision_home")).content.decode()
+    assert "Veiledningsgruppe 2 (DPS)" in page
+    assert client.get(reverse("web:supervision_pool", args=[programme.pk])).status_code == 200
