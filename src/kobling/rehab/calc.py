@@ -1,0 +1,110 @@
+"""Participation and completion rates (pure: plain rows in, plain cells out; no Django).
+
+A course counts in the period (quarter) of its **index event**, as the eligible population it is
+compared with does: of the persons eligible after an event in 2025Q1, how many started
+rehabilitation (``participation = started / eligible``) and how many of those completed it under
+their programme's rule (``completion = completed / started``). Rates are percentages with one
+decimal; ``None`` when the base is 0."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+LEVELS = ("unit", "region", "national")
+GRAINS = ("quarter", "year")
+
+
+@dataclass(frozen=True)
+class CourseRow:
+    unit_id: int
+    region_id: int | None
+    diagnosis: str
+    year: int
+    quarter: int
+    sex: str
+    age_band: str
+    started: bool
+    completed: bool
+
+
+@dataclass(frozen=True)
+class DenominatorRow:
+    unit_id: int
+    region_id: int | None
+    diagnosis: str
+    year: int
+    quarter: int
+    sex: str
+    age_band: str
+    eligible: int
+
+
+@dataclass
+class Cell:
+    eligible: int = 0
+    started: int = 0
+    completed: int = 0
+    units: set[int] = field(default_factory=set)
+
+    @property
+    def participation_rate(self) -> float | None:
+        return rate(self.started, self.eligible)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return rate(self.completed, self.started)
+
+
+def rate(part: int, whole: int) -> float | None:
+    return None if not whole else round(100 * part / whole, 1)
+
+
+def period_of(year: int, quarter: int, grain: str) -> str:
+    return str(year) if grain == "year" else f"{year}Q{quarter}"
+
+
+def _group(row: CourseRow | DenominatorRow, level: str) -> int | None:
+    if level == "unit":
+        return row.unit_id
+    if level == "region":
+        return row.region_id
+    return None
+
+
+Key = tuple[int | None, str, str]  # (unit or region id, or None for the nation; diagnosis; period)
+
+
+def aggregate(
+    courses: Iterable[CourseRow],
+    denominators: Iterable[DenominatorRow],
+    *,
+    level: str = "unit",
+    grain: str = "quarter",
+    sex: str | None = None,
+    age_band: str | None = None,
+) -> dict[Key, Cell]:
+    """Sum the eligible, started and completed per group (unit, region or the nation),
+    diagnosis group and period, keeping only ``sex`` and ``age_band`` when given."""
+    if level not in LEVELS or grain not in GRAINS:
+        raise ValueError(f"unknown level or grain: {level}, {grain}")
+    cells: dict[Key, Cell] = {}
+
+    def cell_for(row: CourseRow | DenominatorRow) -> Cell | None:
+        if (sex and row.sex != sex) or (age_band and row.age_band != age_band):
+            return None
+        key = (_group(row, level), row.diagnosis, period_of(row.year, row.quarter, grain))
+        found = cells.setdefault(key, Cell())
+        found.units.add(row.unit_id)
+        return found
+
+    for d in denominators:
+        target = cell_for(d)
+        if target is not None:
+            target.eligible += d.eligible
+    for c in courses:
+        target = cell_for(c)
+        if target is not None and c.started:
+            target.started += 1
+            target.completed += int(c.completed)
+    return cells
