@@ -10,8 +10,10 @@ the units' staff (rows limited and suppressed as tests/rehab/test_participation.
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from kobling.tenancy.models import AuditEntry
+from tests.conftest import signed_in
 from tests.followup import scenario as s
 from tests.rehab.builders import build
 
@@ -48,6 +50,13 @@ READS = {
     "/api/v1/rehab/denominators/": AGGREGATES,
     "/api/v1/rehab/participation/?diagnosis=chd&period=2025Q1": AGGREGATES,
 }
+IMPORTERS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 403)
+PAGES = {
+    "rehab_participation": ((), AGGREGATES),
+    "rehab_participation_csv": ((), AGGREGATES),
+    "rehab_denominator_import": ((), IMPORTERS),
+}
+PUBLIC = {"rehab_public_offers"}
 
 
 @pytest.fixture
@@ -62,6 +71,13 @@ def test_every_rehab_endpoint_allows_or_denies_each_role(cast, api, world, url, 
     path = url.format(offer=world.h.offer.pk, course=world.courses[0].pk)
     response = api(cast.roles[role]).get(path)
     assert response.status_code == expected, response.content
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "expected"), [(n, r, c) for n, (_a, pairs) in PAGES.items() for r, c in pairs]
+)
+def test_every_rehab_page_allows_or_denies_each_role(cast, world, name, role, expected):
+    assert signed_in(cast.roles[role]).get(reverse(f"web:{name}")).status_code == expected
 
 
 def test_anonymous_callers_get_401(cast, api, world):

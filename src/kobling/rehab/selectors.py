@@ -257,3 +257,15 @@ def public_offers(*, diagnosis: str | None = None, county: str | None = None):  
     if county:
         offers = offers.filter(county_code=county)
     return offers
+
+
+def offer_counts() -> dict[str, int]:
+    """How many offers serve each diagnosis group (one query)."""
+    from django.db.models import Count
+
+    counts = RehabOffer.objects.aggregate(
+        chd=Count("pk", filter=Q(serves_chd=True)),
+        copd=Count("pk", filter=Q(serves_copd=True)),
+        pad=Count("pk", filter=Q(serves_pad=True)),
+    )
+    return {k: int(v or 0) for k, v in counts.items()}
