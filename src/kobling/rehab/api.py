@@ -22,7 +22,7 @@ from kobling.rehab.models import Denominator, RehabCourse, RehabOffer
 from kobling.rehab.serializers import (
     DenominatorImportSerializer,
     DenominatorSerializer,
-    ImportReportSerializer,
+    DenominatorImportReportSerializer,
     ParticipationRowSerializer,
     RehabCourseSerializer,
     RehabOfferSerializer,
@@ -120,7 +120,7 @@ class DenominatorViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gen
 
     @extend_schema(
         request={"multipart/form-data": DenominatorImportSerializer},
-        responses={201: ImportReportSerializer, 400: ImportReportSerializer},
+        responses={201: DenominatorImportReportSerializer, 400: DenominatorImportReportSerializer},
         summary="Import eligible counts from CSV (all or nothing, with a report per row)",
     )
     @action(

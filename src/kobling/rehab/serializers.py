@@ -107,7 +107,7 @@ class DenominatorImportSerializer(serializers.Serializer):
     source = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class ImportRowSerializer(serializers.Serializer):
+class DenominatorImportRowSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     unit = serializers.CharField()
     diagnosis = serializers.CharField()
@@ -116,11 +116,11 @@ class ImportRowSerializer(serializers.Serializer):
     errors = serializers.ListField(child=serializers.CharField())
 
 
-class ImportReportSerializer(serializers.Serializer):
+class DenominatorImportReportSerializer(serializers.Serializer):
     saved = serializers.BooleanField()
     errors = serializers.ListField(child=serializers.CharField())
     counts = serializers.DictField(child=serializers.IntegerField())
-    rows = ImportRowSerializer(many=True)
+    rows = DenominatorImportRowSerializer(many=True)
 
 
 class ParticipationRowSerializer(serializers.Serializer):
