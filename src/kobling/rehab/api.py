@@ -20,9 +20,9 @@ from kobling.rehab import selectors, services
 from kobling.rehab.choices import AgeBand, DiagnosisGroup, Sex
 from kobling.rehab.models import Denominator, RehabCourse, RehabOffer
 from kobling.rehab.serializers import (
+    DenominatorImportReportSerializer,
     DenominatorImportSerializer,
     DenominatorSerializer,
-    DenominatorImportReportSerializer,
     ParticipationRowSerializer,
     RehabCourseSerializer,
     RehabOfferSerializer,
