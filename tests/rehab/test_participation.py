@@ -56,6 +56,8 @@ def test_the_analyst_sees_every_unit_with_small_cells_suppressed(cast, api, worl
         "<5",
     )
     assert {rows[u]["participation_rate"] for u in rows} == {"<5"}
+    # The wait describes the started persons: hidden with them.
+    assert {rows[u]["median_wait_days"] for u in rows} == {"<5"}
 
 
 def test_the_national_and_regional_rates_equal_the_hand_computed_ones(cast, api, world):
@@ -66,6 +68,7 @@ def test_the_national_and_regional_rates_equal_the_hand_computed_ones(cast, api,
         assert row["unit"] == unit
         assert (row["eligible"], row["started"], row["completed"]) == (32, 11, 6)
         assert row["participation_rate"] == 34.4 and row["completion_rate"] == 54.5
+        assert row["median_wait_days"] == 21.0  # every course started three weeks after
 
 
 def test_staff_read_the_nation_suppressed_like_everyone_else(cast, api, world):
@@ -128,3 +131,13 @@ def test_the_calculation_alone_on_hand_built_rows():
     assert cells[(2, "copd", "2025Q4")].participation_rate is None
     national = calc.aggregate(rows, dens, level="national", grain="year")
     assert national[(None, "copd", "2025")].started == 3
+
+
+@pytest.mark.parametrize(("waits", "median"), [([], None), ([30, 10, 20], 20.0), ([10, 21], 15.5)])
+def test_the_median_wait_from_index_event_to_start(waits, median):
+    rows = [
+        calc.CourseRow(1, None, "pad", 2025, 1, "male", "60-69", True, False, wait_days=w)
+        for w in waits
+    ]
+    cells = calc.aggregate(rows, [])
+    assert (cells[(1, "pad", "2025Q1")].median_wait_days if rows else None) == median

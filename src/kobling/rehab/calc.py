@@ -3,7 +3,8 @@
 A course counts in the period (quarter) of its **index event**, as the eligible population it is
 compared with does: of the persons eligible after an event in 2025Q1, how many started
 rehabilitation (``participation = started / eligible``) and how many of those completed it under
-their programme's rule (``completion = completed / started``). Rates are percentages with one
+their programme's rule (``completion = completed / started``), and the median wait from the
+index event to the start. Rates are percentages with one
 decimal; ``None`` when the base is 0."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class CourseRow:
     age_band: str
     started: bool
     completed: bool
+    wait_days: int | None = None  # index event to start, for a started course
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,18 @@ class Cell:
     started: int = 0
     completed: int = 0
     units: set[int] = field(default_factory=set)
+    waits: list[int] = field(default_factory=list)
+
+    @property
+    def median_wait_days(self) -> float | None:
+        """Median days from the index event to the start, over the started courses."""
+        if not self.waits:
+            return None
+        ordered = sorted(self.waits)
+        mid = len(ordered) // 2
+        if len(ordered) % 2:
+            return float(ordered[mid])
+        return (ordered[mid - 1] + ordered[mid]) / 2
 
     @property
     def participation_rate(self) -> float | None:
@@ -107,4 +121,6 @@ def aggregate(
         if target is not None and c.started:
             target.started += 1
             target.completed += int(c.completed)
+            if c.wait_days is not None:
+                target.waits.append(c.wait_days)
     return cells

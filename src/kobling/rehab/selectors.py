@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from kobling.lib.suppression import SUPPRESSED, derived, suppress_table
+from kobling.lib.suppression import SUPPRESSED, derived, describing, suppress_table
 from kobling.referrals.episodes import completed_by_course
 from kobling.rehab import calc
 from kobling.rehab.choices import age_band, sex_of
@@ -80,6 +80,7 @@ def load_rows(
                 age_band=age_band(_age(born, index_date)),
                 started=started is not None,
                 completed=started is not None and bool(done.get(episode_id)),
+                wait_days=(started - index_date).days if started is not None else None,
             )
         )
     denominator_rows = [
@@ -166,6 +167,7 @@ ROW_FIELDS = (
     "completed",
     "participation_rate",
     "completion_rate",
+    "median_wait_days",
 )
 
 
@@ -220,6 +222,14 @@ def participation(
                     "completion_rate": cell.completion_rate
                     if own
                     else derived(cell.completion_rate, started, completed),
+                    # Describes the started persons: hidden with them, or when fewer than 5.
+                    "median_wait_days": cell.median_wait_days
+                    if own
+                    else (
+                        SUPPRESSED
+                        if is_suppressed(started)
+                        else describing(cell.median_wait_days, cell.started)
+                    ),
                 }
             )
     rows.sort(key=lambda r: (r["diagnosis"], r["period"], r["unit"]))

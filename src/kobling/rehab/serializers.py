@@ -134,3 +134,6 @@ class ParticipationRowSerializer(serializers.Serializer):
     completed = serializers.JSONField(help_text=CELL_HELP)
     participation_rate = serializers.JSONField(help_text=f"Started / eligible, %. {CELL_HELP}")
     completion_rate = serializers.JSONField(help_text=f"Completed / started, %. {CELL_HELP}")
+    median_wait_days = serializers.JSONField(
+        help_text=f"Median days from the index event to the start. {CELL_HELP}"
+    )
