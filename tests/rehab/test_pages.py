@@ -63,8 +63,9 @@ def test_the_csv_has_the_api_rows_and_is_audited(cast, world):
         "participation_rate",
         "completion_rate",
         "median_wait_days",
+        "funnel_flag",
     ]
-    assert rows[1][3:] == ["chd", "2025Q1", "32", "11", "6", "34.4", "54.5", "21.0"]
+    assert rows[1][3:] == ["chd", "2025Q1", "32", "11", "6", "34.4", "54.5", "21.0", ""]
     unit_level = signed_in(cast.analyst).get(
         reverse("web:rehab_participation_csv"), {"diagnosis": "chd", "period": "2025Q1"}
     )

@@ -141,3 +141,19 @@ def test_the_median_wait_from_index_event_to_start(waits, median):
     ]
     cells = calc.aggregate(rows, [])
     assert (cells[(1, "pad", "2025Q1")].median_wait_days if rows else None) == median
+
+
+@pytest.mark.parametrize(
+    ("started", "flag"),
+    [(30, ""), (38, ""), (40, "high_95"), (45, "high_998"), (20, "low_95"), (15, "low_998")],
+)
+def test_the_funnel_plot_flags_units_outside_the_95_and_998_limits(started, flag):
+    # National 30 %, 100 eligible: 95 % limits 21.0–39.0 %, 99.8 % limits 15.8–44.2 %.
+    assert calc.funnel_flag(started, 100, 0.30) == flag
+
+
+def test_the_flag_is_given_only_where_the_rate_is_shown(cast, api, world):
+    own = _rows(api, world.h.clinician, diagnosis="chd", period="2025Q1")[0]
+    assert own["funnel_flag"] == ""  # 40 % of 20 lies inside the limits around 34.4 %
+    rows = _rows(api, cast.analyst, diagnosis="chd", period="2025Q1")
+    assert {r["funnel_flag"] for r in rows} == {""}

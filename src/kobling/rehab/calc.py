@@ -124,3 +124,23 @@ def aggregate(
             if c.wait_days is not None:
                 target.waits.append(c.wait_days)
     return cells
+
+
+# Funnel plot limits around the national participation rate: 95 % and 99.8 % (z 1.96 and 3.09).
+Z95, Z998 = 1.96, 3.09
+
+
+def funnel_flag(started: int, eligible: int, national: float | None) -> str:
+    """Where a unit's participation lies against the national rate (a proportion 0–1) on a
+    funnel plot: ``"high_998"``/``"low_998"`` outside the 99.8 % limits, ``"high_95"``/
+    ``"low_95"`` outside the 95 % limits, ``""`` inside (or nothing to compare)."""
+    if not eligible or national is None or not 0 < national < 1:
+        return ""
+    share = started / eligible
+    spread = (national * (1 - national) / eligible) ** 0.5
+    for z, name in ((Z998, "998"), (Z95, "95")):
+        if share > national + z * spread:
+            return f"high_{name}"
+        if share < national - z * spread:
+            return f"low_{name}"
+    return ""

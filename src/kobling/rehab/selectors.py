@@ -168,6 +168,7 @@ ROW_FIELDS = (
     "participation_rate",
     "completion_rate",
     "median_wait_days",
+    "funnel_flag",
 )
 
 
@@ -181,6 +182,14 @@ def participation(
         courses,
         denominators,
         level=filters.level,
+        grain=filters.grain,
+        sex=filters.sex,
+        age_band=filters.age_band,
+    )
+    national = calc.aggregate(
+        courses,
+        denominators,
+        level="national",
         grain=filters.grain,
         sex=filters.sex,
         age_band=filters.age_band,
@@ -222,6 +231,11 @@ def participation(
                     "completion_rate": cell.completion_rate
                     if own
                     else derived(cell.completion_rate, started, completed),
+                    # Against the national rate (units only); shown where the rate is shown.
+                    "funnel_flag": _flag(cell, national.get((None, diagnosis, period)))
+                    if filters.level == "unit"
+                    and (own or not is_suppressed(derived(1, eligible, started)))
+                    else "",
                     # Describes the started persons: hidden with them, or when fewer than 5.
                     "median_wait_days": cell.median_wait_days
                     if own
@@ -234,6 +248,11 @@ def participation(
             )
     rows.sort(key=lambda r: (r["diagnosis"], r["period"], r["unit"]))
     return rows
+
+
+def _flag(cell: calc.Cell, nation: calc.Cell | None) -> str:
+    rate = nation.started / nation.eligible if nation and nation.eligible else None
+    return calc.funnel_flag(cell.started, cell.eligible, rate)
 
 
 def _names(level: str, ids: set[int | None]) -> dict[int | None, tuple[str, str]]:

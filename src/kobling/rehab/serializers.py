@@ -134,6 +134,11 @@ class ParticipationRowSerializer(serializers.Serializer):
     completed = serializers.JSONField(help_text=CELL_HELP)
     participation_rate = serializers.JSONField(help_text=f"Started / eligible, %. {CELL_HELP}")
     completion_rate = serializers.JSONField(help_text=f"Completed / started, %. {CELL_HELP}")
+    funnel_flag = serializers.CharField(
+        help_text="Participation against the national rate on a funnel plot: high_998, "
+        "low_998 (outside the 99.8 % limits), high_95, low_95 (outside 95 %), or empty "
+        "(inside, not a unit row, or suppressed)."
+    )
     median_wait_days = serializers.JSONField(
         help_text=f"Median days from the index event to the start. {CELL_HELP}"
     )

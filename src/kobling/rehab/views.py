@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kobling.lib.counties import COUNTY_TILES
@@ -34,7 +35,14 @@ def _report(request: HttpRequest) -> tuple[selectors.Filters, dict[str, str], li
 def participation_page(request: HttpRequest) -> HttpResponse:
     filters, errors, rows = _report(request)
     labels = dict(DiagnosisGroup.choices)
+    flags = {
+        "high_998": _("Above the 99.8 % limit"),
+        "high_95": _("Above the 95 % limit"),
+        "low_95": _("Below the 95 % limit"),
+        "low_998": _("Below the 99.8 % limit"),
+    }
     for row in rows:
+        row["flag_label"] = flags.get(row["funnel_flag"], "")
         row["diagnosis_label"] = labels.get(row["diagnosis"], row["diagnosis"])
         rate = row["participation_rate"]
         # A bar of 200 px for 100 %, drawn only for a shown rate.
