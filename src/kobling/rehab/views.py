@@ -36,10 +36,10 @@ def participation_page(request: HttpRequest) -> HttpResponse:
     filters, errors, rows = _report(request)
     labels = dict(DiagnosisGroup.choices)
     flags = {
-        "high_998": _("Above the 99.8 % limit"),
-        "high_95": _("Above the 95 % limit"),
-        "low_95": _("Below the 95 % limit"),
-        "low_998": _("Below the 99.8 % limit"),
+        "high_998": _("Above the 99.8 per cent limit"),
+        "high_95": _("Above the 95 per cent limit"),
+        "low_95": _("Below the 95 per cent limit"),
+        "low_998": _("Below the 99.8 per cent limit"),
     }
     for row in rows:
         row["flag_label"] = flags.get(row["funnel_flag"], "")
