@@ -126,3 +126,12 @@ def test_the_lists_read_a_fixed_number_of_queries(cast, api, world, django_asser
     for url in ("/api/v1/rehab/courses/", "/api/v1/rehab/offers/", "/api/v1/rehab/denominators/"):
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200
+
+
+def test_the_access_log_review_knows_whom_a_course_read_is_about(cast, api, world):
+    from kobling.core.access_review import PERSON_RECORDS
+
+    model, paths = PERSON_RECORDS["rehab.rehabcourse"]
+    course = world.courses[0]
+    person = model.objects.filter(pk=course.pk).values_list(paths["participant"], flat=True).get()
+    assert person == course.episode.participant_id

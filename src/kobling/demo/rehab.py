@@ -13,8 +13,10 @@ in it plus two, so participation lands near a quarter, below the 30 % reference 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections import Counter
 
+from kobling.demo.names import unique_name
 from kobling.rehab.choices import age_band, sex_of
 from kobling.rehab.flow import Patient, record_course
 from kobling.rehab.models import quarter_of
@@ -164,8 +166,6 @@ OFFERS = (
         "Frisklivssentralen",
     ),
 )
-FIRST = ("Arne", "Berit", "Costa", "Dagny", "Einar", "Frida", "Geir", "Hilde", "Ivar", "Janne")
-LAST = ("Hjertnes", "Lungvik", "Gåsdal", "Pustestad")
 
 
 def _user(username: str, first: str, last: str) -> User:
@@ -243,6 +243,8 @@ def load_rehab_demo(today: dt.date) -> dict[str, int]:
         )
         for diagnosis in diagnoses:
             offers.setdefault((key, diagnosis), offer)
+    # Its own generator: the rest of the demo draws as before.
+    rng = random.Random(13)
     cells: Counter[tuple[str, str, int, int, str, str]] = Counter()
     courses = 0
     for year, quarter in _quarters(today):
@@ -255,14 +257,15 @@ def load_rehab_demo(today: dt.date) -> dict[str, int]:
                     index_date = first_day + dt.timedelta(days=7 * i + 3 * quarter)
                     born = dt.date(1948 + (i * 7 + quarter) % 25, 1 + i % 12, 10)
                     gender = "female" if (i + quarter) % 2 else "male"
+                    first, last = unique_name(rng, unit)
                     icd10, event = DIAGNOSIS_CODES[diagnosis][i % len(DIAGNOSIS_CODES[diagnosis])]
                     record_course(
                         programme=programmes[key],
                         coordinator=coordinator,
                         clinician=clinician,
                         patient=Patient(
-                            first_name=FIRST[(i + quarter) % len(FIRST)],
-                            last_name=f"{LAST[i % len(LAST)]} {serial[-9:]}",
+                            first_name=first,
+                            last_name=last,
                             birth_date=born,
                             gender=gender,
                             serial=serial,
