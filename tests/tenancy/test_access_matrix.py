@@ -467,6 +467,7 @@ ACCESS_MODULES = (
     "tests.pilots.test_access",
     "tests.catalogue.test_access",
     "tests.support.test_access",
+    "tests.rehab.test_access",
 )
 
 

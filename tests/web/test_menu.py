@@ -41,7 +41,7 @@ BEFORE = {
     "referrer_a": ["my_referrals", "referral_list"],
     "contact_a": ["my_participants", "helper_list", "my_hours"],
     "provider": ["course_list", "provider_trainees"],
-    "analyst": ["national_overview", "profiles_compare", "pilot_list"],
+    "analyst": ["national_overview", "profiles_compare", "pilot_list", "rehab_participation"],
 }
 
 

@@ -202,6 +202,11 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
 
         counts.update({f"national_{k}": v for k, v in load_national_demo(today).items()})
         load_profiles_demo()
+        # The rehabilitation register: two health trusts, an LHL-style institution and
+        # Fjordvik's heart-patient group, two years of quarters of courses and denominators.
+        from kobling.demo.rehab import load_rehab_demo
+
+        counts.update(load_rehab_demo(today))
         # The dashboards read aggregates; make them now rather than at the worker's first tick.
         from kobling.dashboards.refresh import refresh_municipality
 

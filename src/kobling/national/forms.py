@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kobling.lib.counties import COUNTY_TILES
 from kobling.national.choices import (
     MAPPED_KINDS,
     AskWhen,
@@ -17,7 +18,6 @@ from kobling.national.choices import (
     SchemeState,
     UnitKind,
 )
-from kobling.national.counties import COUNTY_TILES
 from kobling.national.models import SurveyQuestion, SurveyTemplate
 from kobling.tenancy.choices import ProgrammeKind
 

@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from kobling.lib.counties import COUNTY_TILES
 from kobling.national.choices import (
     MAPPED_KINDS,
     SMALL_CELL,
@@ -29,7 +30,6 @@ from kobling.national.choices import (
     StatusSource,
     UnitKind,
 )
-from kobling.national.counties import COUNTY_TILES
 from kobling.national.models import SchemeStatus, SurveyCampaign, SurveyRecipient, Unit, valid_on_q
 from kobling.tenancy.choices import ProgrammeKind
 

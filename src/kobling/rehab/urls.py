@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from kobling.rehab import views
+
+urlpatterns: list = [
+    path("rehabilitering/", views.participation_page, name="rehab_participation"),
+    path("rehabilitering/csv/", views.participation_csv, name="rehab_participation_csv"),
+    path("rehabilitering/nevnere/", views.denominator_import_page, name="rehab_denominator_import"),
+    path("rehabilitering/tilbud/", views.public_offers_page, name="rehab_public_offers"),
+]

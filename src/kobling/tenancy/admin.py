@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from kobling.tenancy.models import AuditEntry, Membership, Municipality, Programme, User
+from kobling.tenancy.models import AuditEntry, Membership, Municipality, Programme, Region, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -21,8 +21,14 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "parent", "checkin_interval_weeks")
+    list_display = ("code", "name", "kind", "parent", "region", "checkin_interval_weeks")
+    list_filter = ("kind", "region")
     search_fields = ("code", "name")
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
 
 
 @admin.register(Programme)

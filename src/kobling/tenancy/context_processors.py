@@ -17,4 +17,5 @@ def tenancy(request: HttpRequest) -> dict:
         "is_provider_staff": bool(user.provider_ids),
         "is_activity_provider_staff": bool(user.activity_provider_ids),
         "is_analyst": user.is_analyst,
+        "is_clinician": bool(user.municipality_ids(Role.CLINICIAN)),
     }

@@ -109,6 +109,22 @@ class User(AbstractUser):
         ) or self.has_two_factor
 
 
+class Region(models.Model):
+    """A health region (helseregion): the level the rehabilitation register aggregates units to
+    (issue 13). Not a tenant: it owns no records, it only groups units."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        verbose_name = _("health region")
+        verbose_name_plural = _("health regions")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Municipality(models.Model):
     """The tenant: a municipality or an Oslo-style city district. Every personal record belongs to
     exactly one of these."""
@@ -125,6 +141,14 @@ class Municipality(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="districts",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("health region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     checkin_interval_weeks = models.PositiveSmallIntegerField(

@@ -48,6 +48,7 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
     activity_provider = bool(flags.get("is_activity_provider_staff"))
     analyst = bool(flags.get("is_analyst"))
     admin = bool(flags.get("is_municipal_admin"))
+    clinician = bool(flags.get("is_clinician"))
 
     def link(label: str, name: str) -> Link:
         return Link(label, reverse(f"web:{name}"))
@@ -123,6 +124,8 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
             link(_("Public-health profiles"), "profiles_compare"),
             link(_("Pilots"), "pilot_list"),
         ]
+    if analyst or clinician:
+        evaluation.append(link(_("Rehabilitation"), "rehab_participation"))
 
     administration: list[Link] = []
     if admin:

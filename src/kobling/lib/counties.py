@@ -2,7 +2,8 @@
 
 This is a tile cartogram, not a geographic map: every county is one equal square placed
 roughly where it lies (north at the top), so small and large counties are equally visible and no
-map data or tiles are needed."""
+map data or tiles are needed. In lib because the national overview and the rehabilitation
+register's public list of offers both use the counties."""
 
 COUNTY_TILES: dict[str, tuple[int, int, str]] = {
     "56": (4, 0, "Finnmark"),

@@ -1,0 +1,300 @@
+"""Reads of the rehabilitation register: the participation report (loaded here into plain rows,
+computed by :mod:`kobling.rehab.calc`, suppressed by :mod:`kobling.lib.suppression`), and the
+public list of offers.
+
+Who sees which rows: the national analyst every unit, region and the nation; a unit's staff
+(clinicians, coordinators, administrators) their own units at the unit level and the regions
+and the nation. A unit's own rows are shown as they are to its staff; every other row has been
+through the small-cell rule (counts 1–4 as ``"<5"``, the next smallest of a column hidden too,
+a rate only over shown counts of at least 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from kobling.lib.suppression import SUPPRESSED, derived, describing, suppress_table
+from kobling.referrals.episodes import completed_by_course
+from kobling.rehab import calc
+from kobling.rehab.choices import age_band, sex_of
+from kobling.rehab.models import UNIT_STAFF_ROLES, Denominator, RehabCourse, RehabOffer, quarter_of
+from kobling.tenancy.models import Municipality, Region, User
+
+YEAR = re.compile(r"^\d{4}$")
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def may_see_participation(user: User) -> bool:
+    return user.is_analyst or bool(user.municipality_ids(*UNIT_STAFF_ROLES))
+
+
+def own_units(user: User) -> set[int] | None:
+    """The units whose rows ``user`` sees unsuppressed; ``None`` for the analyst, who sees every
+    unit (suppressed)."""
+    return None if user.is_analyst else user.municipality_ids(*UNIT_STAFF_ROLES)
+
+
+def _age(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def load_rows(
+    *, diagnosis: str | None = None, today: dt.date | None = None
+) -> tuple[list[calc.CourseRow], list[calc.DenominatorRow]]:
+    """Every course and denominator as plain rows, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    courses = RehabCourse.objects.all()
+    denominators = Denominator.objects.all()
+    if diagnosis:
+        courses = courses.filter(diagnosis=diagnosis)
+        denominators = denominators.filter(diagnosis=diagnosis)
+    raw = list(
+        courses.values_list(
+            "episode_id",
+            "municipality_id",
+            "municipality__region_id",
+            "diagnosis",
+            "index_date",
+            "episode__started_on",
+            "episode__participant__gender",
+            "episode__participant__birth_date",
+        )
+    )
+    done = completed_by_course([r[0] for r in raw], today=today)
+    course_rows = []
+    for episode_id, unit, region, diag, index_date, started, gender, born in raw:
+        year, quarter = quarter_of(index_date)
+        course_rows.append(
+            calc.CourseRow(
+                unit_id=unit,
+                region_id=region,
+                diagnosis=diag,
+                year=year,
+                quarter=quarter,
+                sex=sex_of(gender),
+                age_band=age_band(_age(born, index_date)),
+                started=started is not None,
+                completed=started is not None and bool(done.get(episode_id)),
+                wait_days=(started - index_date).days if started is not None else None,
+            )
+        )
+    denominator_rows = [
+        calc.DenominatorRow(
+            unit_id=unit,
+            region_id=region,
+            diagnosis=diag,
+            year=year,
+            quarter=quarter,
+            sex=sex,
+            age_band=band,
+            eligible=eligible,
+        )
+        for unit, region, diag, year, quarter, sex, band, eligible in denominators.values_list(
+            "municipality_id",
+            "municipality__region_id",
+            "diagnosis",
+            "year",
+            "quarter",
+            "sex",
+            "age_band",
+            "eligible",
+        )
+    ]
+    return course_rows, denominator_rows
+
+
+@dataclass
+class Filters:
+    diagnosis: str | None = None
+    period: str | None = None
+    level: str = "unit"
+    grain: str = "quarter"
+    sex: str | None = None
+    age_band: str | None = None
+
+
+def parse_filters(params: Any) -> tuple[Filters, dict[str, str]]:
+    """Filters from query parameters, with errors per parameter (in the user's language)."""
+    from django.utils.translation import gettext as _
+
+    from kobling.rehab.choices import AgeBand, DiagnosisGroup, Sex
+
+    errors: dict[str, str] = {}
+    found = Filters()
+    diagnosis = (params.get("diagnosis") or "").strip()
+    if diagnosis and diagnosis not in DiagnosisGroup.values:
+        errors["diagnosis"] = _("Unknown diagnosis group; use one of %(codes)s.") % {
+            "codes": ", ".join(DiagnosisGroup.values)
+        }
+    found.diagnosis = diagnosis or None
+    period = (params.get("period") or "").strip().upper()
+    grain = (params.get("grain") or "").strip() or ("year" if YEAR.match(period) else "quarter")
+    if grain not in calc.GRAINS:
+        errors["grain"] = _("Use quarter or year.")
+    elif period and not (YEAR if grain == "year" else QUARTER).match(period):
+        errors["period"] = _("Give the period as a year (2025) or a quarter (2025Q1).")
+    found.period, found.grain = period or None, grain
+    level = (params.get("level") or "unit").strip()
+    if level not in calc.LEVELS:
+        errors["level"] = _("Use unit, region or national.")
+    found.level = level
+    sex = (params.get("sex") or "").strip()
+    if sex and sex not in Sex.values:
+        errors["sex"] = _("Unknown sex; use one of %(codes)s.") % {"codes": ", ".join(Sex.values)}
+    found.sex = sex or None
+    band = (params.get("age_band") or "").strip()
+    if band and band not in AgeBand.values:
+        errors["age_band"] = _("Unknown age band; use one of %(codes)s.") % {
+            "codes": ", ".join(AgeBand.values)
+        }
+    found.age_band = band or None
+    return found, errors
+
+
+ROW_FIELDS = (
+    "level",
+    "unit",
+    "unit_name",
+    "diagnosis",
+    "period",
+    "eligible",
+    "started",
+    "completed",
+    "participation_rate",
+    "completion_rate",
+    "median_wait_days",
+    "funnel_flag",
+)
+
+
+def participation(
+    *, user: User, filters: Filters, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """The rows ``user`` may see, each with ``ROW_FIELDS``; counts and rates outside the user's
+    own units suppressed (module docstring). Sorted by diagnosis, period and unit."""
+    courses, denominators = load_rows(diagnosis=filters.diagnosis, today=today)
+    cells = calc.aggregate(
+        courses,
+        denominators,
+        level=filters.level,
+        grain=filters.grain,
+        sex=filters.sex,
+        age_band=filters.age_band,
+    )
+    national = calc.aggregate(
+        courses,
+        denominators,
+        level="national",
+        grain=filters.grain,
+        sex=filters.sex,
+        age_band=filters.age_band,
+    )
+    mine = own_units(user)
+    if filters.period:
+        cells = {k: v for k, v in cells.items() if k[2] == filters.period}
+    if filters.level == "unit" and mine is not None:
+        cells = {k: v for k, v in cells.items() if k[0] in mine}
+    names = _names(filters.level, {k[0] for k in cells})
+    # Suppression per diagnosis and period: the groups' rows form a table whose columns add up
+    # to the national total (shown elsewhere), so the complementary rule applies down a column.
+    columns: dict[tuple[str, str], list[calc.Key]] = {}
+    for key in cells:
+        columns.setdefault((key[1], key[2]), []).append(key)
+    rows: list[dict[str, Any]] = []
+    for (diagnosis, period), keys in columns.items():
+        keys.sort(key=lambda k: names.get(k[0], ("", ""))[0])
+        counts = [[cells[k].eligible, cells[k].started, cells[k].completed] for k in keys]
+        shown = suppress_table(counts)
+        for key, raw, cellsup in zip(keys, counts, shown, strict=True):
+            own = filters.level == "unit" and mine is not None and key[0] in mine
+            eligible, started, completed = raw if own else cellsup
+            cell = cells[key]
+            code, name = names.get(key[0], ("", ""))
+            rows.append(
+                {
+                    "level": filters.level,
+                    "unit": code,
+                    "unit_name": name,
+                    "diagnosis": diagnosis,
+                    "period": period,
+                    "eligible": eligible,
+                    "started": started,
+                    "completed": completed,
+                    "participation_rate": cell.participation_rate
+                    if own
+                    else derived(cell.participation_rate, eligible, started),
+                    "completion_rate": cell.completion_rate
+                    if own
+                    else derived(cell.completion_rate, started, completed),
+                    # Against the national rate (units only); shown where the rate is shown.
+                    "funnel_flag": _flag(cell, national.get((None, diagnosis, period)))
+                    if filters.level == "unit"
+                    and (own or not is_suppressed(derived(1, eligible, started)))
+                    else "",
+                    # Describes the started persons: hidden with them, or when fewer than 5.
+                    "median_wait_days": cell.median_wait_days
+                    if own
+                    else (
+                        SUPPRESSED
+                        if is_suppressed(started)
+                        else describing(cell.median_wait_days, cell.started)
+                    ),
+                }
+            )
+    rows.sort(key=lambda r: (r["diagnosis"], r["period"], r["unit"]))
+    return rows
+
+
+def _flag(cell: calc.Cell, nation: calc.Cell | None) -> str:
+    rate = nation.started / nation.eligible if nation and nation.eligible else None
+    return calc.funnel_flag(cell.started, cell.eligible, rate)
+
+
+def _names(level: str, ids: set[int | None]) -> dict[int | None, tuple[str, str]]:
+    if level == "national":
+        return {None: ("", "Norge")}
+    model = Municipality if level == "unit" else Region
+    found = {
+        pk: (code, name)
+        for pk, code, name in model.objects.filter(pk__in=[i for i in ids if i]).values_list(
+            "pk", "code", "name"
+        )
+    }
+    found.setdefault(None, ("", ""))
+    return found
+
+
+def is_suppressed(value: Any) -> bool:
+    return value == SUPPRESSED
+
+
+# --- the public list of offers ------------------------------------------------------------------
+
+
+def public_offers(*, diagnosis: str | None = None, county: str | None = None):  # noqa: ANN201
+    """Offers by diagnosis group and county, with their unit: no personal data."""
+    offers = RehabOffer.objects.select_related("municipality").order_by(
+        "county_code", "municipality__name", "name"
+    )
+    if diagnosis:
+        offers = offers.filter(Q(**{f"serves_{diagnosis}": True}))
+    if county:
+        offers = offers.filter(county_code=county)
+    return offers
+
+
+def offer_counts() -> dict[str, int]:
+    """How many offers serve each diagnosis group (one query)."""
+    from django.db.models import Count
+
+    counts = RehabOffer.objects.aggregate(
+        chd=Count("pk", filter=Q(serves_chd=True)),
+        copd=Count("pk", filter=Q(serves_copd=True)),
+        pad=Count("pk", filter=Q(serves_pad=True)),
+    )
+    return {k: int(v or 0) for k, v in counts.items()}

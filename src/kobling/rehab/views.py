@@ -1,0 +1,143 @@
+"""The register's pages: the monitoring page of participation and completion (and its CSV), the
+denominators' import, and the public list of offers by diagnosis and county."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kobling.lib.counties import COUNTY_TILES
+from kobling.lib.spreadsheet import neutralise
+from kobling.rehab import selectors, services
+from kobling.rehab.choices import HEART_REFERENCE_RATE, AgeBand, DiagnosisGroup, Sex
+from kobling.rehab.forms import DenominatorImportForm
+from kobling.rehab.models import Denominator
+from kobling.tenancy.audit import audit_log
+from kobling.tenancy.choices import AuditAction
+
+
+def _report(request: HttpRequest) -> tuple[selectors.Filters, dict[str, str], list[dict]]:
+    if not selectors.may_see_participation(request.user):
+        raise PermissionDenied
+    filters, errors = selectors.parse_filters(request.GET)
+    rows = [] if errors else selectors.participation(user=request.user, filters=filters)
+    return filters, errors, rows
+
+
+@login_required
+@require_GET
+def participation_page(request: HttpRequest) -> HttpResponse:
+    filters, errors, rows = _report(request)
+    labels = dict(DiagnosisGroup.choices)
+    flags = {
+        "high_998": _("Above the 99.8 per cent limit"),
+        "high_95": _("Above the 95 per cent limit"),
+        "low_95": _("Below the 95 per cent limit"),
+        "low_998": _("Below the 99.8 per cent limit"),
+    }
+    for row in rows:
+        row["flag_label"] = flags.get(row["funnel_flag"], "")
+        row["diagnosis_label"] = labels.get(row["diagnosis"], row["diagnosis"])
+        rate = row["participation_rate"]
+        # A bar of 200 px for 100 %, drawn only for a shown rate.
+        row["bar_width"] = min(200, round(rate * 2)) if isinstance(rate, float) else None
+        row["below_reference"] = (
+            row["diagnosis"] == DiagnosisGroup.CORONARY
+            and isinstance(rate, float)
+            and rate < HEART_REFERENCE_RATE
+        )
+    return render(
+        request,
+        "rehab/participation.html",
+        {
+            "filters": filters,
+            "errors": errors,
+            "rows": rows,
+            "diagnoses": DiagnosisGroup.choices,
+            "sexes": Sex.choices,
+            "age_bands": AgeBand.choices,
+            "reference": HEART_REFERENCE_RATE,
+            "reference_x": HEART_REFERENCE_RATE * 2,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def participation_csv(request: HttpRequest) -> HttpResponse:
+    filters, errors, rows = _report(request)
+    if errors:
+        return HttpResponse("; ".join(errors.values()), status=400, content_type="text/plain")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="rehab-participation.csv"'
+    writer = csv.writer(response)
+    writer.writerow(selectors.ROW_FIELDS)
+    for row in rows:
+        writer.writerow(
+            [
+                v if isinstance(v, int | float) or v is None else neutralise(str(v))
+                for v in (row[name] for name in selectors.ROW_FIELDS)
+            ]
+        )
+    audit_log(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        object_type="rehab.participation",
+        object_repr="participation report",
+        changes={"format": "csv", "filters": request.GET.urlencode()},
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def denominator_import_page(request: HttpRequest) -> HttpResponse:
+    if Denominator.visibility_q(request.user, "change") is None:
+        raise PermissionDenied
+    report = None
+    if request.method == "POST":
+        form = DenominatorImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            report = services.denominators_import(
+                by=request.user,
+                data=form.cleaned_data["file"].read(),
+                source=form.cleaned_data["source"],
+            )
+    else:
+        form = DenominatorImportForm()
+    return render(request, "rehab/denominator_import.html", {"form": form, "report": report})
+
+
+@require_GET
+def public_offers_page(request: HttpRequest) -> HttpResponse:
+    """No sign-in: offers describe services, never persons."""
+    diagnosis = request.GET.get("diagnose", "")
+    diagnosis = diagnosis if diagnosis in DiagnosisGroup.values else ""
+    county = request.GET.get("fylke", "")
+    county = county if county in COUNTY_TILES else ""
+    offers = list(selectors.public_offers(diagnosis=diagnosis or None, county=county or None))
+    labels = dict(DiagnosisGroup.choices)
+    for offer in offers:
+        offer.county_name = COUNTY_TILES[offer.county_code][2]
+        offer.diagnosis_labels = [labels[d] for d in offer.diagnoses]
+    counts = selectors.offer_counts()
+    return render(
+        request,
+        "rehab/public_offers.html",
+        {
+            "offers": offers,
+            "diagnosis": diagnosis,
+            "county": county,
+            "diagnoses": [
+                (code, label, counts.get(code, 0)) for code, label in DiagnosisGroup.choices
+            ],
+            "counties": sorted(((c, t[2]) for c, t in COUNTY_TILES.items()), key=lambda x: x[1]),
+        },
+    )
