@@ -465,6 +465,7 @@ ACCESS_MODULES = (
     "tests.grants.test_access",
     "tests.pilots.test_access",
     "tests.catalogue.test_access",
+    "tests.workplace.test_access",
 )
 
 

@@ -1,3 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from kobling.workplace import views
+
+urlpatterns = [
+    path("arbeidsplass/", views.assignment_list, name="workplace_assignment_list"),
+    path("arbeidsplass/virksomhet/ny/", views.workplace_create, name="workplace_create"),
+    path("arbeidsplass/oppdrag/ny/", views.assignment_create, name="workplace_assignment_create"),
+    path(
+        "arbeidsplass/oppdrag/<int:pk>/",
+        views.assignment_detail,
+        name="workplace_assignment_detail",
+    ),
+    path("arbeidsplass/oppdrag/<int:pk>/mote/", views.meeting_new, name="workplace_meeting_new"),
+    path(
+        "arbeidsplass/oppdrag/<int:pk>/referat.pdf",
+        views.minutes_pdf,
+        name="workplace_minutes_pdf",
+    ),
+]
