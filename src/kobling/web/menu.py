@@ -48,6 +48,7 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
     activity_provider = bool(flags.get("is_activity_provider_staff"))
     analyst = bool(flags.get("is_analyst"))
     admin = bool(flags.get("is_municipal_admin"))
+    workplace = bool(flags.get("is_workplace_coaching"))
 
     def link(label: str, name: str) -> Link:
         return Link(label, reverse(f"web:{name}"))
@@ -93,6 +94,8 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
             link(_("Pairings"), "pairing_list"),
             link(_("Group offers"), "group_offer_list"),
         ]
+    if manager or workplace:
+        course.append(link(_("Workplace coaching"), "workplace_assignment_list"))
 
     followup: list[Link] = []
     if manager:
