@@ -118,3 +118,32 @@ def hefa(cast):
         meeting_a=assignment_a.meetings.get(),
         roles=roles,
     )
+
+
+@pytest.fixture
+def network(cast, hefa):
+    """A leader network in A: leaders A and A2 and three more, coach A facilitating, a meeting
+    two weeks ago and one planned."""
+    from kobling.workplace import networks
+
+    more = [
+        services.workplace_create(
+            by=hefa.adviser_a,
+            municipality=cast.a,
+            name=f"Avdeling {n}",
+            leader=f.member(f.UserFactory(), cast.a, Role.WORKPLACE_LEADER),
+        )
+        for n in range(3)
+    ]
+    today = timezone.localdate()
+    return networks.network_create(
+        by=hefa.adviser_a,
+        municipality=cast.a,
+        name="Ledernettverk helse",
+        members=[hefa.workplace_a, hefa.workplace_a2, *more],
+        facilitators=[hefa.coach_a],
+        meeting_plan=[
+            (today - dt.timedelta(days=14), "Nærværsarbeid"),
+            (today + dt.timedelta(days=14), "Tilrettelegging"),
+        ],
+    )

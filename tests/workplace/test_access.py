@@ -49,6 +49,8 @@ ROWS = matrix(200, 200, 403, 403, 404, 403, 403, 200, 200, 200, 404)
 # Assignment A2 (coach A2, leader A2): coach A and leader A get 404.
 OTHER_ROWS = matrix(200, 200, 403, 403, 404, 403, 403, 200, 404, 404, 200)
 
+NETWORK = matrix(200, 200, 403, 403, 404, 403, 403, 200, 200, 200, 200)
+
 READS = {
     "/api/v1/workplaces/": LISTS,
     "/api/v1/workplaces/{workplace}/": ROWS,
@@ -58,6 +60,11 @@ READS = {
     "/api/v1/workplace-assignments/{assignment}/scales/": ROWS,
     "/api/v1/workplace-meetings/": LISTS,
     "/api/v1/workplace-meetings/{meeting}/": ROWS,
+    # Network A: its members (both A leaders) and its facilitator (coach A) see it.
+    "/api/v1/leader-networks/": LISTS,
+    "/api/v1/leader-networks/{network}/": NETWORK,
+    "/api/v1/leader-network-meetings/": LISTS,
+    "/api/v1/leader-network-meetings/{network_meeting}/": NETWORK,
 }
 
 PAGES = {
@@ -78,12 +85,27 @@ PAGES = {
         "get",
         matrix(200, 200, 403, 403, 200, 403, 403, 200, 403, 200, 200),
     ),
+    "workplace_network_list": ((), "get", LISTS),
+    "workplace_network_create": (
+        (),
+        "get",
+        matrix(200, 200, 403, 403, 200, 403, 403, 200, 403, 403, 403),
+    ),
+    "workplace_network_detail": (("network",), "get", NETWORK),
+    # Recording: the facilitators and the staff; members see, do not record (403).
+    "workplace_network_meeting": (
+        ("network_meeting",),
+        "get",
+        matrix(200, 200, 403, 403, 404, 403, 403, 200, 200, 403, 403),
+    ),
 }
 
 
 @pytest.fixture
-def ids(hefa):
+def ids(hefa, network):
     return {
+        "network": network.pk,
+        "network_meeting": network.meetings.first().pk,
         "workplace": hefa.workplace_a.pk,
         "assignment": hefa.assignment_a.pk,
         "assignment2": hefa.assignment_a2.pk,
@@ -100,7 +122,9 @@ def test_every_workplace_endpoint_allows_or_denies_each_role(hefa, api, ids, url
     assert response.status_code == expected, (url, role, response.content[:200])
     if expected == 200 and role == "coordinator_b" and "{" not in url:
         rows = response.json()["results"]
-        if "meetings" in url:
+        if "network" in url:
+            assert rows == []
+        elif "meetings" in url:
             assert {r["assignment"] for r in rows} == {hefa.assignment_b.pk}
         else:
             assert {r["municipality"] for r in rows} == {hefa.workplace_b.municipality_id}

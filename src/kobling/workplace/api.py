@@ -19,14 +19,23 @@ from rest_framework.response import Response
 
 from kobling.core.versions import require_version
 from kobling.core.viewsets import ScopedViewSetMixin
-from kobling.workplace import services
-from kobling.workplace.models import Assignment, CoachingMeeting, Workplace
+from kobling.workplace import networks, services
+from kobling.workplace.models import (
+    Assignment,
+    CoachingMeeting,
+    LeaderNetwork,
+    NetworkMeeting,
+    Workplace,
+)
 from kobling.workplace.serializers import (
     AssignmentSerializer,
     CoachingMeetingSerializer,
     DecisionSerializer,
     EvaluationSerializer,
+    LeaderNetworkSerializer,
     LinkSerializer,
+    NetworkMeetingRecordSerializer,
+    NetworkMeetingSerializer,
     OrderSerializer,
     ScalesSerializer,
     WorkplaceSerializer,
@@ -233,8 +242,75 @@ class CoachingMeetingViewSet(
         )
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Leader networks (staff, their facilitators and members)"),
+    retrieve=extend_schema(summary="A leader network"),
+    create=extend_schema(summary="A leader network of 5–10 leaders with its meeting plan"),
+)
+class LeaderNetworkViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = LeaderNetwork.objects.all()
+    serializer_class = LeaderNetworkSerializer
+
+    def optimize(self, queryset):  # noqa: ANN001, ANN201
+        return queryset.prefetch_related("members", "facilitators")
+
+    def perform_create(self, serializer: LeaderNetworkSerializer) -> None:
+        attrs = dict(serializer.validated_data)
+        serializer.instance = networks.network_create(
+            by=self.request.user,
+            municipality=attrs["municipality"],
+            name=attrs["name"],
+            members=attrs["members"],
+            facilitators=attrs["facilitators"],
+            meeting_plan=[(row["date"], row["topic"]) for row in attrs.get("plan", [])],
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Meetings of the leader networks you may see"),
+    retrieve=extend_schema(summary="A network meeting"),
+)
+class NetworkMeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = NetworkMeeting.objects.all()
+    serializer_class = NetworkMeetingSerializer
+    filterset_fields = ["network"]
+
+    def get_permissions(self):  # noqa: ANN201
+        self.scope_action = "log" if self.action == "record" else None
+        return super().get_permissions()
+
+    def optimize(self, queryset):  # noqa: ANN001, ANN201
+        return queryset.prefetch_related("attended")
+
+    @extend_schema(
+        request=NetworkMeetingRecordSerializer,
+        responses=NetworkMeetingSerializer,
+        summary="Record a held meeting: who came, homework, minutes (its version required)",
+    )
+    @action(detail=True, methods=["post"], url_path="record")
+    def record(self, request: Request, pk: str | None = None) -> Response:
+        meeting = self.get_object()
+        data = NetworkMeetingRecordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        done = networks.meeting_record(
+            by=request.user, meeting=meeting, expected_version=v.pop("version"), **v
+        )
+        return Response(NetworkMeetingSerializer(done).data)
+
+
 def register(router) -> None:  # noqa: ANN001
     """Register this app's viewsets."""
     router.register("workplaces", WorkplaceViewSet, basename="workplace")
     router.register("workplace-assignments", AssignmentViewSet, basename="workplace-assignment")
     router.register("workplace-meetings", CoachingMeetingViewSet, basename="workplace-meeting")
+    router.register("leader-networks", LeaderNetworkViewSet, basename="leader-network")
+    router.register(
+        "leader-network-meetings", NetworkMeetingViewSet, basename="leader-network-meeting"
+    )

@@ -154,3 +154,74 @@ class EvaluationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _styled(self)
+
+
+class NetworkForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=160)
+    members = forms.ModelMultipleChoiceField(
+        queryset=Workplace.objects.none(),
+        label=_("Workplaces (5–10 leaders)"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    facilitators = forms.ModelMultipleChoiceField(
+        queryset=Helper.objects.none(),
+        label=_("Facilitators (one or two coaches)"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    plan = forms.CharField(
+        label=_("Meeting plan"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One meeting a line: date (YYYY-MM-DD), then the topic."),
+    )
+
+    def __init__(self, *args: Any, municipality_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = Workplace.objects.filter(
+            municipality_id=municipality_id, leader__isnull=False, is_active=True
+        )
+        self.fields["facilitators"].queryset = Helper.objects.filter(
+            municipality_id=municipality_id, kind="workplace_coach"
+        ).order_by("last_name", "first_name")
+        self.fields["facilitators"].label_from_instance = lambda h: h.full_name
+        _styled(self)
+
+    def clean_plan(self) -> list[tuple[Any, str]]:
+        import datetime as dt
+
+        rows = []
+        for number, line in enumerate(self.cleaned_data["plan"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            date, _sep, topic = line.strip().partition(" ")
+            try:
+                rows.append((dt.date.fromisoformat(date), topic.strip() or "–"))
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Line %(n)s: start with a date as YYYY-MM-DD.") % {"n": number}
+                ) from None
+        return rows
+
+
+class NetworkMeetingForm(forms.Form):
+    version = VersionFormField()
+    attended = forms.ModelMultipleChoiceField(
+        queryset=Workplace.objects.none(),
+        label=_("Who came"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    homework = forms.CharField(
+        label=_("Homework"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    minutes = forms.CharField(
+        label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+    def __init__(self, *args: Any, meeting: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attended"].queryset = meeting.network.members.select_related("leader")
+        self.fields["attended"].label_from_instance = lambda w: (
+            f"{w.name} ({w.leader.get_full_name() or w.leader.username})" if w.leader else w.name
+        )
+        _styled(self)

@@ -304,3 +304,92 @@ class CoachingMeeting(models.Model):
 
     def permits(self, user: Any, action: str) -> bool:
         return self.assignment.permits(user, "log" if action == "change" else action)
+
+
+class LeaderNetwork(models.Model):
+    """A network of 5–10 workplace leaders who meet on a plan, with one or two coaches as
+    facilitators."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=160)
+    members = models.ManyToManyField(
+        Workplace, related_name="networks", verbose_name=_("workplaces (their leaders)")
+    )
+    facilitators = models.ManyToManyField(
+        "helpers.Helper", related_name="facilitated_networks", verbose_name=_("facilitators")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    SCOPE_NEEDS_DISTINCT = True
+
+    class Meta:
+        verbose_name = _("leader network")
+        verbose_name_plural = _("leader networks")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def visibility_q(cls, user: Any, action: str) -> Q | None:
+        staff = in_municipalities(user, STAFF_ROLES)
+        facilitator = _coach_q(user, "facilitators")
+        if action == "view":
+            return any_of(staff, facilitator, _leader_q(user, "members__leader"))
+        return any_of(staff, facilitator) if action == "log" else staff
+
+    def permits(self, user: Any, action: str) -> bool:
+        staff = is_staff(user, self.municipality_id)
+        if action == "log":
+            return staff or self.facilitators.filter(user=user).exists()
+        return staff
+
+
+class NetworkMeeting(models.Model):
+    """A meeting of a leader network: planned with its date and topic; when held, who came,
+    the homework until the next meeting and the minutes."""
+
+    network = models.ForeignKey(
+        LeaderNetwork,
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        verbose_name=_("leader network"),
+    )
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    topic = models.CharField(_("topic"), max_length=200)
+    held = models.BooleanField(_("held"), default=False)
+    attended = models.ManyToManyField(
+        Workplace, blank=True, related_name="network_meetings", verbose_name=_("came")
+    )
+    homework = models.TextField(_("homework"), blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ScopedManager()
+    SCOPE_NEEDS_DISTINCT = True
+
+    class Meta:
+        verbose_name = _("network meeting")
+        verbose_name_plural = _("network meetings")
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.network} {self.date:%d.%m.%Y}"
+
+    @classmethod
+    def visibility_q(cls, user: Any, action: str) -> Q | None:
+        staff = in_municipalities(user, STAFF_ROLES)
+        facilitator = _coach_q(user, "network__facilitators")
+        if action == "view":
+            return any_of(staff, facilitator, _leader_q(user, "network__members__leader"))
+        return any_of(staff, facilitator)
+
+    def permits(self, user: Any, action: str) -> bool:
+        return self.network.permits(user, "view" if action == "view" else "log")

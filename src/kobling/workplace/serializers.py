@@ -11,7 +11,14 @@ from rest_framework import serializers
 from kobling.core.versions import version_field
 from kobling.helpers.models import Helper
 from kobling.workplace.choices import Decision, Rating
-from kobling.workplace.models import SCALE, Assignment, CoachingMeeting, Workplace
+from kobling.workplace.models import (
+    SCALE,
+    Assignment,
+    CoachingMeeting,
+    LeaderNetwork,
+    NetworkMeeting,
+    Workplace,
+)
 
 
 class WorkplaceSerializer(serializers.ModelSerializer):
@@ -134,3 +141,41 @@ class CoachingMeetingSerializer(serializers.ModelSerializer):
         if request is None or not instance.assignment.may_read_notes(request.user):
             data.pop("notes", None)
         return data
+
+
+class NetworkPlanRowSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    topic = serializers.CharField(max_length=200)
+
+
+class LeaderNetworkSerializer(serializers.ModelSerializer):
+    plan = NetworkPlanRowSerializer(many=True, write_only=True, required=False)
+
+    class Meta:
+        model = LeaderNetwork
+        fields = ["id", "municipality", "name", "members", "facilitators", "plan", "version"]
+        read_only_fields = ["id", "version"]
+
+
+class NetworkMeetingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NetworkMeeting
+        fields = [
+            "id",
+            "network",
+            "date",
+            "topic",
+            "held",
+            "attended",
+            "homework",
+            "minutes",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class NetworkMeetingRecordSerializer(serializers.Serializer):
+    version = version_field()
+    attended = serializers.PrimaryKeyRelatedField(queryset=Workplace.objects.all(), many=True)
+    homework = serializers.CharField(required=False, allow_blank=True, default="")
+    minutes = serializers.CharField(required=False, allow_blank=True, default="")

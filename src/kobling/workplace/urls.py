@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kobling.workplace import views
+from kobling.workplace import network_views, views
 
 urlpatterns = [
     path("arbeidsplass/", views.assignment_list, name="workplace_assignment_list"),
@@ -16,5 +16,19 @@ urlpatterns = [
         "arbeidsplass/oppdrag/<int:pk>/referat.pdf",
         views.minutes_pdf,
         name="workplace_minutes_pdf",
+    ),
+    path("arbeidsplass/nettverk/", network_views.network_list, name="workplace_network_list"),
+    path(
+        "arbeidsplass/nettverk/ny/", network_views.network_create, name="workplace_network_create"
+    ),
+    path(
+        "arbeidsplass/nettverk/<int:pk>/",
+        network_views.network_detail,
+        name="workplace_network_detail",
+    ),
+    path(
+        "arbeidsplass/nettverksmote/<int:pk>/",
+        network_views.network_meeting,
+        name="workplace_network_meeting",
     ),
 ]
