@@ -49,6 +49,7 @@ ROWS = matrix(200, 200, 403, 403, 404, 403, 403, 200, 200, 200, 404)
 # Assignment A2 (coach A2, leader A2): coach A and leader A get 404.
 OTHER_ROWS = matrix(200, 200, 403, 403, 404, 403, 403, 200, 404, 404, 200)
 
+STAFF = matrix(200, 200, 403, 403, 200, 403, 403, 200, 403, 403, 403)
 NETWORK = matrix(200, 200, 403, 403, 404, 403, 403, 200, 200, 200, 200)
 
 READS = {
@@ -65,6 +66,8 @@ READS = {
     "/api/v1/leader-networks/{network}/": NETWORK,
     "/api/v1/leader-network-meetings/": LISTS,
     "/api/v1/leader-network-meetings/{network_meeting}/": NETWORK,
+    # IA figures: the municipality's staff only.
+    "/api/v1/ia-figures/": STAFF,
 }
 
 PAGES = {
@@ -86,6 +89,7 @@ PAGES = {
         matrix(200, 200, 403, 403, 200, 403, 403, 200, 403, 200, 200),
     ),
     "workplace_network_list": ((), "get", LISTS),
+    "workplace_ia_figures": ((), "get", STAFF),
     "workplace_network_create": (
         (),
         "get",
@@ -122,7 +126,7 @@ def test_every_workplace_endpoint_allows_or_denies_each_role(hefa, api, ids, url
     assert response.status_code == expected, (url, role, response.content[:200])
     if expected == 200 and role == "coordinator_b" and "{" not in url:
         rows = response.json()["results"]
-        if "network" in url:
+        if "network" in url or "ia-figures" in url:
             assert rows == []
         elif "meetings" in url:
             assert {r["assignment"] for r in rows} == {hefa.assignment_b.pk}

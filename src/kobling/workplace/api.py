@@ -19,10 +19,11 @@ from rest_framework.response import Response
 
 from kobling.core.versions import require_version
 from kobling.core.viewsets import ScopedViewSetMixin
-from kobling.workplace import networks, services
+from kobling.workplace import ia, networks, services
 from kobling.workplace.models import (
     Assignment,
     CoachingMeeting,
+    IAFigures,
     LeaderNetwork,
     NetworkMeeting,
     Workplace,
@@ -32,6 +33,7 @@ from kobling.workplace.serializers import (
     CoachingMeetingSerializer,
     DecisionSerializer,
     EvaluationSerializer,
+    IAFiguresSerializer,
     LeaderNetworkSerializer,
     LinkSerializer,
     NetworkMeetingRecordSerializer,
@@ -305,11 +307,36 @@ class NetworkMeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(NetworkMeetingSerializer(done).data)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="IA figures per quarter of your municipalities"),
+    retrieve=extend_schema(summary="One quarter's IA figures"),
+    create=extend_schema(summary="Save a quarter's IA figures (replaces the quarter's earlier)"),
+)
+class IAFiguresViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = IAFigures.objects.all()
+    serializer_class = IAFiguresSerializer
+    filterset_fields = ["municipality", "year"]
+
+    def perform_create(self, serializer: IAFiguresSerializer) -> None:
+        values = dict(serializer.validated_data)
+        municipality = values.pop("municipality")
+        serializer.instance = ia.figures_save(
+            by=self.request.user, municipality=municipality, values=values
+        )
+
+
 def register(router) -> None:  # noqa: ANN001
     """Register this app's viewsets."""
     router.register("workplaces", WorkplaceViewSet, basename="workplace")
     router.register("workplace-assignments", AssignmentViewSet, basename="workplace-assignment")
     router.register("workplace-meetings", CoachingMeetingViewSet, basename="workplace-meeting")
+    router.register("ia-figures", IAFiguresViewSet, basename="ia-figures")
     router.register("leader-networks", LeaderNetworkViewSet, basename="leader-network")
     router.register(
         "leader-network-meetings", NetworkMeetingViewSet, basename="leader-network-meeting"

@@ -225,3 +225,30 @@ class NetworkMeetingForm(forms.Form):
             f"{w.name} ({w.leader.get_full_name() or w.leader.username})" if w.leader else w.name
         )
         _styled(self)
+
+
+class IAFiguresForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    quarter = forms.IntegerField(label=_("Quarter"), min_value=1, max_value=4)
+    active_sick_leave = forms.IntegerField(label=_("Active sick leave"), min_value=0)
+    graded_sick_leave = forms.IntegerField(label=_("Graded sick leave"), min_value=0)
+    vocational_rehabilitation = forms.IntegerField(
+        label=_("Vocational rehabilitation"), min_value=0
+    )
+    grants_applied = forms.IntegerField(label=_("Adaptation grants applied for"), min_value=0)
+    grants_approved = forms.IntegerField(label=_("Adaptation grants approved"), min_value=0)
+    grants_rejected = forms.IntegerField(label=_("Adaptation grants rejected"), min_value=0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+
+class IAImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: year, quarter, active_sick_leave, graded_sick_leave, "
+            "vocational_rehabilitation, grants_applied, grants_approved, grants_rejected."
+        ),
+    )

@@ -393,3 +393,76 @@ class NetworkMeeting(models.Model):
 
     def permits(self, user: Any, action: str) -> bool:
         return self.network.permits(user, "view" if action == "view" else "log")
+
+
+IA_MEASURES = (
+    "active_sick_leave",
+    "graded_sick_leave",
+    "vocational_rehabilitation",
+    "grants_applied",
+    "grants_approved",
+    "grants_rejected",
+)
+
+
+class IAFigures(models.Model):
+    """The sick-leave measures of a municipality in one quarter, as the labour and welfare
+    service reports them (counts of persons or cases): active sick leave, graded sick leave,
+    vocational rehabilitation, adaptation grants applied / approved / rejected."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    active_sick_leave = models.PositiveIntegerField(_("active sick leave"))
+    graded_sick_leave = models.PositiveIntegerField(_("graded sick leave"))
+    vocational_rehabilitation = models.PositiveIntegerField(_("vocational rehabilitation"))
+    grants_applied = models.PositiveIntegerField(_("adaptation grants applied for"))
+    grants_approved = models.PositiveIntegerField(_("adaptation grants approved"))
+    grants_rejected = models.PositiveIntegerField(_("adaptation grants rejected"))
+    source = models.CharField(_("source"), max_length=20, default="typed")
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("IA figures")
+        verbose_name_plural = _("IA figures")
+        ordering = ["year", "quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "year", "quarter"],
+                name="ia_figures_once_a_quarter",
+                violation_error_message=_("The municipality has figures for this quarter."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} Q{self.quarter}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-{self.quarter}"
+
+    def clean(self) -> None:
+        if (
+            self.grants_approved is not None
+            and self.grants_rejected is not None
+            and self.grants_applied is not None
+            and self.grants_approved + self.grants_rejected > self.grants_applied
+        ):
+            raise ValidationError(
+                {"grants_applied": _("Approved and rejected cannot exceed those applied for.")}
+            )
+
+    @classmethod
+    def visibility_q(cls, user: Any, action: str) -> Q | None:
+        return in_municipalities(user, STAFF_ROLES)
+
+    def permits(self, user: Any, action: str) -> bool:
+        return is_staff(user, self.municipality_id)

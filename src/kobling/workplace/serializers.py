@@ -15,6 +15,7 @@ from kobling.workplace.models import (
     SCALE,
     Assignment,
     CoachingMeeting,
+    IAFigures,
     LeaderNetwork,
     NetworkMeeting,
     Workplace,
@@ -179,3 +180,25 @@ class NetworkMeetingRecordSerializer(serializers.Serializer):
     attended = serializers.PrimaryKeyRelatedField(queryset=Workplace.objects.all(), many=True)
     homework = serializers.CharField(required=False, allow_blank=True, default="")
     minutes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class IAFiguresSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IAFigures
+        fields = [
+            "id",
+            "municipality",
+            "year",
+            "quarter",
+            "active_sick_leave",
+            "graded_sick_leave",
+            "vocational_rehabilitation",
+            "grants_applied",
+            "grants_approved",
+            "grants_rejected",
+            "source",
+            "version",
+        ]
+        read_only_fields = ["id", "source", "version"]
+        # One quarter typed again replaces it (the service), so no uniqueness check here.
+        validators: list = []

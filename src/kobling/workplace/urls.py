@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kobling.workplace import network_views, views
+from kobling.workplace import ia_views, network_views, views
 
 urlpatterns = [
     path("arbeidsplass/", views.assignment_list, name="workplace_assignment_list"),
@@ -17,6 +17,7 @@ urlpatterns = [
         views.minutes_pdf,
         name="workplace_minutes_pdf",
     ),
+    path("arbeidsplass/ia-tall/", ia_views.figures, name="workplace_ia_figures"),
     path("arbeidsplass/nettverk/", network_views.network_list, name="workplace_network_list"),
     path(
         "arbeidsplass/nettverk/ny/", network_views.network_create, name="workplace_network_create"
