@@ -90,6 +90,7 @@ PAGES = {
     ),
     "workplace_network_list": ((), "get", LISTS),
     "workplace_ia_figures": ((), "get", STAFF),
+    "workplace_newsletter": ((), "get", STAFF),
     "workplace_network_create": (
         (),
         "get",

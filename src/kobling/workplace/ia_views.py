@@ -82,3 +82,29 @@ def figures(request: HttpRequest) -> HttpResponse:
             "report": report,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def newsletter(request: HttpRequest) -> HttpResponse:
+    """The month's newsletter (page, or PDF with ``format=pdf``) for the staff's municipality."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kobling.workplace import newsletter as letters
+
+    ids = sorted(request.user.municipality_ids(*STAFF_ROLES))
+    if not ids:
+        raise PermissionDenied
+    try:
+        month = dt.date.fromisoformat(request.GET.get("month", "") + "-01")
+    except ValueError:
+        month = timezone.localdate().replace(day=1)
+    letter = letters.build(Municipality.objects.get(pk=ids[0]), month)
+    if request.GET.get("format") == "pdf":
+        pdf = letters.newsletter_pdf(letter, user=request.user, lang=request.LANGUAGE_CODE)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="nyhetsbrev-{month:%Y-%m}.pdf"'
+        return response
+    return render(request, "workplace/newsletter.html", {"letter": letter})
