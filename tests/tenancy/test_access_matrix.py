@@ -468,6 +468,7 @@ ACCESS_MODULES = (
     "tests.catalogue.test_access",
     "tests.support.test_access",
     "tests.rehab.test_access",
+    "tests.workplace.test_access",
 )
 
 

@@ -48,11 +48,12 @@ BEFORE = {
 # Destinations the grouped menu added: the coordinators' list of courses (forløp), group
 # offers, activity providers, grants to organisations and reimbursement claims (under Money),
 # premises lending and the meeting calendar with the organisations (after Partners), the
-# catalogue of offers.
+# catalogue of offers, workplace coaching.
 ADDED = {
     "coordinator_a": [
         "episode_list",
         "group_offer_list",
+        "workplace_assignment_list",
         "provider_list",
         "grant_scheme_list",
         "claim_list",
@@ -64,6 +65,7 @@ ADDED = {
     "admin_a": [
         "episode_list",
         "group_offer_list",
+        "workplace_assignment_list",
         "access_review",
         "provider_list",
         "grant_scheme_list",
@@ -132,3 +134,13 @@ def test_activity_provider_staff_get_the_providers_portal_phone_screen_and_claim
         reverse(f"web:{name}")
         for name in ("provider_list", "provider_portal", "provider_phone", "claim_list")
     )
+
+
+def test_the_workplace_coaching_roles_get_their_assignments(cast):
+    from kobling.tenancy.choices import Role
+    from tests import factories as f
+
+    for role in (Role.IA_ADVISER, Role.WORKPLACE_COACH, Role.WORKPLACE_LEADER):
+        user = f.member(f.UserFactory(), cast.a, role)
+        hrefs = menu_hrefs(signed_in(user).get("/").content.decode())
+        assert reverse("web:workplace_assignment_list") in hrefs, role

@@ -374,6 +374,10 @@ SPECTACULAR_SETTINGS = {
         # A referral's decision and a grant decision both have an "outcome".
         "OutcomeEnum": "kobling.referrals.choices.DecisionOutcome",
         "GrantOutcomeEnum": "kobling.grants.choices.DecisionOutcome",
+        # A provider's claim line and a coaching assignment both have a "decision".
+        "DecisionEnum": "kobling.providers.choices.LineDecision",
+        "CoachingDecisionEnum": "kobling.workplace.choices.Decision",
+        "RatingEnum": "kobling.workplace.choices.Rating",
     },
 }
 

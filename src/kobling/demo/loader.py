@@ -182,6 +182,10 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
         from kobling.demo.support import load_support_demo
 
         counts.update(load_support_demo(today))
+        # Workplace coaching (HEFA): assignments, a leader network and IA figures per town.
+        from kobling.demo.workplace import load_workplace_demo
+
+        counts.update(load_workplace_demo(today))
         # The parts of the apps above the demo (referrals that came in by FHIR), before the
         # research consents, which take a share of everyone.
         for part in DEMO_PARTS:

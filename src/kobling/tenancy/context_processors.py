@@ -18,4 +18,8 @@ def tenancy(request: HttpRequest) -> dict:
         "is_activity_provider_staff": bool(user.activity_provider_ids),
         "is_analyst": user.is_analyst,
         "is_clinician": bool(user.municipality_ids(Role.CLINICIAN)),
+        # Workplace coaching's own roles (issue 14): the IA adviser, the coach, the leader.
+        "is_workplace_coaching": bool(
+            user.municipality_ids(Role.IA_ADVISER, Role.WORKPLACE_COACH, Role.WORKPLACE_LEADER)
+        ),
     }

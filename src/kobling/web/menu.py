@@ -49,6 +49,7 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
     analyst = bool(flags.get("is_analyst"))
     admin = bool(flags.get("is_municipal_admin"))
     clinician = bool(flags.get("is_clinician"))
+    workplace = bool(flags.get("is_workplace_coaching"))
 
     def link(label: str, name: str) -> Link:
         return Link(label, reverse(f"web:{name}"))
@@ -96,6 +97,8 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
             link(_("Pairings"), "pairing_list"),
             link(_("Group offers"), "group_offer_list"),
         ]
+    if manager or workplace:
+        course.append(link(_("Workplace coaching"), "workplace_assignment_list"))
 
     followup: list[Link] = []
     if manager:

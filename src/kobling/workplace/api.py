@@ -1,7 +1,343 @@
-"""The app's REST API; registered by kobling.api.urls."""
+"""The app's REST API; registered by kobling.api.urls.
+
+Workplaces, assignments (with their steps as actions and the scale series) and meetings. A
+coach sees only their assignments; the IA adviser and the programme's coordinators their
+municipality's; a leader their own workplace's and nothing of others (403 for roles that never
+see these, 404 for others' rows). Meeting notes are returned only to the assignment's coach and
+adviser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kobling.core.versions import require_version
+from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.workplace import ia, networks, services
+from kobling.workplace.models import (
+    Assignment,
+    CoachingMeeting,
+    IAFigures,
+    LeaderNetwork,
+    NetworkMeeting,
+    Workplace,
+)
+from kobling.workplace.serializers import (
+    AssignmentSerializer,
+    CoachingMeetingSerializer,
+    DecisionSerializer,
+    EvaluationSerializer,
+    IAFiguresSerializer,
+    LeaderNetworkSerializer,
+    LinkSerializer,
+    NetworkMeetingRecordSerializer,
+    NetworkMeetingSerializer,
+    OrderSerializer,
+    ScalesSerializer,
+    WorkplaceSerializer,
+)
 
 extra_urls: list = []
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="Workplaces (staff: the municipality's; leaders and coaches: their own)"
+    ),
+    retrieve=extend_schema(summary="A workplace"),
+    create=extend_schema(summary="Add a workplace (IA adviser, coordinators)"),
+)
+class WorkplaceViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Workplace.objects.all()
+    serializer_class = WorkplaceSerializer
+
+    def perform_create(self, serializer: Any) -> None:
+        attrs = dict(serializer.validated_data)
+        serializer.instance = services.workplace_create(by=self.request.user, **attrs)
+
+
+def _fresh(assignment: Assignment) -> Assignment:
+    return Assignment.objects.select_related("workplace", "coach").get(pk=assignment.pk)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Coaching assignments you may see"),
+    retrieve=extend_schema(summary="A coaching assignment"),
+    create=extend_schema(summary="The leader's request (by the leader or the IA adviser)"),
+)
+class AssignmentViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Assignment.objects.all()
+    serializer_class = AssignmentSerializer
+    audit_reads = True
+    ordering_fields = ["requested_on"]
+
+    # What each step needs (models.Assignment.visibility_q/permits): asking for a coach is the
+    # leader's too (the service decides), linking the adviser's, the order and the decision
+    # the coach's or adviser's, the evaluation the leader's.
+    STEP_ACTIONS = {
+        "create": "view",
+        "link": "change",
+        "order": "log",
+        "decide": "log",
+        "evaluate": "evaluate",
+    }
+
+    def get_permissions(self):  # noqa: ANN201
+        self.scope_action = self.STEP_ACTIONS.get(self.action)
+        return super().get_permissions()
+
+    def optimize(self, queryset):  # noqa: ANN001, ANN201
+        return queryset.select_related("workplace", "coach")
+
+    def perform_create(self, serializer: AssignmentSerializer) -> None:
+        attrs = dict(serializer.validated_data)
+        workplace = attrs["workplace"]
+        if not Workplace.objects.visible_to(self.request.user).filter(pk=workplace.pk).exists():
+            raise PermissionDenied
+        serializer.instance = services.assignment_request(
+            by=self.request.user,
+            workplace=workplace,
+            request=attrs["request"],
+            requested_on=attrs.get("requested_on"),
+        )
+
+    def _step(self, request: Request, serializer_class: type, run: Any) -> Response:
+        assignment = self.get_object()
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        done = run(assignment, values)
+        return Response(AssignmentSerializer(_fresh(done)).data)
+
+    @extend_schema(request=LinkSerializer, responses=AssignmentSerializer, summary="Link a coach")
+    @action(detail=True, methods=["post"], url_path="link")
+    def link(self, request: Request, pk: str | None = None) -> Response:
+        def run(assignment: Assignment, v: dict[str, Any]) -> Assignment:
+            require_version(v)
+            return services.assignment_link(
+                by=request.user, assignment=assignment, expected_version=v.pop("version"), **v
+            )
+
+        return self._step(request, LinkSerializer, run)
+
+    @extend_schema(
+        request=OrderSerializer,
+        responses=AssignmentSerializer,
+        summary="Make or adjust the order (goals, success, target, planned meetings)",
+    )
+    @action(detail=True, methods=["post"], url_path="order")
+    def order(self, request: Request, pk: str | None = None) -> Response:
+        def run(assignment: Assignment, v: dict[str, Any]) -> Assignment:
+            return services.assignment_order(
+                by=request.user, assignment=assignment, expected_version=v.pop("version"), **v
+            )
+
+        return self._step(request, OrderSerializer, run)
+
+    @extend_schema(
+        request=DecisionSerializer, responses=AssignmentSerializer, summary="Continue or close"
+    )
+    @action(detail=True, methods=["post"], url_path="decide")
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        def run(assignment: Assignment, v: dict[str, Any]) -> Assignment:
+            return services.assignment_decide(
+                by=request.user, assignment=assignment, expected_version=v.pop("version"), **v
+            )
+
+        return self._step(request, DecisionSerializer, run)
+
+    @extend_schema(
+        request=EvaluationSerializer,
+        responses=AssignmentSerializer,
+        summary="The leader's closing evaluation (reaction, usefulness)",
+    )
+    @action(detail=True, methods=["post"], url_path="evaluate")
+    def evaluate(self, request: Request, pk: str | None = None) -> Response:
+        def run(assignment: Assignment, v: dict[str, Any]) -> Assignment:
+            return services.assignment_evaluate(by=request.user, assignment=assignment, **v)
+
+        return self._step(request, EvaluationSerializer, run)
+
+    @extend_schema(responses=ScalesSerializer, summary="The scale at each meeting and the target")
+    @action(detail=True, methods=["get"], url_path="scales")
+    def scales(self, request: Request, pk: str | None = None) -> Response:
+        assignment = self.get_object()
+        meetings = CoachingMeeting.objects.filter(assignment=assignment).order_by("held_on", "pk")
+        return Response(
+            {
+                "assignment": assignment.pk,
+                "target_low": assignment.target_low,
+                "target_high": assignment.target_high,
+                "points": [
+                    {
+                        "meeting": m.pk,
+                        "held_on": m.held_on,
+                        "low": m.scale_low,
+                        "high": m.scale_high,
+                    }
+                    for m in meetings
+                ],
+            }
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Meetings of the assignments you may see (notes: coach and adviser)"
+    ),
+    retrieve=extend_schema(summary="A coaching meeting"),
+    create=extend_schema(summary="Log a meeting (the assignment's coach or adviser)"),
+    partial_update=extend_schema(summary="Correct a meeting (its version required)"),
+)
+class CoachingMeetingViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = CoachingMeeting.objects.all()
+    serializer_class = CoachingMeetingSerializer
+    audit_reads = True
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filterset_fields = ["assignment"]
+
+    def optimize(self, queryset):  # noqa: ANN001, ANN201
+        return queryset.select_related("assignment__coach")
+
+    def perform_create(self, serializer: CoachingMeetingSerializer) -> None:
+        attrs = dict(serializer.validated_data)
+        attrs.pop("version", None)
+        assignment = attrs.pop("assignment")
+        if not Assignment.objects.visible_to(self.request.user).filter(pk=assignment.pk).exists():
+            raise PermissionDenied
+        serializer.instance = services.meeting_log(
+            by=self.request.user, assignment=assignment, data=attrs
+        )
+
+    def perform_update(self, serializer: CoachingMeetingSerializer) -> None:
+        attrs = dict(serializer.validated_data)
+        require_version(attrs)
+        version = attrs.pop("version")
+        attrs.pop("assignment", None)
+        serializer.instance = services.meeting_update(
+            by=self.request.user, meeting=serializer.instance, data=attrs, expected_version=version
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Leader networks (staff, their facilitators and members)"),
+    retrieve=extend_schema(summary="A leader network"),
+    create=extend_schema(summary="A leader network of 5–10 leaders with its meeting plan"),
+)
+class LeaderNetworkViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = LeaderNetwork.objects.all()
+    serializer_class = LeaderNetworkSerializer
+
+    def optimize(self, queryset):  # noqa: ANN001, ANN201
+        return queryset.prefetch_related("members", "facilitators")
+
+    def perform_create(self, serializer: LeaderNetworkSerializer) -> None:
+        attrs = dict(serializer.validated_data)
+        serializer.instance = networks.network_create(
+            by=self.request.user,
+            municipality=attrs["municipality"],
+            name=attrs["name"],
+            members=attrs["members"],
+            facilitators=attrs["facilitators"],
+            meeting_plan=[(row["date"], row["topic"]) for row in attrs.get("plan", [])],
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Meetings of the leader networks you may see"),
+    retrieve=extend_schema(summary="A network meeting"),
+)
+class NetworkMeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = NetworkMeeting.objects.all()
+    serializer_class = NetworkMeetingSerializer
+    filterset_fields = ["network"]
+
+    def get_permissions(self):  # noqa: ANN201
+        self.scope_action = "log" if self.action == "record" else None
+        return super().get_permissions()
+
+    def optimize(self, queryset):  # noqa: ANN001, ANN201
+        return queryset.prefetch_related("attended")
+
+    @extend_schema(
+        request=NetworkMeetingRecordSerializer,
+        responses=NetworkMeetingSerializer,
+        summary="Record a held meeting: who came, homework, minutes (its version required)",
+    )
+    @action(detail=True, methods=["post"], url_path="record")
+    def record(self, request: Request, pk: str | None = None) -> Response:
+        meeting = self.get_object()
+        data = NetworkMeetingRecordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        done = networks.meeting_record(
+            by=request.user, meeting=meeting, expected_version=v.pop("version"), **v
+        )
+        return Response(NetworkMeetingSerializer(done).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="IA figures per quarter of your municipalities"),
+    retrieve=extend_schema(summary="One quarter's IA figures"),
+    create=extend_schema(summary="Save a quarter's IA figures (replaces the quarter's earlier)"),
+)
+class IAFiguresViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = IAFigures.objects.all()
+    serializer_class = IAFiguresSerializer
+    filterset_fields = ["municipality", "year"]
+
+    def perform_create(self, serializer: IAFiguresSerializer) -> None:
+        values = dict(serializer.validated_data)
+        municipality = values.pop("municipality")
+        serializer.instance = ia.figures_save(
+            by=self.request.user, municipality=municipality, values=values
+        )
+
+
 def register(router) -> None:  # noqa: ANN001
     """Register this app's viewsets."""
+    router.register("workplaces", WorkplaceViewSet, basename="workplace")
+    router.register("workplace-assignments", AssignmentViewSet, basename="workplace-assignment")
+    router.register("workplace-meetings", CoachingMeetingViewSet, basename="workplace-meeting")
+    router.register("ia-figures", IAFiguresViewSet, basename="ia-figures")
+    router.register("leader-networks", LeaderNetworkViewSet, basename="leader-network")
+    router.register(
+        "leader-network-meetings", NetworkMeetingViewSet, basename="leader-network-meeting"
+    )

@@ -1,0 +1,110 @@
+"""The IA statistics page: a municipality's quarters as a table and a chart over time, a quarter
+typed, or a CSV file imported all or nothing with its report row by row."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kobling.core.views import add_service_errors
+from kobling.tenancy.models import Municipality
+from kobling.workplace import ia
+from kobling.workplace.charts import lines_over_time
+from kobling.workplace.forms import IAFiguresForm, IAImportForm
+from kobling.workplace.models import STAFF_ROLES, IAFigures
+
+
+def series_of(rows: list[IAFigures]) -> list[tuple[str, list[int]]]:
+    fields = {f.name: f.verbose_name for f in IAFigures._meta.fields}
+    return [(str(fields[name]), [getattr(r, name) for r in rows]) for name in ia.IA_MEASURES]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def figures(request: HttpRequest) -> HttpResponse:
+    ids = sorted(request.user.municipality_ids(*STAFF_ROLES))
+    if not ids:
+        raise PermissionDenied
+    wanted = request.GET.get("m", "")
+    chosen = int(wanted) if wanted.isdigit() and int(wanted) in ids else ids[0]
+    municipality = Municipality.objects.get(pk=chosen)
+    typed = IAFiguresForm(request.POST if request.POST.get("step") == "typed" else None)
+    upload = IAImportForm(
+        request.POST if request.POST.get("step") == "import" else None,
+        request.FILES if request.POST.get("step") == "import" else None,
+    )
+    report = None
+    if request.method == "POST":
+        if request.POST.get("step") == "typed" and typed.is_valid():
+            try:
+                ia.figures_save(
+                    by=request.user, municipality=municipality, values=typed.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(typed, exc)
+            else:
+                messages.success(request, _("The quarter's figures were saved."))
+                return redirect("web:workplace_ia_figures")
+        elif request.POST.get("step") == "import" and upload.is_valid():
+            try:
+                report = ia.figures_import(
+                    by=request.user,
+                    municipality=municipality,
+                    content=upload.cleaned_data["file"].read(),
+                )
+            except ValidationError as exc:
+                add_service_errors(upload, exc)
+            else:
+                if report.ok:
+                    messages.success(
+                        request, _("%(n)s quarters were imported.") % {"n": report.saved}
+                    )
+                    return redirect("web:workplace_ia_figures")
+    rows = list(IAFigures.objects.filter(municipality=municipality).order_by("year", "quarter"))
+    return render(
+        request,
+        "workplace/ia_figures.html",
+        {
+            "municipality": municipality,
+            "rows": rows,
+            "chart": lines_over_time(
+                _("IA figures per quarter"), [r.label for r in rows], series_of(rows)
+            )
+            if rows
+            else None,
+            "typed": typed,
+            "upload": upload,
+            "report": report,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def newsletter(request: HttpRequest) -> HttpResponse:
+    """The month's newsletter (page, or PDF with ``format=pdf``) for the staff's municipality."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kobling.workplace import newsletter as letters
+
+    ids = sorted(request.user.municipality_ids(*STAFF_ROLES))
+    if not ids:
+        raise PermissionDenied
+    try:
+        month = dt.date.fromisoformat(request.GET.get("month", "") + "-01")
+    except ValueError:
+        month = timezone.localdate().replace(day=1)
+    letter = letters.build(Municipality.objects.get(pk=ids[0]), month)
+    if request.GET.get("format") == "pdf":
+        pdf = letters.newsletter_pdf(letter, user=request.user, lang=request.LANGUAGE_CODE)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="nyhetsbrev-{month:%Y-%m}.pdf"'
+        return response
+    return render(request, "workplace/newsletter.html", {"letter": letter})

@@ -1,0 +1,211 @@
+"""Every workplace-coaching endpoint and page × every role of the cast and the coaching roles.
+
+Decisions recorded here:
+
+* The IA adviser and the programme's coordinators and admins see their municipality's
+  workplaces, assignments and meetings; a coach only the assignments they are linked to; a
+  leader only their own workplace's. Referrers, training contacts, the analyst and course
+  providers: 403 up front. Another municipality's coordinator: 404 on A's rows, empty lists.
+* Meeting notes go only to the assignment's coach and adviser: not to the leader, not to the
+  coordinators.
+* Reading an assignment or a meeting is audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kobling.tenancy.models import AuditEntry
+from tests.conftest import signed_in
+from tests.workplace.conftest import in_progress
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (
+    "admin_a",
+    "coordinator_a",
+    "referrer_a",
+    "contact_a",
+    "coordinator_b",
+    "analyst",
+    "provider",
+    "adviser_a",
+    "coach_a",
+    "leader_a",
+    "leader_a2",
+)
+
+
+def matrix(*codes: int) -> list[tuple[str, int]]:
+    assert len(codes) == len(ROLES)
+    return list(zip(ROLES, codes, strict=True))
+
+
+LISTS = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 200, 200)
+# Assignment A (workplace A, coach A): the other leader gets 404.
+ROWS = matrix(200, 200, 403, 403, 404, 403, 403, 200, 200, 200, 404)
+# Assignment A2 (coach A2, leader A2): coach A and leader A get 404.
+OTHER_ROWS = matrix(200, 200, 403, 403, 404, 403, 403, 200, 404, 404, 200)
+
+STAFF = matrix(200, 200, 403, 403, 200, 403, 403, 200, 403, 403, 403)
+NETWORK = matrix(200, 200, 403, 403, 404, 403, 403, 200, 200, 200, 200)
+
+READS = {
+    "/api/v1/workplaces/": LISTS,
+    "/api/v1/workplaces/{workplace}/": ROWS,
+    "/api/v1/workplace-assignments/": LISTS,
+    "/api/v1/workplace-assignments/{assignment}/": ROWS,
+    "/api/v1/workplace-assignments/{assignment2}/": OTHER_ROWS,
+    "/api/v1/workplace-assignments/{assignment}/scales/": ROWS,
+    "/api/v1/workplace-meetings/": LISTS,
+    "/api/v1/workplace-meetings/{meeting}/": ROWS,
+    # Network A: its members (both A leaders) and its facilitator (coach A) see it.
+    "/api/v1/leader-networks/": LISTS,
+    "/api/v1/leader-networks/{network}/": NETWORK,
+    "/api/v1/leader-network-meetings/": LISTS,
+    "/api/v1/leader-network-meetings/{network_meeting}/": NETWORK,
+    # IA figures: the municipality's staff only.
+    "/api/v1/ia-figures/": STAFF,
+}
+
+PAGES = {
+    "workplace_assignment_list": ((), "get", LISTS),
+    "workplace_assignment_detail": (("assignment",), "get", ROWS),
+    "workplace_minutes_pdf": (("assignment",), "get", ROWS),
+    # Logging a meeting: the coach and the adviser (and the programme's managers); the leader
+    # never logs (403).
+    "workplace_meeting_new": (
+        ("assignment",),
+        "get",
+        matrix(200, 200, 403, 403, 404, 403, 403, 200, 200, 403, 403),
+    ),
+    "workplace_create": ((), "get", matrix(200, 200, 403, 403, 200, 403, 403, 200, 403, 403, 403)),
+    # Asking for a coach: staff and leaders.
+    "workplace_assignment_create": (
+        (),
+        "get",
+        matrix(200, 200, 403, 403, 200, 403, 403, 200, 403, 200, 200),
+    ),
+    "workplace_network_list": ((), "get", LISTS),
+    "workplace_ia_figures": ((), "get", STAFF),
+    "workplace_newsletter": ((), "get", STAFF),
+    "workplace_network_create": (
+        (),
+        "get",
+        matrix(200, 200, 403, 403, 200, 403, 403, 200, 403, 403, 403),
+    ),
+    "workplace_network_detail": (("network",), "get", NETWORK),
+    # Recording: the facilitators and the staff; members see, do not record (403).
+    "workplace_network_meeting": (
+        ("network_meeting",),
+        "get",
+        matrix(200, 200, 403, 403, 404, 403, 403, 200, 200, 403, 403),
+    ),
+}
+
+
+@pytest.fixture
+def ids(hefa, network):
+    return {
+        "network": network.pk,
+        "network_meeting": network.meetings.first().pk,
+        "workplace": hefa.workplace_a.pk,
+        "assignment": hefa.assignment_a.pk,
+        "assignment2": hefa.assignment_a2.pk,
+        "meeting": hefa.meeting_a.pk,
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "role", "expected"),
+    [(url, role, code) for url, pairs in READS.items() for role, code in pairs],
+)
+def test_every_workplace_endpoint_allows_or_denies_each_role(hefa, api, ids, url, role, expected):
+    response = api(hefa.roles[role]).get(url.format(**ids))
+    assert response.status_code == expected, (url, role, response.content[:200])
+    if expected == 200 and role == "coordinator_b" and "{" not in url:
+        rows = response.json()["results"]
+        if "network" in url or "ia-figures" in url:
+            assert rows == []
+        elif "meetings" in url:
+            assert {r["assignment"] for r in rows} == {hefa.assignment_b.pk}
+        else:
+            assert {r["municipality"] for r in rows} == {hefa.workplace_b.municipality_id}
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "expected"),
+    [(name, role, code) for name, (_a, _m, pairs) in PAGES.items() for role, code in pairs],
+)
+def test_every_workplace_page_allows_or_denies_each_role(hefa, ids, name, role, expected):
+    args, method, _pairs = PAGES[name]
+    url = reverse(f"web:{name}", args=[ids[a] for a in args])
+    client = signed_in(hefa.roles[role])
+    response = client.post(url, {}) if method == "post" else client.get(url)
+    assert response.status_code == expected, (name, role)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("adviser_a", {"assignment_a", "assignment_a2"}),
+        ("coordinator_a", {"assignment_a", "assignment_a2"}),
+        ("coach_a", {"assignment_a"}),
+        ("leader_a", {"assignment_a"}),
+        ("leader_a2", {"assignment_a2"}),
+        ("coordinator_b", {"assignment_b"}),
+    ],
+)
+def test_each_list_holds_only_what_the_role_may_see(hefa, api, role, expected):
+    wanted = {getattr(hefa, name).pk for name in expected}
+    rows = api(hefa.roles[role]).get("/api/v1/workplace-assignments/").json()["results"]
+    assert {r["id"] for r in rows} == wanted
+    meetings = api(hefa.roles[role]).get("/api/v1/workplace-meetings/").json()["results"]
+    assert {m["assignment"] for m in meetings} == wanted
+
+
+def test_the_leader_never_sees_the_notes_and_the_coach_does(cast, hefa, api, ids):
+    url = f"/api/v1/workplace-meetings/{ids['meeting']}/"
+    for role in ("leader_a", "coordinator_a", "admin_a"):
+        body = api(hefa.roles[role]).get(url).json()
+        assert "notes" not in body and body["scale"] == "4–5", role
+        page = signed_in(hefa.roles[role]).get(f"/arbeidsplass/oppdrag/{ids['assignment']}/")
+        assert "Fortrolig notat" not in page.content.decode(), role
+    for role in ("coach_a", "adviser_a"):
+        assert api(hefa.roles[role]).get(url).json()["notes"] == "Fortrolig notat"
+        page = signed_in(hefa.roles[role]).get(f"/arbeidsplass/oppdrag/{ids['assignment']}/")
+        assert "Fortrolig notat" in page.content.decode(), role
+    pdf = signed_in(hefa.coach_user_a).get(f"/arbeidsplass/oppdrag/{ids['assignment']}/referat.pdf")
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_reading_an_assignment_is_audited(hefa, api, ids):
+    before = AuditEntry.objects.filter(action="view").count()
+    api(hefa.leader_a).get(f"/api/v1/workplace-assignments/{ids['assignment']}/")
+    signed_in(hefa.coach_user_a).get(f"/arbeidsplass/oppdrag/{ids['assignment']}/")
+    entry = AuditEntry.objects.filter(action="view").order_by("-pk")[:2]
+    assert AuditEntry.objects.filter(action="view").count() == before + 2
+    assert {e.object_id for e in entry} == {str(ids["assignment"])}
+
+
+def test_the_list_page_and_api_do_not_grow_queries_with_data(hefa, api):
+    client = signed_in(hefa.adviser_a)
+    rest = api(hefa.adviser_a)
+
+    def count(call):  # noqa: ANN001, ANN202
+        with CaptureQueriesContext(connection) as queries:
+            assert call().status_code == 200
+        return len(queries)
+
+    page = count(lambda: client.get("/arbeidsplass/"))
+    listed = count(lambda: rest.get("/api/v1/workplace-assignments/"))
+    meetings = count(lambda: rest.get("/api/v1/workplace-meetings/"))
+    for _ in range(3):
+        in_progress(adviser=hefa.adviser_a, coach_helper=hefa.coach_a2, workplace=hefa.workplace_a)
+        hefa.coach_a2.capacity += 1
+        hefa.coach_a2.save()
+    assert count(lambda: client.get("/arbeidsplass/")) == page
+    assert count(lambda: rest.get("/api/v1/workplace-assignments/")) == listed
+    assert count(lambda: rest.get("/api/v1/workplace-meetings/")) == meetings
