@@ -199,7 +199,13 @@ class ConcessionContractViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSe
         summary="Every requirement with its measured value, target and result per period",
         responses={200: RequirementFollowUpSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"], url_path="follow-up")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="follow-up",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def follow_up(self, request: Request, pk: str | None = None) -> Response:
         terms = self.get_object()
         # Inside the municipality exact figures; the provider's staff get the small-cell rule.

@@ -68,6 +68,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = [f for f in fields if f not in ("workplace", "request", "requested_on")]
         extra_kwargs = {"requested_on": {"required": False}}
 
+    # Blank until the continue-or-close decision is taken.
+    decision = serializers.ChoiceField(choices=Decision.choices, allow_blank=True, read_only=True)
+
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_coach_name(self, obj: Assignment) -> str | None:
         return obj.coach.full_name if obj.coach_id else None
