@@ -45,8 +45,9 @@ def test_a_research_export_of_the_demo_holds_no_demo_persons_details(settings):
     assert "@" not in stripped
     for person in Participant.objects.filter(municipality__code="4650"):
         for value in (person.first_name, person.last_name, person.phone, person.postcode):
-            assert value.lower() not in cells, value
+            # A blank field (the rehabilitation demo's patients have no phone) names nobody.
+            assert not value or value.lower() not in cells, value
         if person.national_id:
             assert person.national_id not in stripped
         assert person.birth_date.isoformat() not in stripped
-        assert person.phone not in stripped
+        assert not person.phone or person.phone not in stripped

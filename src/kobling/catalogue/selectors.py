@@ -60,12 +60,9 @@ class PublicOffer:
 
 def generation() -> int:
     """The catalogue's generation, one for every web process (one read of the shared cache)."""
-    shared = shared_cache()
-    value = shared.get(GENERATION_KEY)
-    if value is None:
-        value = 1
-        shared.add(GENERATION_KEY, value, None)
-    return int(value)
+    value = shared_cache().get(GENERATION_KEY)
+    # Nothing written on a read (GETs write nothing): the first bump makes it 2.
+    return 1 if value is None else int(value)
 
 
 def bump_generation() -> None:

@@ -179,17 +179,26 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
 
         counts.update(load_catalogue_demo(today))
         # Supervision for Fjordvik's training contacts: groups, meetings, sessions, the pool.
-        from kobling.demo.support import load_support_demo
+        if groups:
+            from kobling.demo.support import load_support_demo
 
-        counts.update(load_support_demo(today))
+            counts.update(load_support_demo(today))
         # Workplace coaching (HEFA): assignments, a leader network and IA figures per town.
-        from kobling.demo.workplace import load_workplace_demo
+        if groups:
+            from kobling.demo.workplace import load_workplace_demo
 
-        counts.update(load_workplace_demo(today))
+            counts.update(load_workplace_demo(today))
         # The parts of the apps above the demo (referrals that came in by FHIR), before the
         # research consents, which take a share of everyone.
         for part in DEMO_PARTS:
             counts.update(part(today))
+        # The rehabilitation register: two health trusts, an LHL-style institution and
+        # Fjordvik's heart-patient group, two years of quarters of courses and denominators;
+        # before the research consents, which take a share of everyone.
+        if groups:
+            from kobling.demo.rehab import load_rehab_demo
+
+            counts.update(load_rehab_demo(today))
         # Research consents for a share of Fjordvik's participants, so an export has data.
         from kobling.research.demo import load_research_demo
 
@@ -206,11 +215,6 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
 
         counts.update({f"national_{k}": v for k, v in load_national_demo(today).items()})
         load_profiles_demo()
-        # The rehabilitation register: two health trusts, an LHL-style institution and
-        # Fjordvik's heart-patient group, two years of quarters of courses and denominators.
-        from kobling.demo.rehab import load_rehab_demo
-
-        counts.update(load_rehab_demo(today))
         # The dashboards read aggregates; make them now rather than at the worker's first tick.
         from kobling.dashboards.refresh import refresh_municipality
 
