@@ -1,5 +1,6 @@
 """GET requests never write, except the audit log's rows of who read what (and the session's
-expiry, which SESSION_SAVE_EVERY_REQUEST slides forward on purpose: the 30-minute idle sign-out).
+expiry, which kobling.web.middleware.SessionTouchMiddleware slides forward at most once a minute on
+purpose: the 30-minute idle sign-out).
 
 From the roadmap notes in issue 16: a read that writes (a lazily created row, a counter, a
 session touched) makes reads contend with writes and turns a crawler into a writer. Every

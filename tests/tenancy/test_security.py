@@ -68,7 +68,51 @@ def test_pages_carry_a_strict_content_security_policy(client):
 
 def test_sessions_expire_after_thirty_idle_minutes(settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.KOBLING_SESSION_TOUCH_SECONDS == 60
+
+
+def _session_row(client):  # noqa: ANN001, ANN202
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def test_the_idle_expiry_slides_forward_at_most_once_a_minute(cast):
+    """Working keeps the user signed in, but a page read within a minute of the last touch writes
+    nothing: the session row is not saved on every request (issue 16, load)."""
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kobling.web.middleware import _TOUCHED
+    from tests.conftest import signed_in
+
+    client = signed_in(cast.coordinator_a)
+    client.get("/")
+    first = _session_row(client).expire_date
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert not [q for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+
+    # Twenty minutes later (the touch is older than a minute): the next page slides it.
+    session = client.session
+    session[_TOUCHED] = int(session[_TOUCHED]) - 20 * 60
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(
+        expire_date=first - dt.timedelta(minutes=20)
+    )
+    assert client.get("/").status_code == 200
+    assert _session_row(client).expire_date > first - dt.timedelta(seconds=5)
+
+
+def test_a_visitor_without_a_session_gets_none_from_the_touch(db):
+    from django.contrib.sessions.models import Session
+
+    response = Client().get("/konto/logg-inn/")
+    assert response.status_code == 200
+    assert not Session.objects.exists()
 
 
 def test_repeated_wrong_passwords_lock_the_account_even_for_the_right_password(cast, settings):

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     # First after static files, so it sees every response last (after DRF's authentication).
     "kobling.web.middleware.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The idle sign-out slides forward at most once a minute, not on every request.
+    "kobling.web.middleware.SessionTouchMiddleware",
     "kobling.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -198,7 +200,10 @@ if KOBLING_TRUSTED_PROXY_COUNT:
 
 # --- Sessions: expire after 30 minutes of inactivity, and at browser close.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Not saved on every request: kobling.web.middleware.SessionTouchMiddleware slides the expiry
+# forward at most once every KOBLING_SESSION_TOUCH_SECONDS, so a read is not a write.
+SESSION_SAVE_EVERY_REQUEST = False
+KOBLING_SESSION_TOUCH_SECONDS = env_int("KOBLING_SESSION_TOUCH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

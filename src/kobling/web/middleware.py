@@ -1,5 +1,5 @@
-"""The shell's middleware: the trusted proxy's headers, the access log, the language, and
-``no-store`` on private responses."""
+"""The shell's middleware: the trusted proxy's headers, the access log, the language,
+``no-store`` on private responses, and the signed-in session's sliding expiry."""
 
 from __future__ import annotations
 
@@ -130,4 +130,43 @@ class PrivateResponseMiddleware:
             or (match is not None and "token" in match.kwargs)
         ):
             patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+# The session key holding when the session's expiry was last slid forward (epoch seconds).
+_TOUCHED = "_kobling_touched"
+
+
+def session_touched_at_sign_in(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """A new session starts touched: the sign-in saves it anyway, so the first page after it
+    need not write again (``user_logged_in``, connected in WebConfig.ready)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[_TOUCHED] = int(time.time())
+
+
+class SessionTouchMiddleware:
+    """The 30-minute idle sign-out (``SESSION_COOKIE_AGE``) slides forward as the user works, but
+    at most once every ``KOBLING_SESSION_TOUCH_SECONDS`` (60): saving the session on every
+    request (``SESSION_SAVE_EVERY_REQUEST``) made every read a write — a transaction and an
+    UPDATE of the session row per page — which under load costs more than the page's own
+    queries. The price is that the idle time is counted from the last touch, up to a minute
+    before the last request. Sessions without a key (anonymous, signed out, API tokens) are
+    left alone. Sits just inside SessionMiddleware, so the session it marks is saved there."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and session.session_key
+            and not session.modified
+            and not session.is_empty()
+        ):
+            now = int(time.time())
+            if now - int(session.get(_TOUCHED, 0)) >= settings.KOBLING_SESSION_TOUCH_SECONDS:
+                session[_TOUCHED] = now
         return response
