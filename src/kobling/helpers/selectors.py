@@ -24,6 +24,13 @@ def helper_list_queryset(queryset: QuerySet[Helper]) -> QuerySet[Helper]:
     )
 
 
+def helper_page_queryset(queryset: QuerySet[Helper]) -> QuerySet[Helper]:
+    """What a row of the helper list *page* shows: the API's row also carries target groups and
+    availability, which the page does not, and each prefetch costs a query and a related
+    queryset per row (issue 16's load)."""
+    return queryset.select_related("municipality", "programme").prefetch_related("activities")
+
+
 @dataclass
 class HelperOverview:
     total: int = 0

@@ -28,7 +28,7 @@ from kobling.helpers.forms import (
 )
 from kobling.helpers.io import EXPORT_FORMATS, helpers_export, helpers_import
 from kobling.helpers.models import Helper
-from kobling.helpers.selectors import helper_list_queryset, helper_overview
+from kobling.helpers.selectors import helper_list_queryset, helper_overview, helper_page_queryset
 from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import AuditAction
@@ -43,7 +43,7 @@ class HelperListView(ScopedMixin, ListView):
         self.filterset = HelperFilterSet(
             self.request.GET or None, queryset=super().get_queryset(), request=self.request
         )
-        return helper_list_queryset(self.filterset.qs)
+        return helper_page_queryset(self.filterset.qs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -165,6 +165,16 @@ def referral_list_queryset(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     )
 
 
+def referral_page_queryset(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+    """What a row of the referral list *page* shows — the person, programme, municipality and
+    the decision in force — and nothing of what the API's row carries besides (target groups,
+    activities, times, consents, benefit checks): each prefetch costs a query and, per row, a
+    related queryset built in Python (issue 16's load)."""
+    return queryset.select_related("municipality", "programme", "participant").prefetch_related(
+        Prefetch("decisions", queryset=Decision.objects.order_by("-decided_on", "-id"))
+    )
+
+
 def latest_decision(referral: Referral) -> Decision | None:
     """The decision in force: the newest one (a later decision supersedes the earlier)."""
     decisions = list(referral.decisions.all())

@@ -55,6 +55,7 @@ from kobling.referrals.selectors import (
     possible_duplicates,
     referral_eligibility,
     referral_list_queryset,
+    referral_page_queryset,
     supply_demand,
     waiting_list_queryset,
 )
@@ -96,7 +97,7 @@ class ReferralListView(ScopedMixin, ListView):
         self.filterset = ReferralFilterSet(
             self.request.GET or None, queryset=super().get_queryset(), request=self.request
         )
-        return referral_list_queryset(self.filterset.qs).order_by("-received_at", "-id")
+        return referral_page_queryset(self.filterset.qs).order_by("-received_at", "-id")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -12,13 +12,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
+
+from kobling.tenancy.prefetch import prefetch_lists
 
 if TYPE_CHECKING:
     from kobling.tenancy.models import User
 
 
 class ScopedQuerySet(models.QuerySet):
+    def _prefetch_related_objects(self) -> None:
+        # The simple to-many prefetches without a queryset built per row (tenancy.prefetch).
+        rest = prefetch_lists(self._result_cache, self._prefetch_related_lookups)
+        if rest:
+            prefetch_related_objects(self._result_cache, *rest)
+        self._prefetch_done = True
+
     def visible_to(self, user: User | Any, action: str = "view") -> ScopedQuerySet:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
