@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
+from kobling.core.serializers import FieldsOnceMixin
 from kobling.dashboards.bench import build
 from tests.conftest import signed_in
 
@@ -30,12 +31,18 @@ def small_and_large():
 
 def _api(user, url, monkeypatch):
     built = []
-    for cls in (serializers.Serializer, serializers.ModelSerializer):
+    depth = [0]  # a serializer built counts once, not once per get_fields up its classes
+    for cls in (serializers.Serializer, serializers.ModelSerializer, FieldsOnceMixin):
         original = cls.get_fields
 
         def counting(self, _original=original):
-            built.append(type(self).__name__)
-            return _original(self)
+            if not depth[0]:
+                built.append(type(self).__name__)
+            depth[0] += 1
+            try:
+                return _original(self)
+            finally:
+                depth[0] -= 1
 
         monkeypatch.setattr(cls, "get_fields", counting)
     client = APIClient()
@@ -87,3 +94,20 @@ def test_no_query_of_a_hot_list_joins_so_many_tables_that_planning_it_costs_more
         assert client.get(url).status_code == 200
     widest = max(queries.captured_queries, key=lambda q: q["sql"].count(" JOIN "))
     assert widest["sql"].count(" JOIN ") + 1 <= MOST_TABLES, widest["sql"][:400]
+
+
+def test_fields_worked_out_once_are_still_each_serializers_own(small_and_large):
+    """FieldsOnceMixin copies the class's finished fields: two serializers never share a field
+    (one made read-only, or bound to another parent, leaves the other alone)."""
+    from kobling.helpers.models import Helper
+    from kobling.helpers.serializers import HelperSerializer
+
+    first, second = HelperSerializer(), HelperSerializer()
+    assert first.fields.keys() == second.fields.keys()
+    assert all(first.fields[k] is not second.fields[k] for k in first.fields)
+    first.fields["first_name"].read_only = True
+    assert not second.fields["first_name"].read_only
+    assert HelperSerializer().fields["first_name"].read_only is False
+    helper = Helper.objects.order_by("pk").first()
+    assert first.fields["first_name"].parent is first
+    assert HelperSerializer(helper).data == HelperSerializer(helper).data

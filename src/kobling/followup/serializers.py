@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from kobling.core.access import is_manager
-from kobling.core.serializers import enum_field, id_field, represent
+from kobling.core.serializers import FieldsOnceMixin, enum_field, id_field, represent
 from kobling.core.versions import version_field
 from kobling.followup.choices import (
     CancelledBy,
@@ -33,7 +33,7 @@ from kobling.referrals.models import Conversation, Episode
 from kobling.tenancy.choices import Delivery
 
 
-class PairingSerializer(serializers.ModelSerializer):
+class PairingSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """A pairing as the coordinator sees it. Send back ``version`` with a change: if someone else
     changed the pairing in between, the answer is 409 and nothing is saved."""
 
@@ -84,7 +84,7 @@ class PairingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContactPairingSerializer(serializers.ModelSerializer):
+class ContactPairingSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """A training contact's own pairing: the participant's first name and the meeting, nothing
     more (they learn the rest from the coordinator at the introduction meeting)."""
 
@@ -106,7 +106,7 @@ class ContactPairingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReferrerPairingSerializer(serializers.ModelSerializer):
+class ReferrerPairingSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """For the referrer: that the person they referred has a contact, and since when."""
 
     status = enum_field(PairingStatus.choices, read_only=True)

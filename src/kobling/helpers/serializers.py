@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kobling.core.access import managed_municipality_ids
+from kobling.core.serializers import FieldsOnceMixin
 from kobling.core.versions import require_version_on_update, version_field
 from kobling.helpers.choices import HelperStatus, LeftReason, Weekday
 from kobling.helpers.models import (
@@ -22,19 +23,19 @@ from kobling.helpers.services import EDITABLE_FIELDS, Window
 from kobling.tenancy.models import Municipality, Programme
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(FieldsOnceMixin, serializers.ModelSerializer):
     class Meta:
         model = Activity
         fields = ["id", "code", "name_nb", "name_en", "is_active"]
 
 
-class TargetGroupSerializer(serializers.ModelSerializer):
+class TargetGroupSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     class Meta:
         model = TargetGroup
         fields = ["id", "code", "name_nb", "name_en", "is_active"]
 
 
-class AvailabilityWindowSerializer(serializers.ModelSerializer):
+class AvailabilityWindowSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     weekday = serializers.ChoiceField(choices=Weekday.choices)
 
     class Meta:
@@ -65,7 +66,7 @@ class ManagedProgrammeField(serializers.PrimaryKeyRelatedField):
         return Programme.objects.filter(municipality__in=sorted(managed_municipality_ids(user)))
 
 
-class HelperSerializer(serializers.ModelSerializer):
+class HelperSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """A helper in the register. On update, send back the ``version`` you read: if someone else
     saved in between, the API answers 409 and nothing is changed."""
 

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kobling.core.access import is_manager
-from kobling.core.serializers import enum_field, represent
+from kobling.core.serializers import FieldsOnceMixin, enum_field, represent
 from kobling.core.versions import require_version_on_update, version_field
 from kobling.helpers.choices import Gender, Language, Weekday
 from kobling.helpers.models import Activity, TargetGroup
@@ -136,7 +136,7 @@ class ParticipantListSerializer(ParticipantSerializer):
         ]
 
 
-class PreferredTimeSerializer(serializers.ModelSerializer):
+class PreferredTimeSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     weekday = serializers.ChoiceField(choices=Weekday.choices)
 
     class Meta:
@@ -151,7 +151,7 @@ class PreferredTimeSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class BenefitCheckSerializer(serializers.ModelSerializer):
+class BenefitCheckSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """A coordinator's check of which benefit the person receives (Aktiv på dagtid): the benefit
     group, who verified it and when, and when it must be checked again — never the decision."""
 
@@ -183,7 +183,7 @@ class BenefitCheckSerializer(serializers.ModelSerializer):
         return obj.valid_until >= timezone.localdate()
 
 
-class ConsentSerializer(serializers.ModelSerializer):
+class ConsentSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """A consent: what may be shared (scope), given when and by whom; withdrawn when."""
 
     scope = serializers.ChoiceField(choices=ConsentScope.choices)
@@ -226,7 +226,7 @@ class ConsentWithdrawSerializer(serializers.Serializer):
     )
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """A decision as coordinators see it: everything, including any eligibility override."""
 
     decided_by = serializers.CharField(source="decided_by.get_full_name", read_only=True)
@@ -247,7 +247,7 @@ class DecisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionSummarySerializer(serializers.ModelSerializer):
+class DecisionSummarySerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """A decision as the referrer sees it: the outcome and the date; the reasons and who decided
     only while the participant's consent to share with the referrer is in force (else null)."""
 
@@ -291,7 +291,7 @@ class WithdrawSerializer(serializers.Serializer):
     version = version_field()
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """A referral as coordinators and municipal admins see it. Create with ``programme`` and the
     nested ``participant``; update (PATCH) with the ``version`` you read — if someone else saved
     in between, the API answers 409 and nothing is changed."""
@@ -445,7 +445,7 @@ REFERRER_PARTICIPANT_FIELDS = ("id", "first_name", "last_name", "birth_date")
 MERGED_TEXT_FIELDS = ("goals", "needs")
 
 
-class ReferrerParticipantSerializer(serializers.ModelSerializer):
+class ReferrerParticipantSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """The person as their referrer sees them on the referral: the identity they already know."""
 
     class Meta:
@@ -498,7 +498,7 @@ class MergeSerializer(ReferralSerializer):
         pass
 
 
-class WaitingListEntrySerializer(serializers.ModelSerializer):
+class WaitingListEntrySerializer(FieldsOnceMixin, serializers.ModelSerializer):
     participant_name = serializers.CharField(source="participant.full_name", read_only=True)
     programme_name = serializers.CharField(source="programme.name", read_only=True)
     municipality_name = serializers.CharField(source="municipality.name", read_only=True)
