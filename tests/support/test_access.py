@@ -48,6 +48,8 @@ SHARED_ROWS = matrix(200, 200, 403, 200, 404, 403, 403)
 MANAGER_LISTS = matrix(200, 200, 403, 403, 200, 403, 403)
 MANAGER_ROWS = matrix(200, 200, 403, 403, 404, 403, 403)
 
+PUBLIC = {"support_training_form"}  # signed single-use link from the e-mail
+
 RUN_EVALUATION = matrix(200, 200, 403, 403, 404, 403, 200)
 PROVIDER_EVALUATION = matrix(200, 200, 403, 403, 200, 403, 200)
 
@@ -83,6 +85,12 @@ PAGES = {
     "supervision_correct": (("entry",), "post", matrix(302, 302, 403, 403, 404, 403, 403)),
     "supervision_pool": (("programme",), "get", MANAGER_ROWS),
     "support_run_evaluation": (("course_run",), "get", RUN_EVALUATION),
+    # A helper's own course form: only the trainee; everyone else does not find it.
+    "support_own_training_form": (
+        ("enrolment", "form"),
+        "get",
+        matrix(404, 404, 404, 200, 404, 404, 404),
+    ),
     "support_provider_evaluation": (("course_provider",), "get", PROVIDER_EVALUATION),
     # Nothing is due for the cast's run (started a month ago, not completed): a message.
     "support_run_forms_send": (("course_run",), "post", matrix(302, 302, 403, 403, 404, 403, 302)),
@@ -118,6 +126,8 @@ def ids(cast):
         "programme": cast.programme_a.pk,
         "course_run": cast.run_a.pk,
         "course_provider": cast.provider.pk,
+        "enrolment": cast.enrolment_a.pk,
+        "form": "before",
     }
 
 

@@ -369,3 +369,34 @@ def test_the_evaluation_takes_a_fixed_number_of_queries(cast):
         answer_all(e, "before", 3)
         answer_all(e, "after", 3)
     assert count() == few
+
+
+@db
+def test_a_signed_in_trainee_answers_their_own_due_form_once(cast, committed):
+    run, [enrolment] = completed_run(cast)
+    other = f.EnrolmentFactory(run=run, helper=cast.helper_a2, status=EnrolmentStatus.COMPLETED)
+    with committed():
+        training_forms.forms_send(run=run, by=None, now=timezone.now())
+    link = TrainingFormLink.objects.get(enrolment=enrolment)
+    client = signed_in(cast.contact_user_a)
+    home = client.get(reverse("web:supervision_home")).content.decode()
+    url = reverse("web:support_own_training_form", args=[enrolment.pk, "after"])
+    assert url in home
+    assert client.get(url).status_code == 200
+    # Not their enrolment: not found.
+    other_url = reverse("web:support_own_training_form", args=[other.pk, "after"])
+    assert client.get(other_url).status_code == 404
+    assert signed_in(cast.coordinator_a).get(url).status_code == 404
+    data = dict.fromkeys(training_forms.items_of("after"), "3")
+    # The before form is not due: refused, nothing saved.
+    before_url = reverse("web:support_own_training_form", args=[enrolment.pk, "before"])
+    assert "k-form" not in client.post(before_url, data).content.decode()
+    assert not TrainingAnswer.objects.exists()
+    done = client.post(url, data)
+    assert done.status_code == 302
+    assert TrainingAnswer.objects.get().scores == dict.fromkeys(data, 3)
+    # Once: the page no longer takes it, the home page no longer lists it, the link is closed.
+    client.post(url, dict.fromkeys(data, "5"))
+    assert TrainingAnswer.objects.get().scores == dict.fromkeys(data, 3)
+    assert url not in client.get(reverse("web:supervision_home")).content.decode()
+    assert training_forms.LINKS.state(link) == "closed"

@@ -31,6 +31,8 @@ from kobling.courses.models import CourseRun, Enrolment
 from kobling.support.choices import TrainingForm
 from kobling.support.kirkpatrick import LEARNING_ITEMS, REACTION_ITEMS, SCALE
 from kobling.support.models import TrainingAnswer, TrainingFormLink
+from kobling.tenancy.audit import audit_log
+from kobling.tenancy.choices import AuditAction
 
 PURPOSE = "training-form"
 LINK_VALID_DAYS = 21
@@ -189,6 +191,29 @@ def parse_scores(form: str, data: Any) -> dict[str, int]:
     return scores
 
 
+def _clean_comment(form: str, comment: str) -> str:
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        raise ValidationError(_("The comment can be at most 1000 characters."))
+    return "" if form == TrainingForm.BEFORE else comment
+
+
+def _save(
+    *, enrolment_id: int, municipality_id: int, form: str, scores: dict, comment: str, now: Any
+) -> TrainingAnswer:
+    """The one place an answer is written (a savepoint: a second answer raises IntegrityError
+    without spoiling the caller's transaction)."""
+    with transaction.atomic():
+        return TrainingAnswer.objects.create(
+            municipality_id=municipality_id,
+            enrolment_id=enrolment_id,
+            form=form,
+            scores=scores,
+            comment=comment,
+            answered_at=now,
+        )
+
+
 def form_answer(
     *,
     link: TrainingFormLink,
@@ -199,23 +224,18 @@ def form_answer(
     """The trainee's answer through the link: saved once, the link used up. Raises
     :class:`LinkClosedError` for a used or expired link or a form already answered."""
     now = now or timezone.now()
-    comment = (comment or "").strip()
-    if len(comment) > 1000:
-        raise ValidationError(_("The comment can be at most 1000 characters."))
-    if link.form == TrainingForm.BEFORE:
-        comment = ""
+    comment = _clean_comment(link.form, comment)
 
     def answer(locked: TrainingFormLink) -> TrainingAnswer:
         try:
-            with transaction.atomic():
-                return TrainingAnswer.objects.create(
-                    municipality_id=locked.municipality_id,
-                    enrolment_id=locked.enrolment_id,
-                    form=locked.form,
-                    scores=scores,
-                    comment=comment,
-                    answered_at=now,
-                )
+            return _save(
+                enrolment_id=locked.enrolment_id,
+                municipality_id=locked.municipality_id,
+                form=locked.form,
+                scores=scores,
+                comment=comment,
+                now=now,
+            )
         except IntegrityError as exc:
             raise LinkClosedError(confirmation_links.LinkState.CLOSED) from exc
 
@@ -225,6 +245,65 @@ def form_answer(
         changes=lambda answer: {"answer": answer.pk, "form": answer.form},
         now=now,
     )
+
+
+def open_forms(user: Any, today: dt.date) -> list[tuple[Enrolment, str]]:
+    """The forms a signed-in helper may answer now on their own pages: for each of their own
+    enrolments, the run's due form when they have not answered it (two queries)."""
+    enrolments = list(
+        Enrolment.objects.filter(helper__user=user)
+        .exclude(run__status=RunStatus.CANCELLED)
+        .select_related("run__template", "run__provider")
+        .order_by("-run__starts_on", "pk")
+    )
+    answered = set(
+        TrainingAnswer.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", "form")
+    )
+    found = []
+    for enrolment in enrolments:
+        form = due_form(enrolment.run, today)
+        if form is None or (enrolment.pk, form) in answered:
+            continue
+        wanted = (
+            EnrolmentStatus.ENROLLED if form == TrainingForm.BEFORE else EnrolmentStatus.COMPLETED
+        )
+        if enrolment.status == wanted:
+            found.append((enrolment, form))
+    return found
+
+
+def own_answer(
+    *,
+    enrolment: Enrolment,
+    form: str,
+    by: Any,
+    scores: dict[str, int],
+    comment: str = "",
+    now: dt.datetime | None = None,
+) -> TrainingAnswer:
+    """A signed-in helper answers their own form on their pages (instead of the link; an open
+    link to the same form closes, as the form is answered). Only their own enrolment and only
+    the form due now; once. Audited."""
+    now = now or timezone.now()
+    if enrolment.helper.user_id is None or enrolment.helper.user_id != by.pk:
+        raise ValidationError(_("This is not your course."))
+    due = open_forms(by, timezone.localdate(now))
+    if not any(e.pk == enrolment.pk and f == form for e, f in due):
+        raise ValidationError(_("This form cannot be answered now, or is already answered."))
+    comment = _clean_comment(form, comment)
+    try:
+        saved = _save(
+            enrolment_id=enrolment.pk,
+            municipality_id=enrolment.municipality_id,
+            form=form,
+            scores=scores,
+            comment=comment,
+            now=now,
+        )
+    except IntegrityError as exc:
+        raise ValidationError(_("This form has already been answered.")) from exc
+    audit_log(user=by, action=AuditAction.CREATE, obj=saved, changes={"form": form})
+    return saved
 
 
 def form_of(link: TrainingFormLink) -> dict[str, Any]:

@@ -23,4 +23,9 @@ urlpatterns += [
         name="support_provider_evaluation",
     ),
     path("kursskjema/<str:token>/", views.training_form, name="support_training_form"),
+    path(
+        "veiledning/kursskjema/<int:pk>/<str:form>/",
+        views.own_training_form,
+        name="support_own_training_form",
+    ),
 ]

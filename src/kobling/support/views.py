@@ -82,10 +82,13 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("group")
         .order_by("date", "start_time")[:10]
     )
+    from kobling.support.training_forms import open_forms
+
     return render(
         request,
         "support/home.html",
         {
+            "course_forms": [] if manager else open_forms(user, today),
             "year": year,
             "rows": rows,
             "groups": groups,
@@ -430,3 +433,50 @@ def training_form(request: HttpRequest, token: str) -> HttpResponse:
         answer=answer,
         error_text=error_text,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def own_training_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
+    """A signed-in helper answers their own course form (the same questions as the link's):
+    only their own enrolment, only the form due now, once."""
+    from kobling.courses.models import Enrolment
+    from kobling.support import training_forms
+
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("helper", "run__template", "run__provider"),
+        pk=pk,
+        helper__user=request.user,
+    )
+    if form not in ("before", "after"):
+        raise Http404
+    run = enrolment.run
+    page = {
+        "first_name": enrolment.helper.first_name,
+        "course": run.template.name,
+        "provider": run.provider.name,
+        "before": form == "before",
+        "items": [(i, training_forms.ITEM_LABELS[i]) for i in training_forms.items_of(form)],
+        "scale": training_forms.SCALE,
+    }
+    if not any(
+        e.pk == enrolment.pk and f == form
+        for e, f in training_forms.open_forms(request.user, timezone.localdate())
+    ):
+        page["closed"] = True
+        page["error"] = _("This form cannot be answered now, or is already answered.")
+    elif request.method == "POST":
+        try:
+            training_forms.own_answer(
+                enrolment=enrolment,
+                form=form,
+                by=request.user,
+                scores=training_forms.parse_scores(form, request.POST),
+                comment=request.POST.get("comment", ""),
+            )
+        except ValidationError as exc:
+            page["error"] = error_text(exc)
+        else:
+            messages.success(request, _("Your answers are saved."))
+            return redirect("web:supervision_home")
+    return render(request, "support/training_form.html", page)
