@@ -1,5 +1,7 @@
-"""The loader for :mod:`kobling.support.kirkpatrick`: a course run's qualified trainees and what
-they carried after (a fixed number of queries). What counts as "carried" is a registry: the
+"""The loader for :mod:`kobling.support.kirkpatrick`: for a set of course runs (one run, or a
+provider's runs), the trainees' answers to the forms (levels 1–2), the qualified trainees and
+what they carried after (level 3) and the outcomes of the participants they carried (level 4) —
+a fixed number of queries — and :func:`report`, the small-cell rule over them for pages and API. What counts as "carried" is a registry: the
 pairings of followup are registered here; workplace assignments can add their own source with
 :func:`register_spell_source` in their AppConfig.ready."""
 
