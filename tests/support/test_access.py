@@ -48,6 +48,11 @@ SHARED_ROWS = matrix(200, 200, 403, 200, 404, 403, 403)
 MANAGER_LISTS = matrix(200, 200, 403, 403, 200, 403, 403)
 MANAGER_ROWS = matrix(200, 200, 403, 403, 404, 403, 403)
 
+PUBLIC = {"support_training_form"}  # signed single-use link from the e-mail
+
+RUN_EVALUATION = matrix(200, 200, 403, 403, 404, 403, 200)
+PROVIDER_EVALUATION = matrix(200, 200, 403, 403, 200, 403, 200)
+
 READS = {
     "/api/v1/supervision-settings/": MANAGER_LISTS,
     "/api/v1/supervision-settings/{settings}/": MANAGER_ROWS,
@@ -63,6 +68,10 @@ READS = {
     "/api/v1/supervision-pool-runs/{run}/": MANAGER_ROWS,
     "/api/v1/supervision-pool-lines/": MANAGER_LISTS,
     "/api/v1/supervision-pool-lines/{line}/": MANAGER_ROWS,
+    # Training evaluated: the run's municipality and its course provider (their own trainees).
+    "/api/v1/course-runs/{course_run}/evaluation/": RUN_EVALUATION,
+    # Every manager may see the provider directory: B's coordinator gets B's runs (none here).
+    "/api/v1/course-providers/{course_provider}/evaluation/": PROVIDER_EVALUATION,
 }
 
 PAGES = {
@@ -75,6 +84,16 @@ PAGES = {
     # A group line is corrected through the meeting: refused with a message, redirected.
     "supervision_correct": (("entry",), "post", matrix(302, 302, 403, 403, 404, 403, 403)),
     "supervision_pool": (("programme",), "get", MANAGER_ROWS),
+    "support_run_evaluation": (("course_run",), "get", RUN_EVALUATION),
+    # A helper's own course form: only the trainee; everyone else does not find it.
+    "support_own_training_form": (
+        ("enrolment", "form"),
+        "get",
+        matrix(404, 404, 404, 200, 404, 404, 404),
+    ),
+    "support_provider_evaluation": (("course_provider",), "get", PROVIDER_EVALUATION),
+    # Nothing is due for the cast's run (started a month ago, not completed): a message.
+    "support_run_forms_send": (("course_run",), "post", matrix(302, 302, 403, 403, 404, 403, 302)),
 }
 
 
@@ -106,6 +125,9 @@ def ids(cast):
         "helper": cast.helper_a.pk,
         "programme": cast.programme_a.pk,
         "course_run": cast.run_a.pk,
+        "course_provider": cast.provider.pk,
+        "enrolment": cast.enrolment_a.pk,
+        "form": "before",
     }
 
 
@@ -237,11 +259,3 @@ def test_the_api_records_and_corrects_a_session_and_shares_the_pool_out(cast, ap
     corrected = coordinator.post(f"/api/v1/supervision-entries/{made.json()['id']}/correct/")
     assert corrected.status_code == 201 and corrected.json()["hours"] == "-2.00"
     assert SupervisionSettings.objects.count() == 0
-
-
-PAGES["support_run_evaluation"] = (
-    ("course_run",),
-    "get",
-    # The course run's municipality and its course provider (their own trainees).
-    matrix(200, 200, 403, 403, 404, 403, 200),
-)

@@ -41,3 +41,22 @@ def test_fjordvik_has_supervision_groups_meetings_hours_and_a_shared_pool(demo):
     page = client.get(reverse("web:supervision_home")).content.decode()
     assert "Veiledningsgruppe 2 (DPS)" in page
     assert client.get(reverse("web:supervision_pool", args=[programme.pk])).status_code == 200
+
+
+def test_the_demo_courses_have_kirkpatrick_numbers_on_their_pages(demo):
+    from kobling.courses.models import CourseRun
+    from kobling.support.kirkpatrick_load import evaluation, report
+
+    assert demo["training_answers"] > 0
+    run = CourseRun.objects.get(municipality__name="Fjordvik", status="completed")
+    found = report(evaluation([run.pk], timezone.localdate()))
+    assert isinstance(found["reaction"]["answered"], int) and found["reaction"]["answered"] >= 5
+    assert isinstance(found["learning"]["pairs"], int) and found["learning"]["pairs"] >= 5
+    assert found["learning"]["change"] > 0
+    assert isinstance(found["behaviour"]["qualified"], int)
+    staff = User.objects.get(username="kurs@fjordvik.demo")
+    page = signed_in(staff).get(reverse("web:support_provider_evaluation", args=[run.provider_id]))
+    assert page.status_code == 200 and "1. " in page.content.decode()
+    coordinator = User.objects.get(username="koordinator@fjordvik.demo")
+    page = signed_in(coordinator).get(reverse("web:support_run_evaluation", args=[run.pk]))
+    assert page.status_code == 200

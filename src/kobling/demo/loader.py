@@ -188,6 +188,11 @@ def load_demo(*, stdout=None, groups: bool = True) -> dict[str, int]:  # noqa: A
             from kobling.demo.workplace import load_workplace_demo
 
             counts.update(load_workplace_demo(today))
+        # The trainees' course forms before and after, for the Kirkpatrick pages.
+        if groups:
+            from kobling.demo.support import load_kirkpatrick_demo
+
+            counts.update(load_kirkpatrick_demo(today))
         # The parts of the apps above the demo (referrals that came in by FHIR), before the
         # research consents, which take a share of everyone.
         for part in DEMO_PARTS:

@@ -7,6 +7,7 @@ Written through the services, so the audit log shows the demo's history too."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 from kobling.helpers.choices import HelperStatus
@@ -117,3 +118,71 @@ def load_support_demo(today: dt.date) -> dict[str, int]:
         "supervision_meetings_held": held,
         "supervision_sessions": sessions,
     }
+
+
+COMMENTS = (
+    "Nyttig med rollespill om første møte.",
+    "Gjerne mer om psykisk helse.",
+    "Godt kurs, engasjert kursleder.",
+    "For mye teori den første dagen.",
+    "Jeg gleder meg til å begynne.",
+    "Fint å møte andre treningskontakter.",
+)
+
+
+def load_kirkpatrick_demo(today: dt.date) -> dict[str, int]:
+    """The trainees' course forms (Kirkpatrick levels 1 and 2) for every demo course run that
+    has begun: "before" from most enrolled trainees, "after" from most who completed a
+    completed run — scores a little higher after than before, so the pages show a change.
+    Written as the link page writes them (one answer per trainee and form); no e-mail."""
+    from kobling.courses.choices import EnrolmentStatus, RunStatus
+    from kobling.courses.models import Enrolment
+    from kobling.support.choices import TrainingForm
+    from kobling.support.models import TrainingAnswer
+    from kobling.support.training_forms import items_of
+
+    rng = random.Random(1959)
+    answers: list[TrainingAnswer] = []
+    enrolments = (
+        Enrolment.objects.filter(run__starts_on__lte=today)
+        .exclude(run__status=RunStatus.CANCELLED)
+        .select_related("run")
+        .order_by("pk")
+    )
+    for n, enrolment in enumerate(enrolments):
+        start = dt.datetime.combine(
+            enrolment.run.starts_on - dt.timedelta(days=3), dt.time(19), tzinfo=dt.UTC
+        )
+        before = {item: rng.choice((2, 2, 3, 3, 4)) for item in items_of(TrainingForm.BEFORE)}
+        if n % 6:
+            answers.append(
+                TrainingAnswer(
+                    municipality_id=enrolment.municipality_id,
+                    enrolment=enrolment,
+                    form=TrainingForm.BEFORE,
+                    scores=before,
+                    answered_at=start,
+                )
+            )
+        done = (
+            enrolment.run.status == RunStatus.COMPLETED
+            and enrolment.status == EnrolmentStatus.COMPLETED
+        )
+        if done and n % 5:
+            after = {item: rng.choice((3, 4, 4, 5, 5)) for item in items_of(TrainingForm.AFTER)}
+            for item, value in before.items():
+                after[item] = min(5, value + rng.choice((0, 1, 1, 2)))
+            answers.append(
+                TrainingAnswer(
+                    municipality_id=enrolment.municipality_id,
+                    enrolment=enrolment,
+                    form=TrainingForm.AFTER,
+                    scores=after,
+                    comment=COMMENTS[n % len(COMMENTS)] if n % 3 == 0 else "",
+                    answered_at=dt.datetime.combine(
+                        enrolment.run.ends_on + dt.timedelta(days=2), dt.time(20), tzinfo=dt.UTC
+                    ),
+                )
+            )
+    TrainingAnswer.objects.bulk_create(answers)
+    return {"training_answers": len(answers)}

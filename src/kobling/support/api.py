@@ -8,9 +8,10 @@ municipality's rows: 404."""
 
 from __future__ import annotations
 
+from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +19,9 @@ from rest_framework.response import Response
 from kobling.core.access import require_manager
 from kobling.core.versions import require_version
 from kobling.core.viewsets import ScopedViewSetMixin, require
+from kobling.courses.models import CourseProvider, CourseRun
 from kobling.support import services
+from kobling.support.kirkpatrick_load import evaluation, report
 from kobling.support.models import (
     PoolEntry,
     PoolRun,
@@ -30,6 +33,7 @@ from kobling.support.models import (
 from kobling.support.selectors import meeting_present
 from kobling.support.serializers import (
     AttendanceSerializer,
+    EvaluationSerializer,
     PoolEntrySerializer,
     PoolRunSerializer,
     SupervisionEntrySerializer,
@@ -38,8 +42,6 @@ from kobling.support.serializers import (
     SupervisionMeetingSerializer,
     SupervisionSettingsSerializer,
 )
-
-extra_urls: list = []
 
 
 @extend_schema_view(
@@ -252,3 +254,59 @@ def register(router) -> None:  # noqa: ANN001
     router.register("supervision-entries", SupervisionEntryViewSet)
     router.register("supervision-pool-runs", PoolRunViewSet)
     router.register("supervision-pool-lines", PoolEntryViewSet)
+
+
+# --- Training evaluated (Kirkpatrick) ------------------------------------------------------------
+
+
+class RunEvaluationViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """``GET /course-runs/{id}/evaluation/``: the four levels for one run, as its page shows
+    them. The run's municipality's managers and its provider's staff; other roles 403; another
+    municipality's run 404."""
+
+    queryset = CourseRun.objects.all()
+    serializer_class = EvaluationSerializer
+
+    @extend_schema(summary="Training evaluated (Kirkpatrick) for a course run")
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        run = self.get_object()
+        found = report(evaluation([run.pk], timezone.localdate()))
+        return Response(EvaluationSerializer(found).data)
+
+
+class ProviderEvaluationViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """``GET /course-providers/{id}/evaluation/``: the four levels across the provider's runs
+    the caller may see — its staff: all of them (their own trainees); a municipality's
+    managers: the runs their municipality bought. Roles that see no course runs: 403."""
+
+    queryset = CourseProvider.objects.all()
+    serializer_class = EvaluationSerializer
+
+    def get_permissions(self):  # noqa: ANN201
+        return [*super().get_permissions(), _SeesCourseRuns()]
+
+    @extend_schema(summary="Training evaluated (Kirkpatrick) across a course provider's runs")
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        provider = self.get_object()
+        runs = CourseRun.objects.visible_to(request.user).filter(provider=provider)
+        found = report(evaluation(runs, timezone.localdate()))
+        return Response(EvaluationSerializer(found).data)
+
+
+class _SeesCourseRuns(permissions.BasePermission):
+    def has_permission(self, request: Request, view: object) -> bool:
+        return CourseRun.visibility_q(request.user, "view") is not None
+
+
+extra_urls = [
+    path(
+        "course-runs/<int:pk>/evaluation/",
+        RunEvaluationViewSet.as_view({"get": "retrieve"}),
+        name="course-run-evaluation",
+    ),
+    path(
+        "course-providers/<int:pk>/evaluation/",
+        ProviderEvaluationViewSet.as_view({"get": "retrieve"}),
+        name="course-provider-evaluation",
+    ),
+]

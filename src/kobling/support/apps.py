@@ -23,3 +23,9 @@ class SupportConfig(AppConfig):
         register_alert_provider(no_supervision)
         # At each programme's set date unused hours return to the pool and are shared out.
         register("support.pools", pools_due, every=dt.timedelta(hours=6))
+
+        # The trainees' course forms (Kirkpatrick levels 1 and 2): importing registers the
+        # outbox purpose; the job sends the forms that are due.
+        from kobling.support.training_forms import forms_due
+
+        register("support.training_forms", forms_due, every=dt.timedelta(hours=6))

@@ -22,3 +22,10 @@ class PoolEntryKind(models.TextChoices):
 
     RETURNED = "returned", _("Unused hours returned to the pool")
     SHARED = "shared", _("Hours shared out from the pool")
+
+
+class TrainingForm(models.TextChoices):
+    """The trainee's short forms about a course run (Kirkpatrick levels 1 and 2)."""
+
+    BEFORE = "before", _("Before the course")
+    AFTER = "after", _("After the course")

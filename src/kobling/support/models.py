@@ -21,8 +21,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kobling.core.confirmation_links import ConfirmationLinkBase
 from kobling.lib.row_guards import RowGuard
-from kobling.support.choices import EntryKind, MeetingStatus, PoolEntryKind
+from kobling.support.choices import EntryKind, MeetingStatus, PoolEntryKind, TrainingForm
 from kobling.tenancy.choices import MANAGER_ROLES, Role
 from kobling.tenancy.scoping import ScopedManager, any_of, in_municipalities
 
@@ -503,4 +504,87 @@ POOL_GUARD = RowGuard(
     name="support_pool_append_only",
     table=PoolEntry._meta.db_table,
     message="the supervision pool ledger is append-only",
+)
+
+
+# --- Training evaluated: the trainees' own answers (Kirkpatrick levels 1 and 2) ---------------
+
+
+class TrainingAnswer(models.Model):
+    """A trainee's answer to one of a course run's forms (before or after the course), given
+    once: the item scores (``{item: 1..5}``, items in :mod:`kobling.support.kirkpatrick`) and an
+    optional comment. Never changed afterwards (row guard): the page counts what was answered."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    enrolment = models.ForeignKey(
+        "courses.Enrolment",
+        on_delete=models.PROTECT,
+        related_name="training_answers",
+        verbose_name=_("enrolment"),
+    )
+    form = models.CharField(_("form"), max_length=10, choices=TrainingForm.choices)
+    scores = models.JSONField(_("scores"), default=dict)
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    answered_at = models.DateTimeField(_("answered"), default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("training answer")
+        verbose_name_plural = _("training answers")
+        ordering = ["enrolment", "form"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "form"],
+                name="training_answer_once",
+                violation_error_message=_("This form has already been answered."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.form}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        # Single answers are read only as sums on the evaluation pages; the rows are the
+        # managers' (and the admin's).
+        return in_municipalities(user, MANAGER_ROLES)
+
+
+class TrainingFormLink(ConfirmationLinkBase):
+    """The e-mailed, signed single-use link to one form for one trainee (the shared part is
+    :class:`kobling.core.confirmation_links.ConfirmationLinkBase`; subject
+    ``training-form:<id>`` in the outbox)."""
+
+    enrolment = models.ForeignKey(
+        "courses.Enrolment",
+        on_delete=models.PROTECT,
+        related_name="training_form_links",
+        verbose_name=_("enrolment"),
+    )
+    form = models.CharField(_("form"), max_length=10, choices=TrainingForm.choices)
+
+    objects = ScopedManager()
+
+    class Meta(ConfirmationLinkBase.Meta):
+        verbose_name = _("training form link")
+        verbose_name_plural = _("training form links")
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.form} {self.created_at:%Y-%m-%d}"
+
+    @classmethod
+    def visibility_q(cls, user, action: str) -> Q | None:  # noqa: ANN001
+        return in_municipalities(user, MANAGER_ROLES)
+
+
+ANSWER_GUARD = RowGuard(
+    name="support_training_answer_once",
+    table=TrainingAnswer._meta.db_table,
+    message="a training answer is given once and never changed",
 )

@@ -167,3 +167,66 @@ class PoolEntrySerializer(serializers.ModelSerializer):
         model = PoolEntry
         fields = ["id", "run", "programme", "year", "helper", "kind", "hours"]
         read_only_fields = fields
+
+
+# --- Training evaluated (Kirkpatrick): every count is a number or "<5", every mean a number,
+# "<5" or null (nothing to compute) — lib/suppression.py.
+
+Cell = serializers.JSONField
+
+
+class ReactionItemSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    answers = Cell()
+    mean = Cell()
+
+
+class ReactionSerializer(serializers.Serializer):
+    answered = Cell()
+    items = ReactionItemSerializer(many=True)
+    comments = serializers.ListField(child=serializers.CharField())
+
+
+class LearningItemSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    pairs = Cell()
+    before = Cell()
+    after = Cell()
+    change = Cell()
+
+
+class LearningSerializer(serializers.Serializer):
+    before = Cell()
+    after = Cell()
+    pairs = Cell()
+    change = Cell()
+    items = LearningItemSerializer(many=True)
+
+
+class BehaviourSerializer(serializers.Serializer):
+    qualified = Cell()
+    judged_placed = Cell()
+    placed = Cell()
+    placed_share = Cell()
+    judged_stayed = Cell()
+    stayed = Cell()
+    stayed_share = Cell()
+
+
+class ResultsSerializer(serializers.Serializer):
+    participants = Cell()
+    ended = Cell()
+    goal_reached = Cell()
+    goal_reached_share = Cell()
+    measured = Cell()
+    minutes_change = Cell()
+
+
+class EvaluationSerializer(serializers.Serializer):
+    """Kirkpatrick's four levels for a course run or a provider's runs."""
+
+    runs = serializers.IntegerField()
+    reaction = ReactionSerializer()
+    learning = LearningSerializer()
+    behaviour = BehaviourSerializer()
+    results = ResultsSerializer()

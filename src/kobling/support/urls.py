@@ -15,3 +15,17 @@ urlpatterns = [
 urlpatterns.append(
     path("kurs/<int:pk>/evaluering/", views.run_evaluation, name="support_run_evaluation")
 )
+urlpatterns += [
+    path("kurs/<int:pk>/evaluering/send/", views.run_forms_send, name="support_run_forms_send"),
+    path(
+        "kurs/tilbydere/<int:pk>/evaluering/",
+        views.provider_evaluation,
+        name="support_provider_evaluation",
+    ),
+    path("kursskjema/<str:token>/", views.training_form, name="support_training_form"),
+    path(
+        "veiledning/kursskjema/<int:pk>/<str:form>/",
+        views.own_training_form,
+        name="support_own_training_form",
+    ),
+]

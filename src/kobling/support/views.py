@@ -82,10 +82,13 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("group")
         .order_by("date", "start_time")[:10]
     )
+    from kobling.support.training_forms import open_forms
+
     return render(
         request,
         "support/home.html",
         {
+            "course_forms": [] if manager else open_forms(user, today),
             "year": year,
             "rows": rows,
             "groups": groups,
@@ -329,35 +332,151 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _evaluation_page(request: HttpRequest, runs, **context) -> HttpResponse:  # noqa: ANN001
+    from kobling.support.kirkpatrick_load import evaluation, report
+    from kobling.support.training_forms import ITEM_LABELS
+
+    found = report(evaluation(runs, timezone.localdate()))
+    for level in ("reaction", "learning"):
+        for row in found[level]["items"]:
+            row["label"] = ITEM_LABELS[row["item"]]
+    return render(request, "support/run_evaluation.html", {**context, "found": found})
+
+
 @login_required
 @require_GET
 def run_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
-    """Kirkpatrick level 3 (behaviour) for a course run, from the data, under the small-cell
-    rule: the municipality's managers and the run's course provider (their own trainees)."""
+    """Kirkpatrick's four levels for a course run, under the small-cell rule: reaction and
+    learning from the trainees' forms, behaviour and results from the data. The run's
+    municipality's managers and its course provider's staff (their own trainees)."""
     from kobling.courses.models import CourseRun
-    from kobling.lib.suppression import derived, part_of, suppress
-    from kobling.support.kirkpatrick_load import run_behaviour
+    from kobling.support.training_forms import due_form
 
-    run = get_visible_or_404(request, CourseRun.objects.select_related("template"), pk=pk)
-    found = run_behaviour(run, timezone.localdate())
-    placed = part_of(found.placed, found.judged_placed)
-    stayed = part_of(found.stayed, found.judged_stayed)
-
-    def share(part: int, whole: int, cell: object) -> object:
-        value = round(100 * part / whole) if whole else None
-        return derived(value, suppress(whole), cell)
-
-    return render(
-        request,
-        "support/run_evaluation.html",
-        {
-            "run": run,
-            "qualified": suppress(found.qualified),
-            "judged_placed": suppress(found.judged_placed),
-            "placed": placed,
-            "placed_share": share(found.placed, found.judged_placed, placed),
-            "judged_stayed": suppress(found.judged_stayed),
-            "stayed": stayed,
-            "stayed_share": share(found.stayed, found.judged_stayed, stayed),
-        },
+    run = get_visible_or_404(
+        request, CourseRun.objects.select_related("template", "provider"), pk=pk
     )
+    return _evaluation_page(
+        request,
+        [run.pk],
+        run=run,
+        provider=run.provider,
+        due=due_form(run, timezone.localdate()),
+    )
+
+
+@login_required
+@require_POST
+def run_forms_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the run's due form (before or after the course) now, to the trainees who have had
+    no link to it: the municipality's managers and the provider's staff."""
+    from kobling.courses.models import CourseRun
+    from kobling.support.training_forms import forms_send
+
+    run = get_visible_or_404(request, CourseRun.objects.all(), pk=pk)
+    form, queued = forms_send(run=run, by=request.user, now=timezone.now())
+    if form is None:
+        messages.error(request, _("No form is due for this course run now."))
+    else:
+        messages.success(request, _("Links sent: %(n)s.") % {"n": queued.sent})
+        if queued.no_address or queued.over_limit:
+            messages.warning(
+                request,
+                _("No link to: %(names)s.")
+                % {"names": ", ".join(queued.no_address + queued.over_limit)},
+            )
+    return redirect("web:support_run_evaluation", pk=run.pk)
+
+
+@login_required
+@require_GET
+def provider_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The four levels across a course provider's runs: the provider's staff see all of its
+    runs (their own trainees); a municipality's managers the runs their municipality bought."""
+    from kobling.courses.models import CourseProvider, CourseRun
+
+    provider = get_visible_or_404(request, CourseProvider.objects.all(), pk=pk)
+    if CourseRun.visibility_q(request.user, "view") is None:
+        raise PermissionDenied
+    runs = list(
+        CourseRun.objects.visible_to(request.user)
+        .filter(provider=provider)
+        .select_related("template")
+        .order_by("-starts_on", "pk")
+    )
+    return _evaluation_page(request, [r.pk for r in runs], provider=provider, provider_runs=runs)
+
+
+@require_http_methods(["GET", "POST"])
+def training_form(request: HttpRequest, token: str) -> HttpResponse:
+    """Reached from the e-mail, without signing in: the course form's questions (1–5) and, after
+    the course, a comment. A GET changes nothing; the answer is saved once."""
+    from kobling.core.confirmation_links import confirmation_page
+    from kobling.support import training_forms
+
+    def answer(link, request: HttpRequest):  # noqa: ANN001, ANN202
+        return training_forms.form_answer(
+            link=link,
+            scores=training_forms.parse_scores(link.form, request.POST),
+            comment=request.POST.get("comment", ""),
+        )
+
+    return confirmation_page(
+        request,
+        token,
+        training_forms.LINKS,
+        templates=(
+            "support/training_form.html",
+            "support/training_form_closed.html",
+            "support/training_form_done.html",
+        ),
+        context=training_forms.form_of,
+        answer=answer,
+        error_text=error_text,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def own_training_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
+    """A signed-in helper answers their own course form (the same questions as the link's):
+    only their own enrolment, only the form due now, once."""
+    from kobling.courses.models import Enrolment
+    from kobling.support import training_forms
+
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("helper", "run__template", "run__provider"),
+        pk=pk,
+        helper__user=request.user,
+    )
+    if form not in ("before", "after"):
+        raise Http404
+    run = enrolment.run
+    page = {
+        "first_name": enrolment.helper.first_name,
+        "course": run.template.name,
+        "provider": run.provider.name,
+        "before": form == "before",
+        "items": [(i, training_forms.ITEM_LABELS[i]) for i in training_forms.items_of(form)],
+        "scale": training_forms.SCALE,
+    }
+    if not any(
+        e.pk == enrolment.pk and f == form
+        for e, f in training_forms.open_forms(request.user, timezone.localdate())
+    ):
+        page["closed"] = True
+        page["error"] = _("This form cannot be answered now, or is already answered.")
+    elif request.method == "POST":
+        try:
+            training_forms.own_answer(
+                enrolment=enrolment,
+                form=form,
+                by=request.user,
+                scores=training_forms.parse_scores(form, request.POST),
+                comment=request.POST.get("comment", ""),
+            )
+        except ValidationError as exc:
+            page["error"] = error_text(exc)
+        else:
+            messages.success(request, _("Your answers are saved."))
+            return redirect("web:supervision_home")
+    return render(request, "support/training_form.html", page)
