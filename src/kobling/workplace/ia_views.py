@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kobling.core.charts import lines_over_time
 from kobling.core.views import add_service_errors
 from kobling.tenancy.models import Municipality
 from kobling.workplace import ia
-from kobling.workplace.charts import lines_over_time
 from kobling.workplace.forms import IAFiguresForm, IAImportForm
 from kobling.workplace.models import STAFF_ROLES, IAFigures
 
