@@ -124,3 +124,14 @@ def test_assignments_are_a_kirkpatrick_spell_source_for_the_coach_training(cast,
     Assignment.objects.filter(pk=a.pk).update(linked_on=today - dt.timedelta(days=210))
     result = run_behaviour(run, today)
     assert (result.qualified, result.judged_placed, result.placed) == (2, 2, 1)
+
+
+def test_a_coachs_page_links_to_their_assignments_and_supervision(cast, hefa):
+    from tests.conftest import signed_in
+
+    client = signed_in(cast.coordinator_a)
+    page = client.get(f"/kontakter/{hefa.coach_a.pk}/").content.decode()
+    assert f"/arbeidsplass/?coach={hefa.coach_a.pk}" in page
+    assert f"/veiledning/hjelpere/{hefa.coach_a.pk}/" in page
+    listed = client.get(f"/arbeidsplass/?coach={hefa.coach_a.pk}").context["assignments"]
+    assert [a.pk for a in listed] == [hefa.assignment_a.pk]
