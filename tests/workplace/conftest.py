@@ -16,13 +16,17 @@ from kobling.workplace import services
 from tests import factories as f
 
 
-def coach(programme, user=None, **extra):  # noqa: ANN001, ANN003, ANN201
-    return f.HelperFactory(
+def coach(programme, user=None, *, trained=True, **extra):  # noqa: ANN001, ANN003, ANN201
+    """A workplace coach; ``trained`` gives the qualification of the coach training."""
+    helper = f.HelperFactory(
         programme=programme,
         user=user,
         kind=HelperKind.WORKPLACE_COACH,
         **{"status": HelperStatus.QUALIFIED, "capacity": 2, **extra},
     )
+    if trained:
+        f.qualify(helper, on=timezone.localdate() - dt.timedelta(days=60))
+    return helper
 
 
 def in_progress(*, adviser, coach_helper, workplace, scale=(4, 5)):  # noqa: ANN001, ANN201

@@ -59,6 +59,11 @@ READS = {
     "/api/v1/workplace-assignments/{assignment}/": ROWS,
     "/api/v1/workplace-assignments/{assignment2}/": OTHER_ROWS,
     "/api/v1/workplace-assignments/{assignment}/scales/": ROWS,
+    # The proposed coaches: only who may link (the municipality's staff); a coach or a leader
+    # is refused up front.
+    "/api/v1/workplace-assignments/{assignment}/proposals/": matrix(
+        200, 200, 403, 403, 404, 403, 403, 200, 403, 403, 403
+    ),
     "/api/v1/workplace-meetings/": LISTS,
     "/api/v1/workplace-meetings/{meeting}/": ROWS,
     # Network A: its members (both A leaders) and its facilitator (coach A) see it.
@@ -68,6 +73,10 @@ READS = {
     "/api/v1/leader-network-meetings/{network_meeting}/": NETWORK,
     # IA figures: the municipality's staff only.
     "/api/v1/ia-figures/": STAFF,
+    # Across the region: the staff of a municipality placed in one (none here: 404 for all).
+    "/api/v1/ia-figures/region/": matrix(404, 404, 403, 403, 404, 403, 403, 404, 403, 403, 403),
+    # The month's newsletter: the municipality's staff.
+    "/api/v1/workplace-newsletter/": STAFF,
 }
 
 PAGES = {
@@ -91,6 +100,7 @@ PAGES = {
     "workplace_network_list": ((), "get", LISTS),
     "workplace_ia_figures": ((), "get", STAFF),
     "workplace_newsletter": ((), "get", STAFF),
+    "workplace_ia_region": ((), "get", STAFF),
     "workplace_network_create": (
         (),
         "get",
@@ -125,7 +135,9 @@ def ids(hefa, network):
 def test_every_workplace_endpoint_allows_or_denies_each_role(hefa, api, ids, url, role, expected):
     response = api(hefa.roles[role]).get(url.format(**ids))
     assert response.status_code == expected, (url, role, response.content[:200])
-    if expected == 200 and role == "coordinator_b" and "{" not in url:
+    if expected == 200 and role == "coordinator_b" and "newsletter" in url:
+        assert response.json()["municipality"]["id"] == hefa.workplace_b.municipality_id
+    elif expected == 200 and role == "coordinator_b" and "{" not in url:
         rows = response.json()["results"]
         if "network" in url or "ia-figures" in url:
             assert rows == []

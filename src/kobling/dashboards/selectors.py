@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from kobling.dashboards import charts
+from kobling.core import charts
 from kobling.dashboards.facts import AGE_BANDS, OLDEST_BAND
 from kobling.dashboards.models import DashboardFact, DashboardRefresh, Grain
 from kobling.dashboards.suppression import (

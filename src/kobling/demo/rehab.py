@@ -190,9 +190,10 @@ def _quarters(today: dt.date, n: int = 8) -> list[tuple[int, int]]:
 
 
 def load_rehab_demo(today: dt.date) -> dict[str, int]:
+    # The workplace-coaching demo may have placed its municipalities in these already.
     regions = {
-        "vest": Region.objects.create(code="HV", name="Helse Vest"),
-        "nord": Region.objects.create(code="HN", name="Helse Nord"),
+        "vest": Region.objects.get_or_create(code="HV", defaults={"name": "Helse Vest"})[0],
+        "nord": Region.objects.get_or_create(code="HN", defaults={"name": "Helse Nord"})[0],
     }
     staff: dict[str, tuple[object, User, User]] = {}
     for code, name, kind, region, slug, _county in UNITS:

@@ -18,9 +18,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobling.core import charts
 from kobling.core.versions import VERSION_REQUIRED
 from kobling.core.views import add_service_errors, error_text, get_visible_or_404
-from kobling.dashboards import charts
 from kobling.dashboards.access import managed_programmes, programme_for
 from kobling.lib.errors import ConflictError
 from kobling.quality import services

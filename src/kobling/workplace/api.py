@@ -10,17 +10,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from kobling.core.versions import require_version
 from kobling.core.viewsets import ScopedViewSetMixin
-from kobling.workplace import ia, networks, services
+from kobling.tenancy.models import Municipality
+from kobling.workplace import ia, networks, region, services
+from kobling.workplace import newsletter as letters
 from kobling.workplace.models import (
+    IA_MEASURES,
+    STAFF_ROLES,
     Assignment,
     CoachingMeeting,
     IAFigures,
@@ -28,9 +36,11 @@ from kobling.workplace.models import (
     NetworkMeeting,
     Workplace,
 )
+from kobling.workplace.proposals import propose_coaches
 from kobling.workplace.serializers import (
     AssignmentSerializer,
     CoachingMeetingSerializer,
+    CoachProposalSerializer,
     DecisionSerializer,
     EvaluationSerializer,
     IAFiguresSerializer,
@@ -38,12 +48,46 @@ from kobling.workplace.serializers import (
     LinkSerializer,
     NetworkMeetingRecordSerializer,
     NetworkMeetingSerializer,
+    NewsletterSerializer,
     OrderSerializer,
+    RegionFiguresSerializer,
     ScalesSerializer,
     WorkplaceSerializer,
 )
 
-extra_urls: list = []
+
+class NewsletterView(APIView):
+    """The month's newsletter as JSON: the same cells as the page and the PDF."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("month", str, description="YYYY-MM (default: this month)"),
+            OpenApiParameter("municipality", int, description="One of yours (default: the first)"),
+        ],
+        responses=NewsletterSerializer,
+        summary="The monthly newsletter of workplace coaching (the municipality's staff)",
+    )
+    def get(self, request: Request) -> Response:
+        ids = sorted(request.user.municipality_ids(*STAFF_ROLES))
+        if not ids:
+            raise PermissionDenied
+        wanted = request.query_params.get("municipality", "")
+        if wanted and (not wanted.isdigit() or int(wanted) not in ids):
+            raise NotFound(_("No municipality of yours by that id."))
+        text = request.query_params.get("month")
+        month = letters.parse_month(text)
+        if text and month is None:
+            raise ValidationError({"month": _("Give the month as YYYY-MM.")})
+        municipality = Municipality.objects.get(pk=int(wanted) if wanted else ids[0])
+        letter = letters.build(municipality, month or timezone.localdate().replace(day=1))
+        return Response(letters.as_json(letter))
+
+
+extra_urls: list = [
+    path("workplace-newsletter/", NewsletterView.as_view(), name="workplace-newsletter"),
+]
 
 
 @extend_schema_view(
@@ -95,6 +139,7 @@ class AssignmentViewSet(
     STEP_ACTIONS = {
         "create": "view",
         "link": "change",
+        "proposals": "change",
         "order": "log",
         "decide": "log",
         "evaluate": "evaluate",
@@ -137,6 +182,15 @@ class AssignmentViewSet(
             )
 
         return self._step(request, LinkSerializer, run)
+
+    @extend_schema(
+        responses=CoachProposalSerializer(many=True),
+        summary="Coaches proposed for the link, best first (trained, free place, fewest open)",
+    )
+    @action(detail=True, methods=["get"], url_path="proposals", pagination_class=None)
+    def proposals(self, request: Request, pk: str | None = None) -> Response:
+        assignment = self.get_object()
+        return Response(CoachProposalSerializer(propose_coaches(assignment), many=True).data)
 
     @extend_schema(
         request=OrderSerializer,
@@ -322,6 +376,30 @@ class IAFiguresViewSet(
     queryset = IAFigures.objects.all()
     serializer_class = IAFiguresSerializer
     filterset_fields = ["municipality", "year"]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "region", int, description="A health region of yours (default: the first)"
+            ),
+            OpenApiParameter("measure", str, enum=list(IA_MEASURES)),
+        ],
+        responses=RegionFiguresSerializer,
+        summary="One IA measure across the municipalities of your health region (others "
+        "under the small-cell rule)",
+    )
+    @action(detail=False, methods=["get"], url_path="region", pagination_class=None)
+    def region(self, request: Request) -> Response:
+        regions = region.regions_for(request.user)
+        wanted = request.query_params.get("region", "")
+        chosen = next((r for r in regions if str(r.pk) == wanted), None)
+        if chosen is None and (wanted or not regions):
+            raise NotFound(_("No health region of yours by that id."))
+        measure = request.query_params.get("measure") or IA_MEASURES[0]
+        if measure not in IA_MEASURES:
+            raise ValidationError({"measure": _("Unknown measure.")})
+        figures = region.region_figures(request.user, chosen or regions[0], measure)
+        return Response(region.as_json(figures))
 
     def perform_create(self, serializer: IAFiguresSerializer) -> None:
         values = dict(serializer.validated_data)

@@ -1,7 +1,7 @@
 """The progress chart of an assignment: the scale value at each meeting (a range drawn as a bar
 from its lower to its upper value, joined at the middle) against the target band. Server-side
-inline SVG like the dashboards' charts: presentation attributes only, no script, every text
-escaped."""
+inline SVG drawn with the shared chart parts of :mod:`kobling.core.charts` (where the line chart
+over quarters also lives): presentation attributes only, no script, every text escaped."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from kobling.core.charts import close, svg_open
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 34, 16, 14, 30
@@ -33,11 +35,7 @@ def scale_progress(
 ) -> SafeString:
     n = max(len(points), 1)
     step = (WIDTH - LEFT - RIGHT) / n
-    parts = [
-        f'<svg class="k-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" aria-label="{escape(title)}">'
-        f"<title>{escape(title)}</title>"
-    ]
+    parts = [svg_open(title, WIDTH, HEIGHT)]
     if target_low is not None:
         top, bottom = _y(target_high or target_low) - 4, _y(target_low) + 4
         parts.append(
@@ -73,50 +71,4 @@ def scale_progress(
             f'fill="#444">{escape(point.label)}</text>'
         )
         previous = (x, mid)
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
-
-
-COLOURS = ("#1e5a8c", "#c0392b", "#2e7d32", "#8e44ad", "#d35400", "#555555")
-
-
-def lines_over_time(
-    title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]
-) -> SafeString:
-    """Several counts over the quarters, one line each, with a legend."""
-    top = max([v for _name, values in series for v in values] + [1])
-    n = max(len(labels), 1)
-    step = (WIDTH - LEFT - RIGHT) / n
-    legend = 18 * len(series)
-    height = HEIGHT + legend
-    plot = HEIGHT - TOP - BOTTOM
-
-    def y(value: float) -> float:
-        return TOP + plot * (1 - value / top)
-
-    parts = [
-        f'<svg class="k-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" aria-label="{escape(title)}">'
-        f"<title>{escape(title)}</title>",
-        f'<line x1="{LEFT}" y1="{y(0):.1f}" x2="{WIDTH - RIGHT}" y2="{y(0):.1f}" stroke="#888"/>',
-        f'<text x="{LEFT - 6}" y="{TOP + 4}" font-size="11" text-anchor="end" fill="#444">'
-        f"{top}</text>",
-    ]
-    for i, label in enumerate(labels):
-        parts.append(
-            f'<text x="{LEFT + step * (i + 0.5):.1f}" y="{HEIGHT - 10}" font-size="10" '
-            f'text-anchor="middle" fill="#444">{escape(label)}</text>'
-        )
-    for k, (name, values) in enumerate(series):
-        colour = COLOURS[k % len(COLOURS)]
-        points = " ".join(f"{LEFT + step * (i + 0.5):.1f},{y(v):.1f}" for i, v in enumerate(values))
-        parts.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>'
-        )
-        ly = HEIGHT + 14 * k + 4
-        parts.append(
-            f'<rect x="{LEFT}" y="{ly}" width="12" height="4" fill="{colour}"/>'
-            f'<text x="{LEFT + 18}" y="{ly + 6}" font-size="11" fill="#222">{escape(name)}</text>'
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
+    return close(parts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +16,7 @@ from kobling.tenancy.choices import Role
 from kobling.tenancy.models import Municipality, User
 from kobling.workplace.choices import Decision, Rating
 from kobling.workplace.models import SCALE, STAFF_ROLES, Workplace
-from kobling.workplace.services import available_coaches
+from kobling.workplace.proposals import propose_coaches
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -83,12 +83,13 @@ class LinkForm(forms.Form):
 
     def __init__(self, *args: Any, assignment: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        free = [h.pk for h in available_coaches(assignment.municipality_id)]
-        if assignment.coach_id:
-            free.append(assignment.coach_id)
-        self.fields["coach"].queryset = Helper.objects.filter(pk__in=free).order_by(
-            "last_name", "first_name"
-        )
+        # The proposals, best first (the engine's order); the coach already linked stays.
+        self.proposals = propose_coaches(assignment)
+        ranked = [p.helper.pk for p in self.proposals]
+        if assignment.coach_id and assignment.coach_id not in ranked:
+            ranked.append(assignment.coach_id)
+        order = Case(*[When(pk=pk, then=n) for n, pk in enumerate(ranked)], default=len(ranked))
+        self.fields["coach"].queryset = Helper.objects.filter(pk__in=ranked).order_by(order)
         self.fields["coach"].label_from_instance = lambda h: h.full_name
         _styled(self)
 

@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kobling.core.charts import lines_over_time
 from kobling.core.views import add_service_errors
 from kobling.tenancy.models import Municipality
-from kobling.workplace import ia
-from kobling.workplace.charts import lines_over_time
+from kobling.workplace import ia, region
 from kobling.workplace.forms import IAFiguresForm, IAImportForm
 from kobling.workplace.models import STAFF_ROLES, IAFigures
 
@@ -88,8 +88,6 @@ def figures(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def newsletter(request: HttpRequest) -> HttpResponse:
     """The month's newsletter (page, or PDF with ``format=pdf``) for the staff's municipality."""
-    import datetime as dt
-
     from django.utils import timezone
 
     from kobling.workplace import newsletter as letters
@@ -97,10 +95,7 @@ def newsletter(request: HttpRequest) -> HttpResponse:
     ids = sorted(request.user.municipality_ids(*STAFF_ROLES))
     if not ids:
         raise PermissionDenied
-    try:
-        month = dt.date.fromisoformat(request.GET.get("month", "") + "-01")
-    except ValueError:
-        month = timezone.localdate().replace(day=1)
+    month = letters.parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
     letter = letters.build(Municipality.objects.get(pk=ids[0]), month)
     if request.GET.get("format") == "pdf":
         pdf = letters.newsletter_pdf(letter, user=request.user, lang=request.LANGUAGE_CODE)
@@ -108,3 +103,38 @@ def newsletter(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'inline; filename="nyhetsbrev-{month:%Y-%m}.pdf"'
         return response
     return render(request, "workplace/newsletter.html", {"letter": letter})
+
+
+@login_required
+@require_http_methods(["GET"])
+def region_figures(request: HttpRequest) -> HttpResponse:
+    """One IA measure over the municipalities of the staff's health region(s): a chart and a
+    table, other municipalities under the small-cell rule (workplace/region.py)."""
+    if not request.user.municipality_ids(*STAFF_ROLES):
+        raise PermissionDenied
+    regions = region.regions_for(request.user)
+    wanted = request.GET.get("region", "")
+    chosen = next((r for r in regions if str(r.pk) == wanted), regions[0] if regions else None)
+    measure = request.GET.get("measure", "")
+    measure = measure if measure in ia.IA_MEASURES else ia.IA_MEASURES[0]
+    figures = region.region_figures(request.user, chosen, measure) if chosen else None
+    chart = (
+        lines_over_time(
+            _("%(measure)s per quarter across %(region)s")
+            % {"measure": figures.measure_label, "region": figures.region.name},
+            figures.quarters,
+            region.chart_series(figures),
+        )
+        if figures and figures.quarters
+        else None
+    )
+    return render(
+        request,
+        "workplace/ia_region.html",
+        {
+            "regions": regions,
+            "figures": figures,
+            "chart": chart,
+            "measures": region.measure_labels(),
+        },
+    )

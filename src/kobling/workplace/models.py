@@ -150,6 +150,7 @@ class Assignment(models.Model):
         related_name="coaching_assignments",
         verbose_name=_("coach"),
     )
+    linked_on = models.DateField(_("coach linked on"), null=True, blank=True)
     co_coach = models.CharField(_("co-coach from occupational health"), max_length=160, blank=True)
     pre_meeting_on = models.DateField(_("pre-meeting"), null=True, blank=True)
     # The order (bestilling).

@@ -18,7 +18,8 @@ from kobling.helpers.models import Helper
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 from kobling.workplace.models import LeaderNetwork, NetworkMeeting, Workplace, is_staff
-from kobling.workplace.services import COACH_STATUSES, ONLY_STAFF
+from kobling.workplace.services import ONLY_STAFF
+from kobling.workplace.training import COACH_STATUSES
 
 if TYPE_CHECKING:
     from kobling.tenancy.models import Municipality, User

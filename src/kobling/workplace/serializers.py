@@ -205,3 +205,75 @@ class IAFiguresSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "source", "version"]
         # One quarter typed again replaces it (the service), so no uniqueness check here.
         validators: list = []
+
+
+class CoachProposalSerializer(serializers.Serializer):
+    """One proposed coach (``workplace.proposals``), best first."""
+
+    rank = serializers.IntegerField()
+    helper = serializers.IntegerField(source="helper.pk")
+    name = serializers.CharField(source="helper.full_name")
+    open_assignments = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    free = serializers.IntegerField()
+    knows_workplace = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class _RegionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class _RegionMunicipalitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    own = serializers.BooleanField()
+    values = serializers.ListField(
+        child=serializers.JSONField(), help_text='Per quarter: a count, "<5" or null.'
+    )
+
+
+class RegionFiguresSerializer(serializers.Serializer):
+    """One IA measure across a health region (``workplace.region``), for the schema."""
+
+    region = _RegionSerializer()
+    measure = serializers.CharField()
+    quarters = serializers.ListField(child=serializers.CharField())
+    municipalities = _RegionMunicipalitySerializer(many=True)
+    totals = serializers.ListField(child=serializers.JSONField())
+    suppressed_as = serializers.CharField()
+
+
+class _ScaleMovementSerializer(serializers.Serializer):
+    mean = serializers.FloatField(allow_null=True)
+    assignments = serializers.IntegerField()
+
+
+class _NewsletterSupervisionSerializer(serializers.Serializer):
+    month_hours = serializers.JSONField(help_text='Hours, or "<5" when fewer than 5 coaches.')
+    month_coaches = serializers.JSONField()
+    year_hours = serializers.JSONField()
+    year_coaches = serializers.JSONField()
+    pool_shared_on = serializers.DateField(allow_null=True)
+    pool_returned_hours = serializers.JSONField()
+    pool_returned_by = serializers.JSONField()
+    pool_shared_hours = serializers.JSONField()
+    pool_shared_to = serializers.JSONField()
+
+
+class NewsletterSerializer(serializers.Serializer):
+    """The monthly newsletter (``workplace.newsletter.as_json``), for the schema."""
+
+    municipality = serializers.DictField()
+    month = serializers.CharField()
+    assignments_started = serializers.IntegerField()
+    assignments_closed = serializers.IntegerField()
+    scale_movement = _ScaleMovementSerializer()
+    networks_met = serializers.IntegerField()
+    network_meetings = serializers.IntegerField()
+    ia_quarter = serializers.CharField()
+    ia_figures = serializers.DictField(child=serializers.JSONField())
+    supervision = _NewsletterSupervisionSerializer()
+    suppressed_as = serializers.CharField()

@@ -16,17 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kobling.core.versions import lock_versioned
-from kobling.helpers.choices import HelperKind, HelperStatus
 from kobling.helpers.models import Helper
 from kobling.tenancy.audit import audit_log, diff
 from kobling.tenancy.choices import AuditAction, Role
 from kobling.workplace.choices import OPEN_STATUSES, AssignmentStatus, Decision
 from kobling.workplace.models import STAFF_ROLES, Assignment, CoachingMeeting, Workplace, is_staff
+from kobling.workplace.training import is_trained, trained_coaches
 
 if TYPE_CHECKING:
     from kobling.tenancy.models import Municipality, User
 
-COACH_STATUSES = (HelperStatus.QUALIFIED, HelperStatus.ACTIVE)
 ONLY_STAFF = _("Only the IA adviser and the programme's coordinators can do this.")
 
 
@@ -40,15 +39,12 @@ def open_assignments(helper: Helper) -> int:
 
 
 def available_coaches(municipality_id: int) -> list[Helper]:
-    """Trained coaches of the municipality with a free place, fewest assignments first."""
+    """Trained coaches of the municipality (qualified by the coach training) with a free place,
+    fewest assignments first."""
     from django.db.models import Count, Q
 
     rows = (
-        Helper.objects.filter(
-            municipality_id=municipality_id,
-            kind=HelperKind.WORKPLACE_COACH,
-            status__in=COACH_STATUSES,
-        )
+        trained_coaches(municipality_id)
         .annotate(
             taken=Count(
                 "coaching_assignments",
@@ -116,15 +112,25 @@ def assignment_link(
     _require(is_staff(by, assignment.municipality_id))
     if coach.municipality_id != assignment.municipality_id:
         raise ValidationError({"coach": _("The coach must belong to the municipality.")})
-    if coach.kind != HelperKind.WORKPLACE_COACH or coach.status not in COACH_STATUSES:
+    if coach.user_id and coach.user_id == assignment.workplace.leader_id:
+        raise ValidationError({"coach": _("A coach cannot coach the workplace they lead.")})
+    if not is_trained(coach):
         raise ValidationError(
-            {"coach": _("%(name)s is not a trained workplace coach.") % {"name": coach.full_name}}
+            {
+                "coach": _(
+                    "%(name)s is not a trained workplace coach (no valid qualification from the "
+                    "coach training)."
+                )
+                % {"name": coach.full_name}
+            }
         )
     with transaction.atomic():
         locked = lock_versioned(Assignment, assignment, expected_version)
         if locked.status not in (AssignmentStatus.REQUESTED, AssignmentStatus.LINKED):
             raise ValidationError(_("The coach can only be changed before the order is made."))
         coach_row = Helper.objects.select_for_update().get(pk=coach.pk)
+        if locked.coach_id != coach.pk:
+            locked.linked_on = timezone.localdate()
         if locked.coach_id != coach.pk and open_assignments(coach_row) >= coach_row.capacity:
             raise ValidationError(
                 {

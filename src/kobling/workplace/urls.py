@@ -18,6 +18,7 @@ urlpatterns = [
         name="workplace_minutes_pdf",
     ),
     path("arbeidsplass/ia-tall/", ia_views.figures, name="workplace_ia_figures"),
+    path("arbeidsplass/ia-tall/region/", ia_views.region_figures, name="workplace_ia_region"),
     path("arbeidsplass/nyhetsbrev/", ia_views.newsletter, name="workplace_newsletter"),
     path("arbeidsplass/nettverk/", network_views.network_list, name="workplace_network_list"),
     path(

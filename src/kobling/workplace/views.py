@@ -39,7 +39,11 @@ from kobling.workplace.selectors import assignments_for, meetings_of, scale_poin
 def assignment_list(request: HttpRequest) -> HttpResponse:
     if Assignment.visibility_q(request.user, "view") is None:
         raise PermissionDenied
-    rows = list(assignments_for(request.user))
+    queryset = assignments_for(request.user)
+    coach = request.GET.get("coach", "")
+    if coach.isdigit():  # from a coach's page: their assignments (of those this user sees)
+        queryset = queryset.filter(coach_id=int(coach))
+    rows = list(queryset)
     audit_list_read(user=request.user, objects=rows)
     return render(
         request,
