@@ -128,7 +128,10 @@ def person_extract(
     ids = [c.episode_id for c in keyed]
     done = completions(ids, today=today)
     followups: dict[int, dict[int, FollowUp]] = {}
-    for item in FollowUp.objects.filter(episode_id__in=ids).order_by("episode_id", "months"):
+    # The latest of each point wins (a course ended again has follow-ups from its new end).
+    for item in FollowUp.objects.filter(episode_id__in=ids).order_by(
+        "episode_id", "months", "due_on", "pk"
+    ):
         followups.setdefault(item.episode_id, {})[item.months] = item
     for course in keyed:
         episode = course.episode
