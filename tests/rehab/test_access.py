@@ -41,6 +41,8 @@ EVERYONE = matrix(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)
 COURSES = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 200)
 COURSE_H = matrix(404, 404, 403, 403, 404, 403, 403, 200, 200, 200)
 AGGREGATES = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 200)
+# The quality-register extract keyed by national identity number: the units' managers only.
+MANAGERS = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 403)
 
 READS = {
     "/api/v1/rehab/offers/": EVERYONE,
@@ -49,12 +51,18 @@ READS = {
     "/api/v1/rehab/courses/{course}/": COURSE_H,
     "/api/v1/rehab/denominators/": AGGREGATES,
     "/api/v1/rehab/participation/?diagnosis=chd&period=2025Q1": AGGREGATES,
+    "/api/v1/rehab/extracts/": AGGREGATES,
+    "/api/v1/rehab/extracts/{register}/": MANAGERS,
+    "/api/v1/rehab/extracts/{register}/aggregate/": AGGREGATES,
 }
 IMPORTERS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 403)
 PAGES = {
     "rehab_participation": ((), AGGREGATES),
     "rehab_participation_csv": ((), AGGREGATES),
     "rehab_denominator_import": ((), IMPORTERS),
+    "rehab_extracts": ((), AGGREGATES),
+    "rehab_person_extract": (("hjerteinfarkt",), MANAGERS),
+    "rehab_aggregate_extract": (("hjerteinfarkt",), AGGREGATES),
 }
 PUBLIC = {"rehab_public_offers"}
 
@@ -68,21 +76,25 @@ def world(cast):
     ("url", "role", "expected"), [(u, r, c) for u, pairs in READS.items() for r, c in pairs]
 )
 def test_every_rehab_endpoint_allows_or_denies_each_role(cast, api, world, url, role, expected):
-    path = url.format(offer=world.h.offer.pk, course=world.courses[0].pk)
+    path = url.format(offer=world.h.offer.pk, course=world.courses[0].pk, register="hjerteinfarkt")
     response = api(cast.roles[role]).get(path)
     assert response.status_code == expected, response.content
 
 
 @pytest.mark.parametrize(
-    ("name", "role", "expected"), [(n, r, c) for n, (_a, pairs) in PAGES.items() for r, c in pairs]
+    ("name", "args", "role", "expected"),
+    [(n, a, r, c) for n, (a, pairs) in PAGES.items() for r, c in pairs],
 )
-def test_every_rehab_page_allows_or_denies_each_role(cast, world, name, role, expected):
-    assert signed_in(cast.roles[role]).get(reverse(f"web:{name}")).status_code == expected
+def test_every_rehab_page_allows_or_denies_each_role(cast, world, name, args, role, expected):
+    page = signed_in(cast.roles[role]).get(reverse(f"web:{name}", args=args))
+    assert page.status_code == expected
 
 
 def test_anonymous_callers_get_401(cast, api, world):
     for url in READS:
-        path = url.format(offer=world.h.offer.pk, course=world.courses[0].pk)
+        path = url.format(
+            offer=world.h.offer.pk, course=world.courses[0].pk, register="hjerteinfarkt"
+        )
         assert api().get(path).status_code == 401, url
 
 

@@ -33,6 +33,7 @@ DATA_FILES = (
     "follow_ups.csv",
     "courses.csv",
     "provider_visits.csv",
+    "rehab_courses.csv",
 )
 PSEUDONYM = re.compile(r"\b[0-9a-f]{16}\b")
 
@@ -76,6 +77,7 @@ def test_only_participants_with_research_consent_in_force_are_exported(cast, wor
         "follow_ups.csv": 2,
         "courses.csv": 2,
         "provider_visits.csv": 0,
+        "rehab_courses.csv": 0,
     }
 
 

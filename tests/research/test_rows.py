@@ -21,6 +21,7 @@ FILES = (
     "follow_ups.csv",
     "courses.csv",
     "provider_visits.csv",
+    "rehab_courses.csv",
 )
 
 

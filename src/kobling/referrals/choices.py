@@ -71,6 +71,7 @@ class ConsentScope(models.TextChoices):
     SHARE_WITH_PARTNER = "share_with_partner", _("Share with a partner organisation")
     CONTACT_FOR_FOLLOW_UP = "follow_up", _("Contact me for follow-up after the end")
     RESEARCH = "research", _("Use in research, pseudonymised")
+    QUALITY_REGISTER = "quality_register", _("Report to a national quality register")
 
 
 class Priority(models.IntegerChoices):

@@ -812,17 +812,23 @@ class Episode(models.Model):
         return Episode.objects.visible_to(user, "view").filter(pk=self.pk).exists()
 
 
-def sharing_consent_in_force(referral_ref: str, today: dt.date | None = None) -> models.Exists:
-    """Whether the referral at ``referral_ref`` (an OuterRef path) has a consent to share
-    progress with the referrer in force today."""
+def consent_in_force_exists(
+    referral_ref: str, scope: str, today: dt.date | None = None
+) -> models.Exists:
+    """Whether the referral at ``referral_ref`` (an OuterRef path) has a consent of ``scope`` in
+    force on ``today`` — the queryset form of :func:`kobling.referrals.selectors.consent_in_force`."""
     today = today or timezone.localdate()
     return models.Exists(
         Consent.objects.filter(
-            referral=models.OuterRef(referral_ref),
-            scope=ConsentScope.SHARE_WITH_REFERRER,
-            given_on__lte=today,
+            referral=models.OuterRef(referral_ref), scope=scope, given_on__lte=today
         ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
     )
+
+
+def sharing_consent_in_force(referral_ref: str, today: dt.date | None = None) -> models.Exists:
+    """Whether the referral at ``referral_ref`` (an OuterRef path) has a consent to share
+    progress with the referrer in force today."""
+    return consent_in_force_exists(referral_ref, ConsentScope.SHARE_WITH_REFERRER, today)
 
 
 class EpisodeRenewal(models.Model):

@@ -6,28 +6,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.viewsets import ScopedViewSetMixin
-from kobling.rehab import selectors, services
+from kobling.rehab import extracts, selectors, services
 from kobling.rehab.choices import AgeBand, DiagnosisGroup, Sex
 from kobling.rehab.models import Denominator, RehabCourse, RehabOffer
+from kobling.rehab.registers import REGISTERS, QualityRegister
 from kobling.rehab.serializers import (
+    AggregateExtractRowSerializer,
     DenominatorImportReportSerializer,
     DenominatorImportSerializer,
     DenominatorSerializer,
     ParticipationRowSerializer,
+    QualityRegisterSerializer,
     RehabCourseSerializer,
     RehabOfferSerializer,
     RehabOfferUpdateSerializer,
 )
+from kobling.rehab.views import extract_response
 
 
 class RehabOfferViewSet(
@@ -174,12 +180,65 @@ class ParticipationViewSet(viewsets.ViewSet):
         return Response(selectors.participation(user=request.user, filters=filters))
 
 
+def _register(slug: str) -> QualityRegister:
+    found = REGISTERS.get(slug)
+    if found is None:
+        raise NotFound(_("No such quality register."))
+    return found
+
+
+class QualityRegisterExtractViewSet(viewsets.ViewSet):
+    """The quality-register extracts (docs/rehab.md): ``GET …/extracts/`` the registers;
+    ``GET …/extracts/{register}/`` the unit's CSV keyed by national identity number (the unit's
+    coordinators and administrators; courses with consent only; audited); ``GET
+    …/extracts/{register}/aggregate/`` counts per unit, diagnosis and quarter, small cells
+    suppressed (the analyst; a unit's staff their own units)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_field = "register"
+    lookup_value_regex = "[a-z]+"
+
+    @extend_schema(responses=QualityRegisterSerializer(many=True), summary="The quality registers")
+    def list(self, request: Request) -> Response:
+        if not (
+            extracts.may_download_aggregates(request.user)
+            or extracts.may_download_persons(request.user)
+        ):
+            raise PermissionDenied
+        return Response([{"slug": r.slug, "name": str(r.name)} for r in REGISTERS.values()])
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        summary="The unit's extract for a register (CSV keyed by national identity number)",
+    )
+    def retrieve(self, request: Request, register: str | None = None) -> HttpResponse:
+        chosen = _register(register or "")
+        if not extracts.may_download_persons(request.user):
+            raise PermissionDenied
+        found = extracts.person_extract(user=request.user, register=chosen)
+        return extract_response(found)
+
+    @extend_schema(
+        responses=AggregateExtractRowSerializer(many=True),
+        summary="A register's aggregate extract (counts, small cells suppressed)",
+    )
+    @action(detail=True, methods=["get"])
+    def aggregate(self, request: Request, register: str | None = None) -> Response:
+        chosen = _register(register or "")
+        if not extracts.may_download_aggregates(request.user):
+            raise PermissionDenied
+        return Response(extracts.aggregate_extract(user=request.user, register=chosen))
+
+
 def register(router) -> None:  # noqa: ANN001
     """Register this app's viewsets."""
     router.register("rehab/offers", RehabOfferViewSet, basename="rehab-offer")
     router.register("rehab/courses", RehabCourseViewSet, basename="rehab-course")
     router.register("rehab/denominators", DenominatorViewSet, basename="rehab-denominator")
     router.register("rehab/participation", ParticipationViewSet, basename="rehab-participation")
+    router.register(
+        "rehab/extracts", QualityRegisterExtractViewSet, basename="rehab-register-extract"
+    )
 
 
 extra_urls: list = []

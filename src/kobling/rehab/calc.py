@@ -28,6 +28,10 @@ class CourseRow:
     started: bool
     completed: bool
     wait_days: int | None = None  # index event to start, for a started course
+    icd10: str = ""
+    index_event: str = ""
+    # The course's follow-ups after its end that are due: (months, answered, still active).
+    followups: tuple[tuple[int, bool, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,10 +49,18 @@ class DenominatorRow:
 @dataclass
 class Cell:
     eligible: int = 0
+    courses: int = 0  # registered, started or not
     started: int = 0
     completed: int = 0
     units: set[int] = field(default_factory=set)
     waits: list[int] = field(default_factory=list)
+    # Per month after the end (3, 6, 12): [due, answered, answered still active], over the
+    # started courses.
+    followups: dict[int, list[int]] = field(default_factory=dict)
+
+    def followup(self, months: int) -> list[int]:
+        """[due, answered, still active] at ``months`` after the end (zeros when none)."""
+        return self.followups.get(months, [0, 0, 0])
 
     @property
     def median_wait_days(self) -> float | None:
@@ -118,11 +130,18 @@ def aggregate(
             target.eligible += d.eligible
     for c in courses:
         target = cell_for(c)
+        if target is not None:
+            target.courses += 1
         if target is not None and c.started:
             target.started += 1
             target.completed += int(c.completed)
             if c.wait_days is not None:
                 target.waits.append(c.wait_days)
+            for months, answered, active in c.followups:
+                counts = target.followups.setdefault(months, [0, 0, 0])
+                counts[0] += 1
+                counts[1] += int(answered)
+                counts[2] += int(answered and active)
     return cells
 
 

@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DiagnosisGroup(models.TextChoices):
+    """The three groups. Heart failure (I50) is recorded in the heart group ``chd``: cardiac
+    rehabilitation takes both, and the eligible counts of heart patients include it."""
+
     CORONARY = "chd", _("Coronary heart disease")
     COPD = "copd", _("COPD")
     PERIPHERAL = "pad", _("Peripheral arterial disease (claudication)")
@@ -20,6 +23,7 @@ class Icd10(models.TextChoices):
     I21 = "I21", _("I21 Acute myocardial infarction")
     I22 = "I22", _("I22 Subsequent myocardial infarction")
     I25 = "I25", _("I25 Chronic ischaemic heart disease")
+    I50 = "I50", _("I50 Heart failure")
     J44 = "J44", _("J44 Other chronic obstructive pulmonary disease")
     I70 = "I70", _("I70 Atherosclerosis (incl. I70.2 of the extremities)")
     I73 = "I73", _("I73 Other peripheral vascular diseases")
@@ -30,6 +34,7 @@ ICD10_GROUP: dict[str, str] = {
     "I21": "chd",
     "I22": "chd",
     "I25": "chd",
+    "I50": "chd",
     "J44": "copd",
     "I70": "pad",
     "I73": "pad",
@@ -41,6 +46,7 @@ class IndexEvent(models.TextChoices):
     PCI = "pci", _("PCI")
     CABG = "cabg", _("CABG (bypass surgery)")
     STABLE_CHD = "chd_diagnosis", _("Coronary heart disease diagnosed")
+    HEART_FAILURE = "heart_failure", _("Heart failure (diagnosed or admitted)")
     COPD_EXACERBATION = "copd_exacerbation", _("COPD exacerbation")
     COPD_DIAGNOSIS = "copd_diagnosis", _("COPD diagnosed")
     CLAUDICATION = "claudication", _("Claudication diagnosed")
@@ -52,6 +58,7 @@ INDEX_EVENT_GROUP: dict[str, str] = {
     "pci": "chd",
     "cabg": "chd",
     "chd_diagnosis": "chd",
+    "heart_failure": "chd",
     "copd_exacerbation": "copd",
     "copd_diagnosis": "copd",
     "claudication": "pad",

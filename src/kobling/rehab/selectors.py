@@ -15,10 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from kobling.lib.suppression import SUPPRESSED, derived, describing, suppress_table
+from kobling.outcomes.choices import FOLLOW_UP_MONTHS, FollowUpStatus
+from kobling.outcomes.models import FollowUp
 from kobling.referrals.episodes import completed_by_course
 from kobling.rehab import calc
 from kobling.rehab.choices import age_band, sex_of
@@ -63,11 +65,14 @@ def load_rows(
             "episode__started_on",
             "episode__participant__gender",
             "episode__participant__birth_date",
+            "icd10",
+            "index_event",
         )
     )
     done = completed_by_course([r[0] for r in raw], today=today)
+    followups = due_followups(today=today, diagnosis=diagnosis)
     course_rows = []
-    for episode_id, unit, region, diag, index_date, started, gender, born in raw:
+    for episode_id, unit, region, diag, index_date, started, gender, born, icd10, event in raw:
         year, quarter = quarter_of(index_date)
         course_rows.append(
             calc.CourseRow(
@@ -81,6 +86,9 @@ def load_rows(
                 started=started is not None,
                 completed=started is not None and bool(done.get(episode_id)),
                 wait_days=(started - index_date).days if started is not None else None,
+                icd10=icd10,
+                index_event=event,
+                followups=tuple(followups.get(episode_id, ())),
             )
         )
     denominator_rows = [
@@ -106,6 +114,28 @@ def load_rows(
         )
     ]
     return course_rows, denominator_rows
+
+
+def due_followups(
+    *, today: dt.date, diagnosis: str | None = None, episode_ids: list[int] | None = None
+) -> dict[int, list[tuple[int, bool, bool]]]:
+    """The rehabilitation courses' follow-ups (outcomes' 3, 6 and 12 months after the end) that
+    are due by ``today``, per course: ``(months, answered, still active)``. Only those dated from
+    the course's present end count (one query)."""
+    found = FollowUp.objects.filter(
+        episode__rehab__isnull=False, due_on__lte=today, due_on__gt=F("episode__ended_on")
+    )
+    if diagnosis:
+        found = found.filter(episode__rehab__diagnosis=diagnosis)
+    if episode_ids is not None:
+        found = found.filter(episode_id__in=episode_ids)
+    result: dict[int, list[tuple[int, bool, bool]]] = {}
+    for episode_id, months, status, active in found.values_list(
+        "episode_id", "months", "status", "still_active"
+    ).order_by("episode_id", "months"):
+        answered = status == FollowUpStatus.ANSWERED
+        result.setdefault(episode_id, []).append((months, answered, bool(answered and active)))
+    return result
 
 
 @dataclass
@@ -156,6 +186,30 @@ def parse_filters(params: Any) -> tuple[Filters, dict[str, str]]:
     return found, errors
 
 
+# Per follow-up point after the end: due (of the started courses), answered, answered "still
+# physically active".
+FOLLOWUP_FIELDS = tuple(
+    f"followup_{months}_{part}"
+    for months in FOLLOW_UP_MONTHS
+    for part in ("due", "answered", "active")
+)
+
+
+def followup_columns(cells: list[calc.Cell], own: list[bool]) -> list[dict[str, Any]]:
+    """The follow-up fields of rows ``cells`` that form one table (their columns add up to a
+    total shown elsewhere): per follow-up point the chains due ⊇ answered ⊇ active under the
+    small-cell rule, except in the rows marked ``own`` (the user's own unit), shown as they are."""
+    out: list[dict[str, Any]] = [{} for _ in cells]
+    for months in FOLLOW_UP_MONTHS:
+        counts = [list(cell.followup(months)) for cell in cells]
+        shown = suppress_table(counts) if counts else []
+        for i, (raw, hidden) in enumerate(zip(counts, shown, strict=True)):
+            values = raw if own[i] else hidden
+            for part, value in zip(("due", "answered", "active"), values, strict=True):
+                out[i][f"followup_{months}_{part}"] = value
+    return out
+
+
 ROW_FIELDS = (
     "level",
     "unit",
@@ -169,6 +223,7 @@ ROW_FIELDS = (
     "completion_rate",
     "median_wait_days",
     "funnel_flag",
+    *FOLLOWUP_FIELDS,
 )
 
 
@@ -210,8 +265,9 @@ def participation(
         keys.sort(key=lambda k: names.get(k[0], ("", ""))[0])
         counts = [[cells[k].eligible, cells[k].started, cells[k].completed] for k in keys]
         shown = suppress_table(counts)
-        for key, raw, cellsup in zip(keys, counts, shown, strict=True):
-            own = filters.level == "unit" and mine is not None and key[0] in mine
+        owns = [filters.level == "unit" and mine is not None and k[0] in mine for k in keys]
+        followed = followup_columns([cells[k] for k in keys], owns)
+        for key, raw, cellsup, own, later in zip(keys, counts, shown, owns, followed, strict=True):
             eligible, started, completed = raw if own else cellsup
             cell = cells[key]
             code, name = names.get(key[0], ("", ""))
@@ -244,6 +300,7 @@ def participation(
                         if is_suppressed(started)
                         else describing(cell.median_wait_days, cell.started)
                     ),
+                    **later,
                 }
             )
     rows.sort(key=lambda r: (r["diagnosis"], r["period"], r["unit"]))

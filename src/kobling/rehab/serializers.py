@@ -142,3 +142,37 @@ class ParticipationRowSerializer(serializers.Serializer):
     median_wait_days = serializers.JSONField(
         help_text=f"Median days from the index event to the start. {CELL_HELP}"
     )
+    followup_3_due = serializers.JSONField(
+        help_text=f"Started courses whose 3-month follow-up after the end is due. {CELL_HELP}"
+    )
+    followup_3_answered = serializers.JSONField(help_text=f"Of those, answered. {CELL_HELP}")
+    followup_3_active = serializers.JSONField(
+        help_text=f"Of those answered, still physically active. {CELL_HELP}"
+    )
+    followup_6_due = serializers.JSONField(help_text=f"As followup_3_due, at 6 months. {CELL_HELP}")
+    followup_6_answered = serializers.JSONField(help_text=CELL_HELP)
+    followup_6_active = serializers.JSONField(help_text=CELL_HELP)
+    followup_12_due = serializers.JSONField(
+        help_text=f"As followup_3_due, at 12 months. {CELL_HELP}"
+    )
+    followup_12_answered = serializers.JSONField(help_text=CELL_HELP)
+    followup_12_active = serializers.JSONField(help_text=CELL_HELP)
+
+
+class QualityRegisterSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class AggregateExtractRowSerializer(ParticipationRowSerializer):
+    """A row of a register's aggregate extract (no person rows; counts under the small-cell
+    rule)."""
+
+    level = None
+    eligible = None
+    participation_rate = None
+    completion_rate = None
+    funnel_flag = None
+    median_wait_days = None
+    register = serializers.CharField()
+    courses = serializers.JSONField(help_text=f"Courses registered. {CELL_HELP}")

@@ -7,4 +7,15 @@ urlpatterns: list = [
     path("rehabilitering/csv/", views.participation_csv, name="rehab_participation_csv"),
     path("rehabilitering/nevnere/", views.denominator_import_page, name="rehab_denominator_import"),
     path("rehabilitering/tilbud/", views.public_offers_page, name="rehab_public_offers"),
+    path("rehabilitering/uttrekk/", views.extracts_page, name="rehab_extracts"),
+    path(
+        "rehabilitering/uttrekk/<slug:register>/",
+        views.person_extract_csv,
+        name="rehab_person_extract",
+    ),
+    path(
+        "rehabilitering/uttrekk/<slug:register>/aggregat/",
+        views.aggregate_extract_csv,
+        name="rehab_aggregate_extract",
+    ),
 ]

@@ -7,17 +7,20 @@ import csv
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kobling.lib.counties import COUNTY_TILES
 from kobling.lib.spreadsheet import neutralise
-from kobling.rehab import selectors, services
+from kobling.outcomes.choices import FOLLOW_UP_MONTHS
+from kobling.rehab import extracts, selectors, services
 from kobling.rehab.choices import HEART_REFERENCE_RATE, AgeBand, DiagnosisGroup, Sex
 from kobling.rehab.forms import DenominatorImportForm
 from kobling.rehab.models import Denominator
+from kobling.rehab.registers import REGISTERS
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 
@@ -43,6 +46,10 @@ def participation_page(request: HttpRequest) -> HttpResponse:
     }
     for row in rows:
         row["flag_label"] = flags.get(row["funnel_flag"], "")
+        row["followups"] = [
+            {part: row[f"followup_{m}_{part}"] for part in ("due", "answered", "active")}
+            for m in FOLLOW_UP_MONTHS
+        ]
         row["diagnosis_label"] = labels.get(row["diagnosis"], row["diagnosis"])
         rate = row["participation_rate"]
         # A bar of 200 px for 100 %, drawn only for a shown rate.
@@ -64,6 +71,7 @@ def participation_page(request: HttpRequest) -> HttpResponse:
             "age_bands": AgeBand.choices,
             "reference": HEART_REFERENCE_RATE,
             "reference_x": HEART_REFERENCE_RATE * 2,
+            "followup_months": FOLLOW_UP_MONTHS,
             "query": request.GET.urlencode(),
         },
     )
@@ -141,3 +149,75 @@ def public_offers_page(request: HttpRequest) -> HttpResponse:
             "counties": sorted(((c, t[2]) for c, t in COUNTY_TILES.items()), key=lambda x: x[1]),
         },
     )
+
+
+# --- the quality-register extracts --------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def extracts_page(request: HttpRequest) -> HttpResponse:
+    persons = extracts.may_download_persons(request.user)
+    aggregates = extracts.may_download_aggregates(request.user)
+    if not (persons or aggregates):
+        raise PermissionDenied
+    return render(
+        request,
+        "rehab/extracts.html",
+        {
+            "registers": list(REGISTERS.values()),
+            "persons": persons,
+            "aggregates": aggregates,
+            "columns": list(extracts.PERSON_COLUMNS),
+        },
+    )
+
+
+def extract_response(found: extracts.PersonExtract) -> HttpResponse:
+    """The unit's extract as a CSV download; how many courses were left out in headers."""
+    response = HttpResponse(found.csv(), content_type="text/csv; charset=utf-8")
+    day = timezone.localdate()
+    response["Content-Disposition"] = (
+        f'attachment; filename="rehab-{found.register.slug}-{day:%Y-%m-%d}.csv"'
+    )
+    response["X-Left-Out-Without-Consent"] = str(found.without_consent)
+    response["X-Left-Out-Without-National-Id"] = str(found.without_national_id)
+    return response
+
+
+def _chosen(slug: str):  # noqa: ANN202
+    try:
+        return REGISTERS[slug]
+    except KeyError:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def person_extract_csv(request: HttpRequest, register: str) -> HttpResponse:
+    """The unit's extract keyed by national identity number: its managers only; audited."""
+    chosen = _chosen(register)
+    if not extracts.may_download_persons(request.user):
+        raise PermissionDenied
+    return extract_response(extracts.person_extract(user=request.user, register=chosen))
+
+
+@login_required
+@require_GET
+def aggregate_extract_csv(request: HttpRequest, register: str) -> HttpResponse:
+    chosen = _chosen(register)
+    if not extracts.may_download_aggregates(request.user):
+        raise PermissionDenied
+    rows = extracts.aggregate_extract(user=request.user, register=chosen)
+    response = HttpResponse(
+        extracts.write_csv(extracts.AGGREGATE_COLUMNS, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="rehab-{chosen.slug}-aggregat.csv"'
+    audit_log(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        object_type="rehab.aggregate_extract",
+        object_repr=f"{chosen.slug} aggregate extract",
+        changes={"format": "csv", "register": chosen.slug},
+    )
+    return response

@@ -43,6 +43,7 @@ from kobling.followup.choices import (
     SessionStatus,
 )
 from kobling.followup.models import Pairing, Session
+from kobling.groups.completion import completions
 from kobling.helpers.choices import Gender
 from kobling.lib.spreadsheet import neutralise
 from kobling.outcomes.choices import FOLLOW_UP_MONTHS, GoalStatus, ReviewKind
@@ -58,6 +59,8 @@ from kobling.referrals.choices import (
     ReferralStatus,
 )
 from kobling.referrals.models import Consent, Decision, Episode, Referral
+from kobling.rehab.choices import DiagnosisGroup, Format, Icd10, IndexEvent, Setting
+from kobling.rehab.models import RehabCourse
 from kobling.research import rows as plain
 from kobling.research.models import SMALL_GROUP
 
@@ -213,9 +216,11 @@ FILES: dict[str, tuple[str, tuple[Column, ...]]] = {
         ),
     ),
     "follow_ups.csv": (
-        "One row per follow-up question sent (or due) after a pairing ended.",
+        "One row per follow-up questionnaire (sent or due) 3, 6 and 12 months after a course "
+        "ended.",
         (
-            _pairing_col(),
+            _pairing_col("The pairing (pairings.csv); empty when no pairing delivered the course."),
+            Column("course_id", "pseudonym", "The course (courses.csv).", PSEUDONYM),
             Column(
                 "months", "integer", "Months after the end.", " | ".join(map(str, FOLLOW_UP_MONTHS))
             ),
@@ -257,6 +262,39 @@ FILES: dict[str, tuple[str, tuple[Column, ...]]] = {
             Column("attended", "boolean", "Whether the participant came.", "true | false"),
             Column("minutes", "integer", "Length of the visit.", "minutes"),
             Column("source", "code", "How the provider reported it.", _codes(VisitSource.choices)),
+        ),
+    ),
+    "rehab_courses.csv": (
+        "One row per rehabilitation course of the rehabilitation register (a course in "
+        "courses.csv after coronary heart disease, COPD or peripheral arterial disease). No "
+        "offer or unit names.",
+        (
+            Column("course_id", "pseudonym", "The course (courses.csv).", PSEUDONYM),
+            Column("diagnosis", "code", "Diagnosis group.", _codes(DiagnosisGroup.choices)),
+            Column("icd10", "code", "ICD-10 code (fixed short list).", _codes(Icd10.choices)),
+            Column("index_event", "code", "The index event.", _codes(IndexEvent.choices)),
+            Column(
+                "index_day",
+                "integer",
+                "The index event (usually before the referral: negative).",
+                DAYS,
+            ),
+            Column(
+                "rehab_referral_day",
+                "integer",
+                "Referred to rehabilitation (the register's referral date).",
+                DAYS,
+            ),
+            Column("setting", "code", "The offer's setting.", _codes(Setting.choices)),
+            Column("format", "code", "The offer's format.", _codes(Format.choices)),
+            Column("sessions_offered", "integer", "Group meetings offered.", "meetings"),
+            Column("sessions_attended", "integer", "Group meetings attended.", "meetings"),
+            Column(
+                "completed",
+                "boolean",
+                "Completed under the programme's rule (empty: not ended, or no rule).",
+                "true | false",
+            ),
         ),
     ),
 }
@@ -460,13 +498,19 @@ def load(*, referrals: QuerySet[Referral], programmes: Sequence[Programme]) -> p
     follow_ups = [
         plain.FollowUp(
             pairing_id=u["pairing_id"],
+            course_id=u[f"{COURSE}_id"],
             months=u["months"],
             answered=u["answered_at"] is not None,
             still_active=u["still_active"],
             minutes_per_week=u["minutes_per_week"],
         )
         for u in FollowUp.objects.filter(**in_courses).values(
-            "pairing_id", "months", "answered_at", "still_active", "minutes_per_week"
+            "pairing_id",
+            f"{COURSE}_id",
+            "months",
+            "answered_at",
+            "still_active",
+            "minutes_per_week",
         )
     ]
     courses = [
@@ -495,8 +539,41 @@ def load(*, referrals: QuerySet[Referral], programmes: Sequence[Programme]) -> p
         .filter(**in_courses)
         .values("episode_id", "visited_on", "attended", "minutes", "source")
     ]
+    rehab = list(
+        RehabCourse.objects.filter(**in_courses).values(
+            "episode_id",
+            "episode__ended_on",
+            "diagnosis",
+            "icd10",
+            "index_event",
+            "index_date",
+            "referral_date",
+            "offer__setting",
+            "offer__format",
+        )
+    )
+    facts = completions([c["episode_id"] for c in rehab], today=timezone.localdate())
+    rehab_courses = [
+        plain.RehabCourse(
+            course_id=c["episode_id"],
+            diagnosis=c["diagnosis"],
+            icd10=c["icd10"],
+            index_event=c["index_event"],
+            index_date=c["index_date"],
+            referral_date=c["referral_date"],
+            setting=c["offer__setting"] or "",
+            format=c["offer__format"] or "",
+            sessions_offered=facts[c["episode_id"]].offered if c["episode_id"] in facts else 0,
+            sessions_attended=facts[c["episode_id"]].attended if c["episode_id"] in facts else 0,
+            completed=facts[c["episode_id"]].completed
+            if c["episode_id"] in facts and c["episode__ended_on"]
+            else None,
+        )
+        for c in rehab
+    ]
     return plain.ResearchData(
         programmes=[plain.Programme(p.pk, p.kind) for p in programmes],
+        rehab_courses=rehab_courses,
         courses=courses,
         provider_visits=provider_visits,
         referrals=chosen,

@@ -167,11 +167,29 @@ class Goal:
 
 @dataclass(frozen=True)
 class FollowUp:
-    pairing_id: int
+    pairing_id: int | None  # None: a course no pairing delivers (a group's, a rehabilitation)
     months: int
     answered: bool
     still_active: bool | None = None
     minutes_per_week: int | None = None
+    course_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RehabCourse:
+    """The rehabilitation register's fields of a course (``rehab.RehabCourse``)."""
+
+    course_id: int
+    diagnosis: str
+    icd10: str
+    index_event: str
+    index_date: dt.date
+    referral_date: dt.date
+    setting: str = ""
+    format: str = ""
+    sessions_offered: int = 0
+    sessions_attended: int = 0
+    completed: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +205,7 @@ class ResearchData:
     follow_ups: Sequence[FollowUp] = ()
     courses: Sequence[Course] = ()
     provider_visits: Sequence[ProviderVisit] = ()
+    rehab_courses: Sequence[RehabCourse] = ()
 
 
 # --- the rows -------------------------------------------------------------------------------------
@@ -293,6 +312,7 @@ def dataset_rows(
     follow_up_rows = [
         {
             "pairing_id": pseudonym("pairing", u.pairing_id),
+            "course_id": pseudonym("course", u.course_id),
             "months": u.months,
             "answered": u.answered,
             "still_active": u.still_active,
@@ -323,6 +343,22 @@ def dataset_rows(
         }
         for v in data.provider_visits
     ]
+    rehab_rows = [
+        {
+            "course_id": pseudonym("course", c.course_id),
+            "diagnosis": c.diagnosis,
+            "icd10": c.icd10,
+            "index_event": c.index_event,
+            "index_day": days(c.index_date, since_course[c.course_id]),
+            "rehab_referral_day": days(c.referral_date, since_course[c.course_id]),
+            "setting": c.setting or None,
+            "format": c.format or None,
+            "sessions_offered": c.sessions_offered,
+            "sessions_attended": c.sessions_attended,
+            "completed": c.completed,
+        }
+        for c in data.rehab_courses
+    ]
     return {
         "participants.csv": _sorted(list(participants.values()), "participant_id"),
         "referrals.csv": _sorted(referral_rows, "participant_id", "referral_month", "referral_id"),
@@ -341,9 +377,12 @@ def dataset_rows(
             ),
         ),
         "goals.csv": _sorted(goal_rows, "pairing_id", "goal_id"),
-        "follow_ups.csv": sorted(follow_up_rows, key=lambda r: (r["pairing_id"], r["months"])),
+        "follow_ups.csv": sorted(
+            follow_up_rows, key=lambda r: (r["pairing_id"] or "", r["course_id"] or "", r["months"])
+        ),
         "courses.csv": _sorted(course_rows, "referral_id", "course_id"),
         "provider_visits.csv": sorted(
             visit_rows, key=lambda r: (r["course_id"], r["day"], r["source"], r["minutes"])
         ),
+        "rehab_courses.csv": _sorted(rehab_rows, "course_id"),
     }
