@@ -142,5 +142,12 @@ def build(cast):  # noqa: ANN001, ANN201
         )
     report = denominators_import(by=cast.analyst, data=DENOMINATORS.encode(), source="PAS test")
     assert report.ok, report.as_json()
-    cast.roles.update(admin_h=h.admin, coordinator_h=h.coordinator, clinician_h=h.clinician)
-    return SimpleNamespace(region=region, h=h, h2=h2, courses=courses)
+    # Region staff of Helse Vest: aggregates of the region's units, never a person.
+    region_staff = f.UserFactory(username="region@hv.test", staff_region=region)
+    cast.roles.update(
+        admin_h=h.admin,
+        coordinator_h=h.coordinator,
+        clinician_h=h.clinician,
+        region_h=region_staff,
+    )
+    return SimpleNamespace(region=region, h=h, h2=h2, courses=courses, region_staff=region_staff)

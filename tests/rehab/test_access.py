@@ -30,6 +30,7 @@ ROLES = (
     "admin_h",
     "coordinator_h",
     "clinician_h",
+    "region_h",
 )
 
 
@@ -37,20 +38,23 @@ def matrix(*codes: int) -> list[tuple[str, int]]:
     return list(zip(ROLES, codes, strict=True))
 
 
-EVERYONE = matrix(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)
-COURSES = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 200)
-COURSE_H = matrix(404, 404, 403, 403, 404, 403, 403, 200, 200, 200)
-AGGREGATES = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 200)
+# Region staff (the last column) read the participation report of their region's units and
+# offers; no course, and no denominator rows (the units' own figures, kept to the unit).
+EVERYONE = matrix(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)
+COURSES = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 200, 403)
+COURSE_H = matrix(404, 404, 403, 403, 404, 403, 403, 200, 200, 200, 403)
+DENOMINATORS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 200, 403)
+AGGREGATES = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 200, 200)
 
 READS = {
     "/api/v1/rehab/offers/": EVERYONE,
     "/api/v1/rehab/offers/{offer}/": EVERYONE,
     "/api/v1/rehab/courses/": COURSES,
     "/api/v1/rehab/courses/{course}/": COURSE_H,
-    "/api/v1/rehab/denominators/": AGGREGATES,
+    "/api/v1/rehab/denominators/": DENOMINATORS,
     "/api/v1/rehab/participation/?diagnosis=chd&period=2025Q1": AGGREGATES,
 }
-IMPORTERS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 403)
+IMPORTERS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 403, 403)
 PAGES = {
     "rehab_participation": ((), AGGREGATES),
     "rehab_participation_csv": ((), AGGREGATES),

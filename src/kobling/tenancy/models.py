@@ -32,6 +32,18 @@ class User(AbstractUser):
         _("national role"), max_length=20, choices=NationalRole.choices, blank=True, default=""
     )
     preferred_language = models.CharField(_("language"), max_length=5, blank=True, default="")
+    staff_region = models.ForeignKey(
+        "tenancy.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("region staff of"),
+        help_text=_(
+            "The health region this user monitors: aggregated, small-cell-suppressed figures for "
+            "its units, never a person."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -66,6 +78,10 @@ class User(AbstractUser):
     @property
     def is_analyst(self) -> bool:
         return self.national_role == NationalRole.ANALYST
+
+    @property
+    def is_region_staff(self) -> bool:
+        return self.staff_region_id is not None
 
     @cached_property
     def provider_ids(self) -> set[int]:
