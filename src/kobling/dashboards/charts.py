@@ -9,9 +9,11 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-WIDTH = 640
+from kobling.lib import svg
+
+WIDTH = svg.WIDTH
 BAR = "#1e5a8c"
 MUTED = "#9aa5b1"
 
@@ -32,11 +34,7 @@ def bars(title: str, labels: Sequence[str], values: Sequence[Any]) -> SafeString
     row, left, right = 26, 190, 60
     height = row * len(labels) + 10
     top = max([_num(v) or 0 for v in values] + [1])
-    parts = [
-        f'<svg class="k-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" aria-label="{escape(title)}">'
-        f"<title>{escape(title)}</title>"
-    ]
+    parts: list[str] = []
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 5 + i * row
         n = _num(value)
@@ -53,8 +51,7 @@ def bars(title: str, labels: Sequence[str], values: Sequence[Any]) -> SafeString
             f'<text x="{left + width + 6:.1f}" y="{y + 17}" font-size="13" '
             f'fill="#222">{_label(value)}</text>'
         )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
+    return svg.chart(title, height, parts)
 
 
 def columns(title: str, labels: Sequence[str], values: Sequence[Any]) -> SafeString:
@@ -65,9 +62,6 @@ def columns(title: str, labels: Sequence[str], values: Sequence[Any]) -> SafeStr
     top = max([_num(v) or 0 for v in values] + [1])
     plot = height - bottom - top_pad
     parts = [
-        f'<svg class="k-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" aria-label="{escape(title)}">'
-        f"<title>{escape(title)}</title>",
         f'<line x1="{left}" y1="{height - bottom}" x2="{WIDTH - left}" y2="{height - bottom}" '
         f'stroke="#888" stroke-width="1"/>',
     ]
@@ -88,5 +82,4 @@ def columns(title: str, labels: Sequence[str], values: Sequence[Any]) -> SafeStr
             f'<text x="{x + step / 2:.1f}" y="{height - 6}" font-size="11" '
             f'text-anchor="middle" fill="#444">{escape(label)}</text>'
         )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
+    return svg.chart(title, height, parts)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kobling.lib.counties import COUNTY_TILES
 from kobling.lib.spreadsheet import neutralise
-from kobling.rehab import selectors, services
+from kobling.rehab import calc, charts, selectors, services
 from kobling.rehab.choices import HEART_REFERENCE_RATE, AgeBand, DiagnosisGroup, Sex
 from kobling.rehab.forms import DenominatorImportForm
 from kobling.rehab.models import Denominator
@@ -56,6 +56,7 @@ def participation_page(request: HttpRequest) -> HttpResponse:
         request,
         "rehab/participation.html",
         {
+            "funnels": _funnels(request, filters, rows, labels),
             "filters": filters,
             "errors": errors,
             "rows": rows,
@@ -67,6 +68,77 @@ def participation_page(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
         },
     )
+
+
+def _funnels(
+    request: HttpRequest, filters: selectors.Filters, rows: list[dict], labels: dict
+) -> list[dict]:
+    """One funnel plot per diagnosis group of the chosen period (units' level only), drawn from
+    the rows as the user sees them: a unit whose rate is suppressed is not drawn, and no plot is
+    drawn when the national rate itself is suppressed for this choice."""
+    if filters.level != "unit" or not filters.period or not rows:
+        return []
+    national = selectors.participation(
+        user=request.user,
+        filters=selectors.Filters(
+            diagnosis=filters.diagnosis,
+            period=filters.period,
+            level="national",
+            grain=filters.grain,
+            sex=filters.sex,
+            age_band=filters.age_band,
+        ),
+    )
+    rates = {r["diagnosis"]: r["participation_rate"] for r in national}
+    funnels = []
+    for diagnosis, label in labels.items():
+        rate = rates.get(diagnosis)
+        shown = [
+            r
+            for r in rows
+            if r["diagnosis"] == diagnosis
+            and isinstance(r["participation_rate"], float)
+            and isinstance(r["eligible"], int)
+            and r["eligible"] > 0
+        ]
+        if not isinstance(rate, float) or not shown:
+            continue
+        table = []
+        for r in shown:
+            limits = (
+                [
+                    tuple(
+                        round(v * 100, 1) for v in calc.funnel_limits(rate / 100, r["eligible"], z)
+                    )
+                    for z in (calc.Z95, calc.Z998)
+                ]
+                if 0 < rate < 100
+                else [(rate, rate), (rate, rate)]
+            )
+            table.append({**r, "limits_95": limits[0], "limits_998": limits[1]})
+        title = _("Funnel plot: participation in %(diagnosis)s, %(period)s") % {
+            "diagnosis": label,
+            "period": filters.period,
+        }
+        points = [
+            charts.UnitPoint(
+                label=r["unit_name"] or r["unit"],
+                eligible=r["eligible"],
+                rate=r["participation_rate"],
+                flag=r["funnel_flag"],
+            )
+            for r in shown
+        ]
+        funnels.append(
+            {
+                "title": title,
+                "diagnosis": label,
+                "national_rate": rate,
+                "svg": charts.funnel(title, points, rate),
+                "rows": table,
+            }
+        )
+    return funnels
 
 
 @login_required

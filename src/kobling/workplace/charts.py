@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from kobling.lib import svg
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 34, 16, 14, 30
@@ -33,11 +35,7 @@ def scale_progress(
 ) -> SafeString:
     n = max(len(points), 1)
     step = (WIDTH - LEFT - RIGHT) / n
-    parts = [
-        f'<svg class="k-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" aria-label="{escape(title)}">'
-        f"<title>{escape(title)}</title>"
-    ]
+    parts: list[str] = []
     if target_low is not None:
         top, bottom = _y(target_high or target_low) - 4, _y(target_low) + 4
         parts.append(
@@ -73,8 +71,7 @@ def scale_progress(
             f'fill="#444">{escape(point.label)}</text>'
         )
         previous = (x, mid)
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
+    return svg.chart(title, HEIGHT, parts)
 
 
 COLOURS = ("#1e5a8c", "#c0392b", "#2e7d32", "#8e44ad", "#d35400", "#555555")
@@ -95,9 +92,6 @@ def lines_over_time(
         return TOP + plot * (1 - value / top)
 
     parts = [
-        f'<svg class="k-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" aria-label="{escape(title)}">'
-        f"<title>{escape(title)}</title>",
         f'<line x1="{LEFT}" y1="{y(0):.1f}" x2="{WIDTH - RIGHT}" y2="{y(0):.1f}" stroke="#888"/>',
         f'<text x="{LEFT - 6}" y="{TOP + 4}" font-size="11" text-anchor="end" fill="#444">'
         f"{top}</text>",
@@ -118,5 +112,4 @@ def lines_over_time(
             f'<rect x="{LEFT}" y="{ly}" width="12" height="4" fill="{colour}"/>'
             f'<text x="{LEFT + 18}" y="{ly + 6}" font-size="11" fill="#222">{escape(name)}</text>'
         )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
+    return svg.chart(title, height, parts)
