@@ -55,10 +55,21 @@ READS = {
     "/api/v1/rehab/participation/?diagnosis=chd&period=2025Q1": AGGREGATES,
 }
 IMPORTERS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 403, 403)
+# The units' own pages: every unit's staff reach the register page (a municipality's shows its
+# own, usually empty, lists); managers add offers; only the offer's unit's managers change it;
+# only the course's unit's staff register it (other units' staff 404).
+UNIT_PAGE = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 200, 403)
+OFFER_NEW = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 403, 403)
+OFFER_H = matrix(403, 403, 403, 403, 403, 403, 403, 200, 200, 403, 403)
+COURSE_NEW_H = matrix(404, 404, 403, 403, 404, 403, 403, 200, 200, 200, 403)
 PAGES = {
     "rehab_participation": ((), AGGREGATES),
     "rehab_participation_csv": ((), AGGREGATES),
     "rehab_denominator_import": ((), IMPORTERS),
+    "rehab_unit_register": ((), UNIT_PAGE),
+    "rehab_offer_create": ((), OFFER_NEW),
+    "rehab_offer_edit": (("offer",), OFFER_H),
+    "rehab_course_register": (("waiting",), COURSE_NEW_H),
 }
 PUBLIC = {"rehab_public_offers"}
 
@@ -81,7 +92,10 @@ def test_every_rehab_endpoint_allows_or_denies_each_role(cast, api, world, url, 
     ("name", "role", "expected"), [(n, r, c) for n, (_a, pairs) in PAGES.items() for r, c in pairs]
 )
 def test_every_rehab_page_allows_or_denies_each_role(cast, world, name, role, expected):
-    assert signed_in(cast.roles[role]).get(reverse(f"web:{name}")).status_code == expected
+    objects = {"offer": world.h.offer.pk, "waiting": world.waiting.pk}
+    args = [objects[a] for a in PAGES[name][0]]
+    response = signed_in(cast.roles[role]).get(reverse(f"web:{name}", args=args))
+    assert response.status_code == expected
 
 
 def test_anonymous_callers_get_401(cast, api, world):

@@ -11,7 +11,7 @@ from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from kobling.lib import svg
+from kobling.core import svg
 
 WIDTH = svg.WIDTH
 BAR = "#1e5a8c"

@@ -1,7 +1,7 @@
 """The funnel plot of the monitoring page: each unit's participation rate (y) against its
 eligible count (x), the national rate as a line, and the 95 % and 99.8 % limits around it
 (:func:`kobling.rehab.calc.funnel_limits`) narrowing as the count grows; units outside them are
-drawn as flagged. Inside the shared chart frame of :mod:`kobling.lib.svg`. Only rows whose rate
+drawn as flagged. Inside the shared chart frame of :mod:`kobling.core.svg`. Only rows whose rate
 is shown (after suppression) are drawn — the caller gives those."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils import formats
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from kobling.lib import svg
+from kobling.core import svg
 from kobling.rehab.calc import Z95, Z998, funnel_limits
 
 HEIGHT = 320

@@ -50,15 +50,26 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     @cached_property
+    def _memberships(self) -> list[tuple[int, str, str]]:
+        """(unit, role, unit kind) of each membership, in one query."""
+        if not self.pk:
+            return []
+        return list(
+            Membership.objects.filter(user=self).values_list(
+                "municipality_id", "role", "municipality__kind"
+            )
+        )
+
+    @cached_property
     def _roles(self) -> dict[str, set[int]]:
         roles: dict[str, set[int]] = {}
-        if not self.pk:
-            return roles
-        for municipality_id, role in Membership.objects.filter(user=self).values_list(
-            "municipality_id", "role"
-        ):
+        for municipality_id, role, _kind in self._memberships:
             roles.setdefault(role, set()).add(municipality_id)
         return roles
+
+    def unit_kinds(self, *roles: str) -> set[str]:
+        """The kinds of unit (municipality, hospital, …) where the user holds any of ``roles``."""
+        return {kind for _unit, role, kind in self._memberships if not roles or role in roles}
 
     def municipality_ids(self, *roles: str) -> set[int]:
         """Municipalities where the user holds any of ``roles`` (all roles when none given)."""
