@@ -95,11 +95,12 @@ def funnel(title: str, points: Sequence[UnitPoint], national_rate: float) -> Saf
             f'<text x="{cx + 9:.1f}" y="{cy + 4:.1f}" font-size="11" fill="#222">'
             f"{svg.text(pt.label)}</text>"
         )
+    x_title = svg.text(_("Eligible (persons)"))
+    y_title = svg.text(_("Participation (%)"))
     parts.append(
         f'<text x="{LEFT + width / 2:.1f}" y="{HEIGHT - 6}" font-size="12" text-anchor="middle" '
-        f'fill="#222">{svg.text(_("Eligible (persons)"))}</text>'
+        f'fill="#222">{x_title}</text>'
         f'<text x="12" y="{TOP + plot_h / 2:.1f}" font-size="12" text-anchor="middle" '
-        f'fill="#222" transform="rotate(-90 12 {TOP + plot_h / 2:.1f})">'
-        f"{svg.text(_('Participation (%)'))}</text>"
+        f'fill="#222" transform="rotate(-90 12 {TOP + plot_h / 2:.1f})">{y_title}</text>'
     )
     return svg.chart(title, HEIGHT, parts)
