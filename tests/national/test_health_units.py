@@ -81,6 +81,12 @@ def test_the_analyst_corrects_a_health_units_region_on_its_page(cast):
     io.load_snapshot()
     unit = Unit.objects.get(kind="rehab_institution", code="RI-HAUGL")
     page = signed_in(cast.analyst)
+    listed = page.get(
+        reverse("web:national_units"), {"type": "rehab_institution", "dato": "2024-06-01"}
+    ).content.decode()
+    assert "Hauglandsenteret" in listed and "Helse Vest" in listed
+    assert reverse("web:national_unit_detail", args=[unit.pk]) in listed
+    assert "Oslo" not in listed.split("<table")[1]  # only the institutions
     html = page.get(reverse("web:national_unit_detail", args=[unit.pk])).content.decode()
     assert reverse("web:national_unit_health", args=[unit.pk]) in html
     url = reverse("web:national_unit_health", args=[unit.pk])

@@ -186,8 +186,12 @@ def unit_list(request: HttpRequest) -> HttpResponse:
             "on_date": on_date,
             "kind": kind,
             "kinds": ProgrammeKind.choices,
-            "unit_kinds": [(k, UnitKind(k).label) for k in MAPPED_KINDS],
+            "unit_kinds": [(k, UnitKind(k).label) for k in (*MAPPED_KINDS, *HEALTH_KINDS)],
             "unit_kind": unit_kind,
+            # Health units have no scheme status: listed plainly, with their health region.
+            "health_units": selectors.units_on(on_date, (unit_kind,)).order_by("code")
+            if unit_kind in HEALTH_KINDS
+            else None,
             "states": SchemeState.choices,
             "state": state,
             "q": query,
