@@ -63,6 +63,12 @@ PAGES = {
         {"name": "Kari", "email": "kari@example.test", "phone": "", "unit_email": ""},
         POST_ANALYST,
     ),
+    "national_unit_health": (
+        "health_unit",
+        "post",
+        {"health_region": "HV", "county_code": "46"},
+        POST_ANALYST,
+    ),
     "national_unit_status": (
         "unit",
         "post",
@@ -118,8 +124,12 @@ def ids(cast):
     )
     template = SurveyTemplate.objects.get(code="short-2016")
     campaign = services.campaign_create(template=template, by=cast.analyst, name="Test")
+    hospital = Unit.objects.create(
+        kind="hospital", code="SH-X", name="Sykehus X", county_code="46", valid_from="2024-01-01"
+    )
     return {
         "unit": unit.pk,
+        "health_unit": hospital.pk,
         "campaign": campaign.pk,
         "template": template.pk,
         "question": SurveyQuestion.objects.filter(template=template).first().pk,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from kobling.rehab.flow import Patient, record_course
+from kobling.rehab.flow import Patient, open_course, record_course
 from kobling.rehab.services import denominators_import, offer_save
 from kobling.tenancy.choices import Role
 from kobling.tenancy.models import Region
@@ -142,5 +142,28 @@ def build(cast):  # noqa: ANN001, ANN201
         )
     report = denominators_import(by=cast.analyst, data=DENOMINATORS.encode(), source="PAS test")
     assert report.ok, report.as_json()
-    cast.roles.update(admin_h=h.admin, coordinator_h=h.coordinator, clinician_h=h.clinician)
-    return SimpleNamespace(region=region, h=h, h2=h2, courses=courses)
+    # A course of H opened by its granted referral, not yet in the register (outside the
+    # figures above: only registered courses count).
+    waiting = open_course(
+        programme=h.programme,
+        coordinator=h.coordinator,
+        patient=Patient(
+            first_name="Venter",
+            last_name="Registrering",
+            birth_date=dt.date(1958, 3, 3),
+            gender="female",
+            serial="H001-w",
+        ),
+        referred_on=dt.date(2025, 5, 2),
+    )
+    # Region staff of Helse Vest: aggregates of the region's units, never a person.
+    region_staff = f.UserFactory(username="region@hv.test", staff_region=region)
+    cast.roles.update(
+        admin_h=h.admin,
+        coordinator_h=h.coordinator,
+        clinician_h=h.clinician,
+        region_h=region_staff,
+    )
+    return SimpleNamespace(
+        region=region, h=h, h2=h2, courses=courses, region_staff=region_staff, waiting=waiting
+    )

@@ -30,6 +30,7 @@ ROLES = (
     "admin_h",
     "coordinator_h",
     "clinician_h",
+    "region_h",
 )
 
 
@@ -37,32 +38,48 @@ def matrix(*codes: int) -> list[tuple[str, int]]:
     return list(zip(ROLES, codes, strict=True))
 
 
-EVERYONE = matrix(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)
-COURSES = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 200)
-COURSE_H = matrix(404, 404, 403, 403, 404, 403, 403, 200, 200, 200)
-AGGREGATES = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 200)
+# Region staff (the last column) read the participation report of their region's units and
+# offers; no course, and no denominator rows (the units' own figures, kept to the unit).
+EVERYONE = matrix(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)
+COURSES = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 200, 403)
+COURSE_H = matrix(404, 404, 403, 403, 404, 403, 403, 200, 200, 200, 403)
+DENOMINATORS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 200, 403)
+AGGREGATES = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 200, 200)
 # The quality-register extract keyed by national identity number: the units' managers only.
-MANAGERS = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 403)
+MANAGERS = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 403, 403)
+# The aggregate extracts: the analyst and the units' staff (region staff have the report).
+AGGREGATE_EXTRACTS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 200, 403)
 
 READS = {
     "/api/v1/rehab/offers/": EVERYONE,
     "/api/v1/rehab/offers/{offer}/": EVERYONE,
     "/api/v1/rehab/courses/": COURSES,
     "/api/v1/rehab/courses/{course}/": COURSE_H,
-    "/api/v1/rehab/denominators/": AGGREGATES,
+    "/api/v1/rehab/denominators/": DENOMINATORS,
     "/api/v1/rehab/participation/?diagnosis=chd&period=2025Q1": AGGREGATES,
-    "/api/v1/rehab/extracts/": AGGREGATES,
+    "/api/v1/rehab/extracts/": AGGREGATE_EXTRACTS,
     "/api/v1/rehab/extracts/{register}/": MANAGERS,
-    "/api/v1/rehab/extracts/{register}/aggregate/": AGGREGATES,
+    "/api/v1/rehab/extracts/{register}/aggregate/": AGGREGATE_EXTRACTS,
 }
-IMPORTERS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 403)
+IMPORTERS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 403, 403)
+# The units' own pages: every unit's staff reach the register page (a municipality's shows its
+# own, usually empty, lists); managers add offers; only the offer's unit's managers change it;
+# only the course's unit's staff register it (other units' staff 404).
+UNIT_PAGE = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 200, 403)
+OFFER_NEW = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 403, 403)
+OFFER_H = matrix(403, 403, 403, 403, 403, 403, 403, 200, 200, 403, 403)
+COURSE_NEW_H = matrix(404, 404, 403, 403, 404, 403, 403, 200, 200, 200, 403)
 PAGES = {
     "rehab_participation": ((), AGGREGATES),
     "rehab_participation_csv": ((), AGGREGATES),
     "rehab_denominator_import": ((), IMPORTERS),
-    "rehab_extracts": ((), AGGREGATES),
+    "rehab_extracts": ((), AGGREGATE_EXTRACTS),
     "rehab_person_extract": (("hjerteinfarkt",), MANAGERS),
-    "rehab_aggregate_extract": (("hjerteinfarkt",), AGGREGATES),
+    "rehab_aggregate_extract": (("hjerteinfarkt",), AGGREGATE_EXTRACTS),
+    "rehab_unit_register": ((), UNIT_PAGE),
+    "rehab_offer_create": ((), OFFER_NEW),
+    "rehab_offer_edit": (("offer",), OFFER_H),
+    "rehab_course_register": (("waiting",), COURSE_NEW_H),
 }
 PUBLIC = {"rehab_public_offers"}
 
@@ -86,8 +103,10 @@ def test_every_rehab_endpoint_allows_or_denies_each_role(cast, api, world, url, 
     [(n, a, r, c) for n, (a, pairs) in PAGES.items() for r, c in pairs],
 )
 def test_every_rehab_page_allows_or_denies_each_role(cast, world, name, args, role, expected):
-    page = signed_in(cast.roles[role]).get(reverse(f"web:{name}", args=args))
-    assert page.status_code == expected
+    objects = {"offer": world.h.offer.pk, "waiting": world.waiting.pk}
+    args = [objects.get(a, a) for a in args]
+    response = signed_in(cast.roles[role]).get(reverse(f"web:{name}", args=args))
+    assert response.status_code == expected
 
 
 def test_anonymous_callers_get_401(cast, api, world):

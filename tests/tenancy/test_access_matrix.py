@@ -491,3 +491,36 @@ def test_every_api_route_is_covered_by_a_matrix():
         routes.add(f"/api/v1/{prefix}")
     uncovered = sorted(r for r in routes if not any(c.startswith(r) for c in covered))
     assert not uncovered, f"API routes without an access matrix: {uncovered}"
+
+
+def test_region_staff_read_no_person_on_any_list_route(cast, api):
+    """A region-staff user (``User.staff_region``, issue 13) holds no membership: every list
+    route of the API either refuses them or lists nothing — except the few that hold no
+    personal data at all (their own account, reference lists, rehabilitation offers, the
+    suppressed participation report)."""
+    from kobling.api.urls import router
+    from kobling.tenancy.models import Region
+    from tests.followup import scenario as s
+    from tests.rehab.builders import build
+
+    build(cast)  # a health region with hospitals, patients and their courses
+    s.waiting(cast.programme_a, first_name="Kommunal")
+    region = Region.objects.get(code="HV")
+    user = cast.roles["region_h"]
+    assert user.staff_region == region
+    client = api(user)
+    answers = {}
+    for prefix, _viewset, _basename in router.registry:
+        response = client.get(f"/api/v1/{prefix}/")
+        data = response.json() if response.status_code == 200 else None
+        listed = data.get("results", data) if isinstance(data, dict) else data
+        answers[prefix] = response.status_code if not listed else "listed"
+    listing = {p for p, a in answers.items() if a == "listed"}
+    assert listing <= NO_PERSON_DATA, sorted(listing - NO_PERSON_DATA)
+    assert answers["rehab/courses"] == 403
+    assert answers["rehab/participation"] == "listed"
+
+
+# Routes whose rows describe no person: region staff may list them (activities and target
+# groups are the shared reference lists).
+NO_PERSON_DATA = {"me", "activities", "target-groups", "rehab/offers", "rehab/participation"}

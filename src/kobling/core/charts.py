@@ -1,5 +1,5 @@
 """Server-rendered inline SVG charts (CSP-safe: no inline styles, no scripts; presentation
-attributes only), shared by every app that draws one (dashboards, quality, workplace). Each
+attributes only), shared by every app that draws one (dashboards, quality, workplace, the rehabilitation register's funnel plot). Each
 function takes already-suppressed cells: a suppressed or missing value is drawn as a gap, never
 as a bar of its true height. Every text is escaped; :func:`svg_open` starts a chart so an app's
 own chart (the workplace's scale progress) is drawn the same way."""
@@ -31,6 +31,17 @@ def svg_open(title: str, width: int, height: float) -> str:
 def close(parts: list[str]) -> SafeString:
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every text is escaped by its drawer
+
+
+def chart(title: str, height: float, parts: list[str], *, width: int = WIDTH) -> SafeString:
+    """``parts`` (SVG elements whose texts the caller escaped, e.g. with :func:`text`) in a chart
+    of ``width`` × ``height`` user units that scales to its container, titled ``title``."""
+    return close([svg_open(title, width, height), *parts])
+
+
+def text(value: object) -> str:
+    """A text for inside a chart, escaped."""
+    return escape(str(value))
 
 
 def _num(cell: Any) -> float | None:

@@ -19,6 +19,7 @@ from kobling.national.choices import (
     GATE_ENDED,
     GATE_NEVER,
     GATE_RUNNING,
+    MAPPED_KINDS,
     CallOutcome,
     EndReason,
     RecipientStatus,
@@ -75,7 +76,8 @@ def load_national_demo(today: dt.date | None = None, *, seed: int = 2016) -> dic
             else:
                 Unit.objects.filter(pk=unit.pk).update(name=name, source="Kobling demo")
         units = list(
-            Unit.objects.filter(valid_on_q(today)).exclude(kind=UnitKind.COUNTY).order_by("code")
+            # The mapped kinds only: health trusts and institutions have no scheme status.
+            Unit.objects.filter(valid_on_q(today), kind__in=MAPPED_KINDS).order_by("code")
         )
         for unit in units:
             if not unit.email:

@@ -4,12 +4,29 @@ from django.utils.translation import gettext_lazy as _
 
 class UnitKind(models.TextChoices):
     """Kinds of unit in the national register. Counties are there for names and the map; the
-    scheme is mapped for the other three."""
+    scheme is mapped for municipalities, districts and sports councils."""
 
     MUNICIPALITY = "municipality", _("Municipality")
     DISTRICT = "district", _("City district")
     SPORTS_COUNCIL = "sports_council", _("County sports council")
     COUNTY = "county", _("County")
+    # The rehabilitation register's units (issue 13): not mapped for schemes; they carry their
+    # health region.
+    HEALTH_TRUST = "health_trust", _("Health trust")
+    HOSPITAL = "hospital", _("Hospital")
+    REHAB_INSTITUTION = "rehab_institution", _("Rehabilitation institution")
+
+
+HEALTH_KINDS = (UnitKind.HEALTH_TRUST, UnitKind.HOSPITAL, UnitKind.REHAB_INSTITUTION)
+
+
+class HealthRegion(models.TextChoices):
+    """The four regional health authorities (regionale helseforetak)."""
+
+    SOUTH_EAST = "HSO", _("Helse Sør-Øst")
+    WEST = "HV", _("Helse Vest")
+    CENTRAL = "HMN", _("Helse Midt-Norge")
+    NORTH = "HN", _("Helse Nord")
 
 
 MAPPED_KINDS = (UnitKind.MUNICIPALITY, UnitKind.DISTRICT, UnitKind.SPORTS_COUNCIL)

@@ -14,6 +14,7 @@ from kobling.national.choices import (
     AskWhen,
     CallOutcome,
     EndReason,
+    HealthRegion,
     QuestionKind,
     SchemeState,
     UnitKind,
@@ -45,6 +46,20 @@ class UnitContactForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     unit_email = forms.EmailField(label=_("The unit's post address (e-mail)"), required=False)
+
+
+class UnitHealthForm(forms.Form):
+    """A health trust's, hospital's or institution's health region and county (corrections of
+    the register; a new name or code is a new version, by import)."""
+
+    health_region = forms.ChoiceField(label=_("Health region"), choices=HealthRegion.choices)
+    county_code = forms.ChoiceField(label=_("County"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["county_code"].choices = sorted(
+            ((code, tile[2]) for code, tile in COUNTY_TILES.items()), key=lambda c: c[1]
+        )
 
 
 class SchemeStatusForm(forms.Form):

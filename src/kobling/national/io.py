@@ -8,6 +8,9 @@ or without BOM) or Windows-1252. Columns are found by header name, in any order,
   county sports council any short code (ours are ``IK`` + county code);
 - ``name`` (required);
 - ``parentCode`` (optional) — the county of a sports council, the municipality of a district;
+  for a health trust, hospital or rehabilitation institution it is required: its county;
+- ``healthRegion`` — required for a health trust, hospital or rehabilitation institution: its
+  regional health authority (``HSO``, ``HV``, ``HMN``, ``HN``); ignored for the other kinds;
 - ``validFrom`` / ``validTo`` (optional, ``YYYY-MM-DD``; ``validTo`` is exclusive, as in KLASS);
   without ``validFrom`` the ``--valid-from`` given to the import is used;
 - ``level``, ``shortName``, ``presentationName``, ``notes`` and anything else are ignored.
@@ -34,7 +37,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kobling.national.choices import UnitKind
+from kobling.national.choices import HEALTH_KINDS, HealthRegion, UnitKind
 from kobling.national.models import Unit
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
@@ -45,15 +48,22 @@ SNAPSHOT_FILES = {
     UnitKind.MUNICIPALITY: "municipalities-2024.csv",
     UnitKind.DISTRICT: "oslo-districts-2024.csv",
     UnitKind.SPORTS_COUNCIL: "sports-councils-2024.csv",
+    UnitKind.HEALTH_TRUST: "health-trusts-2024.csv",
+    UnitKind.HOSPITAL: "hospitals-2024.csv",
+    UnitKind.REHAB_INSTITUTION: "rehab-institutions-2024.csv",
 }
 SNAPSHOT_DATE = dt.date(2024, 1, 1)
 MAX_BYTES = 5_000_000
+COUNTY_CODE = re.compile(r"^\d{2}$")
 
 CODE_PATTERNS = {
     UnitKind.MUNICIPALITY: re.compile(r"^\d{4}$"),
     UnitKind.DISTRICT: re.compile(r"^\d{6}$"),
     UnitKind.COUNTY: re.compile(r"^\d{2}$"),
     UnitKind.SPORTS_COUNCIL: re.compile(r"^[A-Za-z0-9-]{2,12}$"),
+    UnitKind.HEALTH_TRUST: re.compile(r"^[A-Za-z0-9-]{2,12}$"),
+    UnitKind.HOSPITAL: re.compile(r"^[A-Za-z0-9-]{2,12}$"),
+    UnitKind.REHAB_INSTITUTION: re.compile(r"^[A-Za-z0-9-]{2,12}$"),
 }
 
 
@@ -128,7 +138,7 @@ def _date(value: str) -> dt.date | None:
 def _county_of(kind: str, code: str, parent: str) -> str:
     if kind == UnitKind.COUNTY:
         return code
-    if kind == UnitKind.SPORTS_COUNCIL:
+    if kind == UnitKind.SPORTS_COUNCIL or kind in HEALTH_KINDS:
         return parent[:2] if parent else ""
     return code[:2]
 
@@ -141,6 +151,7 @@ class ParsedRow:
     county_code: str
     valid_from: dt.date
     valid_to: dt.date | None
+    health_region: str = ""
 
 
 def parse_units(
@@ -206,6 +217,18 @@ def parse_units(
             continue
         if end is not None and end <= start:
             row.errors.append(_("validTo must be after validFrom."))
+        region = cell(values, "healthRegion").upper()
+        if kind in HEALTH_KINDS:
+            if region not in HealthRegion.values:
+                row.errors.append(
+                    _("“%(value)s” is not a health region; use one of %(codes)s.")
+                    % {"value": region, "codes": ", ".join(HealthRegion.values)}
+                )
+            county = cell(values, "parentCode")
+            if not COUNTY_CODE.match(county):
+                row.errors.append(_("parentCode must be the county's two-digit code."))
+        else:
+            region = ""
         key = (row.code, start)
         if key in seen:
             row.errors.append(
@@ -222,6 +245,7 @@ def parse_units(
                     county_code=_county_of(kind, row.code, cell(values, "parentCode")),
                     valid_from=start,
                     valid_to=end,
+                    health_region=region,
                 )
             )
     if not report.rows:
@@ -259,17 +283,23 @@ def units_import(
                     same.name != parsed.name
                     or same.valid_to != parsed.valid_to
                     or same.county_code != parsed.county_code
+                    or same.health_region != parsed.health_region
                 )
                 if changed:
                     same.name, same.valid_to = parsed.name, parsed.valid_to
                     same.county_code = parsed.county_code
+                    same.health_region = parsed.health_region
                     same.source = source or same.source
                     same.save()
                 row.action = "updated" if changed else "unchanged"
                 continue
             older = open_by_code.get(parsed.code)
             if older is not None and older.valid_from < parsed.valid_from:
-                if older.name == parsed.name and older.county_code == parsed.county_code:
+                if (older.name, older.county_code, older.health_region) == (
+                    parsed.name,
+                    parsed.county_code,
+                    parsed.health_region,
+                ):
                     row.action = "unchanged"  # the same unit, still valid: keep one version
                     continue
                 older.valid_to = parsed.valid_from
@@ -282,6 +312,7 @@ def units_import(
                 code=parsed.code,
                 name=parsed.name,
                 county_code=parsed.county_code,
+                health_region=parsed.health_region,
                 valid_from=parsed.valid_from,
                 valid_to=parsed.valid_to,
                 source=source[:200],

@@ -21,6 +21,7 @@ from kobling.national.choices import (
     Audience,
     CallOutcome,
     EndReason,
+    HealthRegion,
     QuestionKind,
     QuestionRole,
     RecipientStatus,
@@ -44,6 +45,13 @@ class Unit(AnalystOnly, models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
+    health_region = models.CharField(
+        _("health region"),
+        max_length=4,
+        choices=HealthRegion.choices,
+        blank=True,
+        help_text=_("For health trusts, hospitals and rehabilitation institutions."),
+    )
     email = models.EmailField(
         _("post address (e-mail)"),
         blank=True,

@@ -8,7 +8,17 @@ from kobling.national.models import SurveyCampaign, Unit
 class UnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
-        fields = ["id", "kind", "code", "name", "county_code", "valid_from", "valid_to", "source"]
+        fields = [
+            "id",
+            "kind",
+            "code",
+            "name",
+            "county_code",
+            "health_region",
+            "valid_from",
+            "valid_to",
+            "source",
+        ]
 
 
 class UnitStatusSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kobling.national.choices import (
+    HEALTH_KINDS,
     MAPPED_KINDS,
     CallOutcome,
     EndReason,
@@ -74,6 +75,26 @@ def unit_set_email(*, unit: Unit, by: Any, email: str) -> Unit:
         locked.save(update_fields=["email"])
         audit_log(
             user=by, action=AuditAction.UPDATE, obj=locked, changes={"email": [before, email]}
+        )
+    return locked
+
+
+def unit_set_health(*, unit: Unit, by: Any, health_region: str, county_code: str) -> Unit:
+    """Correct a health unit's health region and county (audited)."""
+    _require_analyst(by)
+    if unit.kind not in HEALTH_KINDS:
+        raise ValidationError(_("Only health trusts, hospitals and institutions have a region."))
+    with transaction.atomic():
+        locked = Unit.objects.select_for_update().get(pk=unit.pk)
+        before = {"health_region": locked.health_region, "county_code": locked.county_code}
+        locked.health_region, locked.county_code = health_region, county_code
+        locked.full_clean(exclude=["code"])
+        locked.save(update_fields=["health_region", "county_code"])
+        audit_log(
+            user=by,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            changes={k: [v, getattr(locked, k)] for k, v in before.items()},
         )
     return locked
 

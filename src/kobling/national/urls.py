@@ -10,6 +10,7 @@ urlpatterns = [
     path("nasjonalt/enheter/import/", views.unit_import, name="national_unit_import"),
     path("nasjonalt/enheter/<int:pk>/", views.unit_detail, name="national_unit_detail"),
     path("nasjonalt/enheter/<int:pk>/kontakt/", views.unit_contact, name="national_unit_contact"),
+    path("nasjonalt/enheter/<int:pk>/region/", views.unit_health, name="national_unit_health"),
     path("nasjonalt/enheter/<int:pk>/status/", views.unit_status, name="national_unit_status"),
     path("nasjonalt/enheter/<int:pk>/samtaler/", views.unit_call, name="national_unit_call"),
     path("nasjonalt/kartlegginger/", views.campaign_list, name="national_campaigns"),

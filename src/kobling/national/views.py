@@ -24,6 +24,7 @@ from kobling.national import io, selectors, services, surveys
 from kobling.national.choices import (
     GATE_NEVER,
     GATE_TO_STATE,
+    HEALTH_KINDS,
     MAPPED_KINDS,
     SMALL_CELL,
     QuestionRole,
@@ -39,6 +40,7 @@ from kobling.national.forms import (
     SchemeStatusForm,
     SurveyAnswerForm,
     UnitContactForm,
+    UnitHealthForm,
     UnitImportForm,
 )
 from kobling.national.models import (
@@ -184,8 +186,12 @@ def unit_list(request: HttpRequest) -> HttpResponse:
             "on_date": on_date,
             "kind": kind,
             "kinds": ProgrammeKind.choices,
-            "unit_kinds": [(k, UnitKind(k).label) for k in MAPPED_KINDS],
+            "unit_kinds": [(k, UnitKind(k).label) for k in (*MAPPED_KINDS, *HEALTH_KINDS)],
             "unit_kind": unit_kind,
+            # Health units have no scheme status: listed plainly, with their health region.
+            "health_units": selectors.units_on(on_date, (unit_kind,)).order_by("code")
+            if unit_kind in HEALTH_KINDS
+            else None,
             "states": SchemeState.choices,
             "state": state,
             "q": query,
@@ -300,6 +306,14 @@ def _unit_context(unit: Unit, contact: Any, **forms: Any) -> dict[str, Any]:
             }
         ),
         "status_form": forms.get("status_form") or SchemeStatusForm(),
+        "health_form": (
+            forms.get("health_form")
+            or UnitHealthForm(
+                initial={"health_region": unit.health_region, "county_code": unit.county_code}
+            )
+        )
+        if unit.kind in HEALTH_KINDS
+        else None,
         "call_form": forms.get("call_form") or PhoneCallForm(),
     }
 
@@ -323,6 +337,20 @@ def _unit_form_post(
         _unit_context(unit, getattr(unit, "contact", None), **{key: form}),
         status=400,
     )
+
+
+@analyst_required
+@require_POST
+def unit_health(request: HttpRequest, pk: int) -> HttpResponse:
+    def save(unit: Unit, data: dict[str, Any]) -> None:
+        services.unit_set_health(
+            unit=unit,
+            by=request.user,
+            health_region=data["health_region"],
+            county_code=data["county_code"],
+        )
+
+    return _unit_form_post(request, pk, UnitHealthForm, "health_form", save)
 
 
 @analyst_required

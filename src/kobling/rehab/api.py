@@ -157,7 +157,8 @@ class SeesParticipation(permissions.BasePermission):
 class ParticipationViewSet(viewsets.ViewSet):
     """Participation (started / eligible) and completion (completed / started) rates. The
     national analyst sees every unit; a unit's staff see their own units unsuppressed, and the
-    regions and the nation; counts under 5 outside the unit are ``"<5"``."""
+    regions and the nation; region staff the units of their health region, suppressed; counts
+    under 5 outside the unit are ``"<5"``."""
 
     permission_classes = [permissions.IsAuthenticated, SeesParticipation]
 

@@ -149,6 +149,13 @@ def aggregate(
 Z95, Z998 = 1.96, 3.09
 
 
+def funnel_limits(national: float, eligible: float, z: float) -> tuple[float, float]:
+    """The funnel plot's limits (proportions, within 0–1) around the national rate for a unit
+    of ``eligible``: p ± z·√(p(1−p)/n)."""
+    spread = (national * (1 - national) / eligible) ** 0.5
+    return max(0.0, national - z * spread), min(1.0, national + z * spread)
+
+
 def funnel_flag(started: int, eligible: int, national: float | None) -> str:
     """Where a unit's participation lies against the national rate (a proportion 0–1) on a
     funnel plot: ``"high_998"``/``"low_998"`` outside the 99.8 % limits, ``"high_95"``/
@@ -156,10 +163,10 @@ def funnel_flag(started: int, eligible: int, national: float | None) -> str:
     if not eligible or national is None or not 0 < national < 1:
         return ""
     share = started / eligible
-    spread = (national * (1 - national) / eligible) ** 0.5
     for z, name in ((Z998, "998"), (Z95, "95")):
-        if share > national + z * spread:
+        low, high = funnel_limits(national, eligible, z)
+        if share > high:
             return f"high_{name}"
-        if share < national - z * spread:
+        if share < low:
             return f"low_{name}"
     return ""

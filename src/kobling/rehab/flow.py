@@ -27,28 +27,17 @@ class Patient:
     serial: str  # noted with the alternative identity
 
 
-def record_course(
+def open_course(
     *,
     programme: Programme,
     coordinator: User,
-    clinician: User,
     patient: Patient,
-    diagnosis: str,
-    icd10: str,
-    index_event: str,
-    index_date: dt.date,
-    offer: RehabOffer | None = None,
-    start_after_days: int | None = 28,
-    completed: bool = False,
-    weeks: int = 12,
+    referred_on: dt.date,
     today: dt.date | None = None,
-) -> RehabCourse:
-    """A referral 10 days after the index event, granted 4 days later; the course starts
-    ``start_after_days`` after the event (``None``: never starts) and, when its weeks have
-    passed by ``today``, ends — with its end conversation (completed under a rule that asks
-    for it) when ``completed``."""
+) -> Episode:
+    """The referral of ``patient`` received on ``referred_on`` and granted 4 days later, which
+    opens the course (forløp) — not yet in the register."""
     today = today or timezone.localdate()
-    referred_on = min(index_date + dt.timedelta(days=10), today)
     referral = referral_create(
         by=coordinator,
         programme=programme,
@@ -75,8 +64,39 @@ def record_course(
         decided_on=min(referred_on + dt.timedelta(days=4), today),
         notify=False,
     )
-    episode = Episode.objects.get(referral=referral)
     del decision
+    return Episode.objects.get(referral=referral)
+
+
+def record_course(
+    *,
+    programme: Programme,
+    coordinator: User,
+    clinician: User,
+    patient: Patient,
+    diagnosis: str,
+    icd10: str,
+    index_event: str,
+    index_date: dt.date,
+    offer: RehabOffer | None = None,
+    start_after_days: int | None = 28,
+    completed: bool = False,
+    weeks: int = 12,
+    today: dt.date | None = None,
+) -> RehabCourse:
+    """A referral 10 days after the index event, granted 4 days later; the course starts
+    ``start_after_days`` after the event (``None``: never starts) and, when its weeks have
+    passed by ``today``, ends — with its end conversation (completed under a rule that asks
+    for it) when ``completed``."""
+    today = today or timezone.localdate()
+    referred_on = min(index_date + dt.timedelta(days=10), today)
+    episode = open_course(
+        programme=programme,
+        coordinator=coordinator,
+        patient=patient,
+        referred_on=referred_on,
+        today=today,
+    )
     if start_after_days is not None:
         started_on = index_date + dt.timedelta(days=start_after_days)
         if started_on <= today:

@@ -4,7 +4,8 @@ public list of offers.
 
 Who sees which rows: the national analyst every unit, region and the nation; a unit's staff
 (clinicians, coordinators, administrators) their own units at the unit level and the regions
-and the nation. A unit's own rows are shown as they are to its staff; every other row has been
+and the nation; region staff (``User.staff_region``) the units of their health region at the
+unit level, suppressed, and the regions and the nation. A unit's own rows are shown as they are to its staff; every other row has been
 through the small-cell rule (counts 1–4 as ``"<5"``, the next smallest of a column hidden too,
 a rate only over shown counts of at least 5)."""
 
@@ -32,13 +33,30 @@ QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 
 def may_see_participation(user: User) -> bool:
-    return user.is_analyst or bool(user.municipality_ids(*UNIT_STAFF_ROLES))
+    return (
+        user.is_analyst
+        or getattr(user, "is_region_staff", False)
+        or bool(user.municipality_ids(*UNIT_STAFF_ROLES))
+    )
 
 
-def own_units(user: User) -> set[int] | None:
-    """The units whose rows ``user`` sees unsuppressed; ``None`` for the analyst, who sees every
-    unit (suppressed)."""
-    return None if user.is_analyst else user.municipality_ids(*UNIT_STAFF_ROLES)
+def own_units(user: User) -> set[int]:
+    """The units whose rows ``user`` sees unsuppressed: the units where they are staff. The
+    analyst and region staff are inside no unit, so every row they see is suppressed."""
+    return user.municipality_ids(*UNIT_STAFF_ROLES)
+
+
+def visible_units(user: User) -> set[int] | None:
+    """The units whose unit-level rows ``user`` sees: ``None`` (every unit) for the analyst;
+    their own units for a unit's staff, and every unit of their health region for region staff."""
+    if user.is_analyst:
+        return None
+    units = set(own_units(user))
+    if getattr(user, "staff_region_id", None):
+        units |= set(
+            Municipality.objects.filter(region_id=user.staff_region_id).values_list("pk", flat=True)
+        )
+    return units
 
 
 def _age(born: dt.date, on: dt.date) -> int:
@@ -250,10 +268,11 @@ def participation(
         age_band=filters.age_band,
     )
     mine = own_units(user)
+    visible = visible_units(user)
     if filters.period:
         cells = {k: v for k, v in cells.items() if k[2] == filters.period}
-    if filters.level == "unit" and mine is not None:
-        cells = {k: v for k, v in cells.items() if k[0] in mine}
+    if filters.level == "unit" and visible is not None:
+        cells = {k: v for k, v in cells.items() if k[0] in visible}
     names = _names(filters.level, {k[0] for k in cells})
     # Suppression per diagnosis and period: the groups' rows form a table whose columns add up
     # to the national total (shown elsewhere), so the complementary rule applies down a column.

@@ -18,4 +18,12 @@ urlpatterns: list = [
         views.aggregate_extract_csv,
         name="rehab_aggregate_extract",
     ),
+    path("rehabilitering/enhet/", views.unit_register_page, name="rehab_unit_register"),
+    path("rehabilitering/enhet/tilbud/ny/", views.offer_create_page, name="rehab_offer_create"),
+    path("rehabilitering/enhet/tilbud/<int:pk>/", views.offer_edit_page, name="rehab_offer_edit"),
+    path(
+        "rehabilitering/enhet/forlop/<int:episode_pk>/",
+        views.course_register_page,
+        name="rehab_course_register",
+    ),
 ]

@@ -1,28 +1,35 @@
-"""The register's pages: the monitoring page of participation and completion (and its CSV), the
-denominators' import, and the public list of offers by diagnosis and county."""
+"""The register's pages: the monitoring page of participation and completion (and its CSV, and
+its funnel plot), the denominators' import, the public list of offers by diagnosis and county,
+the quality-register extracts, and the units' own pages — their offers (versioned edits) and
+registering their courses."""
 
 from __future__ import annotations
 
 import csv
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kobling.core.views import add_service_errors, get_visible_or_404
 from kobling.lib.counties import COUNTY_TILES
+from kobling.lib.errors import ConflictError
 from kobling.lib.spreadsheet import neutralise
 from kobling.outcomes.choices import FOLLOW_UP_MONTHS
-from kobling.rehab import extracts, selectors, services
+from kobling.referrals.models import Episode
+from kobling.rehab import calc, charts, extracts, selectors, services
 from kobling.rehab.choices import HEART_REFERENCE_RATE, AgeBand, DiagnosisGroup, Sex
-from kobling.rehab.forms import DenominatorImportForm
-from kobling.rehab.models import Denominator
+from kobling.rehab.forms import CourseRegisterForm, DenominatorImportForm, OfferForm
+from kobling.rehab.models import UNIT_STAFF_ROLES, Denominator, RehabCourse, RehabOffer
 from kobling.rehab.registers import REGISTERS
-from kobling.tenancy.audit import audit_log
-from kobling.tenancy.choices import AuditAction
+from kobling.tenancy.audit import audit_list_read, audit_log
+from kobling.tenancy.choices import MANAGER_ROLES, AuditAction, ProgrammeKind
 
 
 def _report(request: HttpRequest) -> tuple[selectors.Filters, dict[str, str], list[dict]]:
@@ -63,6 +70,7 @@ def participation_page(request: HttpRequest) -> HttpResponse:
         request,
         "rehab/participation.html",
         {
+            "funnels": _funnels(request, filters, rows, labels),
             "filters": filters,
             "errors": errors,
             "rows": rows,
@@ -75,6 +83,77 @@ def participation_page(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
         },
     )
+
+
+def _funnels(
+    request: HttpRequest, filters: selectors.Filters, rows: list[dict], labels: dict
+) -> list[dict]:
+    """One funnel plot per diagnosis group of the chosen period (units' level only), drawn from
+    the rows as the user sees them: a unit whose rate is suppressed is not drawn, and no plot is
+    drawn when the national rate itself is suppressed for this choice."""
+    if filters.level != "unit" or not filters.period or not rows:
+        return []
+    national = selectors.participation(
+        user=request.user,
+        filters=selectors.Filters(
+            diagnosis=filters.diagnosis,
+            period=filters.period,
+            level="national",
+            grain=filters.grain,
+            sex=filters.sex,
+            age_band=filters.age_band,
+        ),
+    )
+    rates = {r["diagnosis"]: r["participation_rate"] for r in national}
+    funnels = []
+    for diagnosis, label in labels.items():
+        rate = rates.get(diagnosis)
+        shown = [
+            r
+            for r in rows
+            if r["diagnosis"] == diagnosis
+            and isinstance(r["participation_rate"], float)
+            and isinstance(r["eligible"], int)
+            and r["eligible"] > 0
+        ]
+        if not isinstance(rate, float) or not shown:
+            continue
+        table = []
+        for r in shown:
+            limits = (
+                [
+                    tuple(
+                        round(v * 100, 1) for v in calc.funnel_limits(rate / 100, r["eligible"], z)
+                    )
+                    for z in (calc.Z95, calc.Z998)
+                ]
+                if 0 < rate < 100
+                else [(rate, rate), (rate, rate)]
+            )
+            table.append({**r, "limits_95": limits[0], "limits_998": limits[1]})
+        title = _("Funnel plot: participation in %(diagnosis)s, %(period)s") % {
+            "diagnosis": label,
+            "period": filters.period,
+        }
+        points = [
+            charts.UnitPoint(
+                label=r["unit_name"] or r["unit"],
+                eligible=r["eligible"],
+                rate=r["participation_rate"],
+                flag=r["funnel_flag"],
+            )
+            for r in shown
+        ]
+        funnels.append(
+            {
+                "title": title,
+                "diagnosis": label,
+                "national_rate": rate,
+                "svg": charts.funnel(title, points, rate),
+                "rows": table,
+            }
+        )
+    return funnels
 
 
 @login_required
@@ -221,3 +300,118 @@ def aggregate_extract_csv(request: HttpRequest, register: str) -> HttpResponse:
         changes={"format": "csv", "register": chosen.slug},
     )
     return response
+
+
+# --- the units' own pages: offers and registering courses --------------------------------------
+
+
+@login_required
+@require_GET
+def unit_register_page(request: HttpRequest) -> HttpResponse:
+    """The register of the user's units: their offers (managers change them) and the courses of
+    their rehabilitation programmes — registered, and waiting to be registered. A course names
+    its patient, so the listed courses are audited as read."""
+    units = request.user.municipality_ids(*UNIT_STAFF_ROLES)
+    if not units:
+        raise PermissionDenied
+    offers = list(
+        RehabOffer.objects.filter(municipality_id__in=units).select_related("municipality")
+    )
+    managed = request.user.municipality_ids(*MANAGER_ROLES)
+    for offer in offers:
+        offer.may_change = offer.municipality_id in managed
+    waiting = list(_registrable(request.user).order_by("-opened_on", "-pk")[:200])
+    registered = list(
+        RehabCourse.objects.filter(municipality_id__in=units)
+        .select_related("episode__participant", "municipality", "offer")
+        .order_by("-index_date", "-pk")[:200]
+    )
+    audit_list_read(user=request.user, objects=waiting)
+    audit_list_read(user=request.user, objects=registered)
+    return render(
+        request,
+        "rehab/unit_register.html",
+        {
+            "offers": offers,
+            "may_add_offer": bool(managed & units),
+            "waiting": waiting,
+            "registered": registered,
+        },
+    )
+
+
+def _registrable(user) -> QuerySet[Episode]:  # noqa: ANN001
+    """Courses of the user's units' rehabilitation programmes not yet in the register."""
+    return Episode.objects.filter(
+        municipality_id__in=user.municipality_ids(*UNIT_STAFF_ROLES),
+        programme__kind=ProgrammeKind.REHABILITATION,
+        rehab__isnull=True,
+    ).select_related("participant", "programme", "municipality")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_create_page(request: HttpRequest) -> HttpResponse:
+    if not request.user.municipality_ids(*MANAGER_ROLES) & request.user.municipality_ids(
+        *UNIT_STAFF_ROLES
+    ):
+        raise PermissionDenied
+    form = OfferForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.offer_save(
+                by=request.user, municipality=form.cleaned_data["unit"], data=form.offer_data()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The offer was saved."))
+            return redirect("web:rehab_unit_register")
+    return render(request, "rehab/offer_form.html", {"form": form, "offer": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = get_visible_or_404(
+        request, RehabOffer.objects.select_related("municipality"), action="change", pk=pk
+    )
+    form = OfferForm(request.POST or None, instance=offer, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.offer_save(
+                by=request.user,
+                municipality=offer.municipality,
+                data=form.offer_data(),
+                offer=offer,
+                expected_version=form.cleaned_data["version"],
+            )
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The offer was saved."))
+            return redirect("web:rehab_unit_register")
+    return render(request, "rehab/offer_form.html", {"form": form, "offer": offer})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_register_page(request: HttpRequest, episode_pk: int) -> HttpResponse:
+    """Register a rehabilitation course through the same service as the API; the course's
+    patient is shown, so the read is audited."""
+    if not request.user.municipality_ids(*UNIT_STAFF_ROLES):
+        raise PermissionDenied
+    episode = get_object_or_404(_registrable(request.user), pk=episode_pk)
+    audit_log(user=request.user, action=AuditAction.VIEW, obj=episode)
+    form = CourseRegisterForm(request.POST or None, unit_id=episode.municipality_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rehab_course_register(by=request.user, episode=episode, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The rehabilitation course was registered."))
+            return redirect("web:rehab_unit_register")
+    return render(request, "rehab/course_register.html", {"form": form, "episode": episode})

@@ -13,7 +13,7 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        ("Kobling", {"fields": ("national_role", "preferred_language")}),
+        ("Kobling", {"fields": ("national_role", "staff_region", "preferred_language")}),
     )
     list_display = ("username", "first_name", "last_name", "national_role", "is_active")
     inlines = [MembershipInline]

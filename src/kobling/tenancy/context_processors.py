@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from kobling.tenancy.choices import MANAGER_ROLES, Role
+from kobling.tenancy.choices import MANAGER_ROLES, Role, UnitKind
+
+# The units of the rehabilitation register that are not municipalities (issue 13).
+REHAB_UNIT_KINDS = (UnitKind.HEALTH_TRUST, UnitKind.HOSPITAL, UnitKind.REHAB_INSTITUTION)
 
 
 def tenancy(request: HttpRequest) -> dict:
@@ -18,6 +21,11 @@ def tenancy(request: HttpRequest) -> dict:
         "is_activity_provider_staff": bool(user.activity_provider_ids),
         "is_analyst": user.is_analyst,
         "is_clinician": bool(user.municipality_ids(Role.CLINICIAN)),
+        # A hospital's or institution's coordinators and administrators, and region staff.
+        "is_rehab_unit_manager": bool(
+            user.unit_kinds(*MANAGER_ROLES) & {str(k) for k in REHAB_UNIT_KINDS}
+        ),
+        "is_region_staff": user.is_region_staff,
         # Workplace coaching's own roles (issue 14): the IA adviser, the coach, the leader.
         "is_workplace_coaching": bool(
             user.municipality_ids(Role.IA_ADVISER, Role.WORKPLACE_COACH, Role.WORKPLACE_LEADER)

@@ -32,21 +32,44 @@ class User(AbstractUser):
         _("national role"), max_length=20, choices=NationalRole.choices, blank=True, default=""
     )
     preferred_language = models.CharField(_("language"), max_length=5, blank=True, default="")
+    staff_region = models.ForeignKey(
+        "tenancy.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("region staff of"),
+        help_text=_(
+            "The health region this user monitors: aggregated, small-cell-suppressed figures for "
+            "its units, never a person."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
     @cached_property
+    def _memberships(self) -> list[tuple[int, str, str]]:
+        """(unit, role, unit kind) of each membership, in one query."""
+        if not self.pk:
+            return []
+        return list(
+            Membership.objects.filter(user=self).values_list(
+                "municipality_id", "role", "municipality__kind"
+            )
+        )
+
+    @cached_property
     def _roles(self) -> dict[str, set[int]]:
         roles: dict[str, set[int]] = {}
-        if not self.pk:
-            return roles
-        for municipality_id, role in Membership.objects.filter(user=self).values_list(
-            "municipality_id", "role"
-        ):
+        for municipality_id, role, _kind in self._memberships:
             roles.setdefault(role, set()).add(municipality_id)
         return roles
+
+    def unit_kinds(self, *roles: str) -> set[str]:
+        """The kinds of unit (municipality, hospital, …) where the user holds any of ``roles``."""
+        return {kind for _unit, role, kind in self._memberships if not roles or role in roles}
 
     def municipality_ids(self, *roles: str) -> set[int]:
         """Municipalities where the user holds any of ``roles`` (all roles when none given)."""
@@ -66,6 +89,10 @@ class User(AbstractUser):
     @property
     def is_analyst(self) -> bool:
         return self.national_role == NationalRole.ANALYST
+
+    @property
+    def is_region_staff(self) -> bool:
+        return self.staff_region_id is not None
 
     @cached_property
     def provider_ids(self) -> set[int]:

@@ -49,6 +49,8 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
     analyst = bool(flags.get("is_analyst"))
     admin = bool(flags.get("is_municipal_admin"))
     clinician = bool(flags.get("is_clinician"))
+    rehab_manager = bool(flags.get("is_rehab_unit_manager"))
+    region_staff = bool(flags.get("is_region_staff"))
     workplace = bool(flags.get("is_workplace_coaching"))
 
     def link(label: str, name: str) -> Link:
@@ -127,8 +129,10 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
             link(_("Public-health profiles"), "profiles_compare"),
             link(_("Pilots"), "pilot_list"),
         ]
-    if analyst or clinician:
+    if analyst or clinician or rehab_manager or region_staff:
         evaluation.append(link(_("Rehabilitation"), "rehab_participation"))
+    if clinician or rehab_manager:
+        evaluation.append(link(_("Rehabilitation register"), "rehab_unit_register"))
 
     administration: list[Link] = []
     if admin:
