@@ -47,8 +47,6 @@ DENOMINATORS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 200, 403)
 AGGREGATES = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 200, 200)
 # The quality-register extract keyed by national identity number: the units' managers only.
 MANAGERS = matrix(200, 200, 403, 403, 200, 403, 403, 200, 200, 403, 403)
-# The aggregate extracts: the analyst and the units' staff (region staff have the report).
-AGGREGATE_EXTRACTS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 200, 403)
 
 READS = {
     "/api/v1/rehab/offers/": EVERYONE,
@@ -57,9 +55,9 @@ READS = {
     "/api/v1/rehab/courses/{course}/": COURSE_H,
     "/api/v1/rehab/denominators/": DENOMINATORS,
     "/api/v1/rehab/participation/?diagnosis=chd&period=2025Q1": AGGREGATES,
-    "/api/v1/rehab/extracts/": AGGREGATE_EXTRACTS,
+    "/api/v1/rehab/extracts/": AGGREGATES,
     "/api/v1/rehab/extracts/{register}/": MANAGERS,
-    "/api/v1/rehab/extracts/{register}/aggregate/": AGGREGATE_EXTRACTS,
+    "/api/v1/rehab/extracts/{register}/aggregate/": AGGREGATES,
 }
 IMPORTERS = matrix(200, 200, 403, 403, 200, 200, 403, 200, 200, 403, 403)
 # The units' own pages: every unit's staff reach the register page (a municipality's shows its
@@ -73,9 +71,9 @@ PAGES = {
     "rehab_participation": ((), AGGREGATES),
     "rehab_participation_csv": ((), AGGREGATES),
     "rehab_denominator_import": ((), IMPORTERS),
-    "rehab_extracts": ((), AGGREGATE_EXTRACTS),
+    "rehab_extracts": ((), AGGREGATES),
     "rehab_person_extract": (("hjerteinfarkt",), MANAGERS),
-    "rehab_aggregate_extract": (("hjerteinfarkt",), AGGREGATE_EXTRACTS),
+    "rehab_aggregate_extract": (("hjerteinfarkt",), AGGREGATES),
     "rehab_unit_register": ((), UNIT_PAGE),
     "rehab_offer_create": ((), OFFER_NEW),
     "rehab_offer_edit": (("offer",), OFFER_H),

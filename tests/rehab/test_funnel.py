@@ -38,6 +38,10 @@ def test_the_units_staff_see_their_unit_on_the_funnel_plot(cast, world):
     # The table beside it: p = 34.4 %, n = 20 → 34.4 ± 1.96·√(.344·.656/20) and ± 3.09·…
     assert "13.6–55.2" in html and "1.6–67.2" in html
     assert "34.4 %" in html  # the national rate in the caption
+    # Drawn once, in the page's body: the document title is plain text.
+    assert html.count("<figure") == 1
+    title = html[html.index("<title>") + 7 : html.index("</title>")]
+    assert "<" not in title and "funnel" not in title.lower()
 
 
 def test_no_point_for_a_suppressed_rate(cast, world):

@@ -91,3 +91,19 @@ def test_region_staff_read_no_person(cast, api, world):
 def test_a_user_without_a_region_or_unit_gets_403(cast, api, world):
     nobody = f.UserFactory(username="ingen@test")
     assert api(nobody).get(URL).status_code == 403
+
+
+def test_region_staff_get_the_aggregate_extract_of_their_regions_units_only(cast, api, world):
+    """The aggregate extract is for anyone monitoring: region staff get their region's units, as
+    the analyst sees them (every count under the small-cell rule), and no other region's."""
+
+    def units(user):
+        response = api(user).get("/api/v1/rehab/extracts/hjerteinfarkt/aggregate/")
+        assert response.status_code == 200, response.content
+        return {(r["unit"], r["period"]): r for r in response.json()}
+
+    analyst = units(cast.analyst)
+    mine = units(world.region_staff)
+    assert mine and {unit for unit, _period in mine} <= {"H001", "H002"}
+    assert mine == {k: v for k, v in analyst.items() if k[0] in {"H001", "H002"}}
+    assert not {unit for unit, _period in units(world.north_staff)} & {"H001", "H002"}

@@ -33,7 +33,7 @@ from kobling.outcomes.models import FollowUp
 from kobling.referrals.choices import ConsentScope
 from kobling.referrals.models import consent_in_force_exists
 from kobling.rehab import calc, selectors
-from kobling.rehab.models import UNIT_STAFF_ROLES, RehabCourse
+from kobling.rehab.models import RehabCourse
 from kobling.rehab.registers import QualityRegister
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import MANAGER_ROLES, AuditAction
@@ -187,7 +187,8 @@ def aggregate_extract(
     courses: registered, started, completed and the follow-ups, every count under the
     small-cell rule (also for the unit's own staff: this extract is for passing on). The table
     per diagnosis and quarter is suppressed over every unit, then limited to the units the user
-    may see (the analyst all, a unit's staff their own), so all see the same cells."""
+    may see (the analyst all, a unit's staff their own, region staff their region's), so all see
+    the same cells."""
     today = today or timezone.localdate()
     courses, _denominators = selectors.load_rows(today=today)
     chosen = [
@@ -196,7 +197,7 @@ def aggregate_extract(
         if register.includes(diagnosis=c.diagnosis, icd10=c.icd10, index_event=c.index_event)
     ]
     cells = calc.aggregate(chosen, [], level="unit", grain="quarter")
-    mine = None if user.is_analyst else user.municipality_ids(*UNIT_STAFF_ROLES)
+    mine = selectors.visible_units(user)
     names = {
         pk: (code, name)
         for pk, code, name in Municipality.objects.filter(pk__in={k[0] for k in cells}).values_list(
