@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -258,7 +259,7 @@ def test_an_answer_stops_the_reminders_and_sets_the_scheme_status(
         2012,
         answered.pk,
     )
-    assert scheme_status_map(clock.now.date())["1103"] is True
+    assert scheme_status_map(timezone.localdate(clock.now))["1103"] is True
 
     clock.advance(days=12)
     assert tick(clock)["reminders_queued"] == 1  # only the unit that did not answer

@@ -523,4 +523,12 @@ def test_region_staff_read_no_person_on_any_list_route(cast, api):
 
 # Routes whose rows describe no person: region staff may list them (activities and target
 # groups are the shared reference lists).
-NO_PERSON_DATA = {"me", "activities", "target-groups", "rehab/offers", "rehab/participation"}
+# The quality registers' list (names) and their aggregate extracts are counts, suppressed.
+NO_PERSON_DATA = {
+    "me",
+    "activities",
+    "target-groups",
+    "rehab/offers",
+    "rehab/participation",
+    "rehab/extracts",
+}
