@@ -40,6 +40,16 @@ def test_the_page_shows_the_units_own_rates_and_the_reference_line(cast, world):
     assert "Pasient" not in html  # no person on the page
 
 
+def test_the_page_draws_participation_over_the_quarters_with_the_reference_line(cast, world):
+    html = signed_in(cast.analyst).get(reverse("web:rehab_participation")).content.decode()
+    figure = html[html.index('<figure class="k-figure"><svg') :]
+    figure = figure[: figure.index("</figure>")]
+    assert "2025Q1" in figure and "2025Q2" in figure
+    assert "Koronar" in figure or "Coronary" in figure
+    assert "30 %" in figure  # the reference series, drawn as a line across the quarters
+    assert figure.count("<polyline") >= 1
+
+
 def test_the_page_says_what_is_wrong_with_a_filter(cast, world):
     page = signed_in(cast.analyst).get(reverse("web:rehab_participation"), {"period": "x"})
     assert page.status_code == 200 and "Give the period as a year" in page.content.decode()

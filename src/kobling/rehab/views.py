@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kobling.core import charts as core_charts
 from kobling.core.views import add_service_errors, get_visible_or_404
 from kobling.lib.counties import COUNTY_TILES
 from kobling.lib.errors import ConflictError
@@ -71,6 +72,7 @@ def participation_page(request: HttpRequest) -> HttpResponse:
         "rehab/participation.html",
         {
             "funnels": _funnels(request, filters, rows, labels),
+            "trend": _trend(request, filters, labels),
             "filters": filters,
             "errors": errors,
             "rows": rows,
@@ -82,6 +84,39 @@ def participation_page(request: HttpRequest) -> HttpResponse:
             "followup_months": FOLLOW_UP_MONTHS,
             "query": request.GET.urlencode(),
         },
+    )
+
+
+def _trend(request: HttpRequest, filters: selectors.Filters, labels: dict) -> str | None:
+    """Participation in Norway per diagnosis group over the quarters (the chosen diagnosis, sex
+    and age band), with the 30 % that fewer than a third of heart patients reach drawn as the
+    reference line. Suppressed quarters break a line. None with fewer than two quarters."""
+    rows = selectors.participation(
+        user=request.user,
+        filters=selectors.Filters(
+            diagnosis=filters.diagnosis,
+            level="national",
+            grain="quarter",
+            sex=filters.sex,
+            age_band=filters.age_band,
+        ),
+    )
+    periods = sorted({r["period"] for r in rows})
+    if len(periods) < 2:
+        return None
+    series = []
+    for diagnosis, label in labels.items():
+        rates = {r["period"]: r["participation_rate"] for r in rows if r["diagnosis"] == diagnosis}
+        if rates:
+            series.append((label, [rates.get(p) for p in periods]))
+    series.append(
+        (
+            _("Reference: %(rate)s %% (heart patients)") % {"rate": HEART_REFERENCE_RATE},
+            [HEART_REFERENCE_RATE] * len(periods),
+        )
+    )
+    return core_charts.lines_over_time(
+        _("Participation in Norway (%) per quarter"), periods, series
     )
 
 
