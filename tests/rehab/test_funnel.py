@@ -30,7 +30,8 @@ def _page(user, **params):
 
 def test_the_units_staff_see_their_unit_on_the_funnel_plot(cast, world):
     html = _page(world.h.clinician, diagnosis="chd", period="2025Q1")
-    figure = html[html.index("<figure") : html.index("</figure>")]
+    start = html.index('<figure class="k-figure" data-chart="funnel">')
+    figure = html[start : html.index("</figure>", start)]
     assert figure.count("<circle") == 1  # H001, inside the limits
     assert "<polygon" not in figure
     assert figure.count("<polyline") == 4  # 95 % and 99.8 %, low and high
@@ -39,7 +40,7 @@ def test_the_units_staff_see_their_unit_on_the_funnel_plot(cast, world):
     assert "13.6–55.2" in html and "1.6–67.2" in html
     assert "34.4 %" in html  # the national rate in the caption
     # Drawn once, in the page's body: the document title is plain text.
-    assert html.count("<figure") == 1
+    assert html.count('data-chart="funnel"') == 1
     title = html[html.index("<title>") + 7 : html.index("</title>")]
     assert "<" not in title and "funnel" not in title.lower()
 
@@ -47,13 +48,13 @@ def test_the_units_staff_see_their_unit_on_the_funnel_plot(cast, world):
 def test_no_point_for_a_suppressed_rate(cast, world):
     # The analyst sees H001 and H002 with their started counts hidden (<5): nothing to draw.
     html = _page(cast.analyst, diagnosis="chd", period="2025Q1")
-    assert "<figure" not in html
+    assert 'data-chart="funnel"' not in html
     assert "no funnel plot" in html or "ingen traktplott" in html.lower()
 
 
 def test_without_a_period_the_page_asks_for_one(cast, world):
     html = _page(world.h.clinician, diagnosis="chd")
-    assert "<figure" not in html
+    assert 'data-chart="funnel"' not in html
 
 
 def test_a_flagged_unit_is_a_red_diamond_and_the_limits_narrow():
