@@ -95,6 +95,9 @@ def test_what_it_does_not_take_is_left_to_django(helpers):
 def test_a_row_with_prefetched_relations_survives_pickling(helpers):
     a, *_rest = helpers
     row = next(h for h in _listed("activities") if h.pk == a.pk)
+    chained = row.activities.filter(pk__gt=0)
+    assert type(chained) is type(Helper.objects.get(pk=a.pk).activities.all())
+    assert {x.pk for x in pickle.loads(pickle.dumps(chained))} == {x.pk for x in chained}
     again = pickle.loads(pickle.dumps(row))
     with CaptureQueriesContext(connection) as queries:
         assert {x.pk for x in again.activities.all()} == {x.pk for x in row.activities.all()}

@@ -35,6 +35,7 @@ class _Prefetched:
     """Mixed into the relation's queryset class: the rows are there, the SQL is not yet."""
 
     _light_factory: Callable[[], QuerySet]
+    _plain: type
 
     def _materialise(self) -> None:
         real = self._light_factory()
@@ -55,6 +56,12 @@ class _Prefetched:
     def query(self, value) -> None:  # noqa: ANN001
         QuerySet.query.fset(self, value)
 
+    def _clone(self):  # noqa: ANN202 - QuerySet._clone
+        # What chains on it is an ordinary queryset of the relation (its SQL is built by now).
+        clone = super()._clone()
+        clone.__class__ = self._plain
+        return clone
+
     def __reduce_ex__(self, protocol):  # noqa: ANN001, ANN204
         # Pickled (a cached model instance) as the plain queryset Django would have made.
         real = self._light_factory()
@@ -70,7 +77,9 @@ def _itself(value: Any) -> Any:
 def _light_class(cls: type) -> type:
     light = _classes.get(cls)
     if light is None:
-        light = _classes[cls] = type(f"Prefetched{cls.__name__}", (_Prefetched, cls), {})
+        light = _classes[cls] = type(
+            f"Prefetched{cls.__name__}", (_Prefetched, cls), {"_plain": cls}
+        )
     return light
 
 
