@@ -61,7 +61,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def member(user: User, municipality: Municipality, role: str) -> User:
     Membership.objects.create(user=user, municipality=municipality, role=role)
-    user.__dict__.pop("_roles", None)
+    user.forget_memberships()
     return user
 
 
@@ -158,7 +158,7 @@ def make_active(helper: Helper) -> Helper:
 
 def provider_staff(user: User, provider: CourseProvider) -> User:
     ProviderStaff.objects.create(user=user, provider=provider)
-    user.__dict__.pop("provider_ids", None)
+    user.forget_memberships()
     return user
 
 

@@ -192,7 +192,7 @@ def staff_add(*, by: User | None, provider: ActivityProvider, user: User) -> Act
                 obj=staff,
                 municipality_id=provider.municipality_id,
             )
-    user.__dict__.pop("activity_provider_ids", None)
+    user.forget_memberships()
     return staff
 
 
@@ -264,7 +264,7 @@ def staff_remove(*, by: User | None, staff: ActivityProviderStaff) -> None:
         user = staff.user
         staff.delete()
         revoke_tokens(user)
-    user.__dict__.pop("activity_provider_ids", None)
+    user.forget_memberships()
 
 
 # --- trainers and certificates ----------------------------------------------------------------

@@ -23,6 +23,10 @@ from kobling.tenancy.choices import (
 )
 from kobling.tenancy.scoping import ScopedManager, in_municipalities
 
+# In the one query of User._links, the "role" of a staff link: no Role is spelled like these.
+_PROVIDER = "@course-provider"
+_ACTIVITY_PROVIDER = "@activity-provider"
+
 
 class User(AbstractUser):
     """A person who signs in. What they may see comes from their memberships (per municipality),
@@ -50,15 +54,51 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     @cached_property
-    def _memberships(self) -> list[tuple[int, str, str]]:
-        """(unit, role, unit kind) of each membership, in one query."""
+    def _links(self) -> tuple[list[tuple[int, str, str]], set[int], set[int]]:
+        """The user's memberships as (unit, role, unit kind), and the course providers and the
+        activity providers they work for: one query for all three (every signed-in request
+        needs the first, every page's menu the other two). The staff rows come through the
+        reverse relations of ``courses.ProviderStaff.user`` and
+        ``providers.ActivityProviderStaff.user``: tenancy knows no app above it."""
         if not self.pk:
-            return []
-        return list(
-            Membership.objects.filter(user=self).values_list(
-                "municipality_id", "role", "municipality__kind"
+            return [], set(), set()
+        no_kind = models.Value("", output_field=models.CharField())
+        rows = (
+            Membership.objects.filter(user=self)
+            .order_by()
+            .values_list("municipality_id", "role", "municipality__kind")
+            .union(
+                self.provider_staff.order_by()
+                .annotate(k=models.Value(_PROVIDER, output_field=models.CharField()), n=no_kind)
+                .values_list("provider_id", "k", "n"),
+                self.activity_provider_staff.order_by()
+                .annotate(
+                    k=models.Value(_ACTIVITY_PROVIDER, output_field=models.CharField()), n=no_kind
+                )
+                .values_list("provider_id", "k", "n"),
+                all=True,
             )
         )
+        memberships: list[tuple[int, str, str]] = []
+        providers: set[int] = set()
+        activity_providers: set[int] = set()
+        for unit, role, kind in rows:
+            if role == _PROVIDER:
+                providers.add(unit)
+            elif role == _ACTIVITY_PROVIDER:
+                activity_providers.add(unit)
+            else:
+                memberships.append((unit, role, kind))
+        return memberships, providers, activity_providers
+
+    def forget_memberships(self) -> None:
+        """Read the memberships and staff links again at next use (after granting one)."""
+        for name in ("_links", "_roles", "provider_ids", "activity_provider_ids", "has_two_factor"):
+            self.__dict__.pop(name, None)
+
+    @property
+    def _memberships(self) -> list[tuple[int, str, str]]:
+        return self._links[0]
 
     @cached_property
     def _roles(self) -> dict[str, set[int]]:
@@ -94,20 +134,15 @@ class User(AbstractUser):
     def is_region_staff(self) -> bool:
         return self.staff_region_id is not None
 
-    @cached_property
+    @property
     def provider_ids(self) -> set[int]:
-        if not self.pk:
-            return set()
-        # Through the reverse relation of courses.ProviderStaff.user: tenancy knows no app above.
-        return set(self.provider_staff.values_list("provider_id", flat=True))
+        """The course providers the user works for."""
+        return self._links[1]
 
-    @cached_property
+    @property
     def activity_provider_ids(self) -> set[int]:
-        """The activity providers (gyms …) the user works for, read through the reverse relation
-        of ``providers.ActivityProviderStaff.user`` as :attr:`provider_ids` is."""
-        if not self.pk:
-            return set()
-        return set(self.activity_provider_staff.values_list("provider_id", flat=True))
+        """The activity providers (gyms …) the user works for."""
+        return self._links[2]
 
     @property
     def is_staff_member(self) -> bool:
