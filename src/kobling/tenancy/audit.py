@@ -36,6 +36,12 @@ def audit_context(*, via: str, ip_address: str | None = None) -> Iterator[None]:
         _context.reset(token)
 
 
+def set_audit_via(via: str) -> None:
+    """Name the screen or endpoint of the current context (within an :func:`audit_context`)."""
+    current = _context.get()
+    _context.set(AuditContext(via=via[:200], ip_address=current.ip_address))
+
+
 def current_context() -> AuditContext:
     return _context.get()
 

@@ -5,9 +5,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import resolve
 
-from kobling.tenancy.audit import audit_context
+from kobling.tenancy.audit import audit_context, set_audit_via
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -26,19 +25,24 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 class AuditContextMiddleware:
-    """Records, for the audit log, which screen or endpoint a request came through."""
+    """Records, for the audit log, which screen or endpoint a request came through: the view's
+    name once Django has resolved it (Django resolves each path once; this reads its match),
+    the method and path until then."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            match = resolve(request.path_info)
-            via = f"{request.method} {match.view_name or request.path_info}"
-        except Exception:  # noqa: BLE001 - unknown paths still get a readable label
-            via = f"{request.method} {request.path_info}"
-        with audit_context(via=via, ip_address=client_ip(request)):
+        with audit_context(
+            via=f"{request.method} {request.path_info}", ip_address=client_ip(request)
+        ):
             return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, *args: object) -> None:
+        match = request.resolver_match
+        if match is not None and match.view_name:
+            # Inside the context set above, which restores what was before it when it closes.
+            set_audit_via(f"{request.method} {match.view_name}")
 
 
 # Paths an admin without a verified second factor may still reach.
@@ -57,9 +61,9 @@ class TwoFactorRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and user.must_pass_two_factor
-            and not user.is_verified()
             and not request.path_info.startswith(_TWO_FACTOR_EXEMPT_PREFIXES)
+            and not user.is_verified()
+            and user.must_pass_two_factor
         ):
             return redirect("web:two_factor")
         return self.get_response(request)
