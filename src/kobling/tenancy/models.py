@@ -26,6 +26,7 @@ from kobling.tenancy.scoping import ScopedManager, in_municipalities
 # In the one query of User._links, the "role" of a staff link: no Role is spelled like these.
 _PROVIDER = "@course-provider"
 _ACTIVITY_PROVIDER = "@activity-provider"
+_DEVICE = "@otp-device"
 
 
 class User(AbstractUser):
@@ -54,46 +55,60 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     @cached_property
-    def _links(self) -> tuple[list[tuple[int, str, str]], set[int], set[int]]:
-        """The user's memberships as (unit, role, unit kind), and the course providers and the
-        activity providers they work for: one query for all three (every signed-in request
-        needs the first, every page's menu the other two). The staff rows come through the
-        reverse relations of ``courses.ProviderStaff.user`` and
-        ``providers.ActivityProviderStaff.user``: tenancy knows no app above it."""
+    def _links(self) -> tuple[list[tuple[int, str, str]], set[int], set[int], bool]:
+        """The user's memberships as (unit, role, unit kind), the course providers and the
+        activity providers they work for, and whether they have a confirmed authenticator: one
+        query for all four (every signed-in request needs the first and the last, every page's
+        menu the other two). The staff rows come through the reverse relations of
+        ``courses.ProviderStaff.user`` and ``providers.ActivityProviderStaff.user``: tenancy
+        knows no app above it."""
         if not self.pk:
-            return [], set(), set()
-        no_kind = models.Value("", output_field=models.CharField())
+            return [], set(), set(), False
+        from django_otp import device_classes
+
+        def tagged(queryset: models.QuerySet, key: str, tag: str) -> models.QuerySet:
+            return (
+                queryset.order_by()
+                .annotate(
+                    link_kind=models.Value(tag, output_field=models.CharField()),
+                    link_none=models.Value("", output_field=models.CharField()),
+                )
+                .values_list(key, "link_kind", "link_none")
+            )
+
         rows = (
             Membership.objects.filter(user=self)
             .order_by()
             .values_list("municipality_id", "role", "municipality__kind")
             .union(
-                self.provider_staff.order_by()
-                .annotate(k=models.Value(_PROVIDER, output_field=models.CharField()), n=no_kind)
-                .values_list("provider_id", "k", "n"),
-                self.activity_provider_staff.order_by()
-                .annotate(
-                    k=models.Value(_ACTIVITY_PROVIDER, output_field=models.CharField()), n=no_kind
-                )
-                .values_list("provider_id", "k", "n"),
+                tagged(self.provider_staff.all(), "provider_id", _PROVIDER),
+                tagged(self.activity_provider_staff.all(), "provider_id", _ACTIVITY_PROVIDER),
+                *(
+                    tagged(model.objects.devices_for_user(self, confirmed=True), "pk", _DEVICE)
+                    for model in device_classes()
+                ),
                 all=True,
             )
         )
         memberships: list[tuple[int, str, str]] = []
         providers: set[int] = set()
         activity_providers: set[int] = set()
+        device = False
         for unit, role, kind in rows:
             if role == _PROVIDER:
                 providers.add(unit)
             elif role == _ACTIVITY_PROVIDER:
                 activity_providers.add(unit)
+            elif role == _DEVICE:
+                device = True
             else:
                 memberships.append((unit, role, kind))
-        return memberships, providers, activity_providers
+        return memberships, providers, activity_providers, device
 
     def forget_memberships(self) -> None:
-        """Read the memberships and staff links again at next use (after granting one)."""
-        for name in ("_links", "_roles", "provider_ids", "activity_provider_ids", "has_two_factor"):
+        """Read the memberships, staff links and authenticators again at next use (after
+        granting or adding one)."""
+        for name in ("_links", "_roles"):
             self.__dict__.pop(name, None)
 
     @property
@@ -153,12 +168,10 @@ class User(AbstractUser):
     def requires_two_factor(self) -> bool:
         return bool(self.municipality_ids(Role.MUNICIPAL_ADMIN)) or self.is_superuser
 
-    @cached_property
+    @property
     def has_two_factor(self) -> bool:
         """Has a confirmed authenticator (whether required or chosen)."""
-        from django_otp import devices_for_user
-
-        return self.pk is not None and any(True for _ in devices_for_user(self, confirmed=True))
+        return self._links[3]
 
     @property
     def must_pass_two_factor(self) -> bool:
