@@ -216,14 +216,22 @@ def session_history(pairing: Pairing) -> QuerySet[Session]:
     )
 
 
-def referrer_referrals(user: Any) -> QuerySet:
-    """ "My referrals": the referrals ``user`` made where they are a referrer, newest first, each
-    with its latest pairing, the latest notice sent about it, and whether the participant's
-    consent lets the referrer read the report (the rule of ``followup.access``) — in one query."""
-    from kobling.followup.notices import PURPOSE as NOTICE_PURPOSE
+def referrer_referral_rows(user: Any) -> QuerySet:
+    """The rows of "my referrals" without what each row shows: the referrals ``user`` made where
+    they are a referrer (what its paginator counts)."""
     from kobling.referrals.models import Referral
 
     referrer_in = sorted(user.municipality_ids(Role.REFERRER))
+    return Referral.objects.visible_to(user).filter(referrer=user, municipality__in=referrer_in)
+
+
+def referrer_referrals(user: Any, *, rows: QuerySet | None = None) -> QuerySet:
+    """ "My referrals": the referrals ``user`` made where they are a referrer, newest first, each
+    with its latest pairing, the latest notice sent about it, and whether the participant's
+    consent lets the referrer read the report (the rule of ``followup.access``) — in one query.
+    ``rows`` is :func:`referrer_referral_rows` when the caller has it already."""
+    from kobling.followup.notices import PURPOSE as NOTICE_PURPOSE
+
     pairings = Pairing.objects.filter(referral=OuterRef("pk")).order_by("-confirmed_at", "-pk")
     # When a notice went out is kept by the outbox (subject "referrer-notice:<id>").
     notice_sent_at = OutboxMessage.objects.filter(
@@ -238,8 +246,7 @@ def referrer_referrals(user: Any) -> QuerySet:
         .order_by("-sent_at", "-pk")
     )
     return (
-        Referral.objects.visible_to(user)
-        .filter(referrer=user, municipality__in=referrer_in)
+        (referrer_referral_rows(user) if rows is None else rows)
         .select_related("participant", "programme", "municipality")
         .annotate(
             pairing_id=Subquery(pairings.values("pk")[:1]),
