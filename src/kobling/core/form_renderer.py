@@ -12,11 +12,12 @@ Use it per form class: ``default_renderer = plain_widgets``."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
 from django.utils.timezone import template_localtime
 
@@ -49,14 +50,18 @@ _ALL = _INPUTS | _OPTIONS | {_SELECT, _SELECT_OPTION, _TEXTAREA, f"{_WIDGETS}inp
 
 
 def _text(value: Any) -> str:
-    """``{{ value }}`` in a template: localised, then escaped unless safe."""
+    """``{{ value }}`` in a template: localised, then escaped unless safe. A plain ``str`` (the
+    common case) is neither localised nor safe: escaped directly, without Django's lazy-aware
+    wrappers around ``escape``."""
+    if type(value) is str:
+        return html.escape(value)
     return conditional_escape(localize(template_localtime(value)))
 
 
 def _formatted(value: Any) -> str:
     """``{{ value|stringformat:'s' }}``: the filter keeps a safe value safe."""
     text = "%s" % (value,)  # noqa: UP031 — exactly the filter's formatting
-    return text if isinstance(value, SafeData) else escape(text)
+    return text if isinstance(value, SafeData) else html.escape(text)
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
