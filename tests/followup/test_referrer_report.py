@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -214,3 +216,18 @@ def test_the_real_worker_sends_each_notice_once_without_details(cast, database_t
     assert reverse("web:episode_report", args=[pair.episode_id]) in body
     notice = ReferrerNotice.objects.get()
     assert OutboxMessage.objects.get(subject_key=f"referrer-notice:{notice.pk}").sent_at
+
+
+def test_the_session_numbers_come_from_one_query_of_the_entries_that_stand(pair):
+    s.log(pair, days_ago=9, minutes=30)
+    corrected = s.log(pair, days_ago=8, minutes=40)
+    session_correct(session=corrected, by=None, reason="typo", minutes=45)
+    s.log(pair, days_ago=7, status="cancelled", cancelled_by="contact", with_notice=True)
+    with CaptureQueriesContext(connection) as queries:
+        report = build_referrer_report(pair)
+    sessions = [q for q in queries.captured_queries if 'FROM "followup_session"' in q["sql"]]
+    assert len(sessions) == 1
+    assert (report.sessions_planned, report.sessions_held, report.minutes_total) == (3, 2, 75)
+    assert report.first_session == timezone.localdate() - dt.timedelta(days=9)
+    assert report.last_session == timezone.localdate() - dt.timedelta(days=8)
+    assert report.participant_attendance_rate == Decimal("1.000")

@@ -11,6 +11,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kobling.followup import services
@@ -449,3 +450,14 @@ def test_held_and_current_leave_out_corrected_and_withdrawn_entries(pair):
     assert set(Session.objects.current()) == {kept, fixed}
     assert list(Session.objects.held()) == [kept]
     assert fixed.status == SessionStatus.NO_SHOW
+
+
+def test_logging_a_session_does_not_check_again_what_the_service_checked(cast, pair):
+    """The pairing, contact, municipality and course come from the locked pairing and the
+    values were held to the table's ranges: ``full_clean`` does not look them up again (each a
+    query), and the audit entry's wording needs no query for the contact."""
+    with CaptureQueriesContext(connection) as queries:
+        s.log(pair, minutes=45, borg=12)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if '"_check"' in q or 'FROM "referrals_episode"' in q], sql
+    assert len([q for q in sql if q.startswith("SELECT")]) <= 2, sql  # the two locks

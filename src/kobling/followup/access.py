@@ -72,10 +72,14 @@ def sharing_consent_state(pairing: Any, *, today: Any = None) -> str | None:
     """``None`` when the participant's consent to share with the referrer is in force, else
     :data:`NO_CONSENT` or :data:`CONSENT_WITHDRAWN`."""
     today = today or timezone.localdate()
+    # Unordered: the consents' default order (by referral) joins the referral table to sort
+    # what ``any`` reads in any order.
     consents = list(
         Consent.objects.filter(
             referral_id=pairing.referral_id, scope=ConsentScope.SHARE_WITH_REFERRER
-        ).values_list("given_on", "withdrawn_on")
+        )
+        .order_by()
+        .values_list("given_on", "withdrawn_on")
     )
     if any(given <= today and (gone is None or gone > today) for given, gone in consents):
         return None

@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from kobling.followup.choices import CancelledBy, SessionStatus
@@ -78,35 +77,58 @@ def period_of(pairing: Pairing, today: dt.date | None = None) -> tuple[dt.date, 
     return start, max(start, end)
 
 
-def session_figures(pairing: Pairing) -> dict[str, Any]:
-    """Counts and minutes of the pairing's standing sessions, in one query."""
-    current = Session.objects.current().filter(pairing=pairing)
-    held = Q(status=SessionStatus.HELD)
-    figures = current.aggregate(
-        planned=Count("id"),
-        held=Count("id", filter=held),
-        cancelled=Count("id", filter=Q(status=SessionStatus.CANCELLED)),
-        cancelled_not_participant=Count(
-            "id",
-            filter=Q(status=SessionStatus.CANCELLED) & ~Q(cancelled_by=CancelledBy.PARTICIPANT),
-        ),
-        no_show=Count("id", filter=Q(status=SessionStatus.NO_SHOW)),
-        minutes=Sum("minutes", filter=held),
-        confirmed=Count("id", filter=held & Q(confirmed_at__isnull=False)),
+@dataclass(frozen=True)
+class StandingEntry:
+    """What the report reads of one entry that stands."""
+
+    date: dt.date
+    minutes: int
+    status: str
+    cancelled_by: str
+    confirmed: bool
+
+
+def standing_entries(pairing: Pairing) -> list[StandingEntry]:
+    """The pairing's entries that stand (corrections replace what they correct, withdrawn
+    entries count nowhere), oldest first — the one query the session numbers come from."""
+    rows = (
+        Session.objects.current()
+        .filter(pairing=pairing)
+        .order_by("date", "start_time", "id")
+        .values_list("date", "minutes", "status", "cancelled_by", "confirmed_at")
     )
-    figures["minutes"] = figures["minutes"] or 0
-    return figures
+    return [
+        StandingEntry(day, minutes, status, cancelled_by or "", confirmed_at is not None)
+        for day, minutes, status, cancelled_by, confirmed_at in rows
+    ]
 
 
-def _by_month(pairing: Pairing) -> list[MonthRow]:
-    rows: dict[dt.date, MonthRow] = {}
-    held = Session.objects.held().filter(pairing=pairing).values_list("date", "minutes")
-    for day, minutes in held:
-        month = day.replace(day=1)
-        row = rows.setdefault(month, MonthRow(month, 0, 0))
+def session_figures(entries: list[StandingEntry]) -> dict[str, Any]:
+    """Counts and minutes of the standing entries (oldest first), the first and last held
+    session's day and the held sessions by month."""
+    held = [e for e in entries if e.status == SessionStatus.HELD]
+    cancelled = [e for e in entries if e.status == SessionStatus.CANCELLED]
+    months: dict[dt.date, MonthRow] = {}
+    for entry in held:
+        row = months.setdefault(
+            entry.date.replace(day=1), MonthRow(entry.date.replace(day=1), 0, 0)
+        )
         row.sessions_held += 1
-        row.minutes_total += minutes
-    return [rows[m] for m in sorted(rows)]
+        row.minutes_total += entry.minutes
+    return {
+        "planned": len(entries),
+        "held": len(held),
+        "cancelled": len(cancelled),
+        "cancelled_not_participant": sum(
+            1 for e in cancelled if e.cancelled_by != CancelledBy.PARTICIPANT
+        ),
+        "no_show": sum(1 for e in entries if e.status == SessionStatus.NO_SHOW),
+        "minutes": sum(e.minutes for e in held),
+        "confirmed": sum(1 for e in held if e.confirmed),
+        "first": min((e.date for e in held), default=None),
+        "last": max((e.date for e in held), default=None),
+        "by_month": [months[m] for m in sorted(months)],
+    }
 
 
 def referrer_report(
@@ -119,10 +141,7 @@ def referrer_report(
     """The report's numbers. Goals and the latest review come from the outcomes app (passed
     in by the caller so that this module stays about sessions)."""
     start, end = period_of(pairing, today)
-    f = session_figures(pairing)
-    dates = Session.objects.held().filter(pairing=pairing).order_by("date")
-    first = dates.values_list("date", flat=True).first()
-    last = dates.reverse().values_list("date", flat=True).first()
+    f = session_figures(standing_entries(pairing))
     weeks = Decimal((end - start).days + 1) / 7
     weekly = (
         (Decimal(f["minutes"]) / weeks).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
@@ -143,10 +162,10 @@ def referrer_report(
         attendance_rate=_rate(f["held"], f["planned"]),
         participant_attendance_rate=_rate(f["held"], f["planned"] - f["cancelled_not_participant"]),
         weekly_minutes_average=weekly,
-        first_session=first,
-        last_session=last,
+        first_session=f["first"],
+        last_session=f["last"],
         sessions_confirmed=f["confirmed"],
-        by_month=_by_month(pairing),
+        by_month=f["by_month"],
         goals=goals or [],
         latest_review=latest_review,
         ended_on=pairing.ended_on,
@@ -322,9 +341,7 @@ def combine_parts(parts: list[ActivityPart], *, today: dt.date) -> dict[str, Any
 
 def pairing_part(pairing: Pairing, *, today: dt.date) -> ActivityPart:
     start, end = period_of(pairing, today)
-    f = session_figures(pairing)
-    months = _by_month(pairing)
-    dates = Session.objects.held().filter(pairing=pairing).order_by("date")
+    f = session_figures(standing_entries(pairing))
     return ActivityPart(
         start=start,
         end=pairing.ended_on and end,
@@ -335,9 +352,9 @@ def pairing_part(pairing: Pairing, *, today: dt.date) -> ActivityPart:
         no_show=f["no_show"],
         minutes=f["minutes"],
         confirmed=f["confirmed"],
-        first=dates.values_list("date", flat=True).first(),
-        last=dates.reverse().values_list("date", flat=True).first(),
-        months=tuple(months),
+        first=f["first"],
+        last=f["last"],
+        months=tuple(f["by_month"]),
     )
 
 

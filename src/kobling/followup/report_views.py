@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -17,10 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from kobling.core.paginator import CountedPaginator
 from kobling.followup import access
 from kobling.followup.models import Pairing, ReferrerNotice
 from kobling.followup.report import build_episode_report, build_referrer_report
-from kobling.followup.selectors import referrer_referrals
+from kobling.followup.selectors import referrer_referral_rows, referrer_referrals
 from kobling.lib.pdf import html_to_pdf
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import AuditAction, Role
@@ -126,7 +126,11 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
     and a link to the report while the participant's consent allows it."""
     if not request.user.municipality_ids(Role.REFERRER):
         raise PermissionDenied
-    page = Paginator(referrer_referrals(request.user), 50).get_page(request.GET.get("page"))
+    # Counted without the annotations: they only add columns to the same rows.
+    plain = referrer_referral_rows(request.user)
+    page = CountedPaginator(
+        referrer_referrals(request.user, rows=plain), 50, count_queryset=plain
+    ).get_page(request.GET.get("page"))
     rows = list(page)
     kinds = dict(ReferrerNotice.Kind.choices)
     for row in rows:

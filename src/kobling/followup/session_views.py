@@ -54,10 +54,8 @@ def _next(request: HttpRequest, default: str) -> str:
 
 
 def _summary(pairing: Pairing) -> Pairing:
-    """The pairing again, with its session summary (for the form's defaults)."""
-    return with_session_summary(
-        Pairing.objects.filter(pk=pairing.pk), today=timezone.localdate()
-    ).get()
+    """The pairing with its session summary (for the form's defaults)."""
+    return with_session_summary(pairing, today=timezone.localdate())
 
 
 def session_panel(
@@ -105,7 +103,7 @@ def my_participants(request: HttpRequest) -> HttpResponse:
     if not user.municipality_ids(Role.TRAINING_CONTACT):
         raise PermissionDenied
     today = timezone.localdate()
-    pairings = list(contact_pairings(user, today=today))
+    pairings = contact_pairings(user, today=today)
     activities = activity_choices()
     rows = [
         (

@@ -210,12 +210,21 @@ def _overlap_problems(
     return {}
 
 
+# What an entry takes from the locked pairing — its pair, contact, municipality and course
+# (``OnTheCourse``) — is not checked again by ``full_clean``: each foreign key's check is a
+# query. Nor are the table's check constraints (minutes, Borg): ``_clean`` holds the values to
+# the same ranges with its own messages, and the database enforces them on insert; each
+# constraint's check is a query in a savepoint of its own (six queries of a logged session).
+_FROM_THE_PAIRING = ["pairing", "helper", "municipality", "episode"]
+
+
 def _lock_pairing_and_helper(pairing_id: int) -> Pairing:
     """Lock the pairing, then its contact (always in this order): the contact's lock makes the
     overlap check and the insert one step for all of the contact's pairings."""
+    # The contact comes along (not locked by this read) for the audit entry's wording.
     locked = (
         Pairing.objects.select_for_update(of=("self",))
-        .select_related("participant")
+        .select_related("participant", "helper")
         .get(pk=pairing_id)
     )
     Helper.objects.select_for_update().filter(pk=locked.helper_id).values_list("pk").get()
@@ -296,7 +305,7 @@ def session_log(
             logged_at=timezone.now(),
             **values,
         )
-        session.full_clean(exclude=["pairing", "helper", "municipality", "logged_by"])
+        session.full_clean(exclude=[*_FROM_THE_PAIRING, "logged_by"], validate_constraints=False)
         session.save()
         audit_log(user=by, action=AuditAction.CREATE, obj=session, changes=_changes(session))
         if values["status"] == SessionStatus.HELD:
@@ -363,7 +372,9 @@ def session_correct(
             logged_at=timezone.now(),
             **values,
         )
-        entry.full_clean(exclude=["pairing", "helper", "municipality", "logged_by", "supersedes"])
+        entry.full_clean(
+            exclude=[*_FROM_THE_PAIRING, "logged_by", "supersedes"], validate_constraints=False
+        )
         try:
             with transaction.atomic():
                 entry.save()
