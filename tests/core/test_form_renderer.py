@@ -114,5 +114,9 @@ def test_the_session_forms_are_the_same_bytes_on_the_page(settings, language):
         assert html[0] == html[1]
 
 
-def test_the_session_form_uses_it():
-    assert SessionForm.default_renderer is plain_widgets
+@pytest.mark.django_db
+def test_every_form_uses_it():
+    from django.forms.renderers import get_default_renderer
+
+    assert isinstance(get_default_renderer(), PlainWidgetRenderer)
+    assert isinstance(SessionForm().renderer, PlainWidgetRenderer)

@@ -116,6 +116,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "kobling.config.urls"
 WSGI_APPLICATION = "kobling.config.wsgi.application"
 
+# Every form's plain widgets (inputs, selects and their options, radio buttons, text areas) are
+# written in Python, byte for byte as Django's templates write them (kobling.core.form_renderer):
+# a list's filter form or the phone's log form renders dozens of them on every request.
+FORM_RENDERER = "kobling.core.form_renderer.PlainWidgetRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

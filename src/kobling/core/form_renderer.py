@@ -8,7 +8,7 @@ piece. The contact's log form on the phone has ~30 of them per pair, a few ms of
 everything else (form and field templates, option groups, any template a project app overrides)
 to the templates. ``tests/core/test_form_renderer.py`` holds it to Django's output.
 
-Use it per form class: ``default_renderer = plain_widgets``."""
+It is every form's renderer (``FORM_RENDERER`` in the settings)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kobling.core.form_renderer import plain_widgets
 from kobling.core.versions import VersionFormField
 from kobling.followup.choices import (
     CancelledBy,
@@ -121,9 +120,6 @@ class SessionForm(forms.Form):
     """One session, phone-first: date, minutes, activity, status and intensity up front; the
     fields for a cancellation appear when "cancelled" is chosen (CSS only). The rules are the
     service's; this form only reads the values."""
-
-    # ~30 widgets a pair on the contact's phone screen: written in Python, the same bytes.
-    default_renderer = plain_widgets
 
     date = forms.DateField(label=_("Date"), widget=DATE)
     minutes = forms.IntegerField(
