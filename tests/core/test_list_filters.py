@@ -1,0 +1,68 @@
+"""The list rows' template filters say exactly what Django's own ways say."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Template
+from django.urls import reverse, set_script_prefix
+from django.utils.translation import override
+
+from kobling.core.templatetags.lists import display, pk_url
+from kobling.helpers.choices import HelperStatus
+from kobling.helpers.models import Helper
+from kobling.referrals.choices import Priority, ReferralStatus
+from kobling.referrals.models import Referral
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_display_is_get_field_display_in_every_language(language):
+    with override(language):
+        for status in [*ReferralStatus.values, "no-such-status"]:
+            referral = Referral(status=status, priority=Priority.HIGH)
+            assert display(referral, "status") == referral.get_status_display()
+            assert display(referral, "priority") == referral.get_priority_display()
+        for status in HelperStatus.values:
+            helper = Helper(status=status)
+            assert display(helper, "status") == helper.get_status_display()
+
+
+def test_display_follows_the_language_of_the_request():
+    referral = Referral(status=ReferralStatus.WAITING)
+    with override("en"):
+        english = display(referral, "status")
+        assert english == referral.get_status_display()
+    with override("nb"):
+        norwegian = display(referral, "status")
+        assert norwegian == referral.get_status_display()
+    assert english != norwegian
+
+
+@pytest.mark.parametrize("pk", [1, 42, 918273645, "7"])
+def test_pk_url_is_reverse(pk):
+    for name in ["web:referral_detail", "web:helper_detail", "web:pairing_detail"]:
+        assert pk_url(pk, name) == reverse(name, args=[pk])
+
+
+def test_pk_url_follows_the_script_prefix():
+    try:
+        set_script_prefix("/kobling/")
+        assert pk_url(5, "web:referral_detail") == reverse("web:referral_detail", args=[5])
+        assert pk_url(5, "web:referral_detail").startswith("/kobling/")
+    finally:
+        set_script_prefix("/")
+    assert pk_url(5, "web:referral_detail") == reverse("web:referral_detail", args=[5])
+
+
+@pytest.mark.parametrize("status", ReferralStatus.values)
+def test_the_referral_status_tag_is_the_old_include(status):
+    old = Template(
+        '<span class="ds-tag" data-color="{% if r.status == \'waiting\' %}info{% elif r.status == '
+        "'refused' or r.status == 'withdrawn' %}danger{% elif r.status == 'more_info' %}warning"
+        "{% elif r.status == 'paired' or r.status == 'started' %}success{% else %}neutral"
+        '{% endif %}">{{ r.get_status_display }}</span>\n'
+    )
+    new = Template("{% load referrals %}{{ r|referral_status }}\n")
+    include = Template('{% include "referrals/_status.html" %}')
+    context = Context({"r": Referral(status=status)})
+    with override("nb"):
+        assert new.render(context) == old.render(context) == include.render(context)
