@@ -66,3 +66,26 @@ def test_the_referral_status_tag_is_the_old_include(status):
     context = Context({"r": Referral(status=status)})
     with override("nb"):
         assert new.render(context) == old.render(context) == include.render(context)
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_a_figures_table_body_is_the_old_template_loop(language):
+    from decimal import Decimal
+
+    from django.utils.translation import gettext_lazy
+
+    old = Template(
+        "{% load kobling %}{% for row in rows %}<tr>{% for cell in row %}{% if forloop.first %}"
+        '<th scope="row">{{ cell }}</th>{% else %}<td class="k-num">{% if cell is None %}–'
+        "{% else %}{{ cell|num }}{% endif %}</td>{% endif %}{% endfor %}</tr>{% endfor %}"
+    )
+    new = Template("{% load lists %}{{ rows|table_body }}")
+    rows = [
+        [gettext_lazy("Waiting list"), 1234567, None, 12.5, Decimal("1234.50"), "&lt;5"],
+        ["<b>Tom & Jerry</b>", 0, -4321, True, "<5", 3.0],
+        [2024, 1.23456789, None],
+        [],
+    ]
+    with override(language):
+        context = Context({"rows": rows})
+        assert new.render(context) == old.render(context)

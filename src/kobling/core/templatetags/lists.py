@@ -8,17 +8,28 @@ their per-row cost (a list renders them 50 times a request).
 * ``{{ obj.pk|pk_url:"web:referral_detail" }}`` is ``{% url "web:referral_detail" obj.pk %}``
   for a view whose only argument is an integer id: the URL is reversed once per view (and script
   prefix and URL configuration) and the id put in its place.
+* ``{{ rows|table_body }}`` is the ``<tr>``s of a figures table (``dashboards/_table.html``):
+  the first cell a row heading, the others numbers grouped the language's way (``number``),
+  a dash for none. A dashboard shows some 300 cells; as template tags they were a third of
+  its rendering.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
 from django import template
 from django.db.models import Model
+from django.template import Context
+from django.template.base import render_value_in_context
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import formats, numberformat
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -64,3 +75,57 @@ def pk_url(pk: Any, viewname: str) -> str:
 
 
 register.filter("pk_url", pk_url)
+
+
+def number(value: Any) -> Any:
+    """A count or measure grouped in thousands the active language's way (1 234), decimals as
+    they are; anything that is not a number is returned unchanged (the ``num`` filter)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
+
+
+def _numbers() -> Callable[[Any], Any]:
+    """``number`` for many values in one language: the separators looked up once."""
+    language = get_language()
+    decimal = formats.get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
+    grouping = formats.get_format("NUMBER_GROUPING", language, use_l10n=True)
+    thousands = formats.get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+
+    def format_(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            return value
+        return numberformat.format(
+            value, decimal, None, grouping, thousands, force_grouping=True, use_l10n=True
+        )
+
+    return format_
+
+
+# What ``{{ value }}`` does in a template (localisation, time zone, escaping).
+_CONTEXT = Context(autoescape=True)
+
+
+def _shown(value: Any) -> str:
+    return render_value_in_context(value, _CONTEXT)
+
+
+@register.filter
+def table_body(rows: Iterable[Iterable[Any]]) -> SafeString:
+    """The rows of a figures table: ``<th scope="row">`` for the first cell, ``<td
+    class="k-num">`` with the number (or "–" for none) for the others."""
+    out = []
+    number_ = _numbers()
+    for row in rows:
+        out.append("<tr>")
+        first = True
+        for cell in row:
+            if first:
+                out.append(f'<th scope="row">{_shown(cell)}</th>')
+                first = False
+            elif cell is None:
+                out.append('<td class="k-num">–</td>')
+            else:
+                out.append(f'<td class="k-num">{_shown(number_(cell))}</td>')
+        out.append("</tr>")
+    return mark_safe("".join(out))  # noqa: S308 - every cell is escaped above

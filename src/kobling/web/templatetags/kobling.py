@@ -6,6 +6,8 @@ from typing import Any
 from django import forms, template
 from django.utils import formats
 
+from kobling.core.templatetags.lists import number
+
 register = template.Library()
 
 
@@ -80,7 +82,6 @@ def money(value: Any) -> str:
 @register.filter
 def num(value: Any) -> Any:
     """A count or measure grouped in thousands the active language's way (1 234), decimals as
-    they are; anything that is not a number is shown unchanged."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return value
-    return formats.number_format(value, use_l10n=True, force_grouping=True)
+    they are; anything that is not a number is shown unchanged (kobling.core's ``number``, which
+    the figures tables use too)."""
+    return number(value)
