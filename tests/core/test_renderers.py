@@ -95,3 +95,24 @@ def test_a_list_filter_form_uses_the_fast_renderer(cast):
     filterset = ReferralFilterSet({}, request=None)
     assert isinstance(filterset, ListFilterSet)
     assert filterset.form.renderer is FAST_WIDGETS
+
+
+@pytest.mark.django_db
+def test_a_list_filter_form_reads_each_model_choice_in_one_plain_query(cast, rf):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories as f
+
+    # Several programmes: their label names the municipality, which must not cost a query each.
+    f.ProgrammeFactory(municipality=cast.a, name="Second")
+    f.ProgrammeFactory(municipality=cast.a, name="Third")
+    request = rf.get("/henvisninger/")
+    request.user = cast.admin_a
+    form = ReferralFilterSet({}, request=request).form
+    with CaptureQueriesContext(connection) as queries:
+        html = "".join(str(field) for field in form)
+    model_fields = [n for n, fl in form.fields.items() if isinstance(fl, forms.ModelChoiceField)]
+    assert len(queries) == len(model_fields) == 3  # municipality, programme, target group
+    assert not any("DECLARE" in q["sql"] for q in queries.captured_queries)
+    assert f">Second ({cast.a.name})</option>" in html
