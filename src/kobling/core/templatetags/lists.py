@@ -12,6 +12,9 @@ their per-row cost (a list renders them 50 times a request).
   ``{{ value|date:format }}`` for a row written in Python (a list's ``<tr>`` written by a tag of
   its app: each ``{{ a.b.c }}`` in a template tries a dict lookup, an attribute and a call per
   step, and a 50-row list has some 600 of them).
+* ``{% form_field %}`` is ``_field.html`` (a form field as Designsystemet's field: label,
+  help text, the widget with ``ds-input``, errors): that template is included once per field
+  on some 200 pages, a list's filter form ten to fifteen times a request.
 * ``{{ rows|table_body }}`` is the ``<tr>``s of a figures table (``dashboards/_table.html``):
   the first cell a row heading, the others numbers grouped the language's way (``number``),
   a dash for none. A dashboard shows some 300 cells; as template tags they were a third of
@@ -24,7 +27,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from django import template
+from django import forms, template
 from django.db.models import Model
 from django.template import Context
 from django.template.base import render_value_in_context
@@ -147,3 +150,55 @@ def table_body(rows: Iterable[Iterable[Any]]) -> SafeString:
                 out.append(f'<td class="k-num">{_shown(number_(cell))}</td>')
         out.append("</tr>")
     return mark_safe("".join(out))  # noqa: S308 - every cell is escaped above
+
+
+def ds(field: forms.BoundField) -> str:
+    """The field's widget with Designsystemet's input class (selects and checkboxes included)."""
+    widget = field.field.widget
+    if isinstance(widget, forms.HiddenInput):
+        return str(field)
+    attrs = dict(widget.attrs)
+    css = attrs.get("class", "")
+    if "ds-input" not in css.split():
+        attrs["class"] = f"{css} ds-input".strip()
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)
+
+
+def is_choice_list(field: forms.BoundField) -> bool:
+    """A field shown as a list of checkboxes or radio buttons (rendered as a fieldset)."""
+    return isinstance(field.field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)
+
+
+@register.simple_tag(takes_context=True)
+def form_field(context: template.Context) -> str:
+    """``_field.html`` for the context's ``field``: a list of choices through ``_choices.html``
+    (with the context, for its ``heading``), every other field written here."""
+    field = context["field"]
+    if is_choice_list(field):
+        return context.template.engine.get_template("_choices.html").render(context)
+    for_ = shown(field.id_for_label)
+    label = shown(field.label)
+    if getattr(field.field.widget, "input_type", None) == "checkbox":
+        inner = (
+            f'\n    <div class="ds-field">{shown(ds(field))} <label class="ds-label" '
+            f'for="{for_}">{label}</label></div>\n  '
+        )
+    else:
+        required = ' <span class="k-muted">*</span>' if field.field.required else ""
+        help_text = field.help_text
+        help_html = (
+            f'<div class="ds-paragraph k-muted" data-size="sm">{shown(help_text)}</div>'
+            if help_text
+            else ""
+        )
+        inner = (
+            f'\n    <label class="ds-label" for="{for_}">{label}{required}</label>\n'
+            f"    {help_html}\n    {shown(ds(field))}\n  "
+        )
+    errors = "".join(
+        f'<div class="ds-validation-message" data-color="danger" role="alert">{shown(e)}</div>'
+        for e in field.errors
+    )
+    return mark_safe(f'<div class="ds-field">\n  {inner}\n  {errors}\n</div>')  # noqa: S308
