@@ -89,3 +89,30 @@ def test_a_figures_table_body_is_the_old_template_loop(language):
     with override(language):
         context = Context({"rows": rows})
         assert new.render(context) == old.render(context)
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_date_shown_is_the_date_filter_in_every_language_and_time_zone(language):
+    import datetime as dt
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from kobling.core.templatetags.lists import date_shown
+
+    instant = dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC)
+    values = [instant, dt.date(2025, 1, 2), dt.datetime(2025, 3, 4, 5, 6), None, "", "x"]
+    formats = ["SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT", "DATE_FORMAT", "j. F Y"]
+    with override(language):
+        for zone in ["Europe/Oslo", "America/New_York", "UTC"]:
+            with timezone.override(zoneinfo.ZoneInfo(zone)):
+                for value in values:
+                    for format_ in formats:
+                        old = Template(f'{{{{ v|date:"{format_}" }}}}')
+                        try:
+                            expected = old.render(Context({"v": value}))
+                        except TypeError:  # a time format for a date: an error either way
+                            with pytest.raises(TypeError):
+                                date_shown(value, format_)
+                            continue
+                        assert date_shown(value, format_) == expected, (zone, value, format_)

@@ -23,6 +23,8 @@ their per-row cost (a list renders them 50 times a request).
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -127,8 +129,21 @@ _shown = shown
 
 
 def date_shown(value: Any, format_: str = "SHORT_DATE_FORMAT") -> str:
-    """``{{ value|date:format_ }}``."""
-    return shown(date_filter(template_localtime(value), format_))
+    """``{{ value|date:format_ }}``. A date or time is formatted once per value, format and
+    language (Django's formatting parses the format anew on every call; a list shows the same
+    few hundred dates request after request)."""
+    if type(value) not in (dt.date, dt.datetime):
+        return shown(date_filter(template_localtime(value), format_))
+    value = template_localtime(value)
+    return _formatted_date(value, getattr(value, "tzinfo", None), format_, get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted_date(value: dt.date, tzinfo: Any, format_: str, language: str | None) -> str:
+    # Keyed by the value in the current time zone and that zone (aware datetimes of the same
+    # instant are equal whatever their zone), the format's name and the language (month and
+    # day names, and the format itself).
+    return shown(date_filter(value, format_))
 
 
 @register.filter
