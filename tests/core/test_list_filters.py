@@ -116,3 +116,26 @@ def test_date_shown_is_the_date_filter_in_every_language_and_time_zone(language)
                                 date_shown(value, format_)
                             continue
                         assert date_shown(value, format_) == expected, (zone, value, format_)
+
+
+OLD_TABLE = '{% load i18n kobling %}<div class="k-table-wrap" tabindex="0" role="region" aria-label="{% translate \'Table, scrolls sideways\' %}"><table class="ds-table"><caption>{{ table.title }}</caption><thead><tr>{% for c in table.columns %}<th scope="col"{% if not forloop.first %} class="k-num"{% endif %}>{{ c }}</th>{% endfor %}</tr></thead><tbody>\n{% for row in table.rows %}<tr>{% for cell in row %}{% if forloop.first %}<th scope="row">{{ cell }}</th>{% else %}<td class="k-num">{% if cell is None %}–{% else %}{{ cell|num }}{% endif %}</td>{% endif %}{% endfor %}</tr>{% endfor %}\n</tbody></table></div>{% if table.note %}<p class="ds-paragraph k-muted" data-size="sm">{{ table.note }}</p>{% endif %}\n'
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("note", ["", "Fewer than <5 & hidden"])
+def test_a_figures_table_is_the_old_table_template(language, note):
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from django.template import engines
+
+    table = SimpleNamespace(
+        title="Reach & <uptake>",
+        columns=["Step", "Referred", "Share %"],
+        rows=[["GP", 1234, Decimal("12.5")], ["NAV", None, "&lt;5"]],
+        note=note,
+    )
+    old = engines["django"].from_string(OLD_TABLE)
+    new = engines["django"].get_template("dashboards/_table.html")
+    with override(language):
+        assert new.render({"table": table}) == old.render({"table": table})

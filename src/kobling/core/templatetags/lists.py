@@ -15,7 +15,8 @@ their per-row cost (a list renders them 50 times a request).
 * ``{% form_field %}`` is ``_field.html`` (a form field as Designsystemet's field: label,
   help text, the widget with ``ds-input``, errors): that template is included once per field
   on some 200 pages, a list's filter form ten to fifteen times a request.
-* ``{{ rows|table_body }}`` is the ``<tr>``s of a figures table (``dashboards/_table.html``):
+* ``{% figures_table table %}`` is a figures table (``dashboards/_table.html``, 18 on a
+  dashboard); ``{{ rows|table_body }}`` its ``<tr>``s:
   the first cell a row heading, the others numbers grouped the language's way (``number``),
   a dash for none. A dashboard shows some 300 cells; as template tags they were a third of
   its rendering.
@@ -41,7 +42,7 @@ from django.utils.hashable import make_hashable
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -217,3 +218,25 @@ def form_field(context: template.Context) -> str:
         for e in field.errors
     )
     return mark_safe(f'<div class="ds-field">\n  {inner}\n  {errors}\n</div>')  # noqa: S308
+
+
+@register.simple_tag
+def figures_table(table: Any) -> SafeString:
+    """A table of figures (``title``, ``columns``, ``rows``, ``note``) in its scrolling wrapper:
+    the columns' headings, a row heading and numbers per row (``table_body``), the note."""
+    num_class = ' class="k-num"'
+    headings = "".join(
+        f'<th scope="col"{"" if i == 0 else num_class}>{shown(c)}</th>'
+        for i, c in enumerate(table.columns)
+    )
+    note = (
+        f'<p class="ds-paragraph k-muted" data-size="sm">{shown(table.note)}</p>'
+        if table.note
+        else ""
+    )
+    return mark_safe(  # noqa: S308 - every value is escaped by shown()
+        '<div class="k-table-wrap" tabindex="0" role="region" '
+        f'aria-label="{shown(gettext("Table, scrolls sideways"))}"><table class="ds-table">'
+        f"<caption>{shown(table.title)}</caption><thead><tr>{headings}</tr></thead><tbody>\n"
+        f"{table_body(table.rows)}\n</tbody></table></div>{note}"
+    )
