@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -39,7 +40,6 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats, numberformat
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext
@@ -122,7 +122,8 @@ _CONTEXT = Context(autoescape=True)
 def shown(value: Any) -> str:
     """``{{ value }}``: localised, in the current time zone, escaped."""
     if type(value) is str:
-        return conditional_escape(value)
+        # What conditional_escape() does with a plain string, without its lazy-argument checks.
+        return SafeString(html.escape(value))
     return render_value_in_context(value, _CONTEXT)
 
 
