@@ -35,6 +35,31 @@ def pairing_list_queryset(queryset: QuerySet[Pairing]) -> QuerySet[Pairing]:
     )
 
 
+def pairing_page_queryset(queryset: QuerySet[Pairing]) -> QuerySet[Pairing]:
+    """What a row of the pairing list *page* shows (followup.templatetags.followup.pairing_row
+    and the view's ``shape_for``): the pair, the programme and the municipality, in one query.
+    The API's row also carries the referral, who confirmed and the handover partner; the page
+    shows none of them, nor the rest of the participant's and the contact's record."""
+    return queryset.select_related("programme", "participant", "helper", "municipality").only(
+        "municipality_id",
+        "programme_id",
+        "participant_id",
+        "helper_id",
+        "status",
+        "confirmed_at",
+        "intro_meeting_at",
+        "started_on",
+        "ended_on",
+        "municipality__name",
+        "programme__name",
+        "participant__first_name",
+        "participant__last_name",
+        "helper__first_name",
+        "helper__last_name",
+        "helper__user_id",
+    )
+
+
 def open_pairings(queryset: QuerySet[Pairing]) -> QuerySet[Pairing]:
     return queryset.filter(status__in=[s.value for s in OPEN_PAIRING_STATUSES])
 

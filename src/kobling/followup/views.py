@@ -29,7 +29,11 @@ from kobling.followup.forms import (
     RematchForm,
 )
 from kobling.followup.models import Pairing
-from kobling.followup.selectors import PairingFilterSet, pairing_list_queryset
+from kobling.followup.selectors import (
+    PairingFilterSet,
+    pairing_list_queryset,
+    pairing_page_queryset,
+)
 from kobling.lib.errors import ConflictError
 from kobling.matching.forms import ConfirmForm
 from kobling.matching.models import Proposal
@@ -55,7 +59,7 @@ class PairingListView(ScopedMixin, ListView):
         self.filterset = PairingFilterSet(
             self.request.GET or None, queryset=super().get_queryset(), request=self.request
         )
-        return pairing_list_queryset(self.filterset.qs).order_by(*Pairing._meta.ordering)
+        return pairing_page_queryset(self.filterset.qs).order_by(*Pairing._meta.ordering)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -10,26 +10,17 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kobling.core.filters import ListFilterSet
+from kobling.core.filters import ListFilterSet, visible_municipalities, visible_programmes
 from kobling.helpers.choices import Gender, HelperKind, HelperStatus
 from kobling.helpers.models import Activity, Helper, TargetGroup
-from kobling.tenancy.models import Municipality, Programme
-
-
-def _municipalities(request):  # noqa: ANN001, ANN202
-    return Municipality.objects.visible_to(request.user) if request else Municipality.objects.none()
-
-
-def _programmes(request):  # noqa: ANN001, ANN202
-    return Programme.objects.visible_to(request.user) if request else Programme.objects.none()
 
 
 class HelperFilterSet(ListFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     municipality = django_filters.ModelChoiceFilter(
-        queryset=_municipalities, label=_("Municipality")
+        queryset=visible_municipalities, label=_("Municipality")
     )
-    programme = django_filters.ModelChoiceFilter(queryset=_programmes, label=_("Programme"))
+    programme = django_filters.ModelChoiceFilter(queryset=visible_programmes, label=_("Programme"))
     status = django_filters.MultipleChoiceFilter(choices=HelperStatus.choices, label=_("Status"))
     kind = django_filters.ChoiceFilter(choices=HelperKind.choices, label=_("Kind"))
     gender = django_filters.ChoiceFilter(choices=Gender.choices, label=_("Gender"))

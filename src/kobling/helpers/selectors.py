@@ -28,7 +28,29 @@ def helper_page_queryset(queryset: QuerySet[Helper]) -> QuerySet[Helper]:
     """What a row of the helper list *page* shows: the API's row also carries target groups and
     availability, which the page does not, and each prefetch costs a query and a related
     queryset per row (issue 16's load)."""
-    return queryset.select_related("municipality", "programme").prefetch_related("activities")
+    return (
+        queryset.select_related("municipality", "programme")
+        .only(*HELPER_ROW_FIELDS)
+        .prefetch_related("activities")
+    )
+
+
+# What a contact row of the page shows (helpers.templatetags.helpers.helper_row): the rest of a
+# contact (contact details, police certificate, coordinates, notes) stays in the database.
+HELPER_ROW_FIELDS = (
+    "municipality_id",
+    "programme_id",
+    "first_name",
+    "last_name",
+    "status",
+    "is_unconfirmed",
+    "paused_until",
+    "home_area",
+    "postcode",
+    "capacity",
+    "municipality__name",
+    "programme__name",
+)
 
 
 @dataclass

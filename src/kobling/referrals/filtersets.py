@@ -7,21 +7,12 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kobling.core.filters import ListFilterSet
+from kobling.core.filters import ListFilterSet, visible_municipalities, visible_programmes
 from kobling.helpers.models import TargetGroup
 from kobling.referrals.choices import Priority, ReferralSource, ReferralStatus
 from kobling.referrals.models import Referral
-from kobling.tenancy.models import Municipality, Programme
 
 DATE = {"type": "date"}
-
-
-def _municipalities(request):  # noqa: ANN001, ANN202
-    return Municipality.objects.visible_to(request.user) if request else Municipality.objects.none()
-
-
-def _programmes(request):  # noqa: ANN001, ANN202
-    return Programme.objects.visible_to(request.user) if request else Programme.objects.none()
 
 
 def _area(queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -34,9 +25,9 @@ def _area(queryset: QuerySet, name: str, value: str) -> QuerySet:
 
 class WaitingListFilterSet(ListFilterSet):
     municipality = django_filters.ModelChoiceFilter(
-        queryset=_municipalities, label=_("Municipality")
+        queryset=visible_municipalities, label=_("Municipality")
     )
-    programme = django_filters.ModelChoiceFilter(queryset=_programmes, label=_("Programme"))
+    programme = django_filters.ModelChoiceFilter(queryset=visible_programmes, label=_("Programme"))
     priority = django_filters.TypedChoiceFilter(
         choices=Priority.choices, coerce=int, label=_("Priority")
     )

@@ -170,9 +170,40 @@ def referral_page_queryset(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     the decision in force — and nothing of what the API's row carries besides (target groups,
     activities, times, consents, benefit checks): each prefetch costs a query and, per row, a
     related queryset built in Python (issue 16's load)."""
-    return queryset.select_related("municipality", "programme", "participant").prefetch_related(
-        Prefetch("decisions", queryset=Decision.objects.order_by("-decided_on", "-id"))
+    return (
+        queryset.select_related("municipality", "programme", "participant")
+        .only(*REFERRAL_ROW_FIELDS)
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.only(
+                    "referral_id", "municipality_id", "outcome", "decided_on"
+                ).order_by("-decided_on", "-id"),
+            )
+        )
     )
+
+
+# What a referral row of the pages shows (referrals.templatetags.referrals: referral_row and
+# waiting_row) and what the views ask of it: the rest of a referral (goals, health notes, the
+# referrer's details) and of its participant (identity, address) stays in the database; a
+# row carried some 100 columns to show ten.
+REFERRAL_ROW_FIELDS = (
+    "municipality_id",
+    "programme_id",
+    "participant_id",
+    "status",
+    "priority",
+    "received_at",
+    "granted_at",
+    "preferred_area",
+    "municipality__name",
+    "programme__name",
+    "participant__first_name",
+    "participant__last_name",
+    "participant__home_area",
+    "participant__postcode",
+)
 
 
 def latest_decision(referral: Referral) -> Decision | None:

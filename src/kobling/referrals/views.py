@@ -49,6 +49,7 @@ from kobling.referrals.letters import (
 )
 from kobling.referrals.models import Consent, Decision, Episode, Referral
 from kobling.referrals.selectors import (
+    REFERRAL_ROW_FIELDS,
     can_see_decision_details,
     eligibility_rules,
     latest_decision,
@@ -488,7 +489,8 @@ def waiting_list_page(request: HttpRequest) -> HttpResponse:
         queryset=Referral.objects.visible_to(request.user).filter(municipality__in=managed),
         request=request,
     )
-    page = Paginator(waiting_list_queryset(filterset.qs), 50).get_page(request.GET.get("page"))
+    rows_queryset = waiting_list_queryset(filterset.qs).only(*REFERRAL_ROW_FIELDS)
+    page = Paginator(rows_queryset, 50).get_page(request.GET.get("page"))
     rows = list(page)
     audit_list_read(user=request.user, objects=rows)
     return render(

@@ -6,22 +6,16 @@ from typing import Any
 from django import forms, template
 from django.utils import formats
 
+from kobling.core.templatetags import lists
+from kobling.core.templatetags.lists import number
+
 register = template.Library()
 
 
 @register.filter
 def ds(field: forms.BoundField) -> str:
     """The field's widget with Designsystemet's input class (selects and checkboxes included)."""
-    widget = field.field.widget
-    if isinstance(widget, forms.HiddenInput):
-        return str(field)
-    attrs = dict(widget.attrs)
-    css = attrs.get("class", "")
-    if "ds-input" not in css.split():
-        attrs["class"] = f"{css} ds-input".strip()
-    if field.errors:
-        attrs["aria-invalid"] = "true"
-    return field.as_widget(attrs=attrs)
+    return lists.ds(field)
 
 
 @register.simple_tag(takes_context=True)
@@ -36,7 +30,7 @@ def main_menu(context: template.Context) -> list:
 @register.filter
 def is_choice_list(field: forms.BoundField) -> bool:
     """A field shown as a list of checkboxes or radio buttons (rendered as a fieldset)."""
-    return isinstance(field.field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)
+    return lists.is_choice_list(field)
 
 
 @register.filter
@@ -80,7 +74,6 @@ def money(value: Any) -> str:
 @register.filter
 def num(value: Any) -> Any:
     """A count or measure grouped in thousands the active language's way (1 234), decimals as
-    they are; anything that is not a number is shown unchanged."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return value
-    return formats.number_format(value, use_l10n=True, force_grouping=True)
+    they are; anything that is not a number is shown unchanged (kobling.core's ``number``, which
+    the figures tables use too)."""
+    return number(value)
