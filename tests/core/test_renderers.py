@@ -1,4 +1,6 @@
-"""FastWidgetRenderer writes the same HTML as Django's templates for the widgets it covers."""
+"""The form renderer writes the same HTML as Django's templates for a list filter's kind of
+form (a second corpus beside tests/core/test_form_renderer.py), and list filter forms read
+their model choices in one plain query each."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
 from kobling.core.filters import ListFilterSet
-from kobling.core.renderers import FAST_WIDGETS, FastWidgetRenderer
+from kobling.core.form_renderer import PlainWidgetRenderer, plain_widgets
 from kobling.referrals.filtersets import ReferralFilterSet
 
 
@@ -69,32 +71,15 @@ def _html(form: forms.Form) -> list[str]:
 def test_every_covered_widget_is_written_as_djangos_templates_write_it(data, language):
     with override(language):
         slow = Everything(data, initial={"amount": Decimal("1234.50")}, renderer=DjangoTemplates())
-        fast = Everything(data, initial={"amount": Decimal("1234.50")}, renderer=FAST_WIDGETS)
+        fast = Everything(data, initial={"amount": Decimal("1234.50")}, renderer=plain_widgets)
         assert _html(fast) == _html(slow)
 
 
-def test_the_renderer_writes_inputs_and_selects_in_python(monkeypatch):
-    renderer = FastWidgetRenderer(fallback=DjangoTemplates())
-    rendered: list[str] = []
-    real = DjangoTemplates.render
-
-    def spy(self, template_name, context, request=None):
-        rendered.append(template_name)
-        return real(self, template_name, context, request)
-
-    monkeypatch.setattr(DjangoTemplates, "render", spy)
-    form = Everything(DATA, renderer=renderer)
-    str(form["text"]), str(form["choice"]), str(form["many"])
-    assert rendered == []
-    str(form["checkbox"])  # not covered: the fallback writes it
-    assert rendered == ["django/forms/widgets/checkbox.html"]
-
-
 @pytest.mark.django_db
-def test_a_list_filter_form_uses_the_fast_renderer(cast):
+def test_a_list_filter_form_uses_the_python_renderer(cast):
     filterset = ReferralFilterSet({}, request=None)
     assert isinstance(filterset, ListFilterSet)
-    assert filterset.form.renderer is FAST_WIDGETS
+    assert isinstance(filterset.form.renderer, PlainWidgetRenderer)
 
 
 @pytest.mark.django_db

@@ -27,7 +27,6 @@ from django_filters.fields import ModelChoiceIterator as FilterModelChoiceIterat
 from django_filters.rest_framework import DjangoFilterBackend
 
 from kobling.core.months import parse_month
-from kobling.core.renderers import FAST_WIDGETS
 from kobling.tenancy.models import Municipality, Programme
 
 ALL = _("All")
@@ -137,15 +136,15 @@ def listed_model_choices(form: forms.BaseForm) -> None:
 
 class ListFilterSet(BaseFilterSet):
     """The FilterSet of a list page (and its API): its form says "All" for what is not chosen,
-    and its widgets are written by ``FastWidgetRenderer`` (the same HTML, a fraction of the
-    cost: the form is rendered on every request of the list)."""
+    and reads each model choice in one plain query (the form is rendered on every request of
+    the list; its widgets are written by the project's form renderer,
+    ``kobling.core.form_renderer``)."""
 
     @property
     def form(self) -> forms.Form:
         if not hasattr(self, "_form"):
             explicit_all(super().form)
             listed_model_choices(self._form)
-            self._form.renderer = FAST_WIDGETS
         return self._form
 
 
