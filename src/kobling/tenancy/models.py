@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
@@ -22,6 +23,15 @@ from kobling.tenancy.choices import (
     UnitKind,
 )
 from kobling.tenancy.scoping import ScopedManager, in_municipalities
+
+
+@functools.cache
+def _device_models() -> tuple[type[models.Model], ...]:
+    """django-otp's device models (its ``device_classes()`` walks every model on each call)."""
+    from django_otp import device_classes
+
+    return tuple(device_classes())
+
 
 # In the one query of User._links, the "role" of a staff link: no Role is spelled like these.
 _PROVIDER = "@course-provider"
@@ -64,7 +74,6 @@ class User(AbstractUser):
         knows no app above it."""
         if not self.pk:
             return [], set(), set(), False
-        from django_otp import device_classes
 
         def tagged(queryset: models.QuerySet, key: str, tag: str) -> models.QuerySet:
             return (
@@ -85,7 +94,7 @@ class User(AbstractUser):
                 tagged(self.activity_provider_staff.all(), "provider_id", _ACTIVITY_PROVIDER),
                 *(
                     tagged(model.objects.devices_for_user(self, confirmed=True), "pk", _DEVICE)
-                    for model in device_classes()
+                    for model in _device_models()
                 ),
                 all=True,
             )
