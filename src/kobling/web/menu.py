@@ -6,15 +6,14 @@ roles come from the tenancy context processor's flags; the template renders the 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+
+from kobling.core.templatetags.lists import address
 
 
 @dataclass
@@ -33,17 +32,6 @@ class Group:
     @property
     def current(self) -> bool:
         return any(link.current for link in self.links)
-
-
-@functools.lru_cache(maxsize=512)
-def _address(name: str, prefix: str, urlconf: str) -> str:
-    return reverse(name, urlconf=urlconf)
-
-
-def _url(name: str) -> str:
-    """``reverse(name)``, worked out once per URL configuration and script prefix: the menu
-    asks for the same thirty addresses on every page."""
-    return _address(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
 def _is_current(url: str, path: str) -> bool:
@@ -67,7 +55,7 @@ def main_menu(flags: Mapping[str, Any], path: str) -> list[Link | Group]:
     workplace = bool(flags.get("is_workplace_coaching"))
 
     def link(label: str, name: str) -> Link:
-        return Link(label, _url(f"web:{name}"))
+        return Link(label, address(f"web:{name}"))
 
     people: list[Link] = []
     if contact:

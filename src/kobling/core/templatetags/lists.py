@@ -72,6 +72,17 @@ def display(obj: Model, name: str) -> str:
     return choice_label(obj, name)
 
 
+@functools.lru_cache(maxsize=512)
+def _address(viewname: str, prefix: str, urlconf: Any) -> str:
+    return reverse(viewname, urlconf=urlconf)
+
+
+def address(viewname: str) -> str:
+    """``reverse(viewname)`` for a view without arguments, worked out once per view, script
+    prefix and URL configuration (the menu asks for the same thirty on every page)."""
+    return _address(viewname, get_script_prefix(), get_urlconf())
+
+
 def pk_url(pk: Any, viewname: str) -> str:
     """``reverse(viewname, args=[pk])`` for an integer ``pk``."""
     if type(pk) is not int:
@@ -127,9 +138,6 @@ def shown(value: Any) -> str:
     return render_value_in_context(value, _CONTEXT)
 
 
-_shown = shown
-
-
 def date_shown(value: Any, format_: str = "SHORT_DATE_FORMAT") -> str:
     """``{{ value|date:format_ }}``. A date or time is formatted once per value, format and
     language (Django's formatting parses the format anew on every call; a list shows the same
@@ -159,12 +167,12 @@ def table_body(rows: Iterable[Iterable[Any]]) -> SafeString:
         first = True
         for cell in row:
             if first:
-                out.append(f'<th scope="row">{_shown(cell)}</th>')
+                out.append(f'<th scope="row">{shown(cell)}</th>')
                 first = False
             elif cell is None:
                 out.append('<td class="k-num">–</td>')
             else:
-                out.append(f'<td class="k-num">{_shown(number_(cell))}</td>')
+                out.append(f'<td class="k-num">{shown(number_(cell))}</td>')
         out.append("</tr>")
     return mark_safe("".join(out))  # noqa: S308 - every cell is escaped above
 
