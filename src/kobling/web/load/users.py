@@ -24,7 +24,11 @@ from locust.contrib.fasthttp import FastHttpUser
 # outside measurement.
 _low, _high = (float(s) for s in os.environ.get("KOBLING_LOAD_THINK", "0.5,1.5").split(","))
 THINK = between(_low, _high)
-PROXY = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+# As the documented nginx (docs/deploy.md) passes a request on: over a connection of its own,
+# closed after the response (nginx speaks HTTP/1.0 to its upstream unless told to keep
+# connections). A kept connection would stay with the web process that accepted it, so the
+# processes' shares of the users would be fixed at the start, however uneven.
+PROXY = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7", "Connection": "close"}
 
 _plan: dict[str, Any] | None = None
 _turns: dict[str, Any] = {}
