@@ -22,6 +22,7 @@ from kobling.tenancy.choices import (
     Role,
     UnitKind,
 )
+from kobling.tenancy.compiled import CompiledQuery
 from kobling.tenancy.scoping import ScopedManager, in_municipalities
 
 
@@ -37,6 +38,41 @@ def _device_models() -> tuple[type[models.Model], ...]:
 _PROVIDER = "@course-provider"
 _ACTIVITY_PROVIDER = "@activity-provider"
 _DEVICE = "@otp-device"
+
+
+def _links_query(pk: int) -> models.QuerySet:
+    """:attr:`User._links`'s query for the user ``pk``: (unit, role, unit kind) per membership,
+    then (provider, tag, "") per staff link and authenticator."""
+    user = User(pk=pk)
+
+    def tagged(queryset: models.QuerySet, key: str, tag: str) -> models.QuerySet:
+        return (
+            queryset.order_by()
+            .annotate(
+                link_kind=models.Value(tag, output_field=models.CharField()),
+                link_none=models.Value("", output_field=models.CharField()),
+            )
+            .values_list(key, "link_kind", "link_none")
+        )
+
+    return (
+        Membership.objects.filter(user_id=pk)
+        .order_by()
+        .values_list("municipality_id", "role", "municipality__kind")
+        .union(
+            tagged(user.provider_staff.all(), "provider_id", _PROVIDER),
+            tagged(user.activity_provider_staff.all(), "provider_id", _ACTIVITY_PROVIDER),
+            *(
+                tagged(model.objects.devices_for_user(user, confirmed=True), "pk", _DEVICE)
+                for model in _device_models()
+            ),
+            all=True,
+        )
+    )
+
+
+# Compiled once per process: every signed-in request runs it (kobling.tenancy.compiled).
+_LINKS = CompiledQuery(_links_query)
 
 
 class User(AbstractUser):
@@ -69,36 +105,12 @@ class User(AbstractUser):
         """The user's memberships as (unit, role, unit kind), the course providers and the
         activity providers they work for, and whether they have a confirmed authenticator: one
         query for all four (every signed-in request needs the first and the last, every page's
-        menu the other two). The staff rows come through the reverse relations of
-        ``courses.ProviderStaff.user`` and ``providers.ActivityProviderStaff.user``: tenancy
-        knows no app above it."""
+        menu the other two), its SQL compiled once per process. The staff rows come through the
+        reverse relations of ``courses.ProviderStaff.user`` and
+        ``providers.ActivityProviderStaff.user``: tenancy knows no app above it."""
         if not self.pk:
             return [], set(), set(), False
-
-        def tagged(queryset: models.QuerySet, key: str, tag: str) -> models.QuerySet:
-            return (
-                queryset.order_by()
-                .annotate(
-                    link_kind=models.Value(tag, output_field=models.CharField()),
-                    link_none=models.Value("", output_field=models.CharField()),
-                )
-                .values_list(key, "link_kind", "link_none")
-            )
-
-        rows = (
-            Membership.objects.filter(user=self)
-            .order_by()
-            .values_list("municipality_id", "role", "municipality__kind")
-            .union(
-                tagged(self.provider_staff.all(), "provider_id", _PROVIDER),
-                tagged(self.activity_provider_staff.all(), "provider_id", _ACTIVITY_PROVIDER),
-                *(
-                    tagged(model.objects.devices_for_user(self, confirmed=True), "pk", _DEVICE)
-                    for model in _device_models()
-                ),
-                all=True,
-            )
-        )
+        rows = _LINKS.rows(self.pk, using=self._state.db or "default")
         memberships: list[tuple[int, str, str]] = []
         providers: set[int] = set()
         activity_providers: set[int] = set()
