@@ -171,7 +171,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "kobling.tenancy.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -203,6 +203,8 @@ if KOBLING_TRUSTED_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # --- Sessions: expire after 30 minutes of inactivity, and at browser close.
+# Django's database sessions, their row read with SQL compiled once (kobling.tenancy.sessions).
+SESSION_ENGINE = "kobling.tenancy.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
 # Not saved on every request: kobling.web.middleware.SessionTouchMiddleware slides the expiry
 # forward at most once every KOBLING_SESSION_TOUCH_SECONDS, so a read is not a write.

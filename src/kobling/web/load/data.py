@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 # The model backend signs the sessions in (axes' backend only guards password checks).
-_BACKEND = "django.contrib.auth.backends.ModelBackend"
+_BACKEND = "kobling.tenancy.backends.ModelBackend"
 
 
 @dataclass
