@@ -71,7 +71,7 @@ def _links_query(pk: int) -> models.QuerySet:
     )
 
 
-# Compiled once per process: every signed-in request runs it (kobling.tenancy.compiled).
+# Compiled once per thread: every signed-in request runs it (kobling.tenancy.compiled).
 _LINKS = CompiledQuery(_links_query)
 
 
@@ -105,7 +105,7 @@ class User(AbstractUser):
         """The user's memberships as (unit, role, unit kind), the course providers and the
         activity providers they work for, and whether they have a confirmed authenticator: one
         query for all four (every signed-in request needs the first and the last, every page's
-        menu the other two), its SQL compiled once per process. The staff rows come through the
+        menu the other two), its SQL compiled once per thread. The staff rows come through the
         reverse relations of ``courses.ProviderStaff.user`` and
         ``providers.ActivityProviderStaff.user``: tenancy knows no app above it."""
         if not self.pk:
