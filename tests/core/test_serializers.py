@@ -120,3 +120,21 @@ def test_a_consent_recorded_by_nobody_is_null_either_way():
     assert serializer.to_representation(consent)["recorded_by"] is None
     # A method at the end of a path (``recorded_by.get_full_name``) is called, as DRF does.
     assert serializer.to_representation(recorded)["recorded_by"] == coordinator.get_full_name()
+
+
+def test_each_serializer_binds_fields_of_its_own_and_the_prototype_stays_unbound():
+    from kobling.core.serializers import _PROTOTYPES
+
+    first = ReferralSerializer(context=_context(UserFactory()))
+    second = ReferralSerializer(context=_context(UserFactory()))
+    for name in ("status", "priority", "received_at", "languages", "consents", "participant"):
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].parent is first
+        assert second.fields[name].parent is second
+    prototype = _PROTOTYPES[ReferralSerializer]
+    bound = [n for n, f in prototype.items() if f.parent is not None or f.field_name]
+    assert not bound, bound
+    # Nested serializers and children still reach their own serializer's context.
+    assert first.fields["consents"].child.context is first.context
+    assert second.fields["participant"].context is second.context
+    assert first.fields["languages"].child.parent is first.fields["languages"]

@@ -65,7 +65,7 @@ class FieldsOnceMixin:
         prototype = _PROTOTYPES.get(type(self))
         if prototype is None:
             prototype = _PROTOTYPES[type(self)] = super().get_fields()  # type: ignore[misc]
-        return copy.deepcopy(prototype)
+        return {name: _copy(field) for name, field in prototype.items()}
 
     def to_representation(self, instance: Any) -> Any:  # noqa: ANN401
         plan = self.__dict__.get("_plan")
@@ -88,6 +88,21 @@ class FieldsOnceMixin:
             check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
             ret[name] = None if check is None else field.to_representation(attribute)
         return ret
+
+
+def _copy(field: serializers.Field) -> serializers.Field:
+    """A field of the prototype for one serializer. DRF deep-copies a field by building it
+    again from its arguments (a choice field works out its choices again); a plain field's own
+    state is its attributes, which binding sets on the copy, so a shallow copy is the same
+    field. What holds other fields (a nested serializer, a list's child, a to-many relation's
+    child) is deep-copied as DRF does: binding it binds its children to it."""
+    if isinstance(field, serializers.BaseSerializer) or any(
+        name in field.__dict__ for name in ("child", "child_relation", "fields")
+    ):
+        return copy.deepcopy(field)
+    new = object.__new__(type(field))
+    new.__dict__.update(field.__dict__)
+    return new
 
 
 _Step = tuple[str, serializers.Field, Callable[[Any], Any] | None, Callable[[Any], Any]]
