@@ -50,16 +50,10 @@ class FieldsOnceMixin:
     every nested shape — although the result depends on the class alone; copying the finished
     fields costs a fraction of it (~3 ms of a 15–25 ms API list, docs/performance.md). Only for
     serializers whose fields do not depend on the request: one that varies its fields by user
-    changes ``self.fields`` after construction (that works on the copy) or does not use this.
+    changes ``self.fields`` after construction (that works on the copy) or does not use this."""
 
-    Its output is planned once per instance, too: DRF's ``to_representation`` asks each field,
-    for every row, how to read its value (``Field.get_attribute``: the source path, a mapping
-    or not, a callable or not, the missing-value rules) and then converts it. For the fields
-    whose answer follows from the model alone — a plain column, a foreign key shown as its id —
-    the plan reads the attribute directly, and text and integers are converted only when they
-    are not already ``str``/``int``; every other field is asked exactly as DRF asks it. The
-    output is the same, key for key and in the same order (``tests/core/test_serializers.py``);
-    ~40 % of the referral list's representation (docs/performance.md)."""
+    # (The docstring above is the schema's description of every serializer without its own:
+    # say more in comments and methods' docstrings.)
 
     def get_fields(self) -> dict[str, serializers.Field]:
         prototype = _PROTOTYPES.get(type(self))
@@ -68,6 +62,15 @@ class FieldsOnceMixin:
         return {name: _copy(field) for name, field in prototype.items()}
 
     def to_representation(self, instance: Any) -> Any:  # noqa: ANN401
+        """DRF's output, planned once per instance: DRF asks each field, for every row, how to
+        read its value (``Field.get_attribute``: the source path, a mapping or not, a callable or
+        not, the missing-value rules) and then converts it. Where the answer follows from the
+        model alone — a plain column, a foreign key shown as its id, a path through objects, a
+        method field — the plan reads the value directly, converts text and integers only when
+        they are not ``str``/``int`` already and reads the time zone once; every other field is
+        asked exactly as DRF asks it. The same output, key for key and in the same order
+        (``tests/core/test_serializers.py``); ~⅓ of the referral list's representation
+        (docs/performance.md)."""
         plan = self.__dict__.get("_plan")
         if plan is None:
             plan = self.__dict__["_plan"] = _plan(self)
