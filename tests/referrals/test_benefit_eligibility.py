@@ -154,3 +154,48 @@ def test_the_api_records_and_lists_benefit_checks_for_coordinators_only(cast, ap
     assert AuditEntry.objects.filter(
         user=cast.coordinator_a, object_type="referrals.referral", action="view"
     ).exists()
+
+
+def test_the_api_list_reads_benefit_checks_only_for_rows_that_need_them(cast, api, akd):
+    """The list prefetches benefit checks for the rows whose programme requires a benefit
+    (``prefetch_benefit_checks``): each row's eligibility is the one its detail shows, the
+    query count does not grow with the rows, and a list without such rows skips the query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plain = f.ProgrammeFactory(municipality=cast.a, name="Uten ytelseskrav")
+    for _n in range(2):
+        f.ReferralFactory(programme=plain)
+    client = api(cast.coordinator_a)
+    connection.queries_log.clear()  # a full log (the cast's setup) counts nothing
+    with CaptureQueriesContext(connection) as without:
+        assert client.get("/api/v1/referrals/").status_code == 200
+    without_akd = len(without)  # read now: the capture reads the log when asked
+
+    verified, expired, unchecked = (_referral(akd) for _n in range(3))
+    services.benefit_verify(referral=verified, by=cast.coordinator_a, benefit="aap")
+    services.benefit_verify(
+        referral=expired,
+        by=cast.coordinator_a,
+        benefit="dagpenger",
+        verified_on=timezone.localdate() - dt.timedelta(weeks=60),
+    )
+
+    def listed() -> tuple[dict[int, list[str]], int]:
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as queries:
+            rows = client.get("/api/v1/referrals/", {"page_size": 50}).json()["results"]
+        return {row["id"]: row["eligibility"] for row in rows}, len(queries)
+
+    eligibility, few = listed()
+    for referral in (verified, expired, unchecked):
+        detail = client.get(f"/api/v1/referrals/{referral.pk}/").json()["eligibility"]
+        assert eligibility[referral.pk] == detail
+    assert eligibility[verified.pk] == []
+    assert eligibility[expired.pk] and eligibility[unchecked.pk]
+    assert few == without_akd + 1  # the benefit checks, read once
+
+    for _n in range(3):
+        services.benefit_verify(referral=_referral(akd), by=cast.coordinator_a, benefit="aap")
+    _eligibility, many = listed()
+    assert many == few

@@ -22,7 +22,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from django_filters import utils
 from django_filters.fields import ModelChoiceIterator as FilterModelChoiceIterator
 from django_filters.rest_framework import DjangoFilterBackend
 
@@ -91,10 +93,39 @@ class BaseFilterSet(django_filters.FilterSet):
         return self._form
 
 
+def asks_to_filter(filterset_class: type[django_filters.FilterSet], params: QueryDict) -> bool:
+    """Whether a request's ``params`` could change what ``filterset_class`` lets through: a
+    parameter named after one of its filters (or a sub-widget's ``<name>_<suffix>``), a required
+    filter, or a FilterSet that filters or builds its filters its own way. Without any of them
+    the FilterSet lets the whole queryset through and no form can be invalid."""
+    if (
+        filterset_class.filter_queryset is not django_filters.FilterSet.filter_queryset
+        or filterset_class.__init__ is not django_filters.FilterSet.__init__
+    ):
+        return True
+    names = filterset_class.base_filters
+    if any(filter_.extra.get("required") for filter_ in names.values()):
+        return True
+    return any(key.startswith(name) for key in params for name in names)
+
+
 class FilterBackend(DjangoFilterBackend):
-    """DRF's filter backend, building ``filterset_fields`` FilterSets on ``BaseFilterSet``."""
+    """DRF's filter backend, building ``filterset_fields`` FilterSets on ``BaseFilterSet``.
+
+    A list asked for without a filter parameter (most API reads: ``?page=2&page_size=25``) is
+    not filtered at all, so the FilterSet and its form (every field, the model choices' querysets,
+    the validators) are not built for it: ~1 ms of every API list (docs/performance.md)."""
 
     filterset_base = BaseFilterSet
+
+    def filter_queryset(self, request, queryset, view):  # noqa: ANN001, ANN201
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not asks_to_filter(filterset_class, request.query_params):
+            return queryset
+        filterset = filterset_class(**self.get_filterset_kwargs(request, queryset, view))
+        if not filterset.is_valid() and self.raise_exception:
+            raise utils.translate_validation(filterset.errors)
+        return filterset.qs
 
 
 def visible_municipalities(request):  # noqa: ANN001, ANN201

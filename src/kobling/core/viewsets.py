@@ -51,6 +51,9 @@ class ScopedViewSetMixin:
         """Hook for select_related/prefetch_related so list queries stay constant."""
         return queryset
 
+    def complete_rows(self, rows: list[Any]) -> None:
+        """Hook: complete a list's rows once read (a prefetch that only some rows need)."""
+
     def get_queryset(self):  # noqa: ANN201
         qs = self.get_scope_model()._default_manager.all().visible_to(self.request.user, "view")  # type: ignore[attr-defined]
         return self.optimize(qs)
@@ -59,6 +62,7 @@ class ScopedViewSetMixin:
         queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
         page = self.paginate_queryset(queryset)  # type: ignore[attr-defined]
         rows = list(page if page is not None else queryset)
+        self.complete_rows(rows)
         if self.audit_reads:
             audit_list_read(user=request.user, objects=rows)
         serializer = self.get_serializer(rows, many=True)  # type: ignore[attr-defined]

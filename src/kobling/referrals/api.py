@@ -36,6 +36,7 @@ from kobling.referrals.models import BenefitCheck, Consent, Decision, Participan
 from kobling.referrals.selectors import (
     can_see_decision_details,
     participant_list_queryset,
+    prefetch_benefit_checks,
     referral_list_queryset,
     supply_demand,
     waiting_list_queryset,
@@ -126,7 +127,11 @@ class ReferralViewSet(
     audit_reads = True
 
     def optimize(self, queryset: QuerySet) -> QuerySet:
-        return referral_list_queryset(queryset)
+        # A list reads benefit checks only for the rows whose programme requires a benefit.
+        return referral_list_queryset(queryset, benefit_checks=self.action != "list")
+
+    def complete_rows(self, rows: list[Referral]) -> None:
+        prefetch_benefit_checks(rows)
 
     def get_serializer_class(self):  # noqa: ANN201
         return MergeSerializer if self.action == "merge" else ReferralSerializer

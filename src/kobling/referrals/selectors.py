@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from kobling.referrals.models import (
     Referral,
 )
 from kobling.tenancy.models import Programme, User
+from kobling.tenancy.prefetch import prefetch_lists
 
 # --- eligibility ------------------------------------------------------------------------------
 
@@ -136,18 +137,15 @@ def can_see_decision_details(user: User, referral: Referral, day: dt.date | None
 # --- lists ------------------------------------------------------------------------------------
 
 
-def referral_list_queryset(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
-    """Everything a referral row (page or API) shows, in a fixed number of queries."""
-    return queryset.select_related(
-        "municipality",
-        "programme",
-        "programme__eligibility",
-        "participant",
-        "referrer",
-    ).prefetch_related(
+def referral_list_queryset(
+    queryset: QuerySet[Referral], *, benefit_checks: bool = True
+) -> QuerySet[Referral]:
+    """Everything a referral row (page or API) shows, in a fixed number of queries. With
+    ``benefit_checks=False`` the benefit checks are left for :func:`prefetch_benefit_checks`
+    on the rows read (a list reads them only for rows whose programme requires a benefit)."""
+    prefetches: list[str | Prefetch] = [
         "target_groups",
         "preferred_activities",
-        "benefit_checks",
         Prefetch(
             "preferred_times", queryset=PreferredTime.objects.order_by("weekday", "start_time")
         ),
@@ -162,7 +160,26 @@ def referral_list_queryset(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
             queryset=Decision.objects.select_related("decided_by").order_by("-decided_on", "-id"),
         ),
         "programme__eligibility__target_groups",
-    )
+    ]
+    if benefit_checks:
+        prefetches.insert(2, "benefit_checks")
+    return queryset.select_related(
+        "municipality",
+        "programme",
+        "programme__eligibility",
+        "participant",
+        "referrer",
+    ).prefetch_related(*prefetches)
+
+
+def prefetch_benefit_checks(referrals: list[Referral]) -> None:
+    """Read the benefit checks of the referrals (of :func:`referral_list_queryset` with
+    ``benefit_checks=False``) whose programme requires a benefit: the only rows whose
+    eligibility (:func:`benefit_problem`) looks at them. One query, or none when no row's
+    programme requires one (most lists: the benefit is Aktiv på dagtid's rule)."""
+    needed = [r for r in referrals if eligibility_rules(r.programme).requires_benefit]
+    if needed:
+        prefetch_related_objects(needed, *prefetch_lists(needed, ["benefit_checks"]))
 
 
 def referral_page_queryset(queryset: QuerySet[Referral]) -> QuerySet[Referral]:

@@ -73,7 +73,7 @@ class ReferableProgrammeField(serializers.PrimaryKeyRelatedField):
         ).select_related("municipality")
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
+class ParticipantSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """The person: national identity number (fødselsnummer or D-number; the birth date is read
     from it), or — where there is none — ``alternative_id`` with a note and the birth date."""
 
