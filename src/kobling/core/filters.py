@@ -24,7 +24,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
-from django_filters import utils
 from django_filters.fields import ModelChoiceIterator as FilterModelChoiceIterator
 from django_filters.rest_framework import DjangoFilterBackend
 
@@ -122,10 +121,7 @@ class FilterBackend(DjangoFilterBackend):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None or not asks_to_filter(filterset_class, request.query_params):
             return queryset
-        filterset = filterset_class(**self.get_filterset_kwargs(request, queryset, view))
-        if not filterset.is_valid() and self.raise_exception:
-            raise utils.translate_validation(filterset.errors)
-        return filterset.qs
+        return super().filter_queryset(request, queryset, view)
 
 
 def visible_municipalities(request):  # noqa: ANN001, ANN201
