@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms, template
+from django.conf import settings
 from django.db.models import Model
 from django.template import Context
 from django.template.base import render_value_in_context
@@ -72,22 +73,28 @@ def display(obj: Model, name: str) -> str:
     return choice_label(obj, name)
 
 
+def _where() -> tuple[str, str]:
+    """What a reversed address depends on besides the view: the script prefix and the URL
+    configuration (the request's own, else the settings' — a test may change either)."""
+    return get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+
+
 @functools.lru_cache(maxsize=512)
-def _address(viewname: str, prefix: str, urlconf: Any) -> str:
+def _address(viewname: str, prefix: str, urlconf: str) -> str:
     return reverse(viewname, urlconf=urlconf)
 
 
 def address(viewname: str) -> str:
     """``reverse(viewname)`` for a view without arguments, worked out once per view, script
     prefix and URL configuration (the menu asks for the same thirty on every page)."""
-    return _address(viewname, get_script_prefix(), get_urlconf())
+    return _address(viewname, *_where())
 
 
 def pk_url(pk: Any, viewname: str) -> str:
     """``reverse(viewname, args=[pk])`` for an integer ``pk``."""
     if type(pk) is not int:
         return reverse(viewname, args=[pk])
-    key = (viewname, get_script_prefix(), get_urlconf())
+    key = (viewname, *_where())
     parts = _URLS.get(key, False)
     if parts is False:
         url = reverse(viewname, args=[_SENTINEL])
