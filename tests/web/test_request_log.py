@@ -15,6 +15,7 @@ from django.conf import settings as django_settings
 from django.http import HttpResponse
 from django.test import Client
 
+from kobling.core.logs import NATIONAL_ID_MASK, mask
 from kobling.web.middleware import TrustedProxyMiddleware
 
 TOKEN = "s3cr3t-T0KEN.abcdefghijklmnop"
@@ -72,6 +73,29 @@ def test_json_log_lines_parse_and_carry_the_request_id(log_output):
     assert access["status"] == 404 and access["method"] == "GET"
     assert isinstance(access["duration_ms"], float)
     assert {"time", "level", "message"} <= access.keys()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_a_request_id_with_eleven_digits_in_a_row_is_logged_whole(log_output, log_format):
+    # About one random request id in ten holds 11 decimal digits in a row; the line's id must
+    # still match the response's header, and a national id elsewhere in the line is still masked
+    buffer = log_output(log_format)
+    request_id = "aa85969971384a07b1c2d3e4f5a6b7c8"
+    response = Client().get("/finnes-ikke/", HTTP_X_REQUEST_ID=request_id)
+    assert response["X-Request-ID"] == request_id
+    lines = buffer.getvalue().strip().splitlines()
+    assert lines and all(request_id in line for line in lines)
+    assert NATIONAL_ID_MASK not in buffer.getvalue()
+
+
+def test_mask_keeps_the_request_id_and_masks_a_national_id_around_it():
+    request_id = "aa85969971384a07b1c2d3e4f5a6b7c8"
+    line = f"[{request_id}] person 01019012345 x{request_id[:14]}"
+    masked = mask(line, keep=request_id)
+    assert masked == f"[{request_id}] person {NATIONAL_ID_MASK} xaa{NATIONAL_ID_MASK}a"
+    assert mask("a01019012345b") == f"a{NATIONAL_ID_MASK}b"  # after a letter: still masked
+    assert mask(line) == mask(line, keep="-")
 
 
 @pytest.mark.django_db
