@@ -65,3 +65,20 @@ def test_the_committed_compiled_catalogue_matches_the_source():
         if msgid and compiled_text(msgid, context) != _unescape(msgstr)
     ]
     assert stale == []
+
+
+def test_an_activity_provider_is_a_tilbyder_and_a_course_provider_a_kursholder():
+    """DOMAIN §8: a kursholder trains helpers; a gym or rehabilitation institution that takes
+    placed participants is a tilbyder. The same English word, so each use names its kind."""
+    from django.utils import translation
+
+    from kobling.catalogue.models import Offer
+    from kobling.courses.models import CourseRun
+    from kobling.providers.forms import PlacementForm
+    from kobling.providers.models import ProviderSite
+
+    with translation.override("nb"):
+        assert str(ProviderSite._meta.get_field("provider").verbose_name) == "tilbyder"
+        assert str(Offer._meta.get_field("provider").verbose_name) == "tilbyder"
+        assert str(PlacementForm.base_fields["provider"].label) == "Tilbyder"
+        assert str(CourseRun._meta.get_field("provider").verbose_name) == "kursholder"

@@ -53,7 +53,7 @@ class Offer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="catalogue_offers",
-        verbose_name=_("provider"),
+        verbose_name=pgettext_lazy("activity provider", "provider"),
     )
     partner = models.ForeignKey(
         "partners.Partner",

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kobling.core.access import managed_municipality_ids
 from kobling.core.versions import VersionFormField
@@ -128,7 +129,10 @@ class CertificateForm(forms.Form):
 
 
 class PlacementForm(forms.Form):
-    provider = forms.ModelChoiceField(queryset=ActivityProvider.objects.none(), label=_("Provider"))
+    provider = forms.ModelChoiceField(
+        queryset=ActivityProvider.objects.none(),
+        label=pgettext_lazy("activity provider", "Provider"),
+    )
     site = forms.ModelChoiceField(
         queryset=ProviderSite.objects.none(), required=False, label=_("Site")
     )
@@ -222,7 +226,10 @@ class PlacementSettingsForm(forms.Form):
 
 class PlacementRuleForm(forms.Form):
     benefit = forms.ChoiceField(label=_("Benefit group"), choices=Benefit.choices)
-    provider = forms.ModelChoiceField(queryset=ActivityProvider.objects.none(), label=_("Provider"))
+    provider = forms.ModelChoiceField(
+        queryset=ActivityProvider.objects.none(),
+        label=pgettext_lazy("activity provider", "Provider"),
+    )
     activity = forms.CharField(
         label=_("Recommended activity"),
         max_length=300,

@@ -156,7 +156,10 @@ class ProviderSite(models.Model):
     """A place where the provider receives people: address, opening hours, accessibility."""
 
     provider = models.ForeignKey(
-        ActivityProvider, on_delete=models.CASCADE, related_name="sites", verbose_name=_("provider")
+        ActivityProvider,
+        on_delete=models.CASCADE,
+        related_name="sites",
+        verbose_name=pgettext_lazy("activity provider", "provider"),
     )
     municipality = models.ForeignKey(
         "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
@@ -212,7 +215,10 @@ class ActivityProviderStaff(models.Model):
         verbose_name=_("user"),
     )
     provider = models.ForeignKey(
-        ActivityProvider, on_delete=models.CASCADE, related_name="staff", verbose_name=_("provider")
+        ActivityProvider,
+        on_delete=models.CASCADE,
+        related_name="staff",
+        verbose_name=pgettext_lazy("activity provider", "provider"),
     )
 
     class Meta:
@@ -236,7 +242,7 @@ class Trainer(models.Model):
         ActivityProvider,
         on_delete=models.PROTECT,
         related_name="trainers",
-        verbose_name=_("provider"),
+        verbose_name=pgettext_lazy("activity provider", "provider"),
     )
     municipality = models.ForeignKey(
         "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
@@ -389,7 +395,7 @@ class PlacementRule(models.Model):
         ActivityProvider,
         on_delete=models.PROTECT,
         related_name="placement_rules",
-        verbose_name=_("provider"),
+        verbose_name=pgettext_lazy("activity provider", "provider"),
     )
     activity = models.CharField(
         _("recommended activity"),
@@ -470,7 +476,7 @@ class Placement(models.Model):
         ActivityProvider,
         on_delete=models.PROTECT,
         related_name="placements",
-        verbose_name=_("provider"),
+        verbose_name=pgettext_lazy("activity provider", "provider"),
     )
     site = models.ForeignKey(
         ProviderSite,
@@ -592,7 +598,10 @@ class ProviderVisit(models.Model):
         Placement, on_delete=models.PROTECT, related_name="visits", verbose_name=_("placement")
     )
     provider = models.ForeignKey(
-        ActivityProvider, on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+        ActivityProvider,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("activity provider", "provider"),
     )
     episode = models.ForeignKey(
         "referrals.Episode",
@@ -685,7 +694,7 @@ class ProviderToken(models.Model):
         ActivityProvider,
         on_delete=models.CASCADE,
         related_name="tokens",
-        verbose_name=_("provider"),
+        verbose_name=pgettext_lazy("activity provider", "provider"),
     )
     municipality = models.ForeignKey(
         "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
@@ -739,7 +748,7 @@ class ConcessionTerms(models.Model):
         ActivityProvider,
         on_delete=models.PROTECT,
         related_name="contracts",
-        verbose_name=_("provider"),
+        verbose_name=pgettext_lazy("activity provider", "provider"),
     )
     price_model = models.CharField(_("price model"), max_length=20, choices=PriceModel.choices)
     price = models.DecimalField(
@@ -894,7 +903,7 @@ class ReimbursementClaim(FrozenOnceFinal, models.Model):
         ActivityProvider,
         on_delete=models.PROTECT,
         related_name="claims",
-        verbose_name=_("provider"),
+        verbose_name=pgettext_lazy("activity provider", "provider"),
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month claimed."))
     status = models.CharField(
