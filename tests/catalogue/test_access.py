@@ -18,9 +18,6 @@ from django.test import Client
 from django.urls import reverse
 
 from kobling.catalogue.models import Offer
-from kobling.core import outbox
-from kobling.grants import notices
-from kobling.grants import services as grant_services
 from tests.catalogue import builders as b
 from tests.conftest import signed_in
 from tests.grants import builders as gb
@@ -144,27 +141,6 @@ def test_staff_of_another_municipality_cannot_change_an_entry(cast, ids):
     assert Offer.objects.get(pk=ids["offer"]).title == "Turvenn"
 
 
-def _org_client(municipality, *, orgnr: str, org: str, email: str):  # noqa: ANN001, ANN202
-    contact = grant_services.contact_request(
-        municipality=municipality,
-        data={
-            "organisation_number": orgnr,
-            "organisation_name": org,
-            "name": "Kari",
-            "email": email,
-        },
-    )
-    link = outbox.link_live(
-        purpose=notices.SIGNIN, subject=outbox.subject_key(notices.SIGNIN, contact.pk)
-    )
-    client = Client()
-    assert (
-        client.post(reverse("web:grant_signin", args=[outbox.link_token(link)])).status_code == 302
-    )
-    contact.refresh_from_db()
-    return client, contact
-
-
 ORG_FORM = {
     "kind": "peer_group",
     "title": "Likepersonsgruppe for pårørende",
@@ -179,7 +155,9 @@ ORG_FORM = {
 
 
 def test_an_organisation_enters_its_offer_and_the_municipality_publishes_it(cast):
-    client, contact = _org_client(cast.a, orgnr=gb.ORGNR, org="Aby Mental Helse", email="k@mh.test")
+    client, contact = gb.org_client(
+        cast.a, orgnr=gb.ORGNR, org="Aby Mental Helse", email="k@mh.test"
+    )
     assert client.get(reverse("web:catalogue_org_home")).status_code == 200
     response = client.post(reverse("web:catalogue_org_create"), ORG_FORM)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -209,8 +187,8 @@ def test_an_organisation_enters_its_offer_and_the_municipality_publishes_it(cast
 
 
 def test_an_organisation_edits_only_its_own_offers(cast):
-    mine, me = _org_client(cast.a, orgnr=gb.ORGNR, org="Aby Mental Helse", email="k@mh.test")
-    theirs, them = _org_client(cast.a, orgnr=gb.ORGNR_2, org="Aby Turlag", email="t@tur.test")
+    mine, me = gb.org_client(cast.a, orgnr=gb.ORGNR, org="Aby Mental Helse", email="k@mh.test")
+    theirs, them = gb.org_client(cast.a, orgnr=gb.ORGNR_2, org="Aby Turlag", email="t@tur.test")
     mine.post(reverse("web:catalogue_org_create"), ORG_FORM)
     offer = Offer.objects.get()
     edit = reverse("web:catalogue_org_edit", args=[offer.pk])
@@ -220,7 +198,7 @@ def test_an_organisation_edits_only_its_own_offers(cast):
     assert Offer.objects.get().title == ORG_FORM["title"]
     assert ORG_FORM["title"] not in theirs.get(reverse("web:catalogue_org_home")).content.decode()
     # The same organisation number in another municipality is another organisation there.
-    elsewhere, _c = _org_client(cast.b, orgnr=gb.ORGNR, org="Aby Mental Helse", email="k@mh.test")
+    elsewhere, _c = gb.org_client(cast.b, orgnr=gb.ORGNR, org="Aby Mental Helse", email="k@mh.test")
     assert elsewhere.get(edit).status_code == 404
     # Without the sign-in: 403 with the way in.
     assert Client().get(edit).status_code == 403
@@ -228,7 +206,7 @@ def test_an_organisation_edits_only_its_own_offers(cast):
 
 
 def test_an_organisation_cannot_enter_a_municipal_programme(cast):
-    client, _contact = _org_client(
+    client, _contact = gb.org_client(
         cast.a, orgnr=gb.ORGNR, org="Aby Mental Helse", email="k@mh.test"
     )
     response = client.post(reverse("web:catalogue_org_create"), {**ORG_FORM, "kind": "programme"})
@@ -236,7 +214,7 @@ def test_an_organisation_cannot_enter_a_municipal_programme(cast):
 
 
 def test_an_organisations_offer_with_bad_input_saves_nothing_and_says_why(cast, settings):
-    client, _contact = _org_client(
+    client, _contact = gb.org_client(
         cast.a, orgnr=gb.ORGNR, org="Aby Mental Helse", email="k@mh.test"
     )
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nb"

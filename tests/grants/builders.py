@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from kobling.core import outbox
@@ -78,6 +80,34 @@ def contact(
     )
     outbox.link_use(link=link)
     return services.contact_sign_in(contact=made)
+
+
+def org_client(
+    municipality,
+    *,
+    orgnr: str = ORGNR,
+    org: str = "Aby Turlag",
+    email: str = "kari@turlag.test",
+) -> tuple[Client, OrganisationContact]:  # noqa: ANN001
+    """A client signed in as an organisation's contact person through the real sign-in link
+    (the page a contact reaches from the e-mail), and the contact."""
+    made = services.contact_request(
+        municipality=municipality,
+        data={
+            "organisation_number": orgnr,
+            "organisation_name": org,
+            "name": "Kari",
+            "email": email,
+        },
+    )
+    link = outbox.link_live(
+        purpose=notices.SIGNIN, subject=outbox.subject_key(notices.SIGNIN, made.pk)
+    )
+    client = Client()
+    response = client.post(reverse("web:grant_signin", args=[outbox.link_token(link)]))
+    assert response.status_code == 302, response
+    made.refresh_from_db()
+    return client, made
 
 
 def submitted(

@@ -95,33 +95,9 @@ def test_a_wrong_organisation_number_is_refused_in_the_users_language(cast):
 
 
 @pytest.fixture
-def signed_in_org(cast):
+def signed_in_org():
     """A client signed in as the contact of Aby Turlag (through the real link)."""
-    from kobling.core import outbox
-    from kobling.grants import notices
-
-    def make(municipality, *, orgnr=b.ORGNR, org="Aby Turlag", email="kari@turlag.test"):  # noqa: ANN001, ANN202
-        contact = services.contact_request(
-            municipality=municipality,
-            data={
-                "organisation_number": orgnr,
-                "organisation_name": org,
-                "name": "Kari",
-                "email": email,
-            },
-        )
-        link = outbox.link_live(
-            purpose=notices.SIGNIN, subject=outbox.subject_key(notices.SIGNIN, contact.pk)
-        )
-        client = Client()
-        assert (
-            client.post(reverse("web:grant_signin", args=[outbox.link_token(link)])).status_code
-            == 302
-        )
-        contact.refresh_from_db()
-        return client, contact
-
-    return make
+    return b.org_client
 
 
 @pytest.mark.django_db

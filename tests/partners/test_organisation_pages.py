@@ -10,37 +10,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kobling.core import outbox
-from kobling.grants import notices as grant_notices
-from kobling.grants import services as grant_services
 from kobling.partners import services
 from kobling.partners.models import Booking
 from tests.grants import builders as gb
 from tests.partners.premises_builders import at, book, local_form, premises
 
 pytestmark = pytest.mark.django_db
-
-
-def org_client(municipality, *, orgnr=gb.ORGNR, org="Aby Turlag", email="kari@turlag.test"):  # noqa: ANN001, ANN201
-    """A client signed in through the real e-mailed link (grants' sign-in)."""
-    contact = grant_services.contact_request(
-        municipality=municipality,
-        data={
-            "organisation_number": orgnr,
-            "organisation_name": org,
-            "name": "Kari",
-            "email": email,
-        },
-    )
-    link = outbox.link_live(
-        purpose=grant_notices.SIGNIN,
-        subject=outbox.subject_key(grant_notices.SIGNIN, contact.pk),
-    )
-    client = Client()
-    token = outbox.link_token(link)
-    assert client.post(reverse("web:grant_signin", args=[token])).status_code == 302
-    contact.refresh_from_db()
-    return client, contact
 
 
 def test_without_the_sign_in_the_organisation_pages_answer_403(cast):
@@ -54,7 +29,7 @@ def test_without_the_sign_in_the_organisation_pages_answer_403(cast):
 
 
 def test_the_organisation_sees_its_contact_person_and_programmes(cast):
-    client, contact = org_client(cast.a)
+    client, contact = gb.org_client(cast.a)
     services.partner_update(
         partner=contact.partner,
         by=cast.coordinator_a,
@@ -68,7 +43,7 @@ def test_the_organisation_sees_its_contact_person_and_programmes(cast):
 
 
 def test_the_contact_person_must_be_a_manager_of_the_municipality(cast):
-    _client, contact = org_client(cast.a)
+    _client, contact = gb.org_client(cast.a)
     from django.core.exceptions import ValidationError
 
     for user in (cast.referrer_a, cast.coordinator_b):
@@ -84,8 +59,8 @@ def test_the_contact_person_must_be_a_manager_of_the_municipality(cast):
 
 def test_an_organisation_books_and_sees_others_only_as_busy(cast):
     hall = premises(cast.a, cast.coordinator_a)
-    client, contact = org_client(cast.a)
-    other_client, other = org_client(
+    client, contact = gb.org_client(cast.a)
+    other_client, other = gb.org_client(
         cast.a, orgnr=gb.ORGNR_2, org="Aby Mental Helse", email="mh@a.test"
     )
     book(
@@ -132,13 +107,13 @@ def test_an_organisation_books_and_sees_others_only_as_busy(cast):
 
 def test_another_municipalitys_premises_do_not_exist_for_the_organisation(cast):
     nordby = premises(cast.b, cast.coordinator_b, name="Bestad hall")
-    client, _contact = org_client(cast.a)
+    client, _contact = gb.org_client(cast.a)
     assert client.get(reverse("web:org_premises", args=[nordby.pk])).status_code == 404
 
 
 def test_an_organisation_cannot_book_in_the_past(cast):
     hall = premises(cast.a, cast.coordinator_a)
-    client, _contact = org_client(cast.a)
+    client, _contact = gb.org_client(cast.a)
     response = client.post(
         reverse("web:org_premises", args=[hall.pk]),
         {
@@ -153,8 +128,8 @@ def test_an_organisation_cannot_book_in_the_past(cast):
 
 def test_the_organisation_sees_only_its_own_key_lines_and_meetings(cast):
     hall = premises(cast.a, cast.coordinator_a)
-    client, contact = org_client(cast.a)
-    _other_client, other = org_client(cast.a, orgnr=gb.ORGNR_2, org="Aby MH", email="mh@a.test")
+    client, contact = gb.org_client(cast.a)
+    _other_client, other = gb.org_client(cast.a, orgnr=gb.ORGNR_2, org="Aby MH", email="mh@a.test")
     for who, name in ((contact.partner, "Kari Nøkkel"), (other.partner, "Ola Annen")):
         services.key_log_record(
             premises=hall,
