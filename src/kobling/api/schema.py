@@ -2,6 +2,23 @@
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import get_lib_doc_excludes
+
+
+def doc_excludes() -> list[type]:
+    """Classes whose docstrings never describe an endpoint (``GET_LIB_DOC_EXCLUDES``): DRF's own,
+    as drf-spectacular has it, and Kobling's base viewsets, whose docstrings tell a developer how
+    to use them. A viewset without a docstring of its own then has no description, rather than
+    "Mix into any GenericViewSet…"."""
+    from kobling.core import viewsets
+
+    return [
+        *get_lib_doc_excludes(),
+        viewsets.ScopedViewSetMixin,
+        viewsets.ScopedReadOnlyViewSet,
+        viewsets.ScopedCreateViewSet,
+        viewsets.ScopedWritableViewSet,
+    ]
 
 
 class VerifiedSessionScheme(OpenApiAuthenticationExtension):

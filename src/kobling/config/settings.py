@@ -373,6 +373,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "GET_LIB_DOC_EXCLUDES": "kobling.api.schema.doc_excludes",
     "COMPONENT_SPLIT_REQUEST": True,
     # One schema name per choice set (the same choices appear under several field names).
     "ENUM_NAME_OVERRIDES": {

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from kobling.core.filters import BaseFilterSet
 from kobling.core.serializers import id_field
 from kobling.core.versions import require_version_on_update
-from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin, ScopedWritableViewSet
 from kobling.tenancy import services
 from kobling.tenancy.choices import Role
 from kobling.tenancy.models import AuditEntry, Membership, Municipality, Programme
@@ -113,12 +113,7 @@ class MunicipalityViewSet(
 
 
 class ProgrammeViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedWritableViewSet,
 ):
     """The programmes a municipality runs. Municipal admins create and change them."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import permissions, viewsets
+from rest_framework import mixins, permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -79,7 +79,22 @@ class ScopedViewSetMixin:
 
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    pass
+    """List and read."""
+
+
+class ScopedCreateViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """List, read and create: records that are not changed afterwards (or only by actions)."""
+
+
+class ScopedWritableViewSet(
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """List, read, create and change (no delete)."""
 
 
 def require(condition: bool, message: str = "") -> None:

@@ -9,13 +9,13 @@ from typing import Any
 from django.urls import path, re_path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.followup import access, episode_api, services, sessions
 from kobling.followup.choices import ConfirmedVia
 from kobling.followup.models import Pairing, Session
@@ -56,10 +56,7 @@ def _pairing_view(many: bool = False) -> PolymorphicProxySerializer:
 
 
 class PairingViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
+    ScopedReadOnlyViewSet,
 ):
     """Pairings. Coordinators and municipal admins see their municipality's pairings in full; a
     training contact sees their own pairings with the participant's first name and the meeting;

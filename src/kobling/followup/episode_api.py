@@ -9,14 +9,14 @@ from typing import Any
 import django_filters
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.filters import BaseFilterSet
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedReadOnlyViewSet
 from kobling.followup import access
 from kobling.followup.report import build_episode_report
 from kobling.followup.serializers import (
@@ -59,9 +59,7 @@ class EpisodeFilterSet(BaseFilterSet):
         fields = ["status", "delivery", "programme", "participant", "referral"]
 
 
-class EpisodeViewSet(
-    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class EpisodeViewSet(ScopedReadOnlyViewSet):
     """Courses (forløp). Coordinators and municipal admins see their municipality's courses in
     full; a referrer sees where the courses of people they referred stand, within the person's
     consent to share. Reads are audited (a course is a record about a person)."""

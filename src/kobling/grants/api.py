@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError
@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.access import require_manager
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedCreateViewSet, ScopedViewSetMixin, ScopedWritableViewSet
 from kobling.grants import selectors, services
 from kobling.grants.choices import ApplicationStatus
 from kobling.grants.filtersets import ApplicationFilterSet
@@ -37,24 +37,13 @@ from kobling.grants.serializers import (
 extra_urls: list = []
 
 
-class _Writable(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    pass
-
-
 @extend_schema_view(
     list=extend_schema(summary="Grant schemes, with their criteria"),
     create=extend_schema(summary="Create a grant scheme"),
     update=extend_schema(summary="Change a grant scheme (send the version you read; 409 if stale)"),
     partial_update=extend_schema(summary="Change some of a grant scheme's fields"),
 )
-class GrantSchemeViewSet(_Writable):
+class GrantSchemeViewSet(ScopedWritableViewSet):
     queryset = GrantScheme.objects.all()
     serializer_class = GrantSchemeSerializer
     ordering_fields = ["name"]
@@ -85,11 +74,7 @@ class GrantSchemeViewSet(_Writable):
     create=extend_schema(summary="Open a round of a scheme (budget: the scheme's when left out)"),
 )
 class GrantRoundViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     queryset = GrantRound.objects.all()
     serializer_class = GrantRoundSerializer

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.access import require_manager
 from kobling.core.versions import require_version
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedCreateViewSet, ScopedViewSetMixin
 from kobling.groups import services
 from kobling.groups.filtersets import EnrolmentFilterSet, MeetingFilterSet, OfferFilterSet
 from kobling.groups.models import GroupEnrolment, GroupOffer, Meeting
@@ -45,11 +45,7 @@ extra_urls: list = []
     create=extend_schema(summary="Create a group offer with its leaders and weekly times"),
 )
 class GroupOfferViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     queryset = GroupOffer.objects.all()
     serializer_class = GroupOfferSerializer
@@ -232,11 +228,7 @@ class MeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     create=extend_schema(summary="Enrol a course in a group (its waiting list when it is full)"),
 )
 class GroupEnrolmentViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     queryset = GroupEnrolment.objects.all()
     serializer_class = GroupEnrolmentSerializer

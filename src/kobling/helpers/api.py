@@ -4,7 +4,7 @@ import django_filters
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from kobling.core.access import managed_municipality_ids, require_manager
 from kobling.core.filters import BaseFilterSet
-from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedWritableViewSet
 from kobling.helpers import services
 from kobling.helpers.filtersets import HelperFilterSet
 from kobling.helpers.io import EXPORT_FORMATS, helpers_export, helpers_import
@@ -50,12 +50,7 @@ class TargetGroupViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class HelperViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedWritableViewSet,
 ):
     """The helper register. Coordinators and municipal admins see and change their
     municipality's helpers; a training contact sees only their own profile."""

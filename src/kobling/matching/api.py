@@ -47,10 +47,7 @@ from kobling.tenancy.models import Municipality
 
 
 class MatchingRunViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
+    ScopedReadOnlyViewSet,
 ):
     """Matching runs. POST starts a run over the given waiting referrals of a programme (or all
     of them) and answers with its proposals — score, each factor's contribution and the reason

@@ -10,7 +10,7 @@ import django_filters
 from django.urls import path  # noqa: F401
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -94,9 +94,7 @@ class StatusViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         return Response(serializer.data)
 
 
-class CampaignViewSet(
-    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class CampaignViewSet(ScopedReadOnlyViewSet):
     """Mapping-survey campaigns with how many units are in each state."""
 
     queryset = SurveyCampaign.objects.all()

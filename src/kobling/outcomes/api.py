@@ -24,7 +24,7 @@ from rest_framework.response import Response
 
 from kobling.core.access import is_manager
 from kobling.core.views import get_visible_or_404
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from kobling.followup.models import Pairing
 from kobling.outcomes import selectors, services
 from kobling.outcomes.models import (
@@ -65,9 +65,7 @@ def _goals(queryset: QuerySet[Goal]) -> QuerySet[Goal]:
     return queryset.select_related("created_by")
 
 
-class InstrumentViewSet(
-    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class InstrumentViewSet(ScopedReadOnlyViewSet):
     """The outcome instruments with their ranges and scale points. With ``?programme=`` only
     the instruments that programme's reviews use."""
 
@@ -140,9 +138,7 @@ class GoalViewSet(
         return Response(GoalSerializer(_goals(Goal.objects.filter(pk=updated.pk)).get()).data)
 
 
-class ReviewViewSet(
-    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ReviewViewSet(ScopedReadOnlyViewSet):
     """Reviews of the pairings the caller follows, with their scores, corrections included
     (``?current=true`` for only those that stand)."""
 
@@ -340,9 +336,7 @@ class CourseReviewViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Ge
         )
 
 
-class FollowUpViewSet(
-    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class FollowUpViewSet(ScopedReadOnlyViewSet):
     """The follow-up questionnaires after ended pairings (coordinators and admins), and the
     maintenance figures they give."""
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.access import require_manager
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedCreateViewSet, ScopedViewSetMixin, ScopedWritableViewSet
 from kobling.partners import services
 from kobling.partners.filtersets import (
     AgreementFilterSet,
@@ -50,24 +50,13 @@ from kobling.partners.serializers import (
 extra_urls: list = []
 
 
-class _Writable(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    pass
-
-
 @extend_schema_view(
     list=extend_schema(summary="Partners (filter by kind, programme, agreement status)"),
     create=extend_schema(summary="Register a partner"),
     update=extend_schema(summary="Change a partner (send the version you read; 409 if stale)"),
     partial_update=extend_schema(summary="Change some of a partner's fields"),
 )
-class PartnerViewSet(_Writable):
+class PartnerViewSet(ScopedWritableViewSet):
     """The municipality's partner register, each partner with its agreements."""
 
     queryset = Partner.objects.all()
@@ -117,7 +106,7 @@ class PartnerViewSet(_Writable):
     update=extend_schema(summary="Change an agreement (send the version you read; 409 if stale)"),
     partial_update=extend_schema(summary="Change some of an agreement's fields"),
 )
-class AgreementViewSet(_Writable):
+class AgreementViewSet(ScopedWritableViewSet):
     """Agreements with the municipality's partners; ``status`` is derived from the dates."""
 
     queryset = Agreement.objects.all()
@@ -157,7 +146,7 @@ class AgreementViewSet(_Writable):
     update=extend_schema(summary="Change premises (send the version you read; 409 if stale)"),
     partial_update=extend_schema(summary="Change some of the premises' facts"),
 )
-class PremisesViewSet(_Writable):
+class PremisesViewSet(ScopedWritableViewSet):
     """Premises with their practical facts (keys, locking, cleaning, alarm, whom to call)."""
 
     queryset = Premises.objects.all()
@@ -244,21 +233,11 @@ class BookingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response({"cancelled": count})
 
 
-class _AppendOnlyViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    pass
-
-
 @extend_schema_view(
     list=extend_schema(summary="The key log (append-only)"),
     create=extend_schema(summary="Record a key handed out or returned (or a correction)"),
 )
-class KeyLogViewSet(_AppendOnlyViewSet):
+class KeyLogViewSet(ScopedCreateViewSet):
     queryset = KeyLogEntry.objects.all()
     serializer_class = KeyLogEntrySerializer
     filterset_class = KeyLogFilterSet
@@ -278,7 +257,7 @@ class KeyLogViewSet(_AppendOnlyViewSet):
     list=extend_schema(summary="Incident notes (append-only)"),
     create=extend_schema(summary="Note an incident at premises"),
 )
-class IncidentViewSet(_AppendOnlyViewSet):
+class IncidentViewSet(ScopedCreateViewSet):
     queryset = IncidentNote.objects.all()
     serializer_class = IncidentNoteSerializer
     filterset_class = IncidentFilterSet
@@ -300,7 +279,7 @@ class IncidentViewSet(_AppendOnlyViewSet):
     update=extend_schema(summary="Change a meeting or write its minutes (send the version)"),
     partial_update=extend_schema(summary="Change some of a meeting's fields"),
 )
-class MeetingViewSet(_Writable):
+class MeetingViewSet(ScopedWritableViewSet):
     queryset = Meeting.objects.all()
     serializer_class = PartnerMeetingSerializer
     filterset_class = MeetingFilterSet

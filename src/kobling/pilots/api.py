@@ -4,20 +4,17 @@ national analyst and the pilot's named owners)."""
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedReadOnlyViewSet
 from kobling.pilots.models import Pilot
 from kobling.pilots.selectors import pilot_report
 from kobling.pilots.serializers import AccountSerializer, PilotSerializer, account_data
 
 
-class PilotViewSet(
-    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class PilotViewSet(ScopedReadOnlyViewSet):
     """Pilots across municipalities. The national analyst sees every pilot, a named owner their
     own; everyone else gets 403."""
 

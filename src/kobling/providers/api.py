@@ -17,7 +17,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -25,7 +25,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kobling.core.access import require_manager
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import (
+    ScopedCreateViewSet,
+    ScopedReadOnlyViewSet,
+    ScopedViewSetMixin,
+    ScopedWritableViewSet,
+)
 from kobling.providers import contract_api, services
 from kobling.providers.auth import IsProviderClient, ProviderTokenAuthentication
 from kobling.providers.choices import PlacementStatus, VisitSource
@@ -56,24 +61,13 @@ from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 
 
-class _Writable(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    pass
-
-
 @extend_schema_view(
     list=extend_schema(summary="Activity providers (gyms …)"),
     create=extend_schema(summary="Register a provider (organisation number checked)"),
     update=extend_schema(summary="Change a provider (send the version you read; 409 if stale)"),
     partial_update=extend_schema(summary="Change some of a provider's fields"),
 )
-class ActivityProviderViewSet(_Writable):
+class ActivityProviderViewSet(ScopedWritableViewSet):
     """The municipality's providers; a provider's staff see their own."""
 
     queryset = ActivityProvider.objects.all()
@@ -106,7 +100,7 @@ class ActivityProviderViewSet(_Writable):
     update=extend_schema(summary="Change a site (send the version you read; 409 if stale)"),
     partial_update=extend_schema(summary="Change some of a site's fields"),
 )
-class ProviderSiteViewSet(_Writable):
+class ProviderSiteViewSet(ScopedWritableViewSet):
     queryset = ProviderSite.objects.all()
     serializer_class = ProviderSiteSerializer
 
@@ -132,11 +126,7 @@ class ProviderSiteViewSet(_Writable):
     create=extend_schema(summary="Add a trainer to a provider"),
 )
 class TrainerViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     queryset = Trainer.objects.all()
     serializer_class = TrainerSerializer
@@ -170,10 +160,7 @@ class TrainerViewSet(
     retrieve=extend_schema(summary="A placement"),
 )
 class PlacementViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
+    ScopedReadOnlyViewSet,
 ):
     queryset = Placement.objects.all()
     serializer_class = PlacementSerializer

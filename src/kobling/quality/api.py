@@ -24,7 +24,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -32,7 +32,7 @@ from rest_framework.response import Response
 
 from kobling.core.access import managed_municipality_ids
 from kobling.core.versions import VERSION_REQUIRED, version_field
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedReadOnlyViewSet
 from kobling.dashboards.access import programme_for
 from kobling.quality import services
 from kobling.quality.keypersons import key_person_risk
@@ -203,10 +203,7 @@ def _answers(rows: list[dict[str, Any]] | None) -> dict[str, tuple[Any, str]]:
     retrieve=extend_schema(summary="One self-assessment with its answers and scores"),
 )
 class SelfAssessmentViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
+    ScopedReadOnlyViewSet,
 ):
     """Self-assessments of the programmes of the municipalities you manage: read them with
     their scores; start, change (drafts, with ``version``), submit, correct and delete drafts."""

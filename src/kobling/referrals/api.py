@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 
 from kobling.core.access import is_manager, managed_municipality_ids, require_manager
 from kobling.core.filters import BaseFilterSet
-from kobling.core.viewsets import ScopedPermission, ScopedViewSetMixin
+from kobling.core.viewsets import ScopedPermission, ScopedViewSetMixin, ScopedWritableViewSet
 from kobling.referrals import services
 from kobling.referrals.filtersets import ReferralFilterSet, WaitingListFilterSet
 from kobling.referrals.letters import decision_letter_pdf, letter_filename, letter_language
@@ -108,12 +108,7 @@ def _referral_view(many: bool = False) -> PolymorphicProxySerializer:
 
 
 class ReferralViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedWritableViewSet,
 ):
     """Referrals and applications. Referrers create them and read their own; coordinators
     receive, correct (PATCH with ``version``), decide, merge and withdraw."""

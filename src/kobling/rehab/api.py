@@ -17,7 +17,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedCreateViewSet, ScopedViewSetMixin
 from kobling.rehab import extracts, selectors, services
 from kobling.rehab.choices import AgeBand, DiagnosisGroup, Sex
 from kobling.rehab.models import Denominator, RehabCourse, RehabOffer
@@ -37,11 +37,7 @@ from kobling.rehab.views import extract_response
 
 
 class RehabOfferViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     """Rehabilitation offers (no personal data: every signed-in user reads them); the unit's
     coordinators and administrators create and change their own."""
@@ -86,11 +82,7 @@ class RehabOfferViewSet(
 
 
 class RehabCourseViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     """Rehabilitation courses: the unit's clinicians, coordinators and administrators only;
     everyone else 403, another unit's course 404. Reads are audited."""

@@ -8,10 +8,9 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, viewsets
 from rest_framework.request import Request
 
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedReadOnlyViewSet
 from kobling.research import services
 from kobling.research.models import ResearchExport
 from kobling.research.selectors import export_list_queryset
@@ -20,10 +19,7 @@ from kobling.research.views import zip_response
 
 
 class ResearchExportViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
+    ScopedReadOnlyViewSet,
 ):
     """Research exports of the municipalities you administer. Coordinators and everyone else get
     403; another municipality's export is 404."""

@@ -11,14 +11,14 @@ from __future__ import annotations
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kobling.core.access import require_manager
 from kobling.core.versions import require_version
-from kobling.core.viewsets import ScopedViewSetMixin, require
+from kobling.core.viewsets import ScopedCreateViewSet, ScopedViewSetMixin, require
 from kobling.courses.models import CourseProvider, CourseRun
 from kobling.support import services
 from kobling.support.kirkpatrick_load import evaluation, report
@@ -64,11 +64,7 @@ class SupervisionSettingsViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewS
     create=extend_schema(summary="Create a supervision group of a programme"),
 )
 class SupervisionGroupViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     """Supervision groups: a leader, members and a plan of meetings."""
 
@@ -115,11 +111,7 @@ class SupervisionGroupViewSet(
     create=extend_schema(summary="Add a meeting to a group's plan (managers and the leader)"),
 )
 class SupervisionMeetingViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     """Meetings of supervision groups; the leader records who came."""
 
@@ -172,11 +164,7 @@ class SupervisionMeetingViewSet(
     create=extend_schema(summary="Record an individual supervision session (managers)"),
 )
 class SupervisionEntryViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     """The supervision each helper received, in hours; append-only (corrections are new lines)."""
 
@@ -211,11 +199,7 @@ class SupervisionEntryViewSet(
     ),
 )
 class PoolRunViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     """The yearly return of unused hours to a programme's pool and its share-out by use."""
 

@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, viewsets
+from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kobling.core.versions import require_version
-from kobling.core.viewsets import ScopedViewSetMixin
+from kobling.core.viewsets import ScopedCreateViewSet, ScopedViewSetMixin, ScopedWritableViewSet
 from kobling.tenancy.models import Municipality
 from kobling.workplace import ia, networks, region, services
 from kobling.workplace import newsletter as letters
@@ -98,11 +98,7 @@ extra_urls: list = [
     create=extend_schema(summary="Add a workplace (IA adviser, coordinators)"),
 )
 class WorkplaceViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     queryset = Workplace.objects.all()
     serializer_class = WorkplaceSerializer
@@ -122,11 +118,7 @@ def _fresh(assignment: Assignment) -> Assignment:
     create=extend_schema(summary="The leader's request (by the leader or the IA adviser)"),
 )
 class AssignmentViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     queryset = Assignment.objects.all()
     serializer_class = AssignmentSerializer
@@ -262,12 +254,7 @@ class AssignmentViewSet(
     partial_update=extend_schema(summary="Correct a meeting (its version required)"),
 )
 class CoachingMeetingViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedWritableViewSet,
 ):
     queryset = CoachingMeeting.objects.all()
     serializer_class = CoachingMeetingSerializer
@@ -304,11 +291,7 @@ class CoachingMeetingViewSet(
     create=extend_schema(summary="A leader network of 5–10 leaders with its meeting plan"),
 )
 class LeaderNetworkViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     queryset = LeaderNetwork.objects.all()
     serializer_class = LeaderNetworkSerializer
@@ -367,11 +350,7 @@ class NetworkMeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     create=extend_schema(summary="Save a quarter's IA figures (replaces the quarter's earlier)"),
 )
 class IAFiguresViewSet(
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedCreateViewSet,
 ):
     queryset = IAFigures.objects.all()
     serializer_class = IAFiguresSerializer
