@@ -8,8 +8,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from kobling.tenancy.choices import Role
 from kobling.workplace import ia, newsletter, services
 from kobling.workplace.choices import Decision
+from tests import factories as f
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +58,30 @@ def test_the_month_in_numbers(cast, hefa):
     assert "+2.5" in page and "&lt;5" in page
     pdf = client.get(f"/arbeidsplass/nyhetsbrev/?month={today:%Y-%m}&format=pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_an_adviser_of_two_municipalities_chooses_which_one_the_staff_pages_are_about(cast, hefa):
+    """The newsletter, the IA figures and a new leader network were always about the first of
+    the user's municipalities; ``?m=`` (a picker on the page) now chooses among theirs."""
+    adviser = f.member(hefa.adviser_a, cast.b, Role.IA_ADVISER)
+    client = signed_in(adviser)
+    first = client.get("/arbeidsplass/nyhetsbrev/").content.decode()
+    assert "· Aby" in first and 'name="m"' in first  # first by name, and the picker
+    chosen = client.get(f"/arbeidsplass/nyhetsbrev/?m={cast.b.pk}").content.decode()
+    assert "· Bestad" in chosen and f"?m={cast.b.pk}&amp;month=" in chosen  # the PDF follows
+    pdf = client.get(f"/arbeidsplass/nyhetsbrev/?m={cast.b.pk}&format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    foreign = f.MunicipalityFactory(code="9003", name="Andeby")
+    assert "· Aby" in client.get(f"/arbeidsplass/nyhetsbrev/?m={foreign.pk}").content.decode()
+
+    figures = client.get(f"/arbeidsplass/ia-tall/?m={cast.b.pk}").content.decode()
+    assert "· Bestad" in figures
+
+    network = client.get(f"/arbeidsplass/nettverk/ny/?m={cast.b.pk}").content.decode()
+    assert "Bjørn Coach" in network and "Sentrum sykehjem" not in network  # B's coaches
+    assert "Sentrum sykehjem" in client.get("/arbeidsplass/nettverk/ny/").content.decode()
+
+
+def test_an_adviser_of_one_municipality_sees_no_picker(cast, hefa):
+    page = signed_in(hefa.adviser_a).get("/arbeidsplass/nyhetsbrev/").content.decode()
+    assert "· Aby" in page and 'name="m"' not in page

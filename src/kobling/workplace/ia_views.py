@@ -19,6 +19,19 @@ from kobling.workplace.forms import IAFiguresForm, IAImportForm
 from kobling.workplace.models import STAFF_ROLES, IAFigures
 
 
+def staff_municipality(request: HttpRequest) -> tuple[Municipality, list[Municipality]]:
+    """The municipality a workplace staff page is about — ``?m=`` when it is one of the user's
+    (as IA adviser or manager), else the first by name — and all of them, for the picker
+    (``workplace/_municipality_picker.html``). 403 for a user who is staff nowhere."""
+    ids = request.user.municipality_ids(*STAFF_ROLES)
+    if not ids:
+        raise PermissionDenied
+    municipalities = list(Municipality.objects.filter(pk__in=ids).order_by("name", "pk"))
+    wanted = request.GET.get("m", "")
+    chosen = next((m for m in municipalities if str(m.pk) == wanted), municipalities[0])
+    return chosen, municipalities
+
+
 def series_of(rows: list[IAFigures]) -> list[tuple[str, list[int]]]:
     fields = {f.name: f.verbose_name for f in IAFigures._meta.fields}
     return [(str(fields[name]), [getattr(r, name) for r in rows]) for name in ia.IA_MEASURES]
@@ -27,12 +40,7 @@ def series_of(rows: list[IAFigures]) -> list[tuple[str, list[int]]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def figures(request: HttpRequest) -> HttpResponse:
-    ids = sorted(request.user.municipality_ids(*STAFF_ROLES))
-    if not ids:
-        raise PermissionDenied
-    wanted = request.GET.get("m", "")
-    chosen = int(wanted) if wanted.isdigit() and int(wanted) in ids else ids[0]
-    municipality = Municipality.objects.get(pk=chosen)
+    municipality, municipalities = staff_municipality(request)
     typed = IAFiguresForm(request.POST if request.POST.get("step") == "typed" else None)
     upload = IAImportForm(
         request.POST if request.POST.get("step") == "import" else None,
@@ -49,7 +57,7 @@ def figures(request: HttpRequest) -> HttpResponse:
                 add_service_errors(typed, exc)
             else:
                 messages.success(request, _("The quarter's figures were saved."))
-                return redirect("web:workplace_ia_figures")
+                return redirect(request.get_full_path())
         elif request.POST.get("step") == "import" and upload.is_valid():
             try:
                 report = ia.figures_import(
@@ -64,13 +72,14 @@ def figures(request: HttpRequest) -> HttpResponse:
                     messages.success(
                         request, _("%(n)s quarters were imported.") % {"n": report.saved}
                     )
-                    return redirect("web:workplace_ia_figures")
+                    return redirect(request.get_full_path())
     rows = list(IAFigures.objects.filter(municipality=municipality).order_by("year", "quarter"))
     return render(
         request,
         "workplace/ia_figures.html",
         {
             "municipality": municipality,
+            "municipalities": municipalities,
             "rows": rows,
             "chart": lines_over_time(
                 _("IA figures per quarter"), [r.label for r in rows], series_of(rows)
@@ -92,17 +101,19 @@ def newsletter(request: HttpRequest) -> HttpResponse:
 
     from kobling.workplace import newsletter as letters
 
-    ids = sorted(request.user.municipality_ids(*STAFF_ROLES))
-    if not ids:
-        raise PermissionDenied
+    municipality, municipalities = staff_municipality(request)
     month = letters.parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
-    letter = letters.build(Municipality.objects.get(pk=ids[0]), month)
+    letter = letters.build(municipality, month)
     if request.GET.get("format") == "pdf":
         pdf = letters.newsletter_pdf(letter, user=request.user, lang=request.LANGUAGE_CODE)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="nyhetsbrev-{month:%Y-%m}.pdf"'
         return response
-    return render(request, "workplace/newsletter.html", {"letter": letter})
+    return render(
+        request,
+        "workplace/newsletter.html",
+        {"letter": letter, "municipality": municipality, "municipalities": municipalities},
+    )
 
 
 @login_required

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kobling.core.views import add_service_errors, get_visible_or_404
 from kobling.lib.errors import ConflictError
-from kobling.tenancy.models import Municipality
 from kobling.workplace import networks
 from kobling.workplace.forms import NetworkForm, NetworkMeetingForm
-from kobling.workplace.models import STAFF_ROLES, LeaderNetwork, NetworkMeeting
+from kobling.workplace.ia_views import staff_municipality
+from kobling.workplace.models import LeaderNetwork, NetworkMeeting
 
 
 @login_required
@@ -42,10 +42,7 @@ def network_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def network_create(request: HttpRequest) -> HttpResponse:
-    ids = sorted(request.user.municipality_ids(*STAFF_ROLES))
-    if not ids:
-        raise PermissionDenied
-    municipality = Municipality.objects.get(pk=ids[0])
+    municipality, municipalities = staff_municipality(request)
     form = NetworkForm(request.POST or None, municipality_id=municipality.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -63,7 +60,17 @@ def network_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The leader network was created."))
             return redirect("web:workplace_network_detail", pk=network.pk)
-    return render(request, "workplace/form.html", {"form": form, "title": _("New leader network")})
+    title = _("New leader network")
+    return render(
+        request,
+        "workplace/form.html",
+        {
+            "form": form,
+            "title": f"{title} · {municipality.name}" if len(municipalities) > 1 else title,
+            "municipality": municipality,
+            "municipalities": municipalities,
+        },
+    )
 
 
 @login_required
