@@ -44,6 +44,10 @@ extra_urls: list = []
     partial_update=extend_schema(summary="Change some of a grant scheme's fields"),
 )
 class GrantSchemeViewSet(ScopedWritableViewSet):
+    """The municipality's grant schemes, each with its weighted criteria. Only the municipality's
+    coordinators and municipal admins see, create and change them; a change needs the ``version``
+    you read (409 if stale)."""
+
     queryset = GrantScheme.objects.all()
     serializer_class = GrantSchemeSerializer
     ordering_fields = ["name"]
@@ -76,6 +80,10 @@ class GrantSchemeViewSet(ScopedWritableViewSet):
 class GrantRoundViewSet(
     ScopedCreateViewSet,
 ):
+    """Rounds of a grant scheme, which take applications until their deadline, with each round's
+    ranked list. Only the municipality's coordinators and municipal admins see and open them; a
+    round is not changed through the API."""
+
     queryset = GrantRound.objects.all()
     serializer_class = GrantRoundSerializer
     ordering_fields = ["opens_on"]
@@ -107,6 +115,11 @@ class GrantRoundViewSet(
     ),
 )
 class GrantApplicationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Grant applications once the organisation has sent them (drafts stay the organisation's). Only
+    the municipality's coordinators and municipal admins see them, score them, declare conflicts of
+    interest, decide and review reports; reads are audited. A decision is never edited (a correction
+    is a new decision), and deciding and reviewing need the ``version`` you read (409 if stale)."""
+
     queryset = Application.objects.all()
     serializer_class = GrantApplicationSerializer
     filterset_class = ApplicationFilterSet

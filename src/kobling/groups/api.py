@@ -47,6 +47,11 @@ extra_urls: list = []
 class GroupOfferViewSet(
     ScopedCreateViewSet,
 ):
+    """Group offers: a group with its leaders, place, term and weekly times. The municipality's
+    coordinators and municipal admins see theirs, create them, make their meetings and change them
+    (PATCH with the ``version`` you read; 409 if stale); a helper who leads a group sees that
+    offer."""
+
     queryset = GroupOffer.objects.all()
     serializer_class = GroupOfferSerializer
     filterset_class = OfferFilterSet
@@ -112,6 +117,12 @@ class GroupOfferViewSet(
     retrieve=extend_schema(summary="A meeting"),
 )
 class MeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The meetings of group offers. The municipality's coordinators and municipal admins see
+    theirs; a group's leaders, and a meeting's substitute, see the meetings they lead. Leaders and
+    managers record who came (leaders only within the programme's days for late entry; reading or
+    recording the list is audited); cancelling, moving and naming a substitute are the managers'.
+    Every change needs the meeting's ``version`` (409 if stale)."""
+
     queryset = Meeting.objects.all()
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilterSet
@@ -230,6 +241,11 @@ class MeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 class GroupEnrolmentViewSet(
     ScopedCreateViewSet,
 ):
+    """Courses (forløp) enrolled in group offers, or on an offer's waiting list. The municipality's
+    coordinators and municipal admins see theirs, enrol courses (to the waiting list when the group
+    is full) and take them out (``leave`` with the ``version``; 409 if stale); a group's leaders see
+    its enrolments. Reads are audited."""
+
     queryset = GroupEnrolment.objects.all()
     serializer_class = GroupEnrolmentSerializer
     filterset_class = EnrolmentFilterSet

@@ -44,6 +44,9 @@ class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class TargetGroupViewSet(viewsets.ReadOnlyModelViewSet):
+    """The managed list of target groups a helper can be competent with (mental health, substance
+    use, …): reference data, the same for everyone signed in. Only active entries are listed."""
+
     queryset = TargetGroup.objects.filter(is_active=True)
     serializer_class = TargetGroupSerializer
     permission_classes = [IsAuthenticated]

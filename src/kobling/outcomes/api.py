@@ -186,6 +186,10 @@ class _PairingNested(ScopedViewSetMixin, viewsets.GenericViewSet):
 
 
 class PairingGoalViewSet(_PairingNested, mixins.ListModelMixin):
+    """A pairing's goals, written down in the participant's own words. The municipality's
+    coordinators and municipal admins and the pair's own training contact read them and add new ones
+    (not after the pairing has ended); nobody else can. Reads are audited."""
+
     queryset = Goal.objects.all()
     serializer_class = GoalSerializer
     audit_reads = True
@@ -219,6 +223,11 @@ class PairingGoalViewSet(_PairingNested, mixins.ListModelMixin):
 
 
 class PairingReviewViewSet(_PairingNested, mixins.ListModelMixin):
+    """A pairing's reviews with their scores, corrections included. The municipality's coordinators
+    and municipal admins and the pair's own training contact read and record them; nobody else can.
+    A review is never edited (a correction is a new review that ``supersedes`` it); reads are
+    audited."""
+
     queryset = Review.objects.all()
     serializer_class = ReviewSerializer
     audit_reads = True

@@ -238,6 +238,10 @@ class BookingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     create=extend_schema(summary="Record a key handed out or returned (or a correction)"),
 )
 class KeyLogViewSet(ScopedCreateViewSet):
+    """The key log of the municipality's premises: keys handed out and returned. Only the
+    municipality's coordinators and municipal admins see and write it. It is append-only: a wrong
+    line is corrected by a new line of the same premises that ``supersedes`` it."""
+
     queryset = KeyLogEntry.objects.all()
     serializer_class = KeyLogEntrySerializer
     filterset_class = KeyLogFilterSet
@@ -258,6 +262,10 @@ class KeyLogViewSet(ScopedCreateViewSet):
     create=extend_schema(summary="Note an incident at premises"),
 )
 class IncidentViewSet(ScopedCreateViewSet):
+    """Incident notes about the municipality's premises (damage, a door left open, the alarm). Only
+    the municipality's coordinators and municipal admins see and write them; a note is never changed
+    or deleted."""
+
     queryset = IncidentNote.objects.all()
     serializer_class = IncidentNoteSerializer
     filterset_class = IncidentFilterSet
@@ -280,6 +288,11 @@ class IncidentViewSet(ScopedCreateViewSet):
     partial_update=extend_schema(summary="Change some of a meeting's fields"),
 )
 class MeetingViewSet(ScopedWritableViewSet):
+    """Dialogue and network meetings between the municipality and the organisations: time, place,
+    agenda, the partners invited, who came and the minutes. Only the municipality's coordinators and
+    municipal admins see and manage them; a change or the attendance needs the ``version`` you read
+    (409 if stale), and invitations go out by e-mail with an .ics file."""
+
     queryset = Meeting.objects.all()
     serializer_class = PartnerMeetingSerializer
     filterset_class = MeetingFilterSet

@@ -101,6 +101,10 @@ class ActivityProviderViewSet(ScopedWritableViewSet):
     partial_update=extend_schema(summary="Change some of a site's fields"),
 )
 class ProviderSiteViewSet(ScopedWritableViewSet):
+    """Activity providers' sites: address, opening hours, accessibility. The municipality's
+    coordinators and municipal admins see, add and change them (send the ``version`` you read; 409
+    if stale); a provider's staff see their own provider's sites."""
+
     queryset = ProviderSite.objects.all()
     serializer_class = ProviderSiteSerializer
 
@@ -128,6 +132,10 @@ class ProviderSiteViewSet(ScopedWritableViewSet):
 class TrainerViewSet(
     ScopedCreateViewSet,
 ):
+    """Activity providers' trainers with their certificates. The municipality's coordinators and
+    municipal admins see their providers' trainers and a provider's staff their own; either may add
+    a trainer and register a certificate. Trainers are not changed through the API."""
+
     queryset = Trainer.objects.all()
     serializer_class = TrainerSerializer
 
@@ -162,6 +170,13 @@ class TrainerViewSet(
 class PlacementViewSet(
     ScopedReadOnlyViewSet,
 ):
+    """Courses placed with activity providers, showing the person's name and contact, the
+    recommended activity and the period. Coordinators and municipal admins see their
+    municipality's, place courses and withdraw them; a provider's staff see their provider's
+    pending and accepted ones while the person's consent to share is in force and the course has
+    not ended, and accept or decline them. Reads are audited; answering and withdrawing need the
+    ``version`` (409 if stale)."""
+
     queryset = Placement.objects.all()
     serializer_class = PlacementSerializer
     audit_reads = True
@@ -224,6 +239,11 @@ class PlacementViewSet(
 
 @extend_schema_view(list=extend_schema(summary="Visits at providers (activity records)"))
 class ProviderVisitViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Visits at activity providers, the activity records of placed courses (read-only here; a
+    correction is a new entry that supersedes the old). Coordinators and municipal admins see their
+    municipality's; a provider's staff see their own provider's while the person's consent to share
+    is in force and the course has not ended. Reads are audited."""
+
     queryset = ProviderVisit.objects.all()
     serializer_class = ProviderVisitSerializer
     audit_reads = True

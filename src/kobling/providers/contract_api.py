@@ -189,6 +189,11 @@ class ApproveAllSerializer(serializers.Serializer):
     retrieve=extend_schema(summary="A concession contract"),
 )
 class ConcessionContractViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Concession contracts with activity providers: price model, price, capacity and requirements,
+    and the follow-up of each requirement per period. Coordinators and municipal admins see their
+    municipality's; a provider's staff see their own provider's, the follow-up with small cells
+    hidden. Read-only."""
+
     queryset = ConcessionTerms.objects.all()
     serializer_class = ConcessionContractSerializer
 
@@ -219,6 +224,12 @@ class ConcessionContractViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSe
     retrieve=extend_schema(summary="A claim with its lines"),
 )
 class ClaimViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Monthly reimbursement claims under a concession contract, with their lines. A provider's
+    staff see their own provider's claims, build and submit them (the municipality's coordinators
+    and admins may build one too); those managers see their municipality's, decide each line,
+    approve the claim (it then freezes) and take the payment file. Reads are audited; submitting,
+    deciding and approving need the claim's ``version`` (409 if stale)."""
+
     queryset = ReimbursementClaim.objects.all()
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilterSet

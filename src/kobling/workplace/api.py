@@ -100,6 +100,10 @@ extra_urls: list = [
 class WorkplaceViewSet(
     ScopedCreateViewSet,
 ):
+    """Workplaces (a municipal department or unit with its leader), the clients of coaching
+    assignments. The municipality's coordinators, municipal admins and IA advisers see theirs and
+    add them; a leader sees their own workplace, and a coach the workplaces of their assignments."""
+
     queryset = Workplace.objects.all()
     serializer_class = WorkplaceSerializer
 
@@ -120,6 +124,13 @@ def _fresh(assignment: Assignment) -> Assignment:
 class AssignmentViewSet(
     ScopedCreateViewSet,
 ):
+    """Coaching assignments, from a workplace leader's request through the order and the meetings to
+    the close and the leader's evaluation. The municipality's coordinators, municipal admins and IA
+    advisers see theirs, enter requests and link coaches; the assigned coach sees theirs; staff and
+    coach make the order and decide to continue or close; the leader sees their workplace's, asks
+    for a coach and evaluates. Reads are audited; link, order and decide need the ``version`` (409
+    if stale)."""
+
     queryset = Assignment.objects.all()
     serializer_class = AssignmentSerializer
     audit_reads = True
@@ -256,6 +267,11 @@ class AssignmentViewSet(
 class CoachingMeetingViewSet(
     ScopedWritableViewSet,
 ):
+    """Meetings of coaching assignments, with the scale value and homework. Whoever sees the
+    assignment sees its meetings, but the notes only go to its coach and its IA adviser; the coach
+    and the municipality's coordinators, municipal admins and IA advisers log and correct them
+    (PATCH with the ``version``; 409 if stale) until the assignment closes. Reads are audited."""
+
     queryset = CoachingMeeting.objects.all()
     serializer_class = CoachingMeetingSerializer
     audit_reads = True
@@ -293,6 +309,10 @@ class CoachingMeetingViewSet(
 class LeaderNetworkViewSet(
     ScopedCreateViewSet,
 ):
+    """Leader networks: 5–10 workplace leaders who meet on a plan, with one or two coaches as
+    facilitators. The municipality's coordinators, municipal admins and IA advisers see theirs and
+    create them; a facilitator and the leader of a member workplace see their network."""
+
     queryset = LeaderNetwork.objects.all()
     serializer_class = LeaderNetworkSerializer
 
@@ -316,6 +336,11 @@ class LeaderNetworkViewSet(
     retrieve=extend_schema(summary="A network meeting"),
 )
 class NetworkMeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Meetings of leader networks, planned with a date and a topic. Those who see the network see
+    its meetings; the municipality's coordinators, municipal admins and IA advisers and the
+    network's facilitators record a held meeting (who came, homework, minutes) with the ``version``
+    you read (409 if stale)."""
+
     queryset = NetworkMeeting.objects.all()
     serializer_class = NetworkMeetingSerializer
     filterset_fields = ["network"]
@@ -352,6 +377,11 @@ class NetworkMeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 class IAFiguresViewSet(
     ScopedCreateViewSet,
 ):
+    """A municipality's IA (sick-leave) figures per quarter, as the labour and welfare service
+    reports them. Only the municipality's coordinators, municipal admins and IA advisers see and
+    save them (saving a quarter again replaces it); ``region`` shows one measure across their health
+    region, other municipalities under the small-cell rule."""
+
     queryset = IAFigures.objects.all()
     serializer_class = IAFiguresSerializer
     filterset_fields = ["municipality", "year"]
