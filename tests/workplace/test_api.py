@@ -26,7 +26,17 @@ def test_an_assignment_runs_through_the_api(hefa, api):
         {"workplace": hefa.workplace_a.pk, "request": "x"},
         format="json",
     )
-    assert other.status_code == 403
+    # A workplace they may not see is unknown to them (400), as one that does not exist is:
+    # the answer does not tell that the id is taken, here or in another municipality.
+    assert other.status_code == 400 and "workplace" in other.json()
+    for who, workplace in ((hefa.adviser_b, hefa.workplace_a.pk), (hefa.adviser_b, 10**9)):
+        unknown = api(who).post(
+            "/api/v1/workplace-assignments/",
+            {"workplace": workplace, "request": "x"},
+            format="json",
+        )
+        assert unknown.status_code == 400
+        assert unknown.json()["workplace"] == [f'Invalid pk "{workplace}" - object does not exist.']
     link = {"coach": hefa.coach_a.pk, "co_coach": "BHT"}
     assert api(hefa.coach_user_a).post(f"{base}link/", {**link, "version": 1}).status_code == 403
     assert api(hefa.adviser_a).post(f"{base}link/", link, format="json").status_code == 400
@@ -66,9 +76,12 @@ def test_an_assignment_runs_through_the_api(hefa, api):
     scales = api(hefa.leader_a).get(f"{base}scales/").json()
     assert (scales["target_low"], scales["target_high"]) == (8, 9)
     assert [(p["low"], p["high"]) for p in scales["points"]] == [(4, 5), (6, 7)]
-    # Another coach cannot log on it, nor can the leader (403).
+    # Another coach cannot log on it (to them it is unknown: 400, as for another
+    # municipality's adviser), nor can the leader, who may see it (403).
     body = {"assignment": pk, "held_on": str(today), "participants": "x", "scale_low": 5}
-    assert api(hefa.coach_user_a2).post("/api/v1/workplace-meetings/", body).status_code == 403
+    for outsider in (hefa.coach_user_a2, hefa.adviser_b):
+        refused = api(outsider).post("/api/v1/workplace-meetings/", body)
+        assert refused.status_code == 400 and "assignment" in refused.json()
     assert api(hefa.leader_a).post("/api/v1/workplace-meetings/", body).status_code == 403
     closed = api(hefa.coach_user_a).post(
         f"{base}decide/", {"decision": "close", "version": ordered.json()["version"] + 1}

@@ -71,6 +71,14 @@ class AssignmentSerializer(serializers.ModelSerializer):
     # Blank until the continue-or-close decision is taken.
     decision = serializers.ChoiceField(choices=Decision.choices, allow_blank=True, read_only=True)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A workplace the caller may not see is as unknown as one that does not exist (400),
+        # so the answer does not tell that an id is taken in another municipality.
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["workplace"].queryset = Workplace.objects.visible_to(request.user)
+
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_coach_name(self, obj: Assignment) -> str | None:
         return obj.coach.full_name if obj.coach_id else None
@@ -138,6 +146,13 @@ class CoachingMeetingSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["id"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # As for an assignment's workplace: an assignment the caller may not see is unknown.
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["assignment"].queryset = Assignment.objects.visible_to(request.user)
 
     def to_representation(self, instance: CoachingMeeting) -> dict[str, Any]:
         data = super().to_representation(instance)
