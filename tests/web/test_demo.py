@@ -1,4 +1,5 @@
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -102,6 +103,10 @@ def test_production_settings_refuse_the_demo_command_end_to_end(tmp_path):
     subprocess.run(
         [*manage, "migrate", "-v", "0"], env=env, check=True, capture_output=True, timeout=300
     )
+    # A database that only migrate made (not the test runner) has the shared cache's table.
+    with sqlite3.connect(tmp_path / "prod.sqlite3") as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert "kobling_shared_cache" in tables
     result = subprocess.run([*manage, "demo"], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode != 0 and "production" in result.stderr
 

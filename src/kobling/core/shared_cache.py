@@ -28,8 +28,10 @@ def shared_cache() -> BaseCache:
 
 
 def create_table(*, using: str = "default", **_kwargs: Any) -> None:
-    """post_migrate: make the shared cache's table if it is missing (idempotent)."""
-    call_command("createcachetable", SHARED, database=using, verbosity=0)
+    """post_migrate: make the shared cache's table if it is missing (idempotent). Without
+    table names ``createcachetable`` makes the table of every database cache in ``CACHES``
+    (a name given to it is taken as a table's name, not a cache's)."""
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class SharedScopedRateThrottle(ScopedRateThrottle):
