@@ -63,3 +63,15 @@ def test_the_demo_courses_have_kirkpatrick_numbers_on_their_pages(demo):
     coordinator = User.objects.get(username="koordinator@fjordvik.demo")
     page = signed_in(coordinator).get(reverse("web:support_run_evaluation", args=[run.pk]))
     assert page.status_code == 200
+
+
+def test_the_contact_left_out_of_supervision_shows_on_the_alerts_page(demo):
+    """The demo leaves one active contact out of every group so the coordinator sees the
+    alert; they became active when the demo was loaded, so it did not show for 12 weeks."""
+    from kobling.core.alerts import alerts_for
+    from kobling.support.alerts import NO_SUPERVISION
+
+    coordinator = User.objects.get(username="koordinator@fjordvik.demo")
+    alerts = [a for a in alerts_for(coordinator) if a.kind == NO_SUPERVISION]
+    assert len(alerts) == 1
+    assert "since the helper became active" in alerts[0].text

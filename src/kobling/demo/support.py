@@ -10,8 +10,10 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from django.utils import timezone
+
 from kobling.helpers.choices import HelperStatus
-from kobling.helpers.models import Helper
+from kobling.helpers.models import Helper, HelperStatusChange
 from kobling.support import services
 from kobling.tenancy.models import Programme, User
 
@@ -111,7 +113,13 @@ def load_support_demo(today: dt.date) -> dict[str, int]:
         by=coordinator,
         on=dt.date(today.year - 1, 9, 1),
     )
-    del left_out
+    # They have been active for half a year (the demo is loaded today): past the settings' 12
+    # weeks, so the alert shows. Backdated as the demo's history is: the step to active too.
+    since = timezone.now() - dt.timedelta(weeks=26)
+    Helper.objects.filter(pk=left_out.pk).update(status_since=since)
+    HelperStatusChange.objects.filter(
+        helper=left_out, to_status=HelperStatus.ACTIVE, at__gt=since
+    ).update(at=since)
     return {
         "supervision_groups": len(groups),
         "supervision_meetings": meetings,
