@@ -120,6 +120,31 @@ def test_fjordvik_runs_a_frisklivssentral_with_courses_in_every_state_and_comple
     assert part.no_show == rows.filter(attended=False).count()
 
 
+def test_the_frisklivs_courses_have_their_reviews_and_only_a_few_are_due(demo):
+    """The reviews are recorded at the conversations (start, every six weeks, end), so the
+    coordinator's alerts show a review due for a few frisklivsresept courses, not for all."""
+    from kobling.core.alerts import alerts_for
+    from kobling.followup.alerts import AlertKind
+    from kobling.outcomes.models import Review
+
+    started = Episode.objects.filter(
+        municipality__name="Fjordvik", programme__kind="frisklivsresept", started_on__isnull=False
+    )
+    reviewed = started.filter(reviews__kind="start").distinct()
+    assert 0.8 * started.count() <= reviewed.count() < started.count()
+    kinds = set(Review.objects.filter(episode__in=started).values_list("kind", flat=True))
+    assert kinds == {"start", "periodic", "end"}
+    coordinator = User.objects.get(username="koordinator@fjordvik.demo")
+    due = [
+        a
+        for a in alerts_for(coordinator)
+        if a.kind == AlertKind.GOAL_REVIEW_DUE
+        and a.episode is not None
+        and a.episode.programme.kind == "frisklivsresept"
+    ]
+    assert 1 <= len(due) <= 5
+
+
 def test_nordby_runs_aktiv_pa_dagtid_at_three_venues_and_the_leaders_can_sign_in(demo):
     today = timezone.localdate()
     offers = GroupOffer.objects.filter(
