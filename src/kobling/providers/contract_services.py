@@ -137,7 +137,12 @@ def _may_prepare(by: User | None, terms: ConcessionTerms) -> None:
         return
     if by.is_manager_of(terms.municipality_id):
         return
-    raise PermissionDenied(_("Only the provider's staff can prepare its claims."))
+    raise PermissionDenied(
+        _(
+            "Only the provider's staff and the municipality's coordinators and administrators "
+            "can prepare its claims."
+        )
+    )
 
 
 @transaction.atomic
