@@ -23,12 +23,10 @@ from rest_framework.views import APIView
 
 from kobling.core.versions import require_version
 from kobling.core.viewsets import ScopedCreateViewSet, ScopedViewSetMixin, ScopedWritableViewSet
-from kobling.tenancy.models import Municipality
-from kobling.workplace import ia, networks, region, services
+from kobling.workplace import ia, networks, region, selectors, services
 from kobling.workplace import newsletter as letters
 from kobling.workplace.models import (
     IA_MEASURES,
-    STAFF_ROLES,
     Assignment,
     CoachingMeeting,
     IAFigures,
@@ -64,23 +62,26 @@ class NewsletterView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("month", str, description="YYYY-MM (default: this month)"),
-            OpenApiParameter("municipality", int, description="One of yours (default: the first)"),
+            OpenApiParameter(
+                "municipality", int, description="One of yours (default: the first by name)"
+            ),
         ],
         responses=NewsletterSerializer,
         summary="The monthly newsletter of workplace coaching (the municipality's staff)",
     )
     def get(self, request: Request) -> Response:
-        ids = sorted(request.user.municipality_ids(*STAFF_ROLES))
-        if not ids:
+        municipalities = selectors.staff_municipalities(request.user)
+        if not municipalities:
             raise PermissionDenied
-        wanted = request.query_params.get("municipality", "")
-        if wanted and (not wanted.isdigit() or int(wanted) not in ids):
+        municipality = selectors.chosen_municipality(
+            municipalities, request.query_params.get("municipality", "")
+        )
+        if municipality is None:
             raise NotFound(_("No municipality of yours by that id."))
         text = request.query_params.get("month")
         month = letters.parse_month(text)
         if text and month is None:
             raise ValidationError({"month": _("Give the month as YYYY-MM.")})
-        municipality = Municipality.objects.get(pk=int(wanted) if wanted else ids[0])
         letter = letters.build(municipality, month or timezone.localdate().replace(day=1))
         return Response(letters.as_json(letter))
 

@@ -14,21 +14,20 @@ from django.views.decorators.http import require_http_methods
 from kobling.core.charts import lines_over_time
 from kobling.core.views import add_service_errors
 from kobling.tenancy.models import Municipality
-from kobling.workplace import ia, region
+from kobling.workplace import ia, region, selectors
 from kobling.workplace.forms import IAFiguresForm, IAImportForm
 from kobling.workplace.models import STAFF_ROLES, IAFigures
 
 
 def staff_municipality(request: HttpRequest) -> tuple[Municipality, list[Municipality]]:
-    """The municipality a workplace staff page is about — ``?m=`` when it is one of the user's
-    (as IA adviser or manager), else the first by name — and all of them, for the picker
+    """The municipality a workplace staff page is about — ``?m=`` when it is one of the user's,
+    else the first by name — and all of them, for the picker
     (``workplace/_municipality_picker.html``). 403 for a user who is staff nowhere."""
-    ids = request.user.municipality_ids(*STAFF_ROLES)
-    if not ids:
+    municipalities = selectors.staff_municipalities(request.user)
+    if not municipalities:
         raise PermissionDenied
-    municipalities = list(Municipality.objects.filter(pk__in=ids).order_by("name", "pk"))
     wanted = request.GET.get("m", "")
-    chosen = next((m for m in municipalities if str(m.pk) == wanted), municipalities[0])
+    chosen = selectors.chosen_municipality(municipalities, wanted) or municipalities[0]
     return chosen, municipalities
 
 

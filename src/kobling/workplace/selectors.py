@@ -7,8 +7,9 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from kobling.tenancy.models import Municipality
 from kobling.workplace.charts import Point
-from kobling.workplace.models import Assignment, CoachingMeeting
+from kobling.workplace.models import STAFF_ROLES, Assignment, CoachingMeeting
 
 
 def assignments_for(user: Any) -> QuerySet[Assignment]:
@@ -26,3 +27,19 @@ def meetings_of(assignment: Assignment) -> list[CoachingMeeting]:
 
 def scale_points(meetings: list[CoachingMeeting]) -> list[Point]:
     return [Point(m.held_on.strftime("%d.%m"), m.scale_low, m.scale_high) for m in meetings]
+
+
+def staff_municipalities(user: Any) -> list[Municipality]:
+    """The municipalities where ``user`` is workplace staff (IA adviser or manager), by name:
+    the choices of the pages and the API that are about one municipality, the first the
+    default."""
+    ids = user.municipality_ids(*STAFF_ROLES)
+    return list(Municipality.objects.filter(pk__in=ids).order_by("name", "pk")) if ids else []
+
+
+def chosen_municipality(municipalities: list[Municipality], wanted: str) -> Municipality | None:
+    """The one of ``municipalities`` whose id is ``wanted``; the first when nothing is wanted;
+    None when the id is not among them."""
+    if not wanted:
+        return municipalities[0]
+    return next((m for m in municipalities if str(m.pk) == wanted), None)
