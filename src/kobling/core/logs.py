@@ -33,7 +33,8 @@ def mask(text: str, keep: str = "") -> str:
     """``text`` with every national-id-shaped run of digits masked, except a run wholly inside
     an occurrence of ``keep``: the line's own request id, 32 random hex digits, which holds 11
     digits in a row in about one request in ten and must still match the response's header."""
-    if not keep or keep not in text:
+    # Shorter than 11 characters ("-" outside a request), ``keep`` cannot hold a match.
+    if len(keep) < 11 or keep not in text:
         return _NATIONAL_ID.sub(NATIONAL_ID_MASK, text)
     kept = [(m.start(), m.end()) for m in re.finditer(re.escape(keep), text)]
 
