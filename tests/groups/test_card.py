@@ -55,7 +55,7 @@ def test_the_coordinator_sends_the_card_and_the_page_shows_only_what_the_door_ne
     assert "participant card is on its way" in sent.content.decode()
     [mail] = smtp_server.messages
     assert mail.rcpt_tos == ["solveig@example.test"]
-    assert "sykepenger" not in mail.text.lower() and "Nordmann" not in mail.text
+    assert "sykepenger" not in mail.prose.lower() and "Nordmann" not in mail.prose
     [link] = mail.links()
     page = Client().get(urlsplit(link).path)
     html = page.content.decode()

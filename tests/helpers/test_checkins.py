@@ -155,8 +155,8 @@ def test_checkin_mail_has_three_personal_links_in_plain_text_and_html(place, smt
     for link in links.values():
         assert link in received.html
     # Nothing beyond what the helper needs: no phone, no surname, no other helpers.
-    assert "40000000" not in received.text + received.html
-    assert helper.last_name not in received.text + received.html
+    assert "40000000" not in received.prose + received.html_prose
+    assert helper.last_name not in received.prose + received.html_prose
 
 
 def test_mail_is_written_in_the_site_language_unless_the_helper_chose_another(

@@ -128,7 +128,7 @@ def test_a_due_follow_up_is_emailed_once_with_a_signed_link_and_no_health_detail
         "goal_reached",
         pairing.participant.last_name,
     ):
-        assert leak not in message.text and leak not in message.html, leak
+        assert leak not in message.prose and leak not in message.html_prose, leak
     token = path_of(message).rstrip("/").rsplit("/", 1)[-1]
     assert followups.followup_from_token(token).months == 3
     followup = pairing.follow_ups.get(months=3)

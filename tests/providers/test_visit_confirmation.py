@@ -91,7 +91,7 @@ def test_a_reported_visit_sends_one_link_without_health_details(
     assert mail.rcpt_tos == ["anne@example.test"]
     assert "Anne" in mail.text and placement.provider.name in mail.subject
     for secret in ("sykepenger", "Frisklivssentralen", "Styrketrening"):
-        assert secret not in mail.text and secret not in mail.subject
+        assert secret not in mail.prose and secret not in mail.subject
     assert link_path(mail).startswith("/bekreft-besok/")
     assert VisitConfirmationLink.objects.count() == 1
 
