@@ -11,12 +11,14 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 
 from kobling.lib.errors import ConflictError
 from kobling.providers import contract_selectors as sel
 from kobling.providers import contract_services as contracts
 from kobling.providers import services
 from kobling.providers.models import ClaimLine
+from tests.conftest import signed_in
 from tests.providers.builders import provider_programme, staff_user
 from tests.providers.contract_builders import claim_month, contracted_gym, eligible_course, visits
 
@@ -56,6 +58,56 @@ def test_only_the_providers_staff_or_the_municipality_build_and_submit(cast, set
         contracts.claim_build(by=other, terms=terms, month=month)
     with pytest.raises(PermissionDenied):
         contracts.claim_build(by=cast.coordinator_b, terms=terms, month=month)
+
+
+def test_the_municipality_may_build_but_only_the_providers_staff_submit(cast, setup):
+    provider, terms, month, siri, ola, staff = setup
+    visits(siri, [0], month)
+    claim, _ = contracts.claim_build(by=cast.coordinator_a, terms=terms, month=month)
+    with pytest.raises(PermissionDenied):
+        contracts.claim_submit(by=cast.coordinator_a, claim=claim, expected_version=claim.version)
+    assert contracts.claim_submit(by=staff, claim=claim, expected_version=claim.version).status
+
+
+def test_the_one_who_submitted_a_claim_does_not_decide_it(cast, setup, api):
+    """A coordinator who also works for the gym submits its claim: another coordinator or an
+    administrator decides it, in the service, the API and on the page."""
+    provider, terms, month, siri, ola, staff = setup
+    services.staff_add(by=None, provider=provider, user=cast.coordinator_a)
+    both = type(cast.coordinator_a).objects.get(pk=cast.coordinator_a.pk)
+    visits(siri, [0, 2], month)
+    claim, _ = contracts.claim_build(by=both, terms=terms, month=month)
+    claim = contracts.claim_submit(by=both, claim=claim, expected_version=claim.version)
+    first = sel.claim_lines_of(claim)[0]
+    for decide in (
+        lambda: contracts.claim_line_decide(
+            by=both, line=first, approve=True, expected_version=claim.version
+        ),
+        lambda: contracts.claim_approve_all(
+            by=both,
+            claim=claim,
+            expected_version=claim.version,
+            expected_lines=2,
+            expected_amount=Decimal("300"),
+        ),
+    ):
+        with pytest.raises(PermissionDenied):
+            decide()
+    url = f"/api/v1/reimbursement-claims/{claim.pk}/approve-all/"
+    body = {"version": claim.version, "expected_lines": 2, "expected_amount": "300.00"}
+    refused = api(both).post(url, body, format="json")
+    assert refused.status_code == 403 and "another coordinator" in refused.json()["detail"]
+    page = signed_in(both).get(reverse("web:claim_detail", args=[claim.pk])).content.decode()
+    assert "decided by another coordinator" in page
+    assert reverse("web:claim_approve", args=[claim.pk]) not in page
+    claim.refresh_from_db()
+    assert claim.status == "submitted" and not claim.lines.exclude(decision="pending").exists()
+
+    other = signed_in(cast.admin_a).get(reverse("web:claim_detail", args=[claim.pk]))
+    assert reverse("web:claim_approve", args=[claim.pk]) in other.content.decode()
+    assert api(cast.admin_a).post(url, body, format="json").status_code == 200
+    claim.refresh_from_db()
+    assert claim.status == "approved" and claim.approved_by == cast.admin_a
 
 
 def test_decided_line_by_line_then_approved_and_frozen(cast, setup):

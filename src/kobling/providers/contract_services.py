@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kobling.core.versions import lock_versioned as _lock
 from kobling.lib.errors import ConflictError
@@ -237,8 +238,11 @@ def claim_build(
 def claim_submit(
     *, by: User | None, claim: ReimbursementClaim, expected_version: int | None
 ) -> ReimbursementClaim:
-    """The provider sends the claim to the municipality."""
-    _may_prepare(by, claim.terms)
+    """The provider's staff send the claim to the municipality. The municipality's managers may
+    build a claim to help, but not submit it: a claim is submitted by one side and decided by
+    the other."""
+    if by is not None and claim.provider_id not in by.activity_provider_ids:
+        raise PermissionDenied(_("Only the provider's staff can submit its claims."))
     claim = _lock(ReimbursementClaim, claim, expected_version)
     if claim.status != ClaimStatus.OPEN:
         raise ValidationError(_("The claim is already submitted."))
@@ -253,9 +257,16 @@ def claim_submit(
     return claim
 
 
+OWN_CLAIM = gettext_lazy(
+    "A claim you submitted is decided by another coordinator or administrator."
+)
+
+
 def _for_decision(by: User | None, claim: ReimbursementClaim, expected_version: int | None) -> Any:
     _manager(by, claim.municipality_id)
     claim = _lock(ReimbursementClaim, claim, expected_version)
+    if by is not None and claim.submitted_by_id == by.pk:
+        raise PermissionDenied(OWN_CLAIM)
     if claim.status != ClaimStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted claim is decided."))
     return claim

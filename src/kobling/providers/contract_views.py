@@ -157,7 +157,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim(request, pk)
     lines = contract_selectors.claim_lines_of(claim)
     audit_list_read(user=request.user, objects=[ln.episode for ln in lines if ln.episode])
-    manager = claim.permits(request.user, "approve")
+    submitted = claim.status == ClaimStatus.SUBMITTED and claim.permits(request.user, "approve")
+    own = submitted and claim.submitted_by_id == request.user.pk
     return render(
         request,
         "providers/claim_detail.html",
@@ -165,7 +166,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "claim": claim,
             "lines": [(ln, contract_export.initials(ln.episode)) for ln in lines],
             "totals": contract_selectors.claim_totals(lines),
-            "decide": manager and claim.status == ClaimStatus.SUBMITTED,
+            "decide": submitted and not own,
+            "own_claim": own and contracts.OWN_CLAIM,
             "can_submit": claim.permits(request.user, "submit")
             and claim.status == ClaimStatus.OPEN,
         },
