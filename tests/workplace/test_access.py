@@ -7,7 +7,8 @@ Decisions recorded here:
   leader only their own workplace's. Referrers, training contacts, the analyst and course
   providers: 403 up front. Another municipality's coordinator: 404 on A's rows, empty lists.
 * Meeting notes go only to the assignment's coach and adviser: not to the leader, not to the
-  coordinators.
+  coordinators. So only those two log the order, the meetings and the decision, and correct a
+  meeting: a manager would write notes they cannot read, or overwrite them unseen.
 * Reading an assignment or a meeting is audited."""
 
 from __future__ import annotations
@@ -83,12 +84,12 @@ PAGES = {
     "workplace_assignment_list": ((), "get", LISTS),
     "workplace_assignment_detail": (("assignment",), "get", ROWS),
     "workplace_minutes_pdf": (("assignment",), "get", ROWS),
-    # Logging a meeting: the coach and the adviser (and the programme's managers); the leader
-    # never logs (403).
+    # Logging a meeting: the assignment's coach and adviser, who alone read the notes; not the
+    # programme's other managers (they would write notes they cannot read), never the leader.
     "workplace_meeting_new": (
         ("assignment",),
         "get",
-        matrix(200, 200, 403, 403, 404, 403, 403, 200, 200, 403, 403),
+        matrix(403, 403, 403, 403, 404, 403, 403, 200, 200, 403, 403),
     ),
     "workplace_create": ((), "get", matrix(200, 200, 403, 403, 200, 403, 403, 200, 403, 403, 403)),
     # Asking for a coach: staff and leaders.
@@ -221,3 +222,30 @@ def test_the_list_page_and_api_do_not_grow_queries_with_data(hefa, api):
     assert count(lambda: client.get("/arbeidsplass/")) == page
     assert count(lambda: rest.get("/api/v1/workplace-assignments/")) == listed
     assert count(lambda: rest.get("/api/v1/workplace-meetings/")) == meetings
+
+
+def test_a_manager_who_is_not_the_adviser_cannot_write_or_overwrite_the_notes(cast, hefa, api, ids):
+    """The notes are the coach's and the adviser's: a coordinator or an administrator who cannot
+    read them cannot log a meeting or correct one (its notes included), and cannot make the
+    order or the decision; the adviser can."""
+    url = f"/api/v1/workplace-meetings/{ids['meeting']}/"
+    version = api(hefa.adviser_a).get(url).json()["version"]
+    change = {"notes": "Overskrevet", "version": version}
+    new = {
+        "assignment": ids["assignment"],
+        "held_on": "2026-01-05",
+        "participants": "Leder",
+        "scale_low": 5,
+    }
+    for role in ("coordinator_a", "admin_a"):
+        client = api(hefa.roles[role])
+        assert client.patch(url, change, format="json").status_code == 403, role
+        refused = client.post("/api/v1/workplace-meetings/", new, format="json")
+        assert refused.status_code == 403 and "coach or adviser" in refused.json()["detail"], role
+        assignment = f"/api/v1/workplace-assignments/{ids['assignment']}/"
+        assert client.post(f"{assignment}decide/", {"decision": "continue"}).status_code == 403
+        page = signed_in(hefa.roles[role]).get(f"/arbeidsplass/oppdrag/{ids['assignment']}/")
+        assert f"/arbeidsplass/oppdrag/{ids['assignment']}/mote/" not in page.content.decode()
+    assert api(hefa.adviser_a).get(url).json()["notes"] == "Fortrolig notat"
+    done = api(hefa.adviser_a).patch(url, change, format="json")
+    assert done.status_code == 200 and done.json()["notes"] == "Overskrevet"

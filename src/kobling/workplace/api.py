@@ -127,8 +127,8 @@ class AssignmentViewSet(
 ):
     """Coaching assignments, from a workplace leader's request through the order and the meetings to
     the close and the leader's evaluation. The municipality's coordinators, municipal admins and IA
-    advisers see theirs, enter requests and link coaches; the assigned coach sees theirs; staff and
-    coach make the order and decide to continue or close; the leader sees their workplace's, asks
+    advisers see theirs, enter requests and link coaches; the assigned coach sees theirs; the
+    coach and the assignment's adviser make the order and decide to continue or close; the leader sees their workplace's, asks
     for a coach and evaluates. Reads are audited; link, order and decide need the ``version`` (409
     if stale)."""
 
@@ -267,9 +267,9 @@ class CoachingMeetingViewSet(
     ScopedWritableViewSet,
 ):
     """Meetings of coaching assignments, with the scale value and homework. Whoever sees the
-    assignment sees its meetings, but the notes only go to its coach and its IA adviser; the coach
-    and the municipality's coordinators, municipal admins and IA advisers log and correct them
-    (PATCH with the ``version``; 409 if stale) until the assignment closes. Reads are audited."""
+    assignment sees its meetings, but the notes only go to its coach and its IA adviser, and only
+    those two log and correct them (PATCH with the ``version``; 409 if stale) until the
+    assignment closes: another manager gets 403. Reads are audited."""
 
     queryset = CoachingMeeting.objects.all()
     serializer_class = CoachingMeetingSerializer

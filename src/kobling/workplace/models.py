@@ -41,6 +41,12 @@ def _leader_q(user: Any, path: str) -> Q | None:
     return Q(**{path: user}) if user.municipality_ids(Role.WORKPLACE_LEADER) else None
 
 
+def _adviser_q(user: Any, path: str) -> Q | None:
+    """The assignments (or their meetings) the user advises, while staff of its municipality."""
+    staff = in_municipalities(user, STAFF_ROLES)
+    return staff & Q(**{path: user}) if staff is not None else None
+
+
 def is_staff(user: Any, municipality_id: int) -> bool:
     return municipality_id in user.municipality_ids(*STAFF_ROLES)
 
@@ -219,18 +225,21 @@ class Assignment(models.Model):
         return {
             "view": any_of(staff, coach, leader),
             "change": staff,
-            "log": any_of(staff, coach),
+            "log": any_of(_adviser_q(user, "adviser"), coach),
             "evaluate": leader,
         }.get(action)
 
     def permits(self, user: Any, action: str) -> bool:
+        """``log`` (the order, the meetings, the decision) is the coach's and the adviser's, who
+        alone read the meeting notes: another manager would write notes they cannot read, or
+        overwrite them unseen."""
         staff = is_staff(user, self.municipality_id)
         coach = bool(self.coach_id) and self.coach.user_id == user.pk
         leader = self.workplace.leader_id == user.pk
         return {
             "view": staff or coach or leader,
             "change": staff,
-            "log": staff or coach,
+            "log": (staff and self.adviser_id == user.pk) or coach,
             "evaluate": leader,
         }.get(action, False)
 
@@ -301,7 +310,9 @@ class CoachingMeeting(models.Model):
         coach = _coach_q(user, "assignment__coach")
         if action == "view":
             return any_of(staff, coach, _leader_q(user, "assignment__workplace__leader"))
-        return any_of(staff, coach) if action in ("change", "log") else None
+        if action in ("change", "log"):
+            return any_of(_adviser_q(user, "assignment__adviser"), coach)
+        return None
 
     def permits(self, user: Any, action: str) -> bool:
         return self.assignment.permits(user, "log" if action == "change" else action)
