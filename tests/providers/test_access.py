@@ -3,8 +3,9 @@ provider (gym A's and gym B's, both in municipality A) — and the provider key.
 
 Decisions recorded here:
 
-* The register (providers, sites, trainers, keys) and placing a course are the municipality's
-  managers'; another municipality's coordinator gets 404 on A's rows and empty lists.
+* The register (providers, sites, keys) and placing a course are the municipality's managers';
+  trainers and their certificates are kept by the managers and by the provider's own staff
+  (for their provider only). Another municipality's coordinator gets 404 on A's rows and empty lists.
 * A provider's staff see their own provider, its sites and trainers, and the courses placed
   with it while the person's consent to share with the provider is in force — name, contact,
   the activity and the period, nothing else. Gym B's staff get 404 on gym A's rows; a person

@@ -4,10 +4,12 @@ meeting's attendance, homework and minutes — by page and by API."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from kobling.lib.errors import ConflictError
+from kobling.tenancy.choices import Role
+from kobling.tenancy.models import Membership
 from kobling.workplace import networks
 from tests.conftest import signed_in
 
@@ -121,3 +123,12 @@ def test_a_network_is_made_and_recorded_through_the_api(cast, hefa, network, api
         .status_code
         == 403
     )
+
+
+def test_a_facilitator_without_the_coach_role_no_longer_records(hefa, network):
+    held, _planned = network.meetings.order_by("date")
+    Membership.objects.filter(user=hefa.coach_user_a, role=Role.WORKPLACE_COACH).delete()
+    former = type(hefa.coach_user_a).objects.get(pk=hefa.coach_user_a.pk)
+    assert not held.permits(former, "log") and not network.permits(former, "log")
+    with pytest.raises(PermissionDenied):
+        networks.meeting_plan_add(by=former, network=network, date=held.date, topic="Uten rolle")

@@ -356,8 +356,9 @@ class LeaderNetwork(models.Model):
 
     def permits(self, user: Any, action: str) -> bool:
         staff = is_staff(user, self.municipality_id)
-        if action == "log":
-            return staff or self.facilitators.filter(user=user).exists()
+        if action == "log":  # as visibility_q: a facilitator while they hold the coach role
+            coach = bool(user.municipality_ids(Role.WORKPLACE_COACH))
+            return staff or (coach and self.facilitators.filter(user=user).exists())
         return staff
 
 
