@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 
@@ -81,3 +86,36 @@ def error_text(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
         return " ".join(" ".join(errors) for errors in exc.message_dict.values())
     return " ".join(exc.messages)
+
+
+@dataclass
+class Outcome:
+    """What :func:`service_errors` saw: ``ok`` until the service refused."""
+
+    ok: bool = True
+
+
+@contextmanager
+def service_errors(target: Any) -> Iterator[Outcome]:
+    """Run a service call for a page: a refusal it raises (a stale version, ``ConflictError``; a
+    rule, ``ValidationError``) goes to ``target`` and ``ok`` turns false; anything else passes.
+    ``target`` is a form (the error at the top, or next to its field) or the request (a flash
+    message, for a button without a form)::
+
+        with service_errors(form) as outcome:
+            made = services.thing_create(by=request.user, data=form.cleaned_data)
+        if outcome.ok:
+            return redirect(made)
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except (ConflictError, ValidationError) as exc:
+        outcome.ok = False
+        if isinstance(target, HttpRequest):
+            text = str(exc) if isinstance(exc, ConflictError) else error_text(exc)
+            messages.error(target, text)
+        elif isinstance(exc, ConflictError):
+            target.add_error(None, str(exc))
+        else:
+            add_service_errors(target, exc)
