@@ -148,6 +148,15 @@ def moving_clock():
         yield state
 
 
+def without_tokens(html: str) -> str:
+    """A page without its CSRF tokens: what to search for a short word that must not be there.
+    A token is 64 random letters and digits, so it holds a three-letter name ("Per") about once
+    in 4,000 pages."""
+    import re
+
+    return re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]*"', r'\1"', html)
+
+
 def signed_in(user):
     """A browser session for ``user``; roles that require two-factor have passed it."""
     from django.test import Client

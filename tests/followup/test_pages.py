@@ -11,7 +11,7 @@ from kobling.followup.choices import PairingStatus
 from kobling.referrals.choices import ReferralStatus
 from kobling.tenancy.models import AuditEntry
 from tests import factories as f
-from tests.conftest import signed_in
+from tests.conftest import signed_in, without_tokens
 from tests.followup import scenario as s
 
 pytestmark = pytest.mark.django_db
@@ -54,10 +54,10 @@ def test_the_referrer_sees_only_the_status(cast, pair):
     client = signed_in(cast.referrer_a)
     html = client.get(url("pairing_detail", pair.pk)).content.decode()
     assert "Confirmed" in html
-    assert "Per" not in html and cast.helper_a.first_name not in html
+    assert "Per" not in without_tokens(html) and cast.helper_a.first_name not in html
     assert "Introduction meeting" not in html
     listed = client.get(url("pairing_list")).content.decode()
-    assert "Per" not in listed and "Pairing from" in listed
+    assert "Per" not in without_tokens(listed) and "Pairing from" in listed
 
 
 def test_a_pairing_goes_through_its_states_on_the_page(cast, pair):
