@@ -11,7 +11,9 @@ from kobling.lib.errors import ConflictError
 from kobling.tenancy.choices import Role
 from kobling.tenancy.models import Membership
 from kobling.workplace import networks
+from kobling.workplace.forms import NetworkForm
 from tests.conftest import signed_in
+from tests.workplace.conftest import coach
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +134,20 @@ def test_a_facilitator_without_the_coach_role_no_longer_records(hefa, network):
     assert not held.permits(former, "log") and not network.permits(former, "log")
     with pytest.raises(PermissionDenied):
         networks.meeting_plan_add(by=former, network=network, date=held.date, topic="Uten rolle")
+
+
+def test_only_a_trained_coach_facilitates(cast, hefa, network):
+    """As for linking a coach to an assignment: a coach without a valid qualification from the
+    coach training is neither offered on the form nor accepted."""
+    untrained = coach(hefa.programme, trained=False, first_name="Ulært")
+    with pytest.raises(ValidationError, match="trained coaches"):
+        networks.network_create(
+            by=hefa.adviser_a,
+            municipality=cast.a,
+            name="Uten kurs",
+            members=list(network.members.all()),
+            facilitators=[untrained],
+        )
+    form = NetworkForm(municipality_id=cast.a.pk)
+    offered = set(form.fields["facilitators"].queryset)
+    assert hefa.coach_a in offered and untrained not in offered

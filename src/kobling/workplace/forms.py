@@ -17,6 +17,7 @@ from kobling.tenancy.models import Municipality, User
 from kobling.workplace.choices import Decision, Rating
 from kobling.workplace.models import SCALE, STAFF_ROLES, Workplace
 from kobling.workplace.proposals import propose_coaches
+from kobling.workplace.training import trained_coaches
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -181,9 +182,9 @@ class NetworkForm(forms.Form):
         self.fields["members"].queryset = Workplace.objects.filter(
             municipality_id=municipality_id, leader__isnull=False, is_active=True
         )
-        self.fields["facilitators"].queryset = Helper.objects.filter(
-            municipality_id=municipality_id, kind="workplace_coach"
-        ).order_by("last_name", "first_name")
+        self.fields["facilitators"].queryset = trained_coaches(municipality_id).order_by(
+            "last_name", "first_name"
+        )
         self.fields["facilitators"].label_from_instance = lambda h: h.full_name
         _styled(self)
 

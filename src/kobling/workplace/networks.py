@@ -13,13 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kobling.core.versions import lock_versioned
-from kobling.helpers.choices import HelperKind
 from kobling.helpers.models import Helper
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
 from kobling.workplace.models import LeaderNetwork, NetworkMeeting, Workplace, is_staff
 from kobling.workplace.services import ONLY_STAFF
-from kobling.workplace.training import COACH_STATUSES
+from kobling.workplace.training import trained_coaches
 
 if TYPE_CHECKING:
     from kobling.tenancy.models import Municipality, User
@@ -51,14 +50,19 @@ def network_create(
         raise ValidationError(
             {"members": _("Members are the municipality's workplaces that have a leader.")}
         )
-    if not 1 <= len(facilitators) <= 2 or any(
-        h.municipality_id != municipality.pk
-        or h.kind != HelperKind.WORKPLACE_COACH
-        or h.status not in COACH_STATUSES
-        for h in facilitators
-    ):
+    trained = set(
+        trained_coaches(municipality.pk)
+        .filter(pk__in=[h.pk for h in facilitators])
+        .values_list("pk", flat=True)
+    )
+    if not 1 <= len(facilitators) <= 2 or any(h.pk not in trained for h in facilitators):
         raise ValidationError(
-            {"facilitators": _("One or two trained coaches of the municipality facilitate.")}
+            {
+                "facilitators": _(
+                    "One or two trained coaches of the municipality facilitate (a valid "
+                    "qualification from the coach training)."
+                )
+            }
         )
     with transaction.atomic():
         network = LeaderNetwork(municipality=municipality, name=name)
