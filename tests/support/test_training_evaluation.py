@@ -400,3 +400,30 @@ def test_a_signed_in_trainee_answers_their_own_due_form_once(cast, committed):
     assert TrainingAnswer.objects.get().scores == dict.fromkeys(data, 3)
     assert url not in client.get(reverse("web:supervision_home")).content.decode()
     assert training_forms.LINKS.state(link) == "closed"
+
+
+@db
+def test_a_comment_with_contact_details_is_refused_and_the_answers_are_kept(cast, committed):
+    """The course provider reads the comments: a phone number or an e-mail address is refused
+    with the reason, and the page shows the trainee's answers and comment again to mend."""
+    run, [enrolment] = completed_run(cast)
+    with committed():
+        training_forms.forms_send(run=run, by=None, now=timezone.now())
+    link = TrainingFormLink.objects.get(enrolment=enrolment)
+    client = signed_in(cast.contact_user_a)
+    url = reverse("web:support_own_training_form", args=[enrolment.pk, "after"])
+    page = client.get(url).content.decode()
+    assert "Leave out names, contact details" in page
+    items = training_forms.items_of("after")
+    data = {**dict.fromkeys(items, "4"), items[0]: "2", "comment": "Ring meg på 912 34 567"}
+    refused = client.post(url, data).content.decode()
+    assert "The course provider reads the comments: leave out phone numbers." in refused
+    assert not TrainingAnswer.objects.exists()
+    assert "Ring meg på 912 34 567</textarea>" in refused
+    assert f'name="{items[0]}" value="2" required checked' in refused
+    assert f'name="{items[0]}" value="4" required>' in refused
+    assert f'name="{items[1]}" value="4" required checked' in refused
+    done = client.post(url, {**data, "comment": "Ring gjerne koordinatoren"})
+    assert done.status_code == 302
+    assert TrainingAnswer.objects.get().comment == "Ring gjerne koordinatoren"
+    assert training_forms.LINKS.state(link) == "closed"

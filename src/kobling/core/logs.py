@@ -25,7 +25,8 @@ from typing import Any
 from django_guid.context import guid
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
-_NATIONAL_ID = re.compile(r"(?<!\d)\d{6}[ ]?\d{5}(?!\d)")
+from kobling.lib.identifiers import NATIONAL_ID
+
 NATIONAL_ID_MASK = "[11 digits]"
 
 
@@ -35,14 +36,14 @@ def mask(text: str, keep: str = "") -> str:
     digits in a row in about one request in ten and must still match the response's header."""
     # Shorter than 11 characters ("-" outside a request), ``keep`` cannot hold a match.
     if len(keep) < 11 or keep not in text:
-        return _NATIONAL_ID.sub(NATIONAL_ID_MASK, text)
+        return NATIONAL_ID.sub(NATIONAL_ID_MASK, text)
     kept = [(m.start(), m.end()) for m in re.finditer(re.escape(keep), text)]
 
     def replace(match: re.Match[str]) -> str:
         inside = any(start <= match.start() and match.end() <= end for start, end in kept)
         return match.group() if inside else NATIONAL_ID_MASK
 
-    return _NATIONAL_ID.sub(replace, text)
+    return NATIONAL_ID.sub(replace, text)
 
 
 def safe_path(path: str) -> str:

@@ -28,6 +28,7 @@ from kobling.core import confirmation_links
 from kobling.core.send_limits import SendLimit
 from kobling.courses.choices import EnrolmentStatus, RunStatus
 from kobling.courses.models import CourseRun, Enrolment
+from kobling.lib.identifiers import direct_identifiers
 from kobling.support.choices import TrainingForm
 from kobling.support.kirkpatrick import LEARNING_ITEMS, REACTION_ITEMS, SCALE
 from kobling.support.models import TrainingAnswer, TrainingFormLink
@@ -191,10 +192,27 @@ def parse_scores(form: str, data: Any) -> dict[str, int]:
     return scores
 
 
+IDENTIFIER_NAMES = {
+    "national_id": gettext_lazy("identity numbers"),
+    "phone": gettext_lazy("phone numbers"),
+    "email": gettext_lazy("e-mail addresses"),
+}
+
+
 def _clean_comment(form: str, comment: str) -> str:
+    """The comment as saved: at most 1000 characters, and without identity numbers, phone
+    numbers or e-mail addresses, since the course provider and the managers read it."""
     comment = (comment or "").strip()
     if len(comment) > 1000:
         raise ValidationError(_("The comment can be at most 1000 characters."))
+    found = direct_identifiers(comment)
+    if found:
+        raise ValidationError(
+            {
+                "comment": _("The course provider reads the comments: leave out %(what)s.")
+                % {"what": ", ".join(str(IDENTIFIER_NAMES[kind]) for kind in found)}
+            }
+        )
     return "" if form == TrainingForm.BEFORE else comment
 
 

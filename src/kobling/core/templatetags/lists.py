@@ -68,6 +68,15 @@ def choice_label(obj: Model, name: str) -> str:
 
 
 @register.filter
+def posted(request: Any, name: Any) -> str:
+    """What the user sent in ``name`` (a form written by hand, not a Django form), so a page
+    shown again after a refusal keeps their input: ``{{ request|posted:"comment" }}``."""
+    if getattr(request, "method", None) != "POST":
+        return ""
+    return request.POST.get(str(name), "")
+
+
+@register.filter
 def display(obj: Model, name: str) -> str:
     """``obj.get_<name>_display()``, with the field's choices looked up once per process."""
     return choice_label(obj, name)
