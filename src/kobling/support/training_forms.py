@@ -200,9 +200,10 @@ IDENTIFIER_NAMES = {
 
 
 def _clean_comment(form: str, comment: str) -> str:
-    """The comment as saved: at most 1000 characters, and without identity numbers, phone
-    numbers or e-mail addresses, since the course provider and the managers read it."""
-    comment = (comment or "").strip()
+    """The comment as saved (none on the before form): at most 1000 characters, and without
+    identity numbers, phone numbers or e-mail addresses, since the course provider and the
+    managers read it."""
+    comment = "" if form == TrainingForm.BEFORE else (comment or "").strip()
     if len(comment) > 1000:
         raise ValidationError(_("The comment can be at most 1000 characters."))
     found = direct_identifiers(comment)
@@ -213,7 +214,7 @@ def _clean_comment(form: str, comment: str) -> str:
                 % {"what": ", ".join(str(IDENTIFIER_NAMES[kind]) for kind in found)}
             }
         )
-    return "" if form == TrainingForm.BEFORE else comment
+    return comment
 
 
 def _save(
