@@ -227,8 +227,10 @@ class ClaimViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Monthly reimbursement claims under a concession contract, with their lines. A provider's
     staff see their own provider's claims, build and submit them (the municipality's coordinators
     and admins may build one too); those managers see their municipality's, decide each line,
-    approve the claim (it then freezes) and take the payment file. Reads are audited; submitting,
-    deciding and approving need the claim's ``version`` (409 if stale)."""
+    approve the claim (it then freezes) and take the payment file — but not a claim they
+    submitted themselves (a manager who is also the provider's staff: 403, another manager
+    decides). Reads are audited; submitting, deciding and approving need the claim's ``version``
+    (409 if stale)."""
 
     queryset = ReimbursementClaim.objects.all()
     serializer_class = ClaimSerializer
