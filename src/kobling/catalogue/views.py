@@ -20,7 +20,7 @@ from kobling.catalogue import selectors, services
 from kobling.catalogue.forms import NewOfferForm, OfferForm, OrganisationOfferForm, SearchForm
 from kobling.catalogue.models import CourseHandover, Offer
 from kobling.core.access import managed_municipality_ids, require_manager
-from kobling.core.views import add_service_errors, get_visible_or_404
+from kobling.core.views import add_service_errors, get_visible_or_404, service_errors
 from kobling.grants.portal import signed_in_contact
 from kobling.groups.models import GroupOffer
 from kobling.lib.errors import ConflictError
@@ -192,7 +192,7 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = OfferForm(request.POST or None, offer=offer)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.offer_update(
                 offer=offer,
                 by=request.user,
@@ -200,11 +200,7 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 target_groups=form.cleaned_data["target_groups"],
                 expected_version=form.cleaned_data.get("version"),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("Changes saved."))
             return redirect("web:catalogue_offer_edit", pk=offer.pk)
     return render(request, "catalogue/offer_form.html", {"form": form, "offer": offer})

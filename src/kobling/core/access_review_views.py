@@ -21,8 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from kobling.core import access_flags, access_review
 from kobling.core.models import AccessReview, AccessReviewRules
-from kobling.core.views import add_service_errors
-from kobling.lib.errors import ConflictError
+from kobling.core.views import add_service_errors, service_errors
 from kobling.lib.spreadsheet import neutralise
 from kobling.tenancy.audit import audit_log
 from kobling.tenancy.choices import AuditAction
@@ -152,15 +151,11 @@ def access_review_page(request: HttpRequest) -> HttpResponse:
     rules_form = _rules_form(request.POST if setting_rules else None, municipality.pk)
     if setting_rules and rules_form.is_valid():
         values = dict(rules_form.cleaned_data)
-        try:
+        with service_errors(rules_form) as outcome:
             access_review.access_review_rules_set(
                 municipality=municipality, by=request.user, **values
             )
-        except ValidationError as exc:
-            add_service_errors(rules_form, exc)
-        except ConflictError as exc:
-            rules_form.add_error(None, str(exc))
-        else:
+        if outcome.ok:
             messages.success(request, _("The thresholds were saved."))
             return redirect(f"{request.path}?{request.GET.urlencode()}")
     if request.method == "POST" and not setting_rules and record_form.is_valid():

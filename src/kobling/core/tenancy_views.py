@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kobling.core.tenancy_api import AuditFilterSet
-from kobling.core.views import add_service_errors, get_visible_or_404
-from kobling.lib.errors import ConflictError
+from kobling.core.views import add_service_errors, get_visible_or_404, service_errors
 from kobling.lib.spreadsheet import neutralise
 from kobling.tenancy import services
 from kobling.tenancy.audit import audit_log
@@ -184,15 +183,12 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             if edit.is_bound and edit.is_valid():
                 data = dict(edit.cleaned_data)
                 version = data.pop("version")
-                try:
+                with service_errors(edit) as outcome:
                     services.programme_update(
                         by=request.user, programme=programme, data=data, expected_version=version
                     )
+                if outcome.ok:
                     saved = True
-                except ConflictError as exc:
-                    edit.add_error(None, str(exc))
-                except ValidationError as exc:
-                    add_service_errors(edit, exc)
             programme_forms.append((programme, edit))
         forms_by_id[municipality.pk] = (municipality, form, new_programme, programme_forms)
     if saved:

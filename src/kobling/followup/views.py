@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
 from kobling.core.access import is_manager
-from kobling.core.views import ScopedMixin, error_text, get_visible_or_404
+from kobling.core.views import ScopedMixin, error_text, get_visible_or_404, service_errors
 from kobling.followup import services
 from kobling.followup.choices import PAIRING_TRANSITIONS, PairingStatus
 from kobling.followup.forms import (
@@ -34,7 +34,6 @@ from kobling.followup.selectors import (
     pairing_list_queryset,
     pairing_page_queryset,
 )
-from kobling.lib.errors import ConflictError
 from kobling.matching.forms import ConfirmForm
 from kobling.matching.models import Proposal
 from kobling.partners.models import Partner
@@ -140,13 +139,9 @@ def _act(
     if not form.is_valid():
         messages.error(request, error_text(ValidationError(form.errors)))
         return redirect("web:pairing_detail", pk=pairing.pk)
-    try:
+    with service_errors(request) as outcome:
         do(pairing, form.cleaned_data)
-    except ConflictError as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
+    if outcome.ok:
         messages.success(request, done)
     return redirect("web:pairing_detail", pk=pairing.pk)
 
@@ -274,15 +269,14 @@ def matching_proposal_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, error_text(ValidationError(form.errors)))
         return redirect("web:matching_run_detail", pk=proposal.run_id)
-    try:
+    with service_errors(request) as outcome:
         pairing = services.pairing_confirm(
             proposal=proposal,
             by=request.user,
             intro_meeting_at=form.cleaned_data.get("intro_meeting_at"),
             intro_meeting_place=form.cleaned_data.get("intro_meeting_place") or "",
         )
-    except (ConflictError, ValidationError) as exc:
-        messages.error(request, str(exc) if isinstance(exc, ConflictError) else error_text(exc))
+    if not outcome.ok:
         return redirect("web:matching_run_detail", pk=proposal.run_id)
     messages.success(
         request,

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kobling.core.access import managed_municipality_ids
 from kobling.core.uploads import private_file_response
-from kobling.core.views import add_service_errors, error_text, get_visible_or_404
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404, service_errors
 from kobling.grants import selectors, services
 from kobling.grants.choices import ApplicationStatus, ReportStatus
 from kobling.grants.forms import (
@@ -47,7 +47,6 @@ from kobling.grants.models import (
     GrantScheme,
     Score,
 )
-from kobling.lib.errors import ConflictError
 from kobling.partners import services as partner_services
 from kobling.partners.models import PartnerSettings, watchdog_sentence
 from kobling.referrals.letters import letter_language, letter_pdf
@@ -138,18 +137,14 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scheme = get_visible_or_404(request, GrantScheme.objects.all(), action="change", pk=pk)
     form = SchemeForm(request.POST or None, user=request.user, scheme=scheme)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.scheme_update(
                 scheme=scheme,
                 by=request.user,
                 data=form.data_kwargs(),
                 expected_version=form.cleaned_data.get("version"),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("Changes saved."))
             return redirect("web:grant_scheme_detail", pk=scheme.pk)
     return render(
@@ -214,18 +209,14 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.data_kwargs()
         if data.get("budget") is None:
             data["budget"] = grant_round.budget
-        try:
+        with service_errors(form) as outcome:
             services.round_update(
                 grant_round=grant_round,
                 by=request.user,
                 data=data,
                 expected_version=form.cleaned_data.get("version"),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("Changes saved."))
             return redirect("web:grant_round_detail", pk=grant_round.pk)
     return render(
@@ -363,15 +354,11 @@ def _posted(
 ) -> HttpResponse:
     """One officer action from the application page: the form, the service, a message (the
     service's refusal in the user's language), back to the application."""
-    try:
+    with service_errors(request) as outcome:
         if not form.is_valid():
             raise ValidationError(invalid)
         run(form.cleaned_data)
-    except ConflictError as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
+    if outcome.ok:
         messages.success(request, success)
     return redirect("web:grant_application_detail", pk=pk)
 
@@ -633,18 +620,14 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     )
     form.fields["version"].required = found is not None
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             partner_services.settings_update(
                 municipality=municipality,
                 by=request.user,
                 watchdog_sentence=form.cleaned_data["watchdog_sentence"],
                 expected_version=form.cleaned_data.get("version"),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("Changes saved."))
             return redirect("web:grant_scheme_list")
     return render(

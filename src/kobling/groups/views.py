@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kobling.core import outbox
 from kobling.core.confirmation_links import confirmation_page
-from kobling.core.views import add_service_errors, error_text, get_visible_or_404
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404, service_errors
 from kobling.groups import card, confirmations, services
 from kobling.groups.choices import EnrolmentStatus, MeetingStatus
 from kobling.groups.forms import (
@@ -32,7 +32,6 @@ from kobling.groups.forms import (
 )
 from kobling.groups.models import GroupEnrolment, GroupOffer, Meeting
 from kobling.groups.selectors import meeting_roster, offers_with_counts
-from kobling.lib.errors import ConflictError
 from kobling.referrals.models import Episode
 from kobling.tenancy.audit import audit_list_read
 
@@ -130,7 +129,7 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     offer = get_visible_or_404(request, GroupOffer.objects.all(), action="change", pk=pk)
     form = OfferEditForm(request.POST or None, instance=offer)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.offer_update(
                 offer=offer,
                 by=request.user,
@@ -138,11 +137,7 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 leaders=form.cleaned_data["leaders"],
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The group was changed."))
             return redirect("web:group_offer_detail", pk=offer.pk)
     return render(request, "groups/offer_edit.html", {"form": form, "offer": offer})
@@ -161,18 +156,14 @@ def meeting_substitute(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"substitute": meeting.substitute_id, "version": meeting.version},
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.meeting_set_substitute(
                 meeting=meeting,
                 by=request.user,
                 substitute=form.cleaned_data["substitute"],
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The substitute was saved."))
             return redirect("web:group_offer_detail", pk=meeting.offer_id)
     return render(request, "groups/meeting_substitute.html", {"form": form, "meeting": meeting})
@@ -223,7 +214,7 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form) as outcome:
             saved = services.attendance_record(
                 meeting=meeting,
                 by=request.user,
@@ -234,11 +225,7 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
                 account=data["account"],
                 expected_version=data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("Attendance saved."))
             _tell_links(request, saved.links_queued)
             return redirect("web:group_meeting_attendance", pk=meeting.pk)

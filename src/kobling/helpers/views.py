@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, ListView
 
 from kobling.core.access import require_manager
-from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
+from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404, service_errors
 from kobling.helpers import services
 from kobling.helpers.choices import HelperStatus
 from kobling.helpers.filtersets import HelperFilterSet
@@ -29,7 +29,6 @@ from kobling.helpers.forms import (
 from kobling.helpers.io import EXPORT_FORMATS, helpers_export, helpers_import
 from kobling.helpers.models import Helper
 from kobling.helpers.selectors import helper_list_queryset, helper_overview, helper_page_queryset
-from kobling.lib.errors import ConflictError
 from kobling.tenancy.audit import audit_list_read, audit_log
 from kobling.tenancy.choices import AuditAction
 
@@ -140,7 +139,7 @@ def helper_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     formset = AvailabilityFormSet(request.POST or None, instance=helper, prefix="availability")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.helper_update(
                 helper=helper,
                 by=request.user,
@@ -149,11 +148,7 @@ def helper_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
                 availability=windows_from_formset(formset),
                 **form.relation_kwargs(),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("Changes saved."))
             return redirect("web:helper_detail", pk=helper.pk)
     return render(
@@ -175,7 +170,7 @@ def helper_status_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = StatusForm(request.POST or None, helper=helper)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.helper_change_status(
                 helper=helper,
                 by=request.user,
@@ -185,11 +180,7 @@ def helper_status_page(request: HttpRequest, pk: int) -> HttpResponse:
                 left_reason=form.cleaned_data["left_reason"],
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("Status changed."))
             return redirect("web:helper_detail", pk=helper.pk)
     return render(request, "helpers/helper_status.html", {"form": form, "helper": helper})

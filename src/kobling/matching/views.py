@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from kobling.core.access import require_manager
-from kobling.core.views import error_text, get_visible_or_404
+from kobling.core.views import error_text, get_visible_or_404, service_errors
 from kobling.lib.errors import ConflictError
 from kobling.matching import services
 from kobling.matching.choices import ProposalStatus, RunStatus
@@ -245,16 +245,14 @@ def matching_proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal_for_change(request, pk)
     form = RejectForm(request.POST, prefix=f"r{proposal.pk}")
     form.is_valid()
-    try:
+    with service_errors(request) as outcome:
         services.proposal_reject(
             proposal=proposal,
             by=request.user,
             reason=form.cleaned_data.get("reason") or "",
             forbid=bool(form.cleaned_data.get("forbid")),
         )
-    except (ConflictError, ValidationError) as exc:
-        messages.error(request, str(exc) if isinstance(exc, ConflictError) else error_text(exc))
-    else:
+    if outcome.ok:
         messages.success(request, _("The proposal was rejected."))
     return redirect("web:matching_run_detail", pk=proposal.run_id)
 

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kobling.core.access import is_manager, managed_municipality_ids
-from kobling.core.views import add_service_errors, error_text, get_visible_or_404
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404, service_errors
 from kobling.followup.models import Pairing
 from kobling.lib.errors import ConflictError
 from kobling.outcomes import followups, selectors, services
@@ -117,7 +117,7 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form) as outcome:
             services.goal_update(
                 goal=goal,
                 by=request.user,
@@ -126,11 +126,7 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 status=data["status"],
                 expected_version=data.get("version"),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The goal was saved."))
             return _back(pairing)
     return render(
@@ -384,18 +380,14 @@ def programme_instruments(request: HttpRequest, programme_pk: int) -> HttpRespon
         initial={"instruments": enabled, "version": current.version if current else None},
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.programme_instruments_set(
                 programme=programme,
                 by=request.user,
                 instruments=list(form.cleaned_data["instruments"]),
                 expected_version=form.cleaned_data.get("version"),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The instruments were saved."))
             return redirect("web:programme_instruments", programme_pk=programme.pk)
     return render(

@@ -18,8 +18,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kobling.core.views import add_service_errors, error_text, get_visible_or_404
-from kobling.lib.errors import ConflictError
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404, service_errors
 from kobling.partners import selectors, services
 from kobling.partners.forms import (
     BookingForm,
@@ -78,18 +77,14 @@ def premises_edit(request: HttpRequest, pk: int) -> HttpResponse:
     premises = get_visible_or_404(request, Premises.objects.all(), action="change", pk=pk)
     form = PremisesForm(request.POST or None, user=request.user, premises=premises)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.premises_update(
                 premises=premises,
                 by=request.user,
                 data=form.data_kwargs(),
                 expected_version=form.cleaned_data.get("version"),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("Changes saved."))
             return redirect("web:premises_detail", pk=premises.pk)
     return render(
@@ -264,18 +259,14 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_visible_or_404(request, Meeting.objects.all(), action="change", pk=pk)
     form = MeetingForm(request.POST or None, user=request.user, meeting=meeting)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.meeting_update(
                 meeting=meeting,
                 by=request.user,
                 data=form.data_kwargs(),
                 expected_version=form.cleaned_data.get("version"),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("Changes saved."))
             return redirect("web:meeting_detail", pk=pk)
     return render(
@@ -330,7 +321,7 @@ def meeting_invite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_visible_or_404(request, Meeting.objects.all(), action="change", pk=pk)
-    try:
+    with service_errors(request) as outcome:
         services.meeting_attendance(
             meeting=meeting,
             by=request.user,
@@ -339,10 +330,6 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             if request.POST.get("version", "").isdigit()
             else None,
         )
-    except ConflictError as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
+    if outcome.ok:
         messages.success(request, _("Attendance saved."))
     return redirect("web:meeting_detail", pk=pk)

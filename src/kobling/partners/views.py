@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import ListView
 
-from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
-from kobling.lib.errors import ConflictError
+from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404, service_errors
 from kobling.partners import services
 from kobling.partners.filtersets import PartnerFilterSet
 from kobling.partners.forms import AgreementForm, PartnerForm
@@ -105,7 +104,7 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
     partner = get_visible_or_404(request, Partner.objects.all(), action="change", pk=pk)
     form = PartnerForm(request.POST or None, user=request.user, partner=partner)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.partner_update(
                 partner=partner,
                 by=request.user,
@@ -113,11 +112,7 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data.get("version"),
                 programmes=form.cleaned_data["programmes"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("Changes saved."))
             return redirect("web:partner_detail", pk=partner.pk)
     return render(
@@ -162,7 +157,7 @@ def agreement_edit(request: HttpRequest, pk: int, agreement_pk: int) -> HttpResp
     )
     form = AgreementForm(request.POST or None, agreement=agreement)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.agreement_update(
                 agreement=agreement,
                 by=request.user,
@@ -170,11 +165,7 @@ def agreement_edit(request: HttpRequest, pk: int, agreement_pk: int) -> HttpResp
                 expected_version=form.cleaned_data.get("version"),
                 premises=form.premises_chosen(),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("Changes saved."))
             return redirect("web:partner_detail", pk=agreement.partner_id)
     return render(

@@ -17,8 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kobling.core.access import is_manager, managed_municipality_ids, require_manager
 from kobling.core.versions import VERSION_REQUIRED
-from kobling.core.views import add_service_errors, error_text, get_visible_or_404
-from kobling.lib.errors import ConflictError
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404, service_errors
 from kobling.pay import ledger, services
 from kobling.pay.api import receipt_response
 from kobling.pay.export import payroll_csv, timesheet_filename, timesheet_pdf
@@ -224,18 +223,14 @@ def timesheet_note(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _sheet(request, pk, action="change")
     form = NoteForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(request) as outcome:
             services.timesheet_update(
                 timesheet=sheet,
                 note=form.cleaned_data.get("note") or "",
                 by=request.user,
                 expected_version=form.cleaned_data.get("version"),
             )
-        except (ValidationError, ConflictError) as exc:
-            messages.error(
-                request, error_text(exc) if isinstance(exc, ValidationError) else str(exc)
-            )
-        else:
+        if outcome.ok:
             messages.success(request, _("The note was saved."))
     else:
         messages.error(request, error_text(ValidationError(form.errors)))
@@ -439,7 +434,7 @@ def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form) as outcome:
             services.expense_update(
                 expense=expense,
                 by=request.user,
@@ -451,11 +446,7 @@ def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 pairing=data.get("pairing"),
                 receipt=data.get("receipt"),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The expense was saved."))
             return redirect("web:expense_detail", pk=expense.pk)
     audit_list_read(user=request.user, objects=list(form.fields["pairing"].queryset))
@@ -479,13 +470,9 @@ def expense_approve(request: HttpRequest, pk: int) -> HttpResponse:
     if not version.isdigit():
         messages.error(request, VERSION_REQUIRED)
         return redirect("web:expense_detail", pk=expense.pk)
-    try:
+    with service_errors(request) as outcome:
         services.expense_approve(expense=expense, by=request.user, expected_version=int(version))
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    except ConflictError as exc:
-        messages.error(request, str(exc))
-    else:
+    if outcome.ok:
         messages.success(request, _("The expense was approved."))
     return redirect("web:expense_detail", pk=expense.pk)
 
@@ -542,7 +529,7 @@ def pay_settings(request: HttpRequest) -> HttpResponse:
         if not current.pk:
             form.fields["version"].required = False  # the first save has nothing to check
         if bound and form.is_valid():
-            try:
+            with service_errors(form) as outcome:
                 services.pay_settings_update(
                     programme=programme,
                     by=user,
@@ -551,11 +538,7 @@ def pay_settings(request: HttpRequest) -> HttpResponse:
                     or 0,
                     expected_version=form.cleaned_data.get("version") if current.pk else None,
                 )
-            except ConflictError as exc:
-                form.add_error(None, str(exc))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+            if outcome.ok:
                 messages.success(request, _("The pay settings were saved."))
                 return redirect("web:pay_settings")
         rows.append((programme, form))

@@ -17,9 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kobling.core.views import add_service_errors, get_visible_or_404
+from kobling.core.views import add_service_errors, get_visible_or_404, service_errors
 from kobling.dashboards.views import REPORT_CSS
-from kobling.lib.errors import ConflictError
 from kobling.lib.spreadsheet import neutralise
 from kobling.pilots import services
 from kobling.pilots.forms import PilotForm
@@ -96,18 +95,14 @@ def pilot_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pilot = get_visible_or_404(request, Pilot.objects.all(), action="change", pk=pk)
     form = PilotForm(request.POST or None, pilot=pilot)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.pilot_update(
                 by=request.user,
                 pilot=pilot,
                 expected_version=form.cleaned_data["version"],
                 **form.kwargs(),
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The pilot was saved."))
             return redirect("web:pilot_detail", pk=pilot.pk)
     return _form_page(

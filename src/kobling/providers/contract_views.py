@@ -22,8 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kobling.core.views import error_text, get_visible_or_404
-from kobling.lib.errors import ConflictError
+from kobling.core.views import error_text, get_visible_or_404, service_errors
 from kobling.providers import contract_export, contract_selectors
 from kobling.providers import contract_services as contracts
 from kobling.providers.choices import ClaimStatus
@@ -186,29 +185,16 @@ def claim_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _run(request: HttpRequest, claim: ReimbursementClaim, call, done: str) -> HttpResponse:  # noqa: ANN001
-    try:
-        call()
-    except ConflictError as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, done)
-    return redirect("web:claim_detail", pk=claim.pk)
-
-
 @login_required
 @require_POST
 def claim_submit(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim(request, pk, "submit")
     version = _int(request.POST.get("version"))
-    return _run(
-        request,
-        claim,
-        lambda: contracts.claim_submit(by=request.user, claim=claim, expected_version=version),
-        _("The claim was submitted."),
-    )
+    with service_errors(request) as outcome:
+        contracts.claim_submit(by=request.user, claim=claim, expected_version=version)
+    if outcome.ok:
+        messages.success(request, _("The claim was submitted."))
+    return redirect("web:claim_detail", pk=claim.pk)
 
 
 @login_required
@@ -216,18 +202,17 @@ def claim_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_line_decide(request: HttpRequest, pk: int, line: int) -> HttpResponse:
     claim = _claim(request, pk, "approve")
     row = get_object_or_404(ClaimLine, pk=line, claim=claim)
-    return _run(
-        request,
-        claim,
-        lambda: contracts.claim_line_decide(
+    with service_errors(request) as outcome:
+        contracts.claim_line_decide(
             by=request.user,
             line=row,
             approve=request.POST.get("approve") == "1",
             reason=request.POST.get("reason", ""),
             expected_version=_int(request.POST.get("version")),
-        ),
-        _("The line was decided."),
-    )
+        )
+    if outcome.ok:
+        messages.success(request, _("The line was decided."))
+    return redirect("web:claim_detail", pk=claim.pk)
 
 
 @login_required
@@ -235,24 +220,25 @@ def claim_line_decide(request: HttpRequest, pk: int, line: int) -> HttpResponse:
 def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim(request, pk, "approve")
     version = _int(request.POST.get("version"))
-    if request.POST.get("all") == "1":
-        try:
-            amount = Decimal(request.POST.get("expected_amount", ""))
-        except InvalidOperation:
-            amount = Decimal(-1)
-        lines = _int(request.POST.get("expected_lines")) or 0
-        call = lambda: contracts.claim_approve_all(  # noqa: E731
-            by=request.user,
-            claim=claim,
-            expected_version=version,
-            expected_lines=lines,
-            expected_amount=amount,
-        )
-    else:
-        call = lambda: contracts.claim_approve(  # noqa: E731
-            by=request.user, claim=claim, expected_version=version
-        )
-    return _run(request, claim, call, _("The claim was approved."))
+    with service_errors(request) as outcome:
+        if request.POST.get("all") == "1":
+            try:
+                amount = Decimal(request.POST.get("expected_amount", ""))
+            except InvalidOperation:
+                amount = Decimal(-1)
+            lines = _int(request.POST.get("expected_lines")) or 0
+            contracts.claim_approve_all(
+                by=request.user,
+                claim=claim,
+                expected_version=version,
+                expected_lines=lines,
+                expected_amount=amount,
+            )
+        else:
+            contracts.claim_approve(by=request.user, claim=claim, expected_version=version)
+    if outcome.ok:
+        messages.success(request, _("The claim was approved."))
+    return redirect("web:claim_detail", pk=claim.pk)
 
 
 @login_required

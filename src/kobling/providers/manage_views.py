@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kobling.core.views import add_service_errors, error_text, get_visible_or_404
-from kobling.lib.errors import ConflictError
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404, service_errors
 from kobling.partners.choices import AgreementKind
 from kobling.partners.models import Agreement
 from kobling.providers import contract_services, rules, services
@@ -115,17 +114,13 @@ def settings_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        try:
+        with service_errors(form) as outcome:
             if not current.pk and version == 0:
                 version = 1
             services.placement_settings_update(
                 by=request.user, programme=programme, data=data, expected_version=version
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The placement settings were saved."))
             return redirect("web:provider_programme", pk=programme.pk)
     return _form_page(
@@ -181,13 +176,9 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        try:
+        with service_errors(form) as outcome:
             rules.rule_update(by=request.user, rule=rule, data=data, expected_version=version)
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The rule was saved."))
             return redirect("web:provider_programme", pk=rule.programme_id)
     return _form_page(
@@ -329,18 +320,14 @@ def terms_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = TermsForm(request.POST or None, instance=terms)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
+        with service_errors(form) as outcome:
             contract_services.terms_update(
                 by=request.user,
                 terms=terms,
                 data=data,
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The contract's terms were saved."))
             return redirect("web:contract_detail", pk=terms.pk)
     return _form_page(

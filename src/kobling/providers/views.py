@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kobling.core.confirmation_links import confirmation_page
-from kobling.core.views import add_service_errors, error_text, get_visible_or_404
-from kobling.lib.errors import ConflictError
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404, service_errors
 from kobling.providers import confirmations, rules, services
 from kobling.providers.choices import OPEN_PLACEMENT_STATUSES, PlacementStatus, VisitSource
 from kobling.providers.forms import (
@@ -128,18 +127,14 @@ def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
     provider = get_visible_or_404(request, ActivityProvider.objects.all(), action="change", pk=pk)
     form = ProviderForm(request.POST or None, user=request.user, provider=provider)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.provider_update(
                 provider=provider,
                 by=request.user,
                 data=form.data_kwargs(),
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The provider was saved."))
             return redirect("web:provider_detail", pk=provider.pk)
     return _form_page(
@@ -174,18 +169,14 @@ def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
     site = get_visible_or_404(request, ProviderSite.objects.all(), action="change", pk=pk)
     form = SiteForm(request.POST or None, instance=ProviderSite.objects.get(pk=site.pk))
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.site_update(
                 site=site,
                 by=request.user,
                 data=form.data_kwargs(),
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The site was saved."))
             return redirect("web:provider_detail", pk=site.provider_id)
     return _form_page(
@@ -302,16 +293,14 @@ def placement_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def placement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     placement = get_visible_or_404(request, Placement.objects.all(), action="change", pk=pk)
-    try:
+    with service_errors(request) as outcome:
         services.placement_withdraw(
             placement=placement,
             by=request.user,
             reason=request.POST.get("reason", ""),
             expected_version=_int(request.POST.get("version")),
         )
-    except (ValidationError, ConflictError) as exc:
-        messages.error(request, error_text(exc) if isinstance(exc, ValidationError) else str(exc))
-    else:
+    if outcome.ok:
         messages.success(request, _("The placement was withdrawn."))
     return redirect("web:episode_timeline", pk=placement.episode_id)
 
@@ -386,7 +375,7 @@ def placement_answer(request: HttpRequest, pk: int) -> HttpResponse:
     placement = get_visible_or_404(request, Placement.objects.all(), action="answer", pk=pk)
     form = AnswerForm(request.POST, placement=placement)
     if form.is_valid():
-        try:
+        with service_errors(request) as outcome:
             services.placement_answer(
                 placement=placement,
                 by=request.user,
@@ -395,11 +384,7 @@ def placement_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 trainer=form.cleaned_data["trainer"],
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as exc:
-            messages.error(request, str(exc))
-        except ValidationError as exc:
-            messages.error(request, error_text(exc))
-        else:
+        if outcome.ok:
             messages.success(request, _("Your answer was recorded."))
             return redirect("web:provider_portal")
     else:
@@ -537,18 +522,14 @@ def visit_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     if choice not in ("absent", "keep"):
         messages.error(request, _("Choose whether the visit stands."))
         return redirect("web:provider_placement", pk=visit.placement_id)
-    try:
+    with service_errors(request) as outcome:
         services.visit_correct(
             visit=visit,
             by=request.user,
             reason=request.POST.get("reason", ""),
             attended=choice == "keep",
         )
-    except ConflictError as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
+    if outcome.ok:
         messages.success(
             request,
             _("The visit is recorded as not come.")

@@ -20,9 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kobling.core import charts
 from kobling.core.versions import VERSION_REQUIRED
-from kobling.core.views import add_service_errors, error_text, get_visible_or_404
+from kobling.core.views import add_service_errors, get_visible_or_404, service_errors
 from kobling.dashboards.access import managed_programmes, programme_for
-from kobling.lib.errors import ConflictError
 from kobling.quality import services
 from kobling.quality.forms import (
     AssessmentForm,
@@ -167,7 +166,7 @@ def quality_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = AssessmentForm(request.POST, checklist=checklist)
         if form.is_valid():
-            try:
+            with service_errors(form) as outcome:
                 services.assessment_update(
                     assessment=assessment,
                     by=request.user,
@@ -175,11 +174,7 @@ def quality_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     note=form.cleaned_data["note"],
                     answers=form.answers(),
                 )
-            except ConflictError as exc:
-                form.add_error(None, str(exc))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+            if outcome.ok:
                 messages.success(request, _("The self-assessment was saved."))
                 return redirect("web:quality_detail", pk=assessment.pk)
     else:
@@ -208,13 +203,9 @@ def quality_submit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, VERSION_REQUIRED)
         return redirect("web:quality_detail", pk=assessment.pk)
     version = form.cleaned_data["version"]
-    try:
+    with service_errors(request) as outcome:
         services.assessment_submit(assessment=assessment, by=request.user, expected_version=version)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    except ConflictError as exc:
-        messages.error(request, str(exc))
-    else:
+    if outcome.ok:
         messages.success(request, _("The self-assessment was submitted."))
     return redirect("web:quality_detail", pk=assessment.pk)
 
@@ -228,15 +219,11 @@ def quality_discard(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, VERSION_REQUIRED)
         return redirect("web:quality_detail", pk=assessment.pk)
     version = form.cleaned_data["version"]
-    try:
+    with service_errors(request) as outcome:
         services.assessment_discard(
             assessment=assessment, by=request.user, expected_version=version
         )
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    except ConflictError as exc:
-        messages.error(request, str(exc))
-    else:
+    if outcome.ok:
         messages.success(request, _("The draft was deleted."))
         return redirect("web:quality_list")
     return redirect("web:quality_detail", pk=assessment.pk)

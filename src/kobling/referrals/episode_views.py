@@ -9,7 +9,7 @@ from typing import Any
 import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,8 +19,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import ListView
 
 from kobling.core.filters import BaseFilterSet
-from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
-from kobling.lib.errors import ConflictError
+from kobling.core.views import ScopedMixin, get_visible_or_404, service_errors
 from kobling.referrals import episodes
 from kobling.referrals.choices import ConversationKind, EpisodeStatus
 from kobling.referrals.forms import ConversationForm, EpisodeEndForm
@@ -142,13 +141,9 @@ def conversation_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConversationForm(request.POST or None, kinds=kinds)
     unused = not episode.programme.uses_conversations
     if request.method == "POST" and not unused and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             episodes.conversation_record(episode=episode, by=request.user, **form.cleaned_data)
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, gettext("The conversation was recorded."))
             return redirect("web:episode_timeline", pk=episode.pk)
     return render(
@@ -178,7 +173,7 @@ def episode_end_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form) as outcome:
             episodes.episode_end(
                 episode=episode,
                 by=request.user,
@@ -189,11 +184,7 @@ def episode_end_page(request: HttpRequest, pk: int) -> HttpResponse:
                 handover_note=data["handover_note"],
                 expected_version=data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, gettext("The course was ended."))
             return redirect("web:episode_timeline", pk=episode.pk)
     return render(

@@ -22,8 +22,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, ListView
 
 from kobling.core.access import is_manager, managed_municipality_ids, require_manager
-from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404
-from kobling.lib.errors import ConflictError
+from kobling.core.views import ScopedMixin, add_service_errors, get_visible_or_404, service_errors
 from kobling.referrals import services
 from kobling.referrals.choices import EpisodeStatus
 from kobling.referrals.filtersets import ReferralFilterSet, WaitingListFilterSet
@@ -284,28 +283,23 @@ def referral_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, prefix="times", initial=preferred_times_initial(referral)
     )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        try:
-            # One edit: the referral and the person are saved together or not at all.
-            with transaction.atomic():
-                services.referral_update(
-                    referral=referral,
-                    by=request.user,
-                    data=form.referral_data(),
-                    expected_version=form.cleaned_data["version"],
-                    times=windows_from_formset(formset),
-                    **form.relation_kwargs(),
-                )
-                services.participant_update(
-                    participant=referral.participant,
-                    by=request.user,
-                    data=form.participant_data(),
-                    expected_version=form.cleaned_data["participant_version"],
-                )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        # One edit: the referral and the person are saved together or not at all.
+        with service_errors(form) as outcome, transaction.atomic():
+            services.referral_update(
+                referral=referral,
+                by=request.user,
+                data=form.referral_data(),
+                expected_version=form.cleaned_data["version"],
+                times=windows_from_formset(formset),
+                **form.relation_kwargs(),
+            )
+            services.participant_update(
+                participant=referral.participant,
+                by=request.user,
+                data=form.participant_data(),
+                expected_version=form.cleaned_data["participant_version"],
+            )
+        if outcome.ok:
             messages.success(request, _("Changes saved."))
             return redirect("web:referral_detail", pk=referral.pk)
     return render(
@@ -329,7 +323,7 @@ def referral_decide_page(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _referral_for_change(request, pk, audit=request.method == "GET")
     form = DecisionForm(request.POST or None, referral=referral)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.referral_decide(
                 referral=referral,
                 by=request.user,
@@ -340,11 +334,7 @@ def referral_decide_page(request: HttpRequest, pk: int) -> HttpResponse:
                 override_reason=form.cleaned_data["override_reason"],
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The decision was recorded."))
             return redirect("web:referral_detail", pk=referral.pk)
     return render(
@@ -458,18 +448,14 @@ def referral_withdraw_page(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _referral_for_change(request, pk, audit=False)
     form = WithdrawForm(request.POST or None, initial={"version": referral.version})
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.referral_withdraw(
                 referral=referral,
                 by=request.user,
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The referral was withdrawn."))
             return redirect("web:referral_detail", pk=referral.pk)
     return render(request, "referrals/referral_withdraw.html", {"form": form, "referral": referral})

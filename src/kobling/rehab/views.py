@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kobling.core import charts as core_charts
-from kobling.core.views import add_service_errors, get_visible_or_404
+from kobling.core.views import add_service_errors, get_visible_or_404, service_errors
 from kobling.lib.counties import COUNTY_TILES
-from kobling.lib.errors import ConflictError
 from kobling.lib.spreadsheet import neutralise
 from kobling.outcomes.choices import FOLLOW_UP_MONTHS
 from kobling.referrals.models import Episode
@@ -413,7 +412,7 @@ def offer_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = OfferForm(request.POST or None, instance=offer, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.offer_save(
                 by=request.user,
                 municipality=offer.municipality,
@@ -421,11 +420,7 @@ def offer_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
                 offer=offer,
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The offer was saved."))
             return redirect("web:rehab_unit_register")
     return render(request, "rehab/offer_form.html", {"form": form, "offer": offer})

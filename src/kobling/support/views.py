@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kobling.core.access import is_manager, managed_municipality_ids, require_manager
-from kobling.core.views import add_service_errors, error_text, get_visible_or_404
+from kobling.core.views import add_service_errors, error_text, get_visible_or_404, service_errors
 from kobling.helpers.models import Helper
-from kobling.lib.errors import ConflictError
 from kobling.support import selectors, services
 from kobling.support.forms import (
     AttendanceForm,
@@ -126,7 +125,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     group = get_visible_or_404(request, SupervisionGroup.objects.all(), action="change", pk=pk)
     form = GroupForm(request.POST or None, instance=group, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.group_update(
                 group=group,
                 by=request.user,
@@ -134,11 +133,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 members=form.cleaned_data["members"],
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The supervision group was saved."))
             return redirect("web:supervision_group", group.pk)
     return render(request, "support/group_form.html", {"form": form, "group": group})
@@ -297,18 +292,14 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("web:supervision_pool", programme.pk)
         if form.is_valid():
             data = {f: form.cleaned_data[f] for f in services.SETTINGS_FIELDS}
-            try:
+            with service_errors(form) as outcome:
                 services.settings_save(
                     programme=programme,
                     by=request.user,
                     data=data,
                     expected_version=form.cleaned_data.get("version"),
                 )
-            except ConflictError as exc:
-                form.add_error(None, str(exc))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+            if outcome.ok:
                 messages.success(request, _("The settings were saved."))
                 return redirect("web:supervision_pool", programme.pk)
     runs = list(PoolRun.objects.filter(programme=programme).order_by("-year"))

@@ -11,8 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kobling.core.views import add_service_errors, get_visible_or_404
-from kobling.lib.errors import ConflictError
+from kobling.core.views import add_service_errors, get_visible_or_404, service_errors
 from kobling.workplace import networks
 from kobling.workplace.forms import NetworkForm, NetworkMeetingForm
 from kobling.workplace.ia_views import staff_municipality
@@ -109,7 +108,7 @@ def network_meeting(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form) as outcome:
             networks.meeting_record(
                 by=request.user,
                 meeting=meeting,
@@ -118,11 +117,7 @@ def network_meeting(request: HttpRequest, pk: int) -> HttpResponse:
                 minutes=data["minutes"],
                 expected_version=data["version"],
             )
-        except ConflictError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("The meeting was recorded."))
             return redirect("web:workplace_network_detail", pk=meeting.network_id)
     return render(request, "workplace/network_meeting.html", {"form": form, "meeting": meeting})

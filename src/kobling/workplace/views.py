@@ -15,8 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kobling.core.views import add_service_errors, get_visible_or_404
-from kobling.lib.errors import ConflictError
+from kobling.core.views import add_service_errors, get_visible_or_404, service_errors
 from kobling.tenancy.audit import audit_list_read
 from kobling.workplace import minutes, services
 from kobling.workplace.charts import scale_progress
@@ -155,7 +154,7 @@ def _take_step(request: HttpRequest, assignment: Assignment, forms: dict[str, An
         return None
     data = dict(form.cleaned_data)
     version = data.pop("version", None)
-    try:
+    with service_errors(form) as outcome:
         if step == "link":
             services.assignment_link(
                 by=request.user, assignment=assignment, expected_version=version, **data
@@ -170,11 +169,7 @@ def _take_step(request: HttpRequest, assignment: Assignment, forms: dict[str, An
             )
         else:
             services.assignment_evaluate(by=request.user, assignment=assignment, **data)
-    except ConflictError as exc:
-        form.add_error(None, str(exc))
-        return None
-    except ValidationError as exc:
-        add_service_errors(form, exc)
+    if not outcome.ok:
         return None
     messages.success(request, _("Saved."))
     return redirect("web:workplace_assignment_detail", pk=assignment.pk)
