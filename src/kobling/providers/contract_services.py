@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kobling.core.versions import lock_versioned as _lock
 from kobling.lib.errors import ConflictError
@@ -257,16 +256,20 @@ def claim_submit(
     return claim
 
 
-OWN_CLAIM = gettext_lazy(
-    "A claim you submitted is decided by another coordinator or administrator."
-)
+def own_claim_refusal(by: User | None, claim: ReimbursementClaim) -> str | None:
+    """Why ``by`` may not decide this claim although they manage its municipality (they
+    submitted it), or None."""
+    if by is not None and claim.submitted_by_id == by.pk:
+        return _("A claim you submitted is decided by another coordinator or administrator.")
+    return None
 
 
 def _for_decision(by: User | None, claim: ReimbursementClaim, expected_version: int | None) -> Any:
     _manager(by, claim.municipality_id)
     claim = _lock(ReimbursementClaim, claim, expected_version)
-    if by is not None and claim.submitted_by_id == by.pk:
-        raise PermissionDenied(OWN_CLAIM)
+    refusal = own_claim_refusal(by, claim)
+    if refusal:
+        raise PermissionDenied(refusal)
     if claim.status != ClaimStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted claim is decided."))
     return claim

@@ -157,7 +157,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lines = contract_selectors.claim_lines_of(claim)
     audit_list_read(user=request.user, objects=[ln.episode for ln in lines if ln.episode])
     submitted = claim.status == ClaimStatus.SUBMITTED and claim.permits(request.user, "approve")
-    own = submitted and claim.submitted_by_id == request.user.pk
+    own = submitted and contracts.own_claim_refusal(request.user, claim)
     return render(
         request,
         "providers/claim_detail.html",
@@ -166,7 +166,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": [(ln, contract_export.initials(ln.episode)) for ln in lines],
             "totals": contract_selectors.claim_totals(lines),
             "decide": submitted and not own,
-            "own_claim": own and contracts.OWN_CLAIM,
+            "own_claim": own,
             "can_submit": claim.permits(request.user, "submit")
             and claim.status == ClaimStatus.OPEN,
         },

@@ -33,8 +33,12 @@ SCALE = [
 ]
 
 
+def _is_coach(user: Any) -> bool:
+    return bool(user.municipality_ids(Role.WORKPLACE_COACH))
+
+
 def _coach_q(user: Any, path: str) -> Q | None:
-    return Q(**{f"{path}__user": user}) if user.municipality_ids(Role.WORKPLACE_COACH) else None
+    return Q(**{f"{path}__user": user}) if _is_coach(user) else None
 
 
 def _leader_q(user: Any, path: str) -> Q | None:
@@ -357,8 +361,7 @@ class LeaderNetwork(models.Model):
     def permits(self, user: Any, action: str) -> bool:
         staff = is_staff(user, self.municipality_id)
         if action == "log":  # as visibility_q: a facilitator while they hold the coach role
-            coach = bool(user.municipality_ids(Role.WORKPLACE_COACH))
-            return staff or (coach and self.facilitators.filter(user=user).exists())
+            return staff or (_is_coach(user) and self.facilitators.filter(user=user).exists())
         return staff
 
 
